@@ -54,6 +54,13 @@ def _contract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _status(args: argparse.Namespace) -> int:
+    from .status import report
+
+    print(report())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m loaders", description="Commerce finance raw feeds: sample data and dlt loaders.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -84,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     contract = sub.add_parser("contract", help="print the raw-feed contract as Markdown")
     contract.add_argument("--output", help="write to this file instead of standard output")
     contract.set_defaults(func=_contract)
+    status = sub.add_parser("status", help="show where the warehouse is and what it holds")
+    status.set_defaults(func=_status)
     return parser
 
 

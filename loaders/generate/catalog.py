@@ -115,7 +115,8 @@ def initial_cost_versions(seed: int, products: Products, start_day: int) -> dict
     idx = np.repeat(np.arange(n), versions)
     order_in_product = np.arange(len(idx)) - np.repeat(np.cumsum(versions) - versions, versions)
     remaining = versions[idx] - 1 - order_in_product  # 0 for the latest version
-    effective = start_day - 1 - remaining * r.integers(60, 150, len(idx)) - r.integers(0, 30, len(idx))
+    # Versions sit in separate 90-day bands, so a product never has two on one date.
+    effective = start_day - 1 - remaining * 90 - r.integers(0, 60, len(idx))
     drift = (1.0 - 0.02) ** remaining
     cost = np.round(products.unit_cost[idx] * drift).astype(np.int64)
     latest = remaining == 0

@@ -1,0 +1,93 @@
+"""dlt destinations: the embedded DuckDB file, or Amazon Redshift with S3 staging."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dlt
+
+from . import settings
+
+# Environment variables for Redshift, and what each is for.
+REDSHIFT_ENV = {
+    "REDSHIFT_HOST": "cluster endpoint, e.g. my-cluster.abc123.eu-west-1.redshift.amazonaws.com",
+    "REDSHIFT_DATABASE": "database name",
+    "REDSHIFT_USER": "user that owns the raw schema",
+    "REDSHIFT_PASSWORD": "that user's password",
+    "REDSHIFT_STAGING_BUCKET": "s3://bucket/prefix where dlt stages Parquet files for COPY",
+}
+REDSHIFT_OPTIONAL_ENV = {
+    "REDSHIFT_PORT": "5439",
+    "REDSHIFT_IAM_ROLE": "ARN of a role Redshift assumes to read the staging bucket (else the AWS keys are passed to COPY)",
+    "AWS_ACCESS_KEY_ID": "key for the staging bucket",
+    "AWS_SECRET_ACCESS_KEY": "secret for the staging bucket",
+    "AWS_DEFAULT_REGION": "region of the staging bucket",
+}
+
+
+class DestinationConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Target:
+    destination: Any
+    staging: Any | None
+    description: str
+
+
+def duckdb_target() -> Target:
+    path = settings.warehouse_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Target(dlt.destinations.duckdb(credentials=str(path)), None, f"DuckDB file {path}")
+
+
+def redshift_target(env: dict[str, str] | None = None) -> Target:
+    """Assembles the Redshift destination and its S3 staging from the environment; raises
+    DestinationConfigError naming every missing variable. Connects to nothing."""
+    env = dict(os.environ if env is None else env)
+    missing = [name for name in REDSHIFT_ENV if not env.get(name)]
+    has_keys = env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY")
+    if not env.get("REDSHIFT_IAM_ROLE") and not has_keys:
+        missing.append("REDSHIFT_IAM_ROLE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
+    if missing:
+        raise DestinationConfigError(
+            "Redshift destination is not configured; set: " + ", ".join(missing) + " (see README, 'Load into Redshift')"
+        )
+    bucket = env["REDSHIFT_STAGING_BUCKET"]
+    if not bucket.startswith("s3://"):
+        raise DestinationConfigError(f"REDSHIFT_STAGING_BUCKET must be an s3:// URL, got {bucket!r}")
+    port = env.get("REDSHIFT_PORT", "5439")
+    if not port.isdigit():
+        raise DestinationConfigError(f"REDSHIFT_PORT must be a number, got {port!r}")
+    credentials = {
+        "host": env["REDSHIFT_HOST"],
+        "port": int(port),
+        "database": env["REDSHIFT_DATABASE"],
+        "username": env["REDSHIFT_USER"],
+        "password": env["REDSHIFT_PASSWORD"],
+    }
+    destination = dlt.destinations.redshift(
+        credentials=credentials,
+        staging_iam_role=env.get("REDSHIFT_IAM_ROLE") or None,
+    )
+    aws: dict[str, str] = {"region_name": env.get("AWS_DEFAULT_REGION", "us-east-1")}
+    if has_keys:
+        aws.update(aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    staging = dlt.destinations.filesystem(bucket_url=bucket, credentials=aws)
+    return Target(destination, staging, f"Redshift {credentials['host']}:{port}/{credentials['database']} (staging {bucket})")
+
+
+def target(name: str) -> Target:
+    if name == "duckdb":
+        return duckdb_target()
+    if name == "redshift":
+        return redshift_target()
+    raise DestinationConfigError(f"unknown destination {name!r}; choose duckdb or redshift")
+
+
+def warehouse_exists() -> bool:
+    return Path(settings.warehouse_path()).exists()

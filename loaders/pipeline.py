@@ -1,0 +1,203 @@
+"""The dlt pipeline: one resource per feed, loading only files not loaded before.
+
+Each resource reads its feed's new files in delivery order, checks every row against the
+contract, and yields the good rows (merged on the feed's primary key), the quarantined rows
+and one delivery record per file. A file that cannot be read stops that feed at that file;
+the other feeds load as usual.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import dlt
+import duckdb
+import pyarrow as pa
+from tqdm import tqdm
+
+from . import settings
+from .contracts import FEEDS, LINEAGE_COLUMNS, Feed
+from .destinations import DestinationConfigError, Target, target, warehouse_exists
+from .files import DeliveredFile, Source
+from .parse import FileRejected, parse
+from .validate import check
+
+DLT_TYPES = {"string": "text", "integer": "bigint", "decimal": "decimal", "date": "date", "timestamp": "timestamp", "boolean": "bool"}
+
+QUARANTINE_COLUMNS: dict[str, Any] = {
+    "feed": {"data_type": "text", "nullable": False},
+    "file_name": {"data_type": "text", "nullable": False},
+    "row_number": {"data_type": "bigint", "nullable": False},
+    "column_name": {"data_type": "text", "nullable": False},
+    "reason": {"data_type": "text", "nullable": False},
+    "raw_value": {"data_type": "text", "nullable": True},
+    "raw_record": {"data_type": "text", "nullable": False},
+}
+DELIVERY_COLUMNS: dict[str, Any] = {
+    "file_name": {"data_type": "text", "nullable": False},
+    "feed": {"data_type": "text", "nullable": False},
+    "file_format": {"data_type": "text", "nullable": False},
+    "file_size": {"data_type": "bigint", "nullable": False},
+    "file_fingerprint": {"data_type": "text", "nullable": False},
+    "rows_in_file": {"data_type": "bigint", "nullable": False},
+    "rows_loaded": {"data_type": "bigint", "nullable": False},
+    "rows_quarantined": {"data_type": "bigint", "nullable": False},
+    "extra_columns": {"data_type": "text", "nullable": True},
+    "read_at": {"data_type": "timestamp", "nullable": False},
+}
+
+
+@dataclass
+class FeedReport:
+    files: int = 0
+    rows: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    skipped_files: int = 0
+    extra_columns: set[str] = field(default_factory=set)
+    rejected: list[str] = field(default_factory=list)
+
+
+def feed_columns(feed: Feed) -> dict[str, Any]:
+    columns: dict[str, Any] = {}
+    for c in feed.columns:
+        hint: dict[str, Any] = {"data_type": DLT_TYPES[c.type], "nullable": not c.required}
+        if c.type == "decimal":
+            hint.update(precision=c.precision, scale=c.scale)
+        if c.type == "timestamp":
+            hint.update(timezone=True)
+        columns[c.name] = hint
+    columns["_source_file"] = {"data_type": "text", "nullable": False, "dedup_sort": "desc"}
+    columns["_source_row_number"] = {"data_type": "bigint", "nullable": False}
+    return columns
+
+
+def _to_table(item: pa.Table, table_name: str, columns: dict[str, Any], primary_key: tuple[str, ...] = ()) -> Any:
+    """Sends `item` to `table_name` with that table's own hints. Every table a feed resource
+    writes is a variant, so the feed's key and columns never leak into the side tables."""
+    if primary_key:
+        hints = dlt.mark.make_hints(
+            table_name=table_name,
+            write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+            primary_key=list(primary_key),
+            columns=columns,
+        )
+    else:  # quarantine and delivery log: append-only, no key
+        hints = dlt.mark.make_hints(table_name=table_name, write_disposition="append", columns=columns)
+    # Arrow nullability follows the hints, so dlt sees one schema, not two to reconcile.
+    schema = pa.schema([f.with_nullable(columns.get(f.name, {}).get("nullable", True)) for f in item.schema])
+    return dlt.mark.with_hints(item.cast(schema), hints, create_table_variant=True)
+
+
+def _delivery(delivered: DeliveredFile, feed: Feed, rows: int, good: int, bad: int, extra: tuple[str, ...]) -> pa.Table:
+    return pa.table({
+        "file_name": [delivered.relative],
+        "feed": [feed.name],
+        "file_format": [delivered.format],
+        "file_size": pa.array([delivered.size], pa.int64()),
+        "file_fingerprint": [delivered.fingerprint],
+        "rows_in_file": pa.array([rows], pa.int64()),
+        "rows_loaded": pa.array([good], pa.int64()),
+        "rows_quarantined": pa.array([bad], pa.int64()),
+        "extra_columns": pa.array([", ".join(extra) or None], pa.string()),
+        "read_at": pa.array([dt.datetime.now(dt.UTC)], pa.timestamp("us", tz="UTC")),
+    })
+
+
+def feed_resource(feed: Feed, source: Source, report: FeedReport, bar: tqdm | None) -> Any:
+    columns = feed_columns(feed)
+
+    @dlt.resource(name=feed.name)
+    def rows() -> Iterator[Any]:
+        state = dlt.current.resource_state()
+        loaded: dict[str, str] = state.setdefault("files", {})
+        con = duckdb.connect()
+        con.execute("set TimeZone = 'UTC'")
+        for delivered in source.files(feed.name):
+            if loaded.get(delivered.relative) == delivered.fingerprint:
+                report.skipped_files += 1
+                continue
+            try:
+                parsed = parse(source.read(delivered), delivered.relative, delivered.format, feed)
+            except FileRejected as exc:
+                report.rejected.append(str(exc))
+                return  # later files of this feed wait until this one is fixed
+            checked = check(con, parsed.records, feed, delivered.relative)
+            if checked.good.num_rows:
+                yield _to_table(checked.good, feed.name, columns, feed.primary_key)
+            if checked.bad.num_rows:
+                yield _to_table(checked.bad, "quarantine", QUARANTINE_COLUMNS)
+            yield _to_table(
+                _delivery(delivered, feed, parsed.records.num_rows, checked.good.num_rows, checked.bad.num_rows, parsed.extra_columns),
+                "file_deliveries",
+                DELIVERY_COLUMNS,
+            )
+            loaded[delivered.relative] = delivered.fingerprint
+            report.files += 1
+            report.rows += parsed.records.num_rows
+            report.loaded += checked.good.num_rows
+            report.quarantined += checked.bad.num_rows
+            report.extra_columns.update(parsed.extra_columns)
+            if bar is not None:
+                bar.update(parsed.records.num_rows)
+
+    return rows
+
+
+def make_pipeline(t: Target) -> dlt.Pipeline:
+    os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
+    return dlt.pipeline(
+        pipeline_name=settings.PIPELINE_NAME,
+        pipelines_dir=str(settings.pipelines_dir()),
+        destination=t.destination,
+        staging=t.staging,
+        dataset_name=settings.RAW_DATASET,
+    )
+
+
+def run_load(source_url: str, destination: str = "duckdb", feeds: list[str] | None = None, progress: bool = True) -> int:
+    """Loads every new file; prints per-feed counts; returns the process exit code."""
+    names = feeds or list(FEEDS)
+    unknown = [n for n in names if n not in FEEDS]
+    if unknown:
+        print(f"error: unknown feed(s): {', '.join(unknown)}; feeds are {', '.join(FEEDS)}", file=sys.stderr)
+        return 2
+    try:
+        t = target(destination)
+    except DestinationConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if destination == "duckdb" and not warehouse_exists():
+        # A new warehouse file: forget local pipeline state so every file is loaded again.
+        shutil.rmtree(settings.pipelines_dir() / settings.PIPELINE_NAME, ignore_errors=True)
+    source = Source(source_url)
+    reports = {name: FeedReport() for name in names}
+    bar = tqdm(desc="reading rows", unit="row", unit_scale=True, disable=not progress, file=sys.stderr)
+    pipeline = make_pipeline(t)
+    resources = [feed_resource(FEEDS[n], source, reports[n], bar) for n in names]
+    pipeline.run(resources, loader_file_format="parquet")
+    bar.close()
+    print(summary(t, reports))
+    return 1 if any(r.rejected for r in reports.values()) else 0
+
+
+def summary(t: Target, reports: dict[str, FeedReport]) -> str:
+    lines = [f"loaded into {t.description}, schema {settings.RAW_DATASET}:"]
+    lines.append(f"  {'feed':<16}{'files':>7}{'rows':>11}{'loaded':>11}{'quarantined':>13}{'unchanged files':>17}")
+    for name, r in reports.items():
+        lines.append(f"  {name:<16}{r.files:>7}{r.rows:>11,}{r.loaded:>11,}{r.quarantined:>13,}{r.skipped_files:>17}")
+    for name, r in reports.items():
+        if r.extra_columns:
+            lines.append(f"  note: {name} files carry columns the contract does not know (not loaded): {', '.join(sorted(r.extra_columns))}")
+        for problem in r.rejected:
+            lines.append(f"  REJECTED {name}: {problem} -- this feed stopped at that file; fix or remove it and load again")
+    return "\n".join(lines)
+
+
+__all__ = ["LINEAGE_COLUMNS", "feed_columns", "make_pipeline", "run_load", "summary"]

@@ -1,0 +1,41 @@
+"""What the local warehouse holds: `python -m loaders status`."""
+
+from __future__ import annotations
+
+import duckdb
+
+from . import settings
+from .contracts import FEEDS
+
+
+def report() -> str:
+    path = settings.warehouse_path()
+    if not path.exists():
+        return f"no warehouse yet at {path}; run `make run` or `python -m loaders load`"
+    con = duckdb.connect(str(path), read_only=True)
+    schema = settings.RAW_DATASET
+    tables = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = ?", [schema]
+    ).fetchall()}
+    lines = [f"warehouse: {path.resolve()}", f"raw schema '{schema}':"]
+    quarantined: dict[str, int] = {}
+    if "quarantine" in tables:
+        quarantined = dict(con.execute(f"select feed, count(*) from {schema}.quarantine group by feed").fetchall())
+    for feed in FEEDS:
+        if feed in tables:
+            rows = con.execute(f"select count(*) from {schema}.{feed}").fetchone()[0]
+            lines.append(f"  {schema}.{feed:<16}{rows:>12,} rows   {quarantined.get(feed, 0):>8,} quarantined")
+        else:
+            lines.append(f"  {schema}.{feed:<16}{'not loaded':>12}")
+    if "_dlt_loads" in tables:
+        loads, last = con.execute(f"select count(*), max(inserted_at) from {schema}._dlt_loads where status = 0").fetchone()
+        lines.append(f"  {loads} loads, the last at {last}")
+    others = con.execute(
+        "select table_schema, count(*) from information_schema.tables "
+        "where table_schema not in (?, 'information_schema', 'pg_catalog') and table_schema not like ? "
+        "group by 1 order by 1",
+        [schema, f"{schema}_%"],
+    ).fetchall()
+    if others:
+        lines.append("dbt schemas: " + ", ".join(f"{s} ({n} relations)" for s, n in others))
+    return "\n".join(lines)
