@@ -54,7 +54,12 @@ def render_markdown() -> str:
             "",
             feed.description,
             "",
-            f"Primary key: `({', '.join(feed.primary_key)})`",
+            f"Primary key: `({', '.join(feed.primary_key)})`"
+            + (
+                f"; raw keeps every delivered version, keyed `({', '.join(feed.load_key)})`, and staging takes the latest"
+                if feed.keeps_versions
+                else ""
+            ),
             "",
             "| column | type | required | rules | description |",
             "|---|---|---|---|---|",

@@ -87,7 +87,7 @@ def _jsonl(data: bytes, name: str) -> pa.Table:
     if not keys:
         raise FileRejected(name, "no fields found in the JSON Lines file")
     select = ", ".join(f"json_extract_string(line, {_sql_str(_json_path(k))}) as {_ident(k)}" for k in keys)
-    return con.execute(f"select {select} from jl order by n").fetch_arrow_table()
+    return con.execute(f"select {select} from jl order by n").to_arrow_table()
 
 
 def _conform(table: pa.Table, name: str, feed: Feed) -> ParsedFile:

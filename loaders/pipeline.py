@@ -130,9 +130,9 @@ def feed_resource(feed: Feed, source: Source, report: FeedReport, bar: tqdm | No
                 return  # later files of this feed wait until this one is fixed
             checked = check(con, parsed.records, feed, delivered.relative)
             if checked.good.num_rows:
-                yield _to_table(checked.good, feed.name, columns, feed.primary_key)
-            if checked.bad.num_rows:
-                yield _to_table(checked.bad, "quarantine", QUARANTINE_COLUMNS)
+                yield _to_table(checked.good, feed.name, columns, feed.load_key)
+            # yielded even when empty, so raw.quarantine exists from the first load on
+            yield _to_table(checked.bad, "quarantine", QUARANTINE_COLUMNS)
             yield _to_table(
                 _delivery(delivered, feed, parsed.records.num_rows, checked.good.num_rows, checked.bad.num_rows, parsed.extra_columns),
                 "file_deliveries",

@@ -110,7 +110,7 @@ def check(con: duckdb.DuckDBPyConnection, records: pa.Table, feed: Feed, file_na
     good = con.execute(
         f"select {good_cols}, {_lit(file_name)} as _source_file, _source_row_number "
         f"from checked where _reason is null order by _source_row_number"
-    ).fetch_arrow_table()
+    ).to_arrow_table()
     record = ", ".join(f"{_lit(c.name)}: {_raw(c)}" for c in feed.columns)
     bad = con.execute(f"""
         select
@@ -122,6 +122,6 @@ def check(con: duckdb.DuckDBPyConnection, records: pa.Table, feed: Feed, file_na
             case {" ".join(f"when split_part(_reason, chr(31), 1) = {_lit(c.name)} then {_raw(c)}" for c in feed.columns)} end as raw_value,
             to_json({{{record}}})::varchar as raw_record
         from checked where _reason is not null order by _source_row_number
-    """).fetch_arrow_table()
+    """).to_arrow_table()
     con.execute("drop table checked")
     return Checked(good, bad)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .common import Stream, rng
+from .common import Stream, rng, zero_padded
 
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "apparel": ("tops", "bottoms", "outerwear"),
@@ -87,7 +87,7 @@ def initial_products(seed: int, n: int, start: dt.date) -> Products:
     brand = BRANDS[r.integers(0, len(BRANDS), n)]
     subcategory = r.integers(0, 3, n)
     products = Products(
-        sku=np.char.add("SKU-", np.char.zfill(np.arange(1, n + 1).astype(str), 5)),
+        sku=np.char.add("SKU-", zero_padded(np.arange(1, n + 1), 5)),
         name=np.array([], dtype=str),
         category=category,
         subcategory=subcategory,
@@ -168,7 +168,7 @@ def _people(r: np.random.Generator, n: int, business: np.ndarray, first_number: 
     for code, regions in REGIONS.items():
         mask = country == code
         region[mask] = np.array(regions)[r.integers(0, len(regions), mask.sum())]
-    ids = np.char.add("C", np.char.zfill(np.arange(first_number, first_number + n).astype(str), 7))
+    ids = np.char.add("C", zero_padded(np.arange(first_number, first_number + n), 7))
     person = np.char.add(np.char.add(FIRST_NAMES[r.integers(0, 16, n)], " "), LAST_NAMES[r.integers(0, 16, n)])
     company = np.char.add(np.char.add(BUSINESS_WORDS[r.integers(0, 10, n)], " "), BUSINESS_SUFFIX[r.integers(0, 6, n)])
     name = np.where(business, company, person)
@@ -204,6 +204,8 @@ def initial_customers(seed: int, n: int, start_epoch: int) -> Customers:
 
 def new_customers(seed: int, customers: Customers, day_index: int, count: int, day_epoch: int) -> np.ndarray:
     r = rng(seed, Stream.CUSTOMER_CHANGES, day_index)
+    if count == 0:
+        return np.array([], dtype=np.int64)
     first = len(customers) + 1
     business = r.random(count) < 0.03
     cols = _people(r, count, business, first)

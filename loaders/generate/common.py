@@ -34,6 +34,13 @@ def rng(seed: int, stream: Stream, *keys: int) -> np.random.Generator:
     return np.random.default_rng([seed, int(stream), *(k + 10_000 for k in keys)])
 
 
+def zero_padded(numbers: np.ndarray, width: int) -> np.ndarray:
+    """Numbers as zero-padded strings (numpy's zfill rejects empty arrays)."""
+    if len(numbers) == 0:
+        return np.array([], dtype=f"<U{width}")
+    return np.char.zfill(np.asarray(numbers).astype(str), width)
+
+
 def black_friday(year: int) -> dt.date:
     """The day after the fourth Thursday of November."""
     nov1 = dt.date(year, 11, 1)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from .catalog import COUNTRIES, REFERRAL_RATE, RETURN_RATE, Customers, Products
-from .common import Stream, day_start_epoch, is_black_friday_week, rng
+from .common import Stream, day_start_epoch, is_black_friday_week, rng, zero_padded
 from .marketing import Campaigns
 
 CHANNELS = np.array(["web_store", "marketplace", "retail_pos", "wholesale"])
@@ -207,7 +207,7 @@ def day_sales(
     order_total = np.bincount(order_idx, weights=net + tax + ship_line, minlength=n).astype(np.int64)
     campaign = _attribute(r, channel, currency, campaigns, metrics)
 
-    seq = np.char.zfill((np.arange(n) + 1).astype(str), 6)
+    seq = zero_padded(np.arange(n) + 1, 6)
     order_id = np.char.add(f"O{day:%Y%m%d}-", seq)[order_idx]
     line_event_id = np.char.add(np.char.add(order_id, "-"), line_no.astype(str))
     customer_id = np.where(customer[order_idx] >= 0, cust["customer_id"][np.maximum(customer[order_idx], 0)], "")
