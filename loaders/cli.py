@@ -20,13 +20,15 @@ def _generate(args: argparse.Namespace) -> int:
         written = generate(root, params, first_day_to_write=old.days, progress=not args.quiet)
     else:
         start = dt.date.fromisoformat(args.start)
-        if args.lines:
-            orders = orders_for_lines(args.lines, start, args.days)
-        else:
-            orders = args.orders_per_day
+        orders = orders_for_lines(args.lines, start, args.days) if args.lines else args.orders_per_day
         params = Params(
-            seed=args.seed, start=args.start, days=args.days, orders_per_day=round(orders, 3),
-            products=args.products, customers=args.customers or max(500, int(orders * 25)), format=args.format,
+            seed=args.seed,
+            start=args.start,
+            days=args.days,
+            orders_per_day=round(orders, 3),
+            products=args.products,
+            customers=args.customers or max(500, int(orders * 25)),
+            format=args.format,
         )
         if root.exists() and any(root.iterdir()) and not args.overwrite:
             print(f"error: {root} is not empty; pass --overwrite, or --append-days N to extend it", file=sys.stderr)
@@ -62,7 +64,9 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m loaders", description="Commerce finance raw feeds: sample data and dlt loaders.")
+    parser = argparse.ArgumentParser(
+        prog="python -m loaders", description="Commerce finance raw feeds: sample data and dlt loaders."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="write deterministic sample deliveries for every feed")
@@ -71,18 +75,26 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--start", default="2025-09-01", help="first business day, YYYY-MM-DD (default: %(default)s)")
     gen.add_argument("--days", type=int, default=122, help="days of deliveries (default: %(default)s)")
     size = gen.add_mutually_exclusive_group()
-    size.add_argument("--orders-per-day", type=float, default=150.0, help="mean orders on an ordinary day (default: %(default)s)")
+    size.add_argument(
+        "--orders-per-day", type=float, default=150.0, help="mean orders on an ordinary day (default: %(default)s)"
+    )
     size.add_argument("--lines", type=int, help="approximate number of transaction lines in total instead")
     gen.add_argument("--products", type=int, default=300)
     gen.add_argument("--customers", type=int, help="initial customer accounts (default: 25 x orders per day)")
     gen.add_argument("--format", choices=("csv", "parquet", "jsonl"), default="csv")
-    gen.add_argument("--append-days", type=int, default=0, help="extend an earlier output by N days, keeping its parameters")
+    gen.add_argument(
+        "--append-days", type=int, default=0, help="extend an earlier output by N days, keeping its parameters"
+    )
     gen.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty folder")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
     gen.set_defaults(func=_generate)
 
     load = sub.add_parser("load", help="load new delivered files into the warehouse with dlt")
-    load.add_argument("--source", default=str(settings.DEFAULT_SOURCE), help="local folder or s3://bucket/prefix (default: %(default)s)")
+    load.add_argument(
+        "--source",
+        default=str(settings.DEFAULT_SOURCE),
+        help="local folder or s3://bucket/prefix (default: %(default)s)",
+    )
     load.add_argument("--destination", choices=("duckdb", "redshift"), default="duckdb")
     load.add_argument("--feeds", nargs="+", help="only these feeds (default: all)")
     load.add_argument("--quiet", action="store_true", help="no progress bar")

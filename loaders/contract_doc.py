@@ -28,7 +28,7 @@ def render_markdown() -> str:
         "- Delivery order is the order of paths within a feed; when two deliveries carry the same",
         "  primary key, the later path wins, and a file re-delivered under the same path replaces",
         "  what it delivered before (merge on the primary key, never a duplicate).",
-        "- CSV: UTF-8, a header line, comma separated, `\"` quoting, an empty field is null.",
+        '- CSV: UTF-8, a header line, comma separated, `"` quoting, an empty field is null.',
         "  JSON Lines: one object per line, keys are column names; money may be a string or a number.",
         "  Parquet: any column types that read as the contract types.",
         "- Every column below must be in the header unless it is optional; extra columns are recorded",
@@ -56,7 +56,8 @@ def render_markdown() -> str:
             "",
             f"Primary key: `({', '.join(feed.primary_key)})`"
             + (
-                f"; raw keeps every delivered version, keyed `({', '.join(feed.load_key)})`, and staging takes the latest"
+                f"; raw keeps every delivered version, keyed `({', '.join(feed.load_key)})`, "
+                "and staging takes the latest"
                 if feed.keeps_versions
                 else ""
             ),
@@ -65,7 +66,9 @@ def render_markdown() -> str:
             "|---|---|---|---|---|",
         ]
         for c in feed.columns:
-            out.append(f"| `{c.name}` | {c.contract_type} | {'yes' if c.required else 'no'} | {_rules(c)} | {c.description} |")
+            out.append(
+                f"| `{c.name}` | {c.contract_type} | {'yes' if c.required else 'no'} | {_rules(c)} | {c.description} |"
+            )
         if feed.rules:
             out += ["", "Row rules (a row breaking one is quarantined):", ""]
             out += [f"- `{r.condition}`: otherwise *{r.reason}*" for r in feed.rules]

@@ -15,14 +15,30 @@ ColumnType = Literal["string", "integer", "decimal", "date", "timestamp", "boole
 # ISO 4217 codes the loader accepts. A code outside this set is a contract violation
 # (quarantined); a code inside it without an FX rate is a reconciliation matter for dbt.
 CURRENCIES: tuple[str, ...] = (
-    "USD", "EUR", "GBP", "CAD", "AUD", "NZD", "JPY", "CHF", "SEK", "NOK", "DKK", "PLN", "MXN",
+    "USD",
+    "EUR",
+    "GBP",
+    "CAD",
+    "AUD",
+    "NZD",
+    "JPY",
+    "CHF",
+    "SEK",
+    "NOK",
+    "DKK",
+    "PLN",
+    "MXN",
 )
 # ISO 4217 "no currency": used by control totals for counts and non-money sums.
 NO_CURRENCY = "XXX"
 CHANNELS: tuple[str, ...] = ("web_store", "marketplace", "retail_pos", "wholesale")
 PLATFORMS: tuple[str, ...] = ("google_ads", "meta", "tiktok", "amazon_ads")
 REFUND_REASONS: tuple[str, ...] = (
-    "changed_mind", "wrong_size", "damaged", "not_as_described", "price_adjustment",
+    "changed_mind",
+    "wrong_size",
+    "damaged",
+    "not_as_described",
+    "price_adjustment",
 )
 
 
@@ -121,25 +137,60 @@ TRANSACTIONS = Feed(
         _money("unit_price", "Unit price before discount, tax-exclusive."),
         _money("line_discount", "Discount on the line (on a refund: discount reversed)."),
         _money("line_tax", "Tax on the line (on a refund: tax refunded)."),
-        _money("shipping_charged", "Shipping charged to the customer, allocated to the line (on a refund: shipping refunded)."),
+        _money(
+            "shipping_charged",
+            "Shipping charged to the customer, allocated to the line (on a refund: shipping refunded).",
+        ),
         _money("shipping_cost", "Carrier cost borne by the merchant (on a refund: return label cost)."),
-        _money("platform_fee", "Marketplace referral or payment-processing fee (on a refund: fee credited back to the merchant)."),
+        _money(
+            "platform_fee",
+            "Marketplace referral or payment-processing fee (on a refund: fee credited back to the merchant).",
+        ),
         Column("campaign_id", "string", "Campaign the source attributes the order to; empty if none.", required=False),
-        _money("order_total", "Order total the source reports (items - discounts + tax + shipping); sale lines only.", required=False),
+        _money(
+            "order_total",
+            "Order total the source reports (items - discounts + tax + shipping); sale lines only.",
+            required=False,
+        ),
         Column("refunded_line_event_id", "string", "On a refund: the sale line it refunds.", required=False),
-        _money("refund_amount", "On a refund: goods value given back, after discount, tax and shipping excluded (an amount-only refund has quantity 0).", required=False),
+        _money(
+            "refund_amount",
+            "On a refund: goods value given back, after discount, tax and shipping excluded "
+            "(an amount-only refund has quantity 0).",
+            required=False,
+        ),
         Column("refund_reason", "string", "On a refund: why.", required=False, allowed=REFUND_REASONS),
         Column("restocked", "boolean", "On a refund: whether the returned units went back to stock.", required=False),
     ),
     rules=(
         RowRule("quantity", "event_type <> 'sale' or quantity > 0", "a sale must have a positive quantity"),
         RowRule("quantity", "event_type <> 'refund' or quantity >= 0", "a refund cannot have a negative quantity"),
-        RowRule("order_total", "event_type <> 'sale' or order_total is not null", "a sale line must carry the order total"),
-        RowRule("refunded_line_event_id", "event_type <> 'refund' or refunded_line_event_id is not null", "a refund must reference the sale line it refunds"),
-        RowRule("refunded_line_event_id", "event_type <> 'sale' or refunded_line_event_id is null", "a sale line cannot reference a refunded line"),
-        RowRule("refund_amount", "event_type <> 'refund' or refund_amount is not null", "a refund must carry the refunded goods amount"),
-        RowRule("refund_amount", "event_type <> 'sale' or refund_amount is null", "a sale line cannot carry a refund amount"),
-        RowRule("restocked", "event_type <> 'refund' or restocked is not null", "a refund must say whether units were restocked"),
+        RowRule(
+            "order_total", "event_type <> 'sale' or order_total is not null", "a sale line must carry the order total"
+        ),
+        RowRule(
+            "refunded_line_event_id",
+            "event_type <> 'refund' or refunded_line_event_id is not null",
+            "a refund must reference the sale line it refunds",
+        ),
+        RowRule(
+            "refunded_line_event_id",
+            "event_type <> 'sale' or refunded_line_event_id is null",
+            "a sale line cannot reference a refunded line",
+        ),
+        RowRule(
+            "refund_amount",
+            "event_type <> 'refund' or refund_amount is not null",
+            "a refund must carry the refunded goods amount",
+        ),
+        RowRule(
+            "refund_amount", "event_type <> 'sale' or refund_amount is null", "a sale line cannot carry a refund amount"
+        ),
+        RowRule(
+            "restocked",
+            "event_type <> 'refund' or restocked is not null",
+            "a refund must say whether units were restocked",
+        ),
         RowRule("line_discount", "line_discount <= quantity * unit_price", "discount exceeds the line amount"),
     ),
 )
@@ -180,7 +231,9 @@ COGS = Feed(
 
 PRODUCTS = Feed(
     name="products",
-    description="Product master as daily change extracts: the first file is a full extract, later files only changed products.",
+    description=(
+        "Product master as daily change extracts: the first file is a full extract, later files only changed products."
+    ),
     primary_key=("sku", "updated_at"),
     columns=(
         Column("sku", "string", "Product SKU."),
@@ -210,7 +263,13 @@ CUSTOMERS = Feed(
         Column("created_at", "timestamp", "When the account was opened."),
         Column("updated_at", "timestamp", "When this version was written in the source."),
     ),
-    rules=(RowRule("parent_customer_id", "parent_customer_id is null or parent_customer_id <> customer_id", "an account cannot be its own parent"),),
+    rules=(
+        RowRule(
+            "parent_customer_id",
+            "parent_customer_id is null or parent_customer_id <> customer_id",
+            "an account cannot be its own parent",
+        ),
+    ),
 )
 
 FX_RATES = Feed(
@@ -220,7 +279,9 @@ FX_RATES = Feed(
     columns=(
         Column("rate_date", "date", "Publication date."),
         Column("currency", "string", "ISO 4217 currency.", allowed=CURRENCIES),
-        Column("rate_to_usd", "decimal", "USD per one unit of the currency.", scale=8, minimum="0", exclusive_minimum=True),
+        Column(
+            "rate_to_usd", "decimal", "USD per one unit of the currency.", scale=8, minimum="0", exclusive_minimum=True
+        ),
     ),
 )
 
@@ -242,8 +303,7 @@ CONTROL_TOTALS = Feed(
 )
 
 FEEDS: dict[str, Feed] = {
-    f.name: f
-    for f in (TRANSACTIONS, MARKETING_SPEND, COGS, PRODUCTS, CUSTOMERS, FX_RATES, CONTROL_TOTALS)
+    f.name: f for f in (TRANSACTIONS, MARKETING_SPEND, COGS, PRODUCTS, CUSTOMERS, FX_RATES, CONTROL_TOTALS)
 }
 
 # Columns the loader adds to every raw feed table.
@@ -274,6 +334,14 @@ CONTROL_SUMS: dict[str, dict[str, str]] = {
 }
 # Sums that are money, and so are split by the row's currency.
 MONEY_METRICS = {
-    "sum_extended_price", "sum_line_discount", "sum_line_tax", "sum_shipping_charged",
-    "sum_shipping_cost", "sum_platform_fee", "sum_order_total", "sum_refund_amount", "sum_spend", "sum_unit_cost",
+    "sum_extended_price",
+    "sum_line_discount",
+    "sum_line_tax",
+    "sum_shipping_charged",
+    "sum_shipping_cost",
+    "sum_platform_fee",
+    "sum_order_total",
+    "sum_refund_amount",
+    "sum_spend",
+    "sum_unit_cost",
 }

@@ -21,7 +21,7 @@ REDSHIFT_ENV = {
 }
 REDSHIFT_OPTIONAL_ENV = {
     "REDSHIFT_PORT": "5439",
-    "REDSHIFT_IAM_ROLE": "ARN of a role Redshift assumes to read the staging bucket (else the AWS keys are passed to COPY)",
+    "REDSHIFT_IAM_ROLE": "ARN of a role Redshift assumes to read the staging bucket (else COPY gets the AWS keys)",
     "AWS_ACCESS_KEY_ID": "key for the staging bucket",
     "AWS_SECRET_ACCESS_KEY": "secret for the staging bucket",
     "AWS_DEFAULT_REGION": "region of the staging bucket",
@@ -78,7 +78,9 @@ def redshift_target(env: dict[str, str] | None = None) -> Target:
     if has_keys:
         aws.update(aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
     staging = dlt.destinations.filesystem(bucket_url=bucket, credentials=aws)
-    return Target(destination, staging, f"Redshift {credentials['host']}:{port}/{credentials['database']} (staging {bucket})")
+    return Target(
+        destination, staging, f"Redshift {credentials['host']}:{port}/{credentials['database']} (staging {bucket})"
+    )
 
 
 def target(name: str) -> Target:

@@ -78,8 +78,7 @@ def _jsonl(data: bytes, name: str) -> pa.Table:
     numbered = table.append_column("n", pa.array(range(1, table.num_rows + 1), pa.int64()))
     con.register("jl", numbered)
     first_bad = con.execute(
-        "select min(n) from jl "
-        "where coalesce(case when json_valid(line) then json_type(line) end, '') <> 'OBJECT'"
+        "select min(n) from jl where coalesce(case when json_valid(line) then json_type(line) end, '') <> 'OBJECT'"
     ).fetchone()[0]
     if first_bad is not None:
         raise FileRejected(name, f"line {first_bad} is not a JSON object")

@@ -28,7 +28,14 @@ from .files import DeliveredFile, Source
 from .parse import FileRejected, parse
 from .validate import check
 
-DLT_TYPES = {"string": "text", "integer": "bigint", "decimal": "decimal", "date": "date", "timestamp": "timestamp", "boolean": "bool"}
+DLT_TYPES = {
+    "string": "text",
+    "integer": "bigint",
+    "decimal": "decimal",
+    "date": "date",
+    "timestamp": "timestamp",
+    "boolean": "bool",
+}
 
 QUARANTINE_COLUMNS: dict[str, Any] = {
     "feed": {"data_type": "text", "nullable": False},
@@ -96,18 +103,20 @@ def _to_table(item: pa.Table, table_name: str, columns: dict[str, Any], primary_
 
 
 def _delivery(delivered: DeliveredFile, feed: Feed, rows: int, good: int, bad: int, extra: tuple[str, ...]) -> pa.Table:
-    return pa.table({
-        "file_name": [delivered.relative],
-        "feed": [feed.name],
-        "file_format": [delivered.format],
-        "file_size": pa.array([delivered.size], pa.int64()),
-        "file_fingerprint": [delivered.fingerprint],
-        "rows_in_file": pa.array([rows], pa.int64()),
-        "rows_loaded": pa.array([good], pa.int64()),
-        "rows_quarantined": pa.array([bad], pa.int64()),
-        "extra_columns": pa.array([", ".join(extra) or None], pa.string()),
-        "read_at": pa.array([dt.datetime.now(dt.UTC)], pa.timestamp("us", tz="UTC")),
-    })
+    return pa.table(
+        {
+            "file_name": [delivered.relative],
+            "feed": [feed.name],
+            "file_format": [delivered.format],
+            "file_size": pa.array([delivered.size], pa.int64()),
+            "file_fingerprint": [delivered.fingerprint],
+            "rows_in_file": pa.array([rows], pa.int64()),
+            "rows_loaded": pa.array([good], pa.int64()),
+            "rows_quarantined": pa.array([bad], pa.int64()),
+            "extra_columns": pa.array([", ".join(extra) or None], pa.string()),
+            "read_at": pa.array([dt.datetime.now(dt.UTC)], pa.timestamp("us", tz="UTC")),
+        }
+    )
 
 
 def feed_resource(feed: Feed, source: Source, report: FeedReport, bar: tqdm | None) -> Any:
@@ -134,7 +143,14 @@ def feed_resource(feed: Feed, source: Source, report: FeedReport, bar: tqdm | No
             # yielded even when empty, so raw.quarantine exists from the first load on
             yield _to_table(checked.bad, "quarantine", QUARANTINE_COLUMNS)
             yield _to_table(
-                _delivery(delivered, feed, parsed.records.num_rows, checked.good.num_rows, checked.bad.num_rows, parsed.extra_columns),
+                _delivery(
+                    delivered,
+                    feed,
+                    parsed.records.num_rows,
+                    checked.good.num_rows,
+                    checked.bad.num_rows,
+                    parsed.extra_columns,
+                ),
                 "file_deliveries",
                 DELIVERY_COLUMNS,
             )
@@ -161,7 +177,9 @@ def make_pipeline(t: Target) -> dlt.Pipeline:
     )
 
 
-def run_load(source_url: str, destination: str = "duckdb", feeds: list[str] | None = None, progress: bool = True) -> int:
+def run_load(
+    source_url: str, destination: str = "duckdb", feeds: list[str] | None = None, progress: bool = True
+) -> int:
     """Loads every new file; prints per-feed counts; returns the process exit code."""
     names = feeds or list(FEEDS)
     unknown = [n for n in names if n not in FEEDS]
@@ -194,9 +212,14 @@ def summary(t: Target, reports: dict[str, FeedReport]) -> str:
         lines.append(f"  {name:<16}{r.files:>7}{r.rows:>11,}{r.loaded:>11,}{r.quarantined:>13,}{r.skipped_files:>17}")
     for name, r in reports.items():
         if r.extra_columns:
-            lines.append(f"  note: {name} files carry columns the contract does not know (not loaded): {', '.join(sorted(r.extra_columns))}")
+            lines.append(
+                f"  note: {name} files carry columns the contract does not know (not loaded): "
+                + ", ".join(sorted(r.extra_columns))
+            )
         for problem in r.rejected:
-            lines.append(f"  REJECTED {name}: {problem} -- this feed stopped at that file; fix or remove it and load again")
+            lines.append(
+                f"  REJECTED {name}: {problem} -- this feed stopped at that file; fix or remove it and load again"
+            )
     return "\n".join(lines)
 
 

@@ -14,9 +14,12 @@ def report() -> str:
         return f"no warehouse yet at {path}; run `make run` or `python -m loaders load`"
     con = duckdb.connect(str(path), read_only=True)
     schema = settings.RAW_DATASET
-    tables = {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = ?", [schema]
-    ).fetchall()}
+    tables = {
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ?", [schema]
+        ).fetchall()
+    }
     lines = [f"warehouse: {path.resolve()}", f"raw schema '{schema}':"]
     quarantined: dict[str, int] = {}
     if "quarantine" in tables:
@@ -28,7 +31,9 @@ def report() -> str:
         else:
             lines.append(f"  {schema}.{feed:<16}{'not loaded':>12}")
     if "_dlt_loads" in tables:
-        loads, last = con.execute(f"select count(*), max(inserted_at) from {schema}._dlt_loads where status = 0").fetchone()
+        loads, last = con.execute(
+            f"select count(*), max(inserted_at) from {schema}._dlt_loads where status = 0"
+        ).fetchone()
         lines.append(f"  {loads} loads, the last at {last}")
     others = con.execute(
         "select table_schema, count(*) from information_schema.tables "

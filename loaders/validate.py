@@ -66,7 +66,12 @@ def _column_checks(c: Column) -> list[tuple[str, str]]:
         checks.append((f"{typed} is null and {raw} is not null", _failure(c.name, f"not a valid {c.contract_type}")))
     if c.allowed:
         shown = ", ".join(c.allowed[:8]) + (", ..." if len(c.allowed) > 8 else "")
-        checks.append((f"{typed} not in ({', '.join(_lit(v) for v in c.allowed)})", _failure(c.name, f"not an allowed value ({shown})")))
+        checks.append(
+            (
+                f"{typed} not in ({', '.join(_lit(v) for v in c.allowed)})",
+                _failure(c.name, f"not an allowed value ({shown})"),
+            )
+        )
     if c.minimum is not None:
         op, word = ("<=", ">") if c.exclusive_minimum else ("<", ">=")
         checks.append((f"{typed} {op} {c.minimum}", _failure(c.name, f"must be {word} {c.minimum}")))
@@ -84,11 +89,10 @@ def _checks_sql(feed: Feed) -> str:
 def check(con: duckdb.DuckDBPyConnection, records: pa.Table, feed: Feed, file_name: str) -> Checked:
     """`records` holds the file's contract columns (any Arrow type) and _source_row_number."""
     con.register("incoming", records)
-    raw_cols = ", ".join(
-        f"nullif(trim(cast({_q(c.name)} as varchar)), '') as {_raw(c)}" for c in feed.columns
-    )
+    raw_cols = ", ".join(f"nullif(trim(cast({_q(c.name)} as varchar)), '') as {_raw(c)}" for c in feed.columns)
     typed_cols = ", ".join(_typed_expression(c) for c in feed.columns)
     key = ", ".join(_q(k) for k in feed.primary_key)
+    duplicate = _failure(feed.primary_key[0], f"duplicate primary key ({', '.join(feed.primary_key)}) within the file")
     con.execute(f"""
         create or replace temp table checked as
         with raw as (
@@ -100,8 +104,9 @@ def check(con: duckdb.DuckDBPyConnection, records: pa.Table, feed: Feed, file_na
         )
         select *,
             case when _failure is null
-                and _source_row_number > min(case when _failure is null then _source_row_number end) over (partition by {key})
-            then {_lit(feed.primary_key[0] + chr(31) + "duplicate primary key (" + ", ".join(feed.primary_key) + ") within the file")}
+                and _source_row_number
+                    > min(case when _failure is null then _source_row_number end) over (partition by {key})
+            then {duplicate}
             else _failure end as _reason
         from checked
     """)
@@ -111,6 +116,7 @@ def check(con: duckdb.DuckDBPyConnection, records: pa.Table, feed: Feed, file_na
         f"select {good_cols}, {_lit(file_name)} as _source_file, _source_row_number "
         f"from checked where _reason is null order by _source_row_number"
     ).to_arrow_table()
+    raw_value = " ".join(f"when split_part(_reason, chr(31), 1) = {_lit(c.name)} then {_raw(c)}" for c in feed.columns)
     record = ", ".join(f"{_lit(c.name)}: {_raw(c)}" for c in feed.columns)
     bad = con.execute(f"""
         select
@@ -119,7 +125,7 @@ def check(con: duckdb.DuckDBPyConnection, records: pa.Table, feed: Feed, file_na
             _source_row_number as row_number,
             split_part(_reason, chr(31), 1) as column_name,
             split_part(_reason, chr(31), 2) as reason,
-            case {" ".join(f"when split_part(_reason, chr(31), 1) = {_lit(c.name)} then {_raw(c)}" for c in feed.columns)} end as raw_value,
+            case {raw_value} end as raw_value,
             to_json({{{record}}})::varchar as raw_record
         from checked where _reason is not null order by _source_row_number
     """).to_arrow_table()

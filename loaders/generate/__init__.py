@@ -61,46 +61,58 @@ def _transactions(lines: sales.Lines) -> tuple[pa.Table, dict[str, np.ndarray]]:
     c = lines.columns
     no_total = c["order_total"] < 0
     no_refund = c["refund_amount"] < 0
-    table = pa.table({
-        "line_event_id": c["line_event_id"],
-        "event_type": c["event_type"],
-        "order_id": c["order_id"],
-        "line_number": pa.array(c["line_number"], pa.int64()),
-        "event_ts": _stamp(c["event_epoch"], c["event_offset"]),
-        "channel": c["channel"],
-        "store_id": c["store_id"],
-        "currency": c["currency"],
-        "customer_id": _null_if(c["customer_id"], c["customer_id"] == "", pa.string()),
-        "sku": c["sku"],
-        "quantity": pa.array(c["quantity"], pa.int64()),
-        "unit_price": to_decimal(c["unit_price"]),
-        "line_discount": to_decimal(c["line_discount"]),
-        "line_tax": to_decimal(c["line_tax"]),
-        "shipping_charged": to_decimal(c["shipping_charged"]),
-        "shipping_cost": to_decimal(c["shipping_cost"]),
-        "platform_fee": to_decimal(c["platform_fee"]),
-        "campaign_id": _null_if(c["campaign_id"], c["campaign_id"] == "", pa.string()),
-        "order_total": pa.compute.if_else(pa.array(no_total), pa.scalar(None, pa.decimal128(18, 2)), to_decimal(np.maximum(c["order_total"], 0))),
-        "refunded_line_event_id": _null_if(c["refunded_line_event_id"], c["refunded_line_event_id"] == "", pa.string()),
-        "refund_amount": pa.compute.if_else(pa.array(no_refund), pa.scalar(None, pa.decimal128(18, 2)), to_decimal(np.maximum(c["refund_amount"], 0))),
-        "refund_reason": _null_if(c["refund_reason"], c["refund_reason"] == "", pa.string()),
-        "restocked": _null_if(c["restocked"] == 1, c["restocked"] < 0, pa.bool_()),
-    })
+    table = pa.table(
+        {
+            "line_event_id": c["line_event_id"],
+            "event_type": c["event_type"],
+            "order_id": c["order_id"],
+            "line_number": pa.array(c["line_number"], pa.int64()),
+            "event_ts": _stamp(c["event_epoch"], c["event_offset"]),
+            "channel": c["channel"],
+            "store_id": c["store_id"],
+            "currency": c["currency"],
+            "customer_id": _null_if(c["customer_id"], c["customer_id"] == "", pa.string()),
+            "sku": c["sku"],
+            "quantity": pa.array(c["quantity"], pa.int64()),
+            "unit_price": to_decimal(c["unit_price"]),
+            "line_discount": to_decimal(c["line_discount"]),
+            "line_tax": to_decimal(c["line_tax"]),
+            "shipping_charged": to_decimal(c["shipping_charged"]),
+            "shipping_cost": to_decimal(c["shipping_cost"]),
+            "platform_fee": to_decimal(c["platform_fee"]),
+            "campaign_id": _null_if(c["campaign_id"], c["campaign_id"] == "", pa.string()),
+            "order_total": pa.compute.if_else(
+                pa.array(no_total), pa.scalar(None, pa.decimal128(18, 2)), to_decimal(np.maximum(c["order_total"], 0))
+            ),
+            "refunded_line_event_id": _null_if(
+                c["refunded_line_event_id"], c["refunded_line_event_id"] == "", pa.string()
+            ),
+            "refund_amount": pa.compute.if_else(
+                pa.array(no_refund),
+                pa.scalar(None, pa.decimal128(18, 2)),
+                to_decimal(np.maximum(c["refund_amount"], 0)),
+            ),
+            "refund_reason": _null_if(c["refund_reason"], c["refund_reason"] == "", pa.string()),
+            "restocked": _null_if(c["restocked"] == 1, c["restocked"] < 0, pa.bool_()),
+        }
+    )
     return table, {"event_ts": c["event_epoch"]}
 
 
 def _products(p: catalog.Products, idx: np.ndarray, epoch: int) -> tuple[pa.Table, dict[str, np.ndarray]]:
     updated = epoch + (np.arange(len(idx)) % 300)
-    table = pa.table({
-        "sku": p.sku[idx],
-        "product_name": p.name[idx],
-        "category": np.array(catalog.CATEGORY_NAMES)[p.category[idx]],
-        "subcategory": p.subcategory_names(idx),
-        "brand": p.brand[idx],
-        "list_price": to_decimal(p.list_price[idx]),
-        "status": catalog.STATUSES[p.status[idx]],
-        "updated_at": _stamp(updated),
-    })
+    table = pa.table(
+        {
+            "sku": p.sku[idx],
+            "product_name": p.name[idx],
+            "category": np.array(catalog.CATEGORY_NAMES)[p.category[idx]],
+            "subcategory": p.subcategory_names(idx),
+            "brand": p.brand[idx],
+            "list_price": to_decimal(p.list_price[idx]),
+            "status": catalog.STATUSES[p.status[idx]],
+            "updated_at": _stamp(updated),
+        }
+    )
     return table, {"updated_at": updated}
 
 
@@ -109,47 +121,59 @@ def _customers(cust: catalog.Customers, idx: np.ndarray, epoch: int | None) -> t
     created = a["created"][idx]
     updated = created if epoch is None else np.maximum(epoch + (np.arange(len(idx)) % 300), created)
     parent = a["parent"][idx]
-    table = pa.table({
-        "customer_id": a["customer_id"][idx],
-        "customer_name": a["name"][idx],
-        "email": a["email"][idx],
-        "country_code": a["country"][idx],
-        "region": a["region"][idx],
-        "segment": np.where(a["business"][idx], "business", "consumer"),
-        "loyalty_tier": catalog.TIERS[a["tier"][idx]],
-        "parent_customer_id": _null_if(a["customer_id"][np.maximum(parent, 0)], parent < 0, pa.string()),
-        "created_at": _stamp(created),
-        "updated_at": _stamp(updated),
-    })
+    table = pa.table(
+        {
+            "customer_id": a["customer_id"][idx],
+            "customer_name": a["name"][idx],
+            "email": a["email"][idx],
+            "country_code": a["country"][idx],
+            "region": a["region"][idx],
+            "segment": np.where(a["business"][idx], "business", "consumer"),
+            "loyalty_tier": catalog.TIERS[a["tier"][idx]],
+            "parent_customer_id": _null_if(a["customer_id"][np.maximum(parent, 0)], parent < 0, pa.string()),
+            "created_at": _stamp(created),
+            "updated_at": _stamp(updated),
+        }
+    )
     return table, {"created_at": created, "updated_at": updated}
 
 
-def _cogs(p: catalog.Products, product: np.ndarray, effective_day: np.ndarray, unit_cost: np.ndarray) -> tuple[pa.Table, dict[str, np.ndarray]]:
+def _cogs(
+    p: catalog.Products, product: np.ndarray, effective_day: np.ndarray, unit_cost: np.ndarray
+) -> tuple[pa.Table, dict[str, np.ndarray]]:
     order = np.lexsort((effective_day, product))
-    table = pa.table({
-        "sku": p.sku[product[order]],
-        "effective_from": pa.array(effective_day[order].astype("datetime64[D]")),
-        "unit_cost": to_decimal(unit_cost[order], scale=4),
-        "currency": catalog.SUPPLIER_CURRENCIES[p.cost_currency[product[order]]],
-    })
+    table = pa.table(
+        {
+            "sku": p.sku[product[order]],
+            "effective_from": pa.array(effective_day[order].astype("datetime64[D]")),
+            "unit_cost": to_decimal(unit_cost[order], scale=4),
+            "currency": catalog.SUPPLIER_CURRENCIES[p.cost_currency[product[order]]],
+        }
+    )
     return table, {}
 
 
-def _spend(camps: marketing.Campaigns, rows: list[tuple[int, dict[str, np.ndarray]]], start_day: int) -> tuple[pa.Table, dict[str, np.ndarray]]:
+def _spend(
+    camps: marketing.Campaigns, rows: list[tuple[int, dict[str, np.ndarray]]], start_day: int
+) -> tuple[pa.Table, dict[str, np.ndarray]]:
     parts = []
     for day_index, m in rows:
         i = m["campaign"]
-        parts.append(pa.table({
-            "platform": camps.platform[i],
-            "campaign_id": camps.campaign_id[i],
-            "campaign_name": camps.name[i],
-            "target_channel": camps.target_channel[i],
-            "spend_date": pa.array(np.full(len(i), start_day + day_index).astype("datetime64[D]")),
-            "impressions": pa.array(m["impressions"], pa.int64()),
-            "clicks": pa.array(m["clicks"], pa.int64()),
-            "spend": to_decimal(m["spend"]),
-            "currency": camps.currency[i],
-        }))
+        parts.append(
+            pa.table(
+                {
+                    "platform": camps.platform[i],
+                    "campaign_id": camps.campaign_id[i],
+                    "campaign_name": camps.name[i],
+                    "target_channel": camps.target_channel[i],
+                    "spend_date": pa.array(np.full(len(i), start_day + day_index).astype("datetime64[D]")),
+                    "impressions": pa.array(m["impressions"], pa.int64()),
+                    "clicks": pa.array(m["clicks"], pa.int64()),
+                    "spend": to_decimal(m["spend"]),
+                    "currency": camps.currency[i],
+                }
+            )
+        )
     return pa.concat_tables(parts), {}
 
 
@@ -162,11 +186,13 @@ def _fx(seed: int, levels: dict[str, float], day_index: int, day: dt.date) -> pa
         levels[cur] *= float(np.exp(step))
     currencies = ["USD", *FX_START]
     rates = [100_000_000, *(round(levels[c] * 100_000_000) for c in FX_START)]
-    return pa.table({
-        "rate_date": pa.array([day] * len(currencies), pa.date32()),
-        "currency": currencies,
-        "rate_to_usd": to_decimal(np.array(rates), scale=8),
-    })
+    return pa.table(
+        {
+            "rate_date": pa.array([day] * len(currencies), pa.date32()),
+            "currency": currencies,
+            "rate_to_usd": to_decimal(np.array(rates), scale=8),
+        }
+    )
 
 
 def generate(root: Path, params: Params, first_day_to_write: int = 0, progress: bool = True) -> dict[str, int]:
@@ -195,7 +221,12 @@ def generate(root: Path, params: Params, first_day_to_write: int = 0, progress: 
         if d == 0:
             everything = np.arange(len(products.sku))
             files.append(("products", *_products(products, everything, start_epoch - 86_400)))
-            files.append(("cogs", *_cogs(products, cost_history["product"], cost_history["effective_day"], cost_history["unit_cost"])))
+            files.append(
+                (
+                    "cogs",
+                    *_cogs(products, cost_history["product"], cost_history["effective_day"], cost_history["unit_cost"]),
+                )
+            )
             known = np.arange(len(customers))
             changed_customers = np.array([], dtype=np.int64)
             first_fx = []
@@ -206,7 +237,9 @@ def generate(root: Path, params: Params, first_day_to_write: int = 0, progress: 
         else:
             changes = catalog.product_changes(params.seed, products, d, start_day + d)
             files.append(("products", *_products(products, changes["changed"], epoch)))
-            files.append(("cogs", *_cogs(products, changes["cost_product"], changes["cost_effective_day"], changes["cost_unit"])))
+            files.append(
+                ("cogs", *_cogs(products, changes["cost_product"], changes["cost_effective_day"], changes["cost_unit"]))
+            )
             changed_customers = catalog.customer_changes(params.seed, customers, d)
             first_fx = []
 
@@ -232,7 +265,9 @@ def generate(root: Path, params: Params, first_day_to_write: int = 0, progress: 
         for target in np.unique(refund_day):
             pending_refunds.setdefault(int(target), []).append(refunds.take(np.flatnonzero(refund_day == target)))
         due = pending_refunds.pop(d, [])
-        all_lines = sales.Lines({k: np.concatenate([day_sales.columns[k], *(r.columns[k] for r in due)]) for k in day_sales.columns})
+        all_lines = sales.Lines(
+            {k: np.concatenate([day_sales.columns[k], *(r.columns[k] for r in due)]) for k in day_sales.columns}
+        )
         files.append(("transactions", *_transactions(all_lines)))
 
         fx_today = _fx(params.seed, fx_levels, d, day)
@@ -249,11 +284,15 @@ def generate(root: Path, params: Params, first_day_to_write: int = 0, progress: 
             if totals is not None:
                 controls.append(totals)
                 written[feed] = written.get(feed, 0) + table.num_rows
-        control_table = pa.table({k: sum((c[k] for c in controls), []) for k in controls[0]})
-        control_table = control_table.cast(pa.schema([
-            (c.name, {"string": pa.string(), "date": pa.date32(), "decimal": pa.decimal128(28, 6)}[c.type])
-            for c in CONTROL_TOTALS.columns
-        ]))
+        control_table = pa.table({k: [v for c in controls for v in c[k]] for k in controls[0]})
+        control_table = control_table.cast(
+            pa.schema(
+                [
+                    (c.name, {"string": pa.string(), "date": pa.date32(), "decimal": pa.decimal128(28, 6)}[c.type])
+                    for c in CONTROL_TOTALS.columns
+                ]
+            )
+        )
         writer.write("control_totals", day, control_table, {})
         written["control_totals"] = written.get("control_totals", 0) + control_table.num_rows
 
@@ -261,7 +300,9 @@ def generate(root: Path, params: Params, first_day_to_write: int = 0, progress: 
     return written
 
 
-def _merge_customer_files(files: list[tuple[str, pa.Table, dict[str, np.ndarray]]]) -> list[tuple[str, pa.Table, dict[str, np.ndarray]]]:
+def _merge_customer_files(
+    files: list[tuple[str, pa.Table, dict[str, np.ndarray]]],
+) -> list[tuple[str, pa.Table, dict[str, np.ndarray]]]:
     """Day 0 delivers the full customer extract and the day's new accounts in one file."""
     base = [f for f in files if f[0] == "customers"]
     extra = [f for f in files if f[0] == "customers_new"]

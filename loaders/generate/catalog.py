@@ -26,8 +26,12 @@ MEDIAN_PRICE = np.array([4_500, 9_000, 12_000, 5_500, 3_000])
 RETURN_RATE = np.array([0.24, 0.18, 0.08, 0.06, 0.03])
 # Marketplace referral fee per category.
 REFERRAL_RATE = np.array([0.17, 0.15, 0.08, 0.15, 0.12])
-BRANDS = np.array(["Northwind", "Alder & Co", "Kestrel", "Lumen", "Brightside", "Fjord", "Oakline", "Sable", "Verano", "Tidewater"])
-ADJECTIVES = np.array(["Classic", "Essential", "Pro", "Lite", "Everyday", "Heritage", "Studio", "Trail", "Urban", "Signature"])
+BRANDS = np.array(
+    ["Northwind", "Alder & Co", "Kestrel", "Lumen", "Brightside", "Fjord", "Oakline", "Sable", "Verano", "Tidewater"]
+)
+ADJECTIVES = np.array(
+    ["Classic", "Essential", "Pro", "Lite", "Everyday", "Heritage", "Studio", "Trail", "Urban", "Signature"]
+)
 STATUSES = np.array(["draft", "active", "discontinued"])
 SUPPLIER_CURRENCIES = np.array(["USD", "EUR", "GBP"])
 SUPPLIER_RATE = np.array([1.0, 1.08, 1.27])  # rough USD per unit, only to size costs
@@ -42,9 +46,49 @@ REGIONS: dict[str, tuple[str, ...]] = {
     "FR": ("IDF", "ARA", "PAC", "NAQ"),
 }
 TIERS = np.array(["none", "bronze", "silver", "gold", "platinum"])
-FIRST_NAMES = np.array(["Ava", "Liam", "Mia", "Noah", "Emma", "Lucas", "Olivia", "Leo", "Sofia", "Elias", "Chloe", "Hugo", "Amelia", "Finn", "Zoe", "Mateo"])
-LAST_NAMES = np.array(["Smith", "Martin", "Brown", "Muller", "Wilson", "Dubois", "Taylor", "Schmidt", "Lee", "Bernard", "Clark", "Weber", "Walker", "Moreau", "Young", "Fischer"])
-BUSINESS_WORDS = np.array(["Summit", "Harbor", "Pioneer", "Granite", "Cedar", "Atlas", "Beacon", "Meridian", "Crescent", "Vista"])
+FIRST_NAMES = np.array(
+    [
+        "Ava",
+        "Liam",
+        "Mia",
+        "Noah",
+        "Emma",
+        "Lucas",
+        "Olivia",
+        "Leo",
+        "Sofia",
+        "Elias",
+        "Chloe",
+        "Hugo",
+        "Amelia",
+        "Finn",
+        "Zoe",
+        "Mateo",
+    ]
+)
+LAST_NAMES = np.array(
+    [
+        "Smith",
+        "Martin",
+        "Brown",
+        "Muller",
+        "Wilson",
+        "Dubois",
+        "Taylor",
+        "Schmidt",
+        "Lee",
+        "Bernard",
+        "Clark",
+        "Weber",
+        "Walker",
+        "Moreau",
+        "Young",
+        "Fischer",
+    ]
+)
+BUSINESS_WORDS = np.array(
+    ["Summit", "Harbor", "Pioneer", "Granite", "Cedar", "Atlas", "Beacon", "Meridian", "Crescent", "Vista"]
+)
 BUSINESS_SUFFIX = np.array(["Retail", "Outfitters", "Trading", "Supply", "Goods", "Stores"])
 
 
@@ -103,7 +147,9 @@ def initial_products(seed: int, n: int, start: dt.date) -> Products:
     adjective = ADJECTIVES[r.integers(0, len(ADJECTIVES), n)]
     products.name = np.char.add(np.char.add(np.char.add(brand, " "), adjective), np.char.add(" ", singular))
     cost_share = r.uniform(0.30, 0.55, n)
-    products.unit_cost = np.round(products.list_price * cost_share * 100 / SUPPLIER_RATE[products.cost_currency]).astype(np.int64)
+    products.unit_cost = np.round(
+        products.list_price * cost_share * 100 / SUPPLIER_RATE[products.cost_currency]
+    ).astype(np.int64)
     return products
 
 
@@ -131,7 +177,8 @@ def product_changes(seed: int, products: Products, day_index: int, today: int) -
     changed: list[np.ndarray] = []
     repriced = r.choice(n, r.poisson(n * 0.004), replace=False)
     products.list_price[repriced] = np.maximum(
-        np.round(products.list_price[repriced] * r.uniform(0.85, 1.15, len(repriced)) / 100).astype(np.int64) * 100 - 1, 499
+        np.round(products.list_price[repriced] * r.uniform(0.85, 1.15, len(repriced)) / 100).astype(np.int64) * 100 - 1,
+        499,
     )
     changed.append(repriced)
     moved = r.choice(n, r.poisson(n * 0.001), replace=False)
@@ -151,7 +198,9 @@ def product_changes(seed: int, products: Products, day_index: int, today: int) -
     c = rng(seed, Stream.COGS_CHANGES, day_index)
     recosted = c.choice(n, c.poisson(n * 0.01), replace=False)
     effective = np.maximum(today + c.integers(0, 11, len(recosted)), products.last_cost_date[recosted] + 1)
-    products.unit_cost[recosted] = np.round(products.unit_cost[recosted] * (1 + c.normal(0.01, 0.03, len(recosted)))).astype(np.int64)
+    products.unit_cost[recosted] = np.round(
+        products.unit_cost[recosted] * (1 + c.normal(0.01, 0.03, len(recosted)))
+    ).astype(np.int64)
     products.last_cost_date[recosted] = effective
     return {
         "changed": np.unique(np.concatenate(changed)),
@@ -172,7 +221,10 @@ def _people(r: np.random.Generator, n: int, business: np.ndarray, first_number: 
     person = np.char.add(np.char.add(FIRST_NAMES[r.integers(0, 16, n)], " "), LAST_NAMES[r.integers(0, 16, n)])
     company = np.char.add(np.char.add(BUSINESS_WORDS[r.integers(0, 10, n)], " "), BUSINESS_SUFFIX[r.integers(0, 6, n)])
     name = np.where(business, company, person)
-    email = np.char.add(np.char.add(np.char.lower(np.char.replace(name, " ", ".")), "."), np.char.add(np.char.lower(ids), "@example.com"))
+    email = np.char.add(
+        np.char.add(np.char.lower(np.char.replace(name, " ", ".")), "."),
+        np.char.add(np.char.lower(ids), "@example.com"),
+    )
     return {
         "customer_id": ids,
         "name": name,

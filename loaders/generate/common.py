@@ -95,9 +95,7 @@ def to_decimal(minor_units: np.ndarray, scale: int = 2, precision: int = 18) -> 
     whole = pa.array(magnitude // divisor).cast(pa.string())
     fraction = pc.utf8_lpad(pa.array(magnitude % divisor).cast(pa.string()), scale, "0")
     text = pc.binary_join_element_wise(whole, fraction, ".")
-    signed = pc.if_else(
-        pa.array(units < 0), pc.binary_join_element_wise(pa.scalar("-"), text, ""), text
-    )
+    signed = pc.if_else(pa.array(units < 0), pc.binary_join_element_wise(pa.scalar("-"), text, ""), text)
     return signed.cast(pa.decimal128(precision, scale))
 
 

@@ -35,9 +35,14 @@ def build_campaigns(seed: int, horizon_days: int = 1460) -> Campaigns:
     r = rng(seed, Stream.CAMPAIGNS)
     rows: list[tuple] = []
     always_on = [
-        ("google_ads", "USD", "Brand Search"), ("google_ads", "GBP", "Shopping"), ("google_ads", "EUR", "Shopping"),
-        ("meta", "USD", "Prospecting"), ("meta", "EUR", "Retargeting"), ("tiktok", "USD", "New Arrivals"),
-        ("amazon_ads", "USD", "Sponsored Products"), ("amazon_ads", "EUR", "Sponsored Products"),
+        ("google_ads", "USD", "Brand Search"),
+        ("google_ads", "GBP", "Shopping"),
+        ("google_ads", "EUR", "Shopping"),
+        ("meta", "USD", "Prospecting"),
+        ("meta", "EUR", "Retargeting"),
+        ("tiktok", "USD", "New Arrivals"),
+        ("amazon_ads", "USD", "Sponsored Products"),
+        ("amazon_ads", "EUR", "Sponsored Products"),
     ]
     for platform, currency, theme in always_on:
         rows.append((platform, currency, theme, -365, horizon_days))
@@ -47,13 +52,17 @@ def build_campaigns(seed: int, horizon_days: int = 1460) -> Campaigns:
             platform = platforms[int(r.integers(0, len(platforms)))]
             currency = ("USD", "EUR", "GBP", "CAD")[int(r.choice(4, p=[0.6, 0.2, 0.12, 0.08]))]
             first = slot * 30 + int(r.integers(0, 30))
-            rows.append((platform, currency, THEMES[int(r.integers(0, len(THEMES)))], first, first + int(r.integers(14, 60))))
+            rows.append(
+                (platform, currency, THEMES[int(r.integers(0, len(THEMES)))], first, first + int(r.integers(14, 60)))
+            )
     n = len(rows)
     platform = np.array([row[0] for row in rows])
     currency = np.array([row[1] for row in rows])
     prefix = {"google_ads": "GA", "meta": "FB", "tiktok": "TT", "amazon_ads": "AZ"}
     ids = np.array([f"CMP-{prefix[p]}-{i + 1:04d}" for i, p in enumerate(platform)])
-    names = np.array([f"{p} | {CURRENCY_MARKETS[c]} | {row[2]}" for p, c, row in zip(platform, currency, rows, strict=True)])
+    names = np.array(
+        [f"{p} | {CURRENCY_MARKETS[c]} | {row[2]}" for p, c, row in zip(platform, currency, rows, strict=True)]
+    )
     return Campaigns(
         campaign_id=ids,
         name=names,

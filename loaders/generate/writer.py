@@ -30,7 +30,9 @@ class Writer:
         self.con = duckdb.connect()
         self.con.execute("set threads = 1")  # one writer thread keeps JSONL output byte-identical
 
-    def write(self, feed: str, day: dt.date, table: pa.Table, timestamps: dict[str, np.ndarray]) -> dict[str, object] | None:
+    def write(
+        self, feed: str, day: dt.date, table: pa.Table, timestamps: dict[str, np.ndarray]
+    ) -> dict[str, object] | None:
         """Writes the file (skipped when there are no rows) and returns its control totals."""
         if table.num_rows == 0:
             return None

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from support import make_sample
 
 from loaders.pipeline import run_load

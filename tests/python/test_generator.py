@@ -8,11 +8,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from support import SMALL, make_sample
 
 from loaders.generate import Params, generate
 from loaders.generate.common import black_friday
-
-from support import SMALL, make_sample
 
 
 def _same_tree(a: Path, b: Path) -> list[str]:
@@ -67,9 +66,11 @@ def season_data(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConn
 
 
 def test_black_friday_and_december_peaks(season_data: duckdb.DuckDBPyConnection) -> None:
-    orders = dict(season_data.execute(
-        "select event_ts[:10], count(distinct order_id) from tx where event_type = 'sale' group by 1"
-    ).fetchall())
+    orders = dict(
+        season_data.execute(
+            "select event_ts[:10], count(distinct order_id) from tx where event_type = 'sale' group by 1"
+        ).fetchall()
+    )
     bf = str(black_friday(2025))
     october = [v for k, v in orders.items() if k.startswith("2025-10")]
     assert orders[bf] > 2 * sum(october) / len(october)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from decimal import Decimal
 import re
 import shutil
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,8 @@ def _control_mismatches(query: Query) -> list[tuple]:
     parts = []
     for feed, sums in CONTROL_SUMS.items():
         parts.append(
-            f"select _source_file as file_name, 'row_count' as metric, 'XXX' as currency, count(*)::decimal(28,6) as value "
+            "select _source_file as file_name, 'row_count' as metric, 'XXX' as currency, "
+            f"count(*)::decimal(28,6) as value "
             f"from raw.{feed} group by all"
         )
         for metric, expression in sums.items():
@@ -71,10 +72,14 @@ def test_control_total_check_catches_a_lost_row(sample: Path, load: Callable[...
     assert mismatched == {str(victim.relative_to(sample))}
 
 
-def test_rerun_is_a_no_op(sample: Path, load: Callable[..., int], query: Query, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rerun_is_a_no_op(
+    sample: Path, load: Callable[..., int], query: Query, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert load(sample) == 0
-    snapshot = "select (select count(*) from raw.transactions), (select max(_dlt_load_id) from raw.transactions), " \
+    snapshot = (
+        "select (select count(*) from raw.transactions), (select max(_dlt_load_id) from raw.transactions), "
         "(select count(*) from raw.file_deliveries), (select count(*) from raw.quarantine)"
+    )
     before = query(snapshot)
     capsys.readouterr()
     assert load(sample) == 0
@@ -141,7 +146,9 @@ def test_restatements_are_kept_per_delivery(sample: Path, load: Callable[..., in
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
-def test_other_formats_land_the_same_rows(tmp_path: Path, fmt: str, load: Callable[..., int], query: Query, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_other_formats_land_the_same_rows(
+    tmp_path: Path, fmt: str, load: Callable[..., int], query: Query, monkeypatch: pytest.MonkeyPatch
+) -> None:
     csv_root = make_sample(tmp_path / "csv", days=3)
     other_root = make_sample(tmp_path / fmt, days=3, format=fmt)
     checksum = """

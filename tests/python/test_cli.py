@@ -1,0 +1,105 @@
+"""The command line: help, error exits and messages, Redshift configuration."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from loaders.cli import main
+from loaders.contract_doc import render_markdown
+from loaders.destinations import REDSHIFT_ENV, DestinationConfigError, redshift_target
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("args", [[], ["generate"], ["load"], ["contract"], ["status"]])
+def test_help(args: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "loaders", *args, "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    assert "usage: python -m loaders" in result.stdout
+
+
+def test_unknown_command_exits_2() -> None:
+    result = subprocess.run([sys.executable, "-m", "loaders", "explode"], capture_output=True, text=True, check=False)
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_missing_source_folder(warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["load", "--source", str(tmp_path / "nowhere"), "--quiet"]) == 2
+    assert "nowhere does not exist" in capsys.readouterr().err
+
+
+def test_unknown_feed(warehouse: Path, sample: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["load", "--source", str(sample), "--feeds", "transactions", "invoices"]) == 2
+    assert "unknown feed(s): invoices" in capsys.readouterr().err
+
+
+def test_generate_refuses_to_mix_outputs(sample: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "--out", str(sample), "--days", "2", "--quiet"]) == 2
+    assert "is not empty" in capsys.readouterr().err
+
+
+def test_append_needs_an_earlier_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "--out", str(tmp_path), "--append-days", "1"]) == 2
+    assert "no earlier output to append to" in capsys.readouterr().err
+
+
+def test_generate_then_load_one_feed(tmp_path: Path, warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "d"
+    assert main(["generate", "--out", str(out), "--days", "2", "--orders-per-day", "10", "--quiet"]) == 0
+    assert "wrote csv deliveries" in capsys.readouterr().out
+    assert main(["load", "--source", str(out), "--feeds", "fx_rates", "--quiet"]) == 0
+    assert main(["status"]) == 0
+    status = capsys.readouterr().out
+    assert "raw.fx_rates" in status and "raw.transactions" in status and "not loaded" in status
+
+
+FULL_ENV = {
+    "REDSHIFT_HOST": "example.abc.eu-west-1.redshift.amazonaws.com",
+    "REDSHIFT_DATABASE": "analytics",
+    "REDSHIFT_USER": "loader",
+    "REDSHIFT_PASSWORD": "secret",
+    "REDSHIFT_STAGING_BUCKET": "s3://bucket/staging",
+    "REDSHIFT_IAM_ROLE": "arn:aws:iam::123456789012:role/copy",
+}
+
+
+def test_redshift_configuration_is_assembled_without_connecting() -> None:
+    target = redshift_target(FULL_ENV)
+    assert target.destination.destination_type.endswith("redshift")
+    assert target.staging.destination_type.endswith("filesystem")
+    config = target.destination.configuration(None, accept_partial=True)
+    assert config.credentials.host == FULL_ENV["REDSHIFT_HOST"] and config.credentials.port == 5439
+    assert config.staging_iam_role == FULL_ENV["REDSHIFT_IAM_ROLE"]
+    assert "staging s3://bucket/staging" in target.description
+
+
+@pytest.mark.parametrize("missing", [*REDSHIFT_ENV, "REDSHIFT_IAM_ROLE"])
+def test_incomplete_redshift_configuration_names_what_is_missing(missing: str) -> None:
+    env = {k: v for k, v in FULL_ENV.items() if k != missing}
+    with pytest.raises(DestinationConfigError, match=missing):
+        redshift_target(env)
+
+
+def test_redshift_rejects_a_bucket_that_is_not_s3() -> None:
+    with pytest.raises(DestinationConfigError, match="must be an s3:// URL"):
+        redshift_target({**FULL_ENV, "REDSHIFT_STAGING_BUCKET": "/tmp/staging"})
+
+
+def test_cli_redshift_without_configuration_exits_2(
+    sample: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in [*REDSHIFT_ENV, "REDSHIFT_IAM_ROLE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]:
+        monkeypatch.delenv(name, raising=False)
+    assert main(["load", "--source", str(sample), "--destination", "redshift"]) == 2
+    err = capsys.readouterr().err
+    assert "Redshift destination is not configured" in err and "REDSHIFT_HOST" in err
+
+
+def test_contract_doc_is_current() -> None:
+    assert (ROOT / "docs" / "raw_feeds.md").read_text() == render_markdown()

@@ -1,0 +1,183 @@
+"""Bad rows go to raw.quarantine with their reason; bad files stop only their feed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+Query = Callable[[str], list[tuple]]
+
+
+def _first_file(root: Path, feed: str) -> Path:
+    return sorted(root.glob(f"{feed}/*/*.csv"))[0]
+
+
+def _edit_rows(path: Path, edits: dict[int, dict[str, str]], append: list[int] | None = None) -> list[dict[str, str]]:
+    """Rewrites a CSV delivery with some fields changed (row index -> column -> new text)."""
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    fieldnames = list(rows[0])
+    for i, change in edits.items():
+        rows[i].update(change)
+    for i in append or []:
+        rows.append(dict(rows[i]))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fieldnames, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(out.getvalue())
+    return rows
+
+
+BAD_ROWS = {
+    # row index: (changes, column reported, words of the reason)
+    0: ({"quantity": "two"}, "quantity", "not a whole number"),
+    1: ({"sku": ""}, "sku", "missing required value"),
+    2: ({"currency": "XYZ"}, "currency", "not an allowed value"),
+    3: ({"quantity": "0"}, "quantity", "a sale must have a positive quantity"),
+    4: ({"event_ts": "yesterday at noon"}, "event_ts", "not an ISO 8601 timestamp"),
+    5: ({"event_ts": "2025-11-20T10:00:00"}, "event_ts", "with a UTC offset"),
+    6: ({"unit_price": "12.345"}, "unit_price", "at most 2 decimal places"),
+    7: ({"unit_price": "-3.00"}, "unit_price", "must be >= 0"),
+    8: ({"channel": "telephone"}, "channel", "not an allowed value"),
+    9: ({"event_ts": "2025-02-30T10:00:00+00:00"}, "event_ts", "not a valid timestamp"),
+}
+
+
+def test_each_kind_of_bad_row_is_quarantined_with_its_reason(
+    sample: Path, load: Callable[..., int], query: Query
+) -> None:
+    victim = _first_file(sample, "transactions")
+    rows = _edit_rows(victim, {i: change for i, (change, _, _) in BAD_ROWS.items()}, append=[20])
+    assert load(sample) == 0
+    name = str(victim.relative_to(sample))
+    found = query(
+        "select row_number, column_name, reason, raw_value, raw_record from raw.quarantine "
+        f"where file_name = '{name}' order by row_number"
+    )
+    expected_rows = [i + 1 for i in BAD_ROWS] + [len(rows)]
+    assert [r[0] for r in found] == expected_rows
+    for (row_number, column, reason, raw_value, record), (i, (change, want_column, words)) in zip(
+        found, BAD_ROWS.items(), strict=False
+    ):
+        assert row_number == i + 1
+        assert column == want_column
+        assert words in reason
+        assert raw_value == (change[want_column] or None)
+        assert rows[i]["line_event_id"] in record
+    duplicate = found[-1]
+    assert duplicate[1] == "line_event_id" and "duplicate primary key" in duplicate[2]
+    # nothing silently dropped: loaded + quarantined = rows in the file
+    assert query(
+        f"select rows_in_file, rows_loaded, rows_quarantined from raw.file_deliveries where file_name = '{name}'"
+    ) == [(len(rows), len(rows) - len(expected_rows), len(expected_rows))]
+    assert query(f"select count(*) from raw.transactions where _source_file = '{name}'") == [
+        (len(rows) - len(expected_rows),)
+    ]
+
+
+def test_rules_across_columns_and_other_feeds(sample: Path, load: Callable[..., int], query: Query) -> None:
+    spend = _first_file(sample, "marketing_spend")
+    _edit_rows(spend, {0: {"clicks": "999999999"}, 1: {"spend_date": "2025/11/20"}})
+    customers = _first_file(sample, "customers")
+    with customers.open() as f:
+        first_id = next(iter(csv.DictReader(f)))["customer_id"]
+    _edit_rows(customers, {0: {"parent_customer_id": first_id}, 1: {"segment": "vip"}})
+    assert load(sample) == 0
+    reasons = query("select feed, row_number, column_name, reason from raw.quarantine order by feed, row_number")
+    assert [(r[0], r[1], r[2]) for r in reasons] == [
+        ("customers", 1, "parent_customer_id"),
+        ("customers", 2, "segment"),
+        ("marketing_spend", 1, "clicks"),
+        ("marketing_spend", 2, "spend_date"),
+    ]
+    assert "own parent" in reasons[0][3] and "more clicks than impressions" in reasons[2][3]
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _drop_column(path: Path) -> None:
+    lines = path.read_text().splitlines()
+    cells = [line.split(",") for line in lines]
+    path.write_text("\n".join(",".join(c[:2] + c[3:]) for c in cells) + "\n")
+
+
+def _parquet_named_csv(path: Path) -> None:
+    buffer = pa.BufferOutputStream()
+    pq.write_table(pa.table({"a": [1, 2]}), buffer)
+    path.write_bytes(buffer.getvalue().to_pybytes())
+
+
+BAD_FILES = {
+    "empty": (lambda p: p.write_bytes(b""), "the file is empty"),
+    "truncated": (_truncate, "cannot be parsed as CSV"),
+    "missing column": (_drop_column, "missing required column(s): order_id"),
+    "wrong format": (_parquet_named_csv, "not a CSV text file"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_FILES))
+def test_bad_file_stops_its_feed_only(
+    kind: str, sample: Path, load: Callable[..., int], query: Query, capsys: pytest.CaptureFixture[str]
+) -> None:
+    damage, message = BAD_FILES[kind]
+    files = sorted(sample.glob("transactions/*/*.csv"))
+    victim = files[4]
+    damage(victim)
+    assert load(sample) == 1
+    out = capsys.readouterr().out
+    name = str(victim.relative_to(sample))
+    assert f"REJECTED transactions: {name}: " in out and message in out
+    # nothing from the bad file, the files before it loaded, the feed stopped there
+    assert query(f"select count(*) from raw.transactions where _source_file >= '{name}'") == [(0,)]
+    assert query("select count(distinct _source_file) from raw.transactions") == [(4,)]
+    # the other feeds are unaffected
+    assert query("select count(distinct _source_file) from raw.marketing_spend") == [
+        (len(list(sample.glob("marketing_spend/*/*.csv"))),)
+    ]
+    # once the file is fixed, the next load picks up where the feed stopped
+    victim.unlink()
+    assert load(sample) == 0
+    assert query("select count(distinct _source_file) from raw.transactions") == [(len(files) - 1,)]
+
+
+def test_bad_parquet_and_jsonl_files(
+    tmp_path: Path, load: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from support import make_sample
+
+    pq_root = make_sample(tmp_path / "pq", days=2, format="parquet")
+    (pq_root / "cogs" / "date=2025-11-20" / "cogs_2025-11-20.parquet").write_text("sku,effective_from\n")
+    jl_root = make_sample(tmp_path / "jl", days=2, format="jsonl")
+    victim = jl_root / "fx_rates" / "date=2025-11-20" / "fx_rates_2025-11-20.jsonl"
+    lines = victim.read_text().splitlines()
+    victim.write_text("\n".join([lines[0], lines[1][:10], *lines[2:]]) + "\n")
+    assert load(pq_root) == 1
+    assert "not a readable Parquet file" in capsys.readouterr().out
+    assert load(jl_root) == 1
+    assert "line 2 is not a JSON object" in capsys.readouterr().out
+
+
+def test_extra_column_is_recorded_and_the_load_goes_on(
+    sample: Path, load: Callable[..., int], query: Query, capsys: pytest.CaptureFixture[str]
+) -> None:
+    victim = _first_file(sample, "products")
+    lines = victim.read_text().splitlines()
+    victim.write_text("\n".join([lines[0] + ",warehouse_bin"] + [line + ",A-01" for line in lines[1:]]) + "\n")
+    assert load(sample) == 0
+    assert (
+        "products files carry columns the contract does not know (not loaded): warehouse_bin" in capsys.readouterr().out
+    )
+    name = str(victim.relative_to(sample))
+    assert query(f"select extra_columns, rows_loaded from raw.file_deliveries where file_name = '{name}'") == [
+        ("warehouse_bin", len(lines) - 1)
+    ]
