@@ -19,15 +19,18 @@ from typing import Any
 import dlt
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from tqdm import tqdm
 
 from . import settings
 from .contracts import FEEDS, LINEAGE_COLUMNS, Feed
 from .destinations import DestinationConfigError, Target, target, warehouse_exists
 from .files import DeliveredFile, Source
-from .parse import FileRejected, parse
+from .parse import FileRejected, ParsedFile, parse
 from .validate import check
 
+# Files are checked and handed to dlt in batches of about this many rows.
+BATCH_ROWS = 250_000
 DLT_TYPES = {
     "string": "text",
     "integer": "bigint",
@@ -119,6 +122,23 @@ def _delivery(delivered: DeliveredFile, feed: Feed, rows: int, good: int, bad: i
     )
 
 
+def _per_file(table: pa.Table, column: str) -> dict[str, int]:
+    counts = pc.value_counts(table.column(column))
+    return {c["values"].as_py(): c["counts"].as_py() for c in counts} if len(counts) else {}
+
+
+def _batch_records(batch: list[tuple[DeliveredFile, ParsedFile]]) -> pa.Table:
+    """The batch's records as one table with _source_file; files whose column types differ
+    (Parquet from different writers) are compared as text, which every check accepts."""
+    tables = [
+        p.records.append_column("_source_file", pa.array([f.relative] * p.records.num_rows, pa.string()))
+        for f, p in batch
+    ]
+    if any(t.schema != tables[0].schema for t in tables[1:]):
+        tables = [t.cast(pa.schema([(n, pa.string()) for n in t.column_names])) for t in tables]
+    return pa.concat_tables(tables)
+
+
 def feed_resource(feed: Feed, source: Source, report: FeedReport, bar: tqdm | None) -> Any:
     columns = feed_columns(feed)
 
@@ -128,6 +148,33 @@ def feed_resource(feed: Feed, source: Source, report: FeedReport, bar: tqdm | No
         loaded: dict[str, str] = state.setdefault("files", {})
         con = duckdb.connect()
         con.execute("set TimeZone = 'UTC'")
+        batch: list[tuple[DeliveredFile, ParsedFile]] = []
+
+        def flush() -> Iterator[Any]:
+            """Checks the files read so far in one pass and yields their rows."""
+            if not batch:
+                return
+            checked = check(con, _batch_records(batch), feed)
+            if checked.good.num_rows:
+                yield _to_table(checked.good, feed.name, columns, feed.load_key)
+            # yielded even when empty, so raw.quarantine exists from the first load on
+            yield _to_table(checked.bad, "quarantine", QUARANTINE_COLUMNS)
+            good, bad = _per_file(checked.good, "_source_file"), _per_file(checked.bad, "file_name")
+            deliveries = [
+                _delivery(f, feed, p.records.num_rows, good.get(f.relative, 0), bad.get(f.relative, 0), p.extra_columns)
+                for f, p in batch
+            ]
+            yield _to_table(pa.concat_tables(deliveries), "file_deliveries", DELIVERY_COLUMNS)
+            for f, p in batch:
+                loaded[f.relative] = f.fingerprint
+                report.files += 1
+                report.rows += p.records.num_rows
+                report.extra_columns.update(p.extra_columns)
+            report.loaded += checked.good.num_rows
+            report.quarantined += checked.bad.num_rows
+            batch.clear()
+
+        pending = 0
         for delivered in source.files(feed.name):
             if loaded.get(delivered.relative) == delivered.fingerprint:
                 report.skipped_files += 1
@@ -136,32 +183,16 @@ def feed_resource(feed: Feed, source: Source, report: FeedReport, bar: tqdm | No
                 parsed = parse(source.read(delivered), delivered.relative, delivered.format, feed)
             except FileRejected as exc:
                 report.rejected.append(str(exc))
+                yield from flush()
                 return  # later files of this feed wait until this one is fixed
-            checked = check(con, parsed.records, feed, delivered.relative)
-            if checked.good.num_rows:
-                yield _to_table(checked.good, feed.name, columns, feed.load_key)
-            # yielded even when empty, so raw.quarantine exists from the first load on
-            yield _to_table(checked.bad, "quarantine", QUARANTINE_COLUMNS)
-            yield _to_table(
-                _delivery(
-                    delivered,
-                    feed,
-                    parsed.records.num_rows,
-                    checked.good.num_rows,
-                    checked.bad.num_rows,
-                    parsed.extra_columns,
-                ),
-                "file_deliveries",
-                DELIVERY_COLUMNS,
-            )
-            loaded[delivered.relative] = delivered.fingerprint
-            report.files += 1
-            report.rows += parsed.records.num_rows
-            report.loaded += checked.good.num_rows
-            report.quarantined += checked.bad.num_rows
-            report.extra_columns.update(parsed.extra_columns)
+            batch.append((delivered, parsed))
+            pending += parsed.records.num_rows
             if bar is not None:
                 bar.update(parsed.records.num_rows)
+            if pending >= BATCH_ROWS:
+                yield from flush()
+                pending = 0
+        yield from flush()
 
     return rows
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .contracts import Column, Feed
 
@@ -86,48 +87,63 @@ def _checks_sql(feed: Feed) -> str:
     return "case " + " ".join(whens) + " end"
 
 
-def check(con: duckdb.DuckDBPyConnection, records: pa.Table, feed: Feed, file_name: str) -> Checked:
-    """`records` holds the file's contract columns (any Arrow type) and _source_row_number."""
+def check(con: duckdb.DuckDBPyConnection, records: pa.Table, feed: Feed) -> Checked:
+    """`records` holds the contract columns (any Arrow type), _source_file and _source_row_number,
+    for one or more files. One pass types and checks every row; duplicates within a file are
+    looked for with a cheap aggregate and marked only when there are any."""
     con.register("incoming", records)
-    raw_cols = ", ".join(f"nullif(trim(cast({_q(c.name)} as varchar)), '') as {_raw(c)}" for c in feed.columns)
+    raw_cols = ", ".join(f"nullif(cast({_q(c.name)} as varchar), '') as {_raw(c)}" for c in feed.columns)
     typed_cols = ", ".join(_typed_expression(c) for c in feed.columns)
-    key = ", ".join(_q(k) for k in feed.primary_key)
-    duplicate = _failure(feed.primary_key[0], f"duplicate primary key ({', '.join(feed.primary_key)}) within the file")
-    con.execute(f"""
-        create or replace temp table checked as
+    names = ", ".join(_q(c.name) for c in feed.columns)
+    rows = con.execute(f"""
         with raw as (
-            select _source_row_number, {raw_cols} from incoming
+            select _source_file, _source_row_number, {raw_cols} from incoming
         ), typed as (
             select *, {typed_cols} from raw
-        ), checked as (
-            select *, {_checks_sql(feed)} as _failure from typed
         )
-        select *,
-            case when _failure is null
-                and _source_row_number
-                    > min(case when _failure is null then _source_row_number end) over (partition by {key})
-            then {duplicate}
-            else _failure end as _reason
-        from checked
-    """)
+        select {names}, _source_file, _source_row_number, {_checks_sql(feed)} as _reason from typed
+    """).to_arrow_table()
+    con.register("typed_rows", rows)
+    key = ", ".join(_q(k) for k in ("_source_file", *feed.primary_key))
+    duplicated = con.execute(
+        f"select count(*) from (select 1 from typed_rows where _reason is null group by {key} having count(*) > 1)"
+    ).fetchone()[0]
+    if duplicated:
+        reason = _failure(feed.primary_key[0], f"duplicate primary key ({', '.join(feed.primary_key)}) within the file")
+        rows = con.execute(f"""
+            select * replace (
+                case when _reason is null and row_number() over (
+                    partition by {key}, _reason is null order by _source_row_number) > 1
+                then {reason} else _reason end as _reason)
+            from typed_rows order by _source_file, _source_row_number
+        """).to_arrow_table()
+        con.register("typed_rows", rows)
+    failed = pc.is_valid(rows.column("_reason"))
+    good = rows.filter(pc.invert(failed)).drop_columns(["_reason"])
+    bad = con.execute(_quarantine_sql(feed)).to_arrow_table()
     con.unregister("incoming")
-    good_cols = ", ".join(_q(c.name) for c in feed.columns)
-    good = con.execute(
-        f"select {good_cols}, {_lit(file_name)} as _source_file, _source_row_number "
-        f"from checked where _reason is null order by _source_row_number"
-    ).to_arrow_table()
+    con.unregister("typed_rows")
+    return Checked(good, bad)
+
+
+def _quarantine_sql(feed: Feed) -> str:
+    """One row per failed record: where it is, which column failed, why, and the raw text."""
+    raw_cols = ", ".join(f"nullif(cast(i.{_q(c.name)} as varchar), '') as {_raw(c)}" for c in feed.columns)
     raw_value = " ".join(f"when split_part(_reason, chr(31), 1) = {_lit(c.name)} then {_raw(c)}" for c in feed.columns)
     record = ", ".join(f"{_lit(c.name)}: {_raw(c)}" for c in feed.columns)
-    bad = con.execute(f"""
+    return f"""
         select
             {_lit(feed.name)} as feed,
-            {_lit(file_name)} as file_name,
+            _source_file as file_name,
             _source_row_number as row_number,
             split_part(_reason, chr(31), 1) as column_name,
             split_part(_reason, chr(31), 2) as reason,
             case {raw_value} end as raw_value,
             to_json({{{record}}})::varchar as raw_record
-        from checked where _reason is not null order by _source_row_number
-    """).to_arrow_table()
-    con.execute("drop table checked")
-    return Checked(good, bad)
+        from (
+            select r._source_file, r._source_row_number, r._reason, {raw_cols}
+            from (select * from typed_rows where _reason is not null) r
+            join incoming i using (_source_file, _source_row_number)
+        )
+        order by file_name, row_number
+    """

@@ -1,0 +1,94 @@
+"""Loader benchmark: the dlt loader against DuckDB's own CSV reader on the same files.
+
+    .venv/bin/python bench/bench_load.py [--lines 1000000] [--repeat 1]
+
+Generates the sample with about N transaction lines, then times in the same run (a) the floor:
+DuckDB's `read_csv` of every transactions file into a table of a fresh DuckDB file, and (b) the
+loader: `python -m loaders load --feeds transactions` into another fresh warehouse (parse,
+contract checks, dlt extract/normalize/load with merge). Prints both and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def floor(files: str, db: Path) -> tuple[float, int]:
+    start = time.perf_counter()
+    con = duckdb.connect(str(db))
+    con.execute(f"create table transactions as select * from read_csv('{files}')")
+    rows = con.execute("select count(*) from transactions").fetchone()[0]
+    con.close()
+    return time.perf_counter() - start, rows
+
+
+def loader(source: Path, work: Path) -> tuple[float, int]:
+    env = {
+        **os.environ,
+        "FINANCE_WAREHOUSE_PATH": str(work / "loader.duckdb"),
+        "FINANCE_PIPELINES_DIR": str(work / "pipelines"),
+    }
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "loaders", "load", "--source", str(source), "--feeds", "transactions", "--quiet"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    elapsed = time.perf_counter() - start
+    con = duckdb.connect(str(work / "loader.duckdb"), read_only=True)
+    rows = con.execute("select count(*) from raw.transactions").fetchone()[0]
+    con.close()
+    return elapsed, rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=1, help="repeat both timings, report the best of each")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    try:
+        source = work / "deliveries"
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "loaders", "generate", "--out", str(source), "--lines", str(args.lines), "--quiet"],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        print(f"generated {args.lines:,} lines (approx.) in {time.perf_counter() - start:.1f} s")
+        files = str(source / "transactions" / "*" / "*.csv")
+        floors, loads = [], []
+        for i in range(args.repeat):
+            (work / "floor.duckdb").unlink(missing_ok=True)
+            floors.append(floor(files, work / "floor.duckdb"))
+            shutil.rmtree(work / "pipelines", ignore_errors=True)
+            (work / "loader.duckdb").unlink(missing_ok=True)
+            loads.append(loader(source, work))
+            print(f"run {i + 1}: floor {floors[-1][0]:.2f} s, loader {loads[-1][0]:.2f} s")
+        best_floor, best_load = min(floors), min(loads)
+        assert best_floor[1] == best_load[1], f"row counts differ: floor {best_floor[1]}, loader {best_load[1]}"
+        print(f"rows: {best_load[1]:,}")
+        print(f"floor  (duckdb read_csv into a table): {best_floor[0]:.2f} s")
+        print(f"loader (python -m loaders load):       {best_load[0]:.2f} s")
+        print(f"ratio loader / floor: {best_load[0] / best_floor[0]:.2f}x")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
