@@ -1,0 +1,24 @@
+{#- Money types, written once. Amounts in their own currency have two decimals; converted
+    amounts keep six so that nothing is rounded before it is summed. -#}
+{% macro money_type() -%}numeric(18, 2){%- endmacro %}
+{% macro converted_money_type() -%}numeric(28, 6){%- endmacro %}
+{% macro rate_type() -%}numeric(18, 8){%- endmacro %}
+
+{% macro to_money(expression) -%}
+    cast({{ expression }} as {{ money_type() }})
+{%- endmacro %}
+
+{#- Presentation: round a converted sum to cents, only at the end. -#}
+{% macro present_money(expression) -%}
+    cast(round({{ expression }}, 2) as {{ money_type() }})
+{%- endmacro %}
+
+{#- A ratio that is null, not an error, when the denominator is zero. -#}
+{% macro safe_divide(numerator, denominator, scale=4) -%}
+    cast(case when {{ denominator }} = 0 then null else round(cast({{ numerator }} as numeric(28, 8)) / {{ denominator }}, {{ scale }}) end as numeric(18, {{ scale }}))
+{%- endmacro %}
+
+{#- An amount in its own currency converted to the reporting currency, kept unrounded. -#}
+{% macro to_reporting(amount, rate) -%}
+    cast({{ amount }} * {{ rate }} as {{ converted_money_type() }})
+{%- endmacro %}

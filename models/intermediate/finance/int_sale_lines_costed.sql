@@ -1,0 +1,40 @@
+-- Each sale line with the unit cost in force on its sale date (the version with the latest
+-- effective date on or before that date), converted to the reporting currency at the cost
+-- currency's rate of the sale date. has_unit_cost is false where no version exists yet.
+with sale_lines as (
+    select
+        *,
+        cast(event_at as date) as event_date
+    from {{ ref('stg_raw__transactions') }}
+    where event_type = 'sale'
+),
+
+cost_versions as (
+    select * from {{ ref('int_cogs_versions_ranged') }}
+),
+
+fx as (
+    select * from {{ ref('int_fx_rates_filled') }}
+),
+
+costed as (
+    select
+        sale_lines.*,
+        cost_versions.cogs_version_id,
+        cost_versions.unit_cost,
+        cost_versions.currency_code as cost_currency_code,
+        cost_fx.rate_to_usd as cost_rate_to_usd
+    from sale_lines
+    left join cost_versions
+        on cost_versions.sku = sale_lines.sku
+        and sale_lines.event_date between cost_versions.effective_from and cost_versions.effective_to
+    left join fx as cost_fx
+        on cost_fx.currency_code = cost_versions.currency_code
+        and cost_fx.date_day = sale_lines.event_date
+)
+
+select
+    *,
+    cogs_version_id is not null as has_unit_cost,
+    cast(unit_cost * cost_rate_to_usd as numeric(28, 8)) as unit_cost_usd
+from costed

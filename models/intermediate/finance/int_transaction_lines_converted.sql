@@ -1,0 +1,127 @@
+-- Sale and refund lines on one grain with signed measures, in the line's own currency and in
+-- the reporting currency at the rate of the event date (docs/decisions.md):
+--   net revenue       = quantity x unit price - discount - refunded goods (refunds on their own date)
+--   cogs              = units sold x unit cost on the sale date; a restocked return gives back
+--                       the returned units' cost at the sale's unit cost, an unrestocked one nothing
+--   gross margin      = net revenue - cogs
+--   contribution      = gross margin - platform fees - shipping cost + shipping charged
+--                       (marketing is allocated in the channel P&L, not per line)
+with sales as (
+    select * from {{ ref('int_sale_lines_costed') }}
+),
+
+refunds as (
+    select * from {{ ref('int_refund_lines_linked') }}
+),
+
+fx as (
+    select * from {{ ref('int_fx_rates_filled') }}
+),
+
+sale_measures as (
+    select
+        line_event_id, event_type, order_id, line_number, event_at, event_date, channel, store_id,
+        currency_code, customer_id, sku, campaign_id, refunded_line_event_id, refund_reason, is_restocked,
+        has_unit_cost,
+        true as has_sale_line,
+        quantity as quantity,
+        {{ to_money('quantity * unit_price') }} as gross_revenue,
+        line_discount as discount,
+        {{ to_money(0) }} as refunded_revenue,
+        line_tax as tax,
+        shipping_charged,
+        shipping_cost,
+        platform_fee,
+        cast(quantity * unit_cost_usd as {{ converted_money_type() }}) as cogs_usd
+    from sales
+),
+
+refund_measures as (
+    select
+        line_event_id, event_type, order_id, line_number, event_at, event_date, channel, store_id,
+        currency_code, customer_id, sku, campaign_id, refunded_line_event_id, refund_reason, is_restocked,
+        sale_has_unit_cost as has_unit_cost,
+        has_sale_line,
+        -quantity as quantity,
+        {{ to_money(0) }} as gross_revenue,
+        {{ to_money(0) }} as discount,
+        refund_amount as refunded_revenue,
+        -line_tax as tax,
+        -shipping_charged as shipping_charged,
+        shipping_cost,
+        -platform_fee as platform_fee,
+        cast(
+            case when is_restocked then -quantity * sale_unit_cost_usd else 0 end
+            as {{ converted_money_type() }}
+        ) as cogs_usd
+    from refunds
+),
+
+lines as (
+    select * from sale_measures
+    union all
+    select * from refund_measures
+),
+
+converted as (
+    select
+        lines.*,
+        fx.rate_to_usd,
+        fx.rate_to_usd is not null as has_fx_rate,
+        {{ to_money('lines.gross_revenue - lines.discount - lines.refunded_revenue') }} as net_revenue
+    from lines
+    left join fx
+        on fx.currency_code = lines.currency_code
+        and fx.date_day = lines.event_date
+)
+
+select
+    line_event_id,
+    event_type,
+    order_id,
+    line_number,
+    event_at,
+    event_date,
+    channel,
+    store_id,
+    currency_code,
+    customer_id,
+    sku,
+    campaign_id,
+    refunded_line_event_id,
+    refund_reason,
+    is_restocked,
+    has_unit_cost,
+    has_sale_line,
+    has_fx_rate,
+    rate_to_usd,
+    quantity,
+    gross_revenue,
+    discount,
+    refunded_revenue,
+    net_revenue,
+    tax,
+    shipping_charged,
+    shipping_cost,
+    platform_fee,
+    cast(cogs_usd / rate_to_usd as {{ converted_money_type() }}) as cogs,
+    cast(net_revenue - cogs_usd / rate_to_usd as {{ converted_money_type() }}) as gross_margin,
+    cast(
+        net_revenue - cogs_usd / rate_to_usd - platform_fee - shipping_cost + shipping_charged
+        as {{ converted_money_type() }}
+    ) as contribution_margin,
+    {{ to_reporting('gross_revenue', 'rate_to_usd') }} as gross_revenue_usd,
+    {{ to_reporting('discount', 'rate_to_usd') }} as discount_usd,
+    {{ to_reporting('refunded_revenue', 'rate_to_usd') }} as refunded_revenue_usd,
+    {{ to_reporting('net_revenue', 'rate_to_usd') }} as net_revenue_usd,
+    {{ to_reporting('tax', 'rate_to_usd') }} as tax_usd,
+    {{ to_reporting('shipping_charged', 'rate_to_usd') }} as shipping_charged_usd,
+    {{ to_reporting('shipping_cost', 'rate_to_usd') }} as shipping_cost_usd,
+    {{ to_reporting('platform_fee', 'rate_to_usd') }} as platform_fee_usd,
+    cogs_usd,
+    cast(net_revenue * rate_to_usd - cogs_usd as {{ converted_money_type() }}) as gross_margin_usd,
+    cast(
+        (net_revenue - platform_fee - shipping_cost + shipping_charged) * rate_to_usd - cogs_usd
+        as {{ converted_money_type() }}
+    ) as contribution_margin_usd
+from converted

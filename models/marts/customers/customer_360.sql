@@ -1,0 +1,167 @@
+-- One row per customer account: current attributes from the SCD2 history, lifetime order and
+-- refund figures in the reporting currency, acquisition, value tier and RFM segment.
+--   as-of date: the last event date in the warehouse (recency and tenure count to it)
+--   return rate: refunded goods / net sales (after discounts, before refunds)
+--   value tier: quartile of lifetime net revenue after refunds among accounts with orders
+--   RFM: quintiles of recency, order count and net revenue; the segment rules are below
+with customers as (
+    select * from {{ ref('dim_customer') }} where is_current and customer_id <> 'unknown'
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }} where customer_id is not null
+),
+
+lines as (
+    select * from {{ ref('fct_transactions') }} where customer_id is not null
+),
+
+marketing as (
+    select * from {{ ref('marketing_performance_monthly') }}
+),
+
+as_of as (
+    select max(event_date) as as_of_date from {{ ref('fct_transactions') }}
+),
+
+order_totals as (
+    select
+        customer_id,
+        min(ordered_at) as first_order_at,
+        max(ordered_at) as last_order_at,
+        count(*) as orders,
+        sum(units) as units,
+        sum(gross_revenue_usd) as gross_revenue_usd,
+        sum(net_revenue_usd) as net_sales_usd
+    from orders
+    group by customer_id
+),
+
+line_totals as (
+    select
+        customer_id,
+        sum(refunded_revenue_usd) as refunded_revenue_usd,
+        sum(net_revenue_usd) as net_revenue_usd,
+        sum(gross_margin_usd) as gross_margin_usd,
+        sum(contribution_margin_usd) as contribution_margin_usd
+    from lines
+    group by customer_id
+),
+
+first_orders as (
+    select
+        customer_id,
+        channel as acquisition_channel,
+        attributed_campaign_id as acquisition_campaign_id,
+        cast({{ dbt.date_trunc('month', 'order_date') }} as date) as acquisition_month
+    from orders
+    where is_first_order
+),
+
+profiles as (
+    select
+        customers.customer_id,
+        customers.customer_key,
+        customers.customer_name,
+        customers.email,
+        customers.country_code,
+        customers.region,
+        customers.customer_segment,
+        customers.loyalty_tier,
+        customers.account_group_id,
+        customers.created_at,
+        order_totals.first_order_at,
+        order_totals.last_order_at,
+        coalesce(order_totals.orders, 0) as orders,
+        coalesce(order_totals.units, 0) as units,
+        coalesce(order_totals.gross_revenue_usd, 0) as gross_revenue_usd,
+        coalesce(order_totals.net_sales_usd, 0) as net_sales_usd,
+        coalesce(line_totals.refunded_revenue_usd, 0) as refunded_revenue_usd,
+        coalesce(line_totals.net_revenue_usd, 0) as net_revenue_usd,
+        coalesce(line_totals.gross_margin_usd, 0) as gross_margin_usd,
+        coalesce(line_totals.contribution_margin_usd, 0) as contribution_margin_usd,
+        first_orders.acquisition_channel,
+        first_orders.acquisition_campaign_id,
+        marketing.customer_acquisition_cost_usd as acquisition_cost_usd,
+        {{ dbt.datediff('cast(customers.created_at as date)', 'as_of.as_of_date', 'day') }} as tenure_days,
+        {{ dbt.datediff('cast(order_totals.last_order_at as date)', 'as_of.as_of_date', 'day') }} as recency_days
+    from customers
+    cross join as_of
+    left join order_totals on order_totals.customer_id = customers.customer_id
+    left join line_totals on line_totals.customer_id = customers.customer_id
+    left join first_orders on first_orders.customer_id = customers.customer_id
+    left join marketing
+        on marketing.campaign_id = first_orders.acquisition_campaign_id
+        and marketing.month_start_date = first_orders.acquisition_month
+),
+
+scored as (
+    select
+        *,
+        case when orders > 0 then ntile(4) over (
+            partition by case when orders > 0 then 1 else 0 end
+            order by net_revenue_usd desc, customer_id
+        ) end as value_quartile,
+        case when orders > 0 then ntile(5) over (
+            partition by case when orders > 0 then 1 else 0 end
+            order by recency_days desc, customer_id
+        ) end as recency_score,
+        case when orders > 0 then ntile(5) over (
+            partition by case when orders > 0 then 1 else 0 end
+            order by orders, customer_id
+        ) end as frequency_score,
+        case when orders > 0 then ntile(5) over (
+            partition by case when orders > 0 then 1 else 0 end
+            order by net_revenue_usd, customer_id
+        ) end as monetary_score
+    from profiles
+)
+
+select
+    customer_id,
+    customer_key,
+    customer_name,
+    email,
+    country_code,
+    region,
+    customer_segment,
+    loyalty_tier,
+    account_group_id,
+    created_at,
+    first_order_at,
+    last_order_at,
+    cast(orders as bigint) as orders,
+    cast(units as bigint) as units,
+    cast(gross_revenue_usd as {{ converted_money_type() }}) as gross_revenue_usd,
+    cast(net_sales_usd as {{ converted_money_type() }}) as net_sales_usd,
+    cast(refunded_revenue_usd as {{ converted_money_type() }}) as refunded_revenue_usd,
+    cast(net_revenue_usd as {{ converted_money_type() }}) as net_revenue_usd,
+    cast(gross_margin_usd as {{ converted_money_type() }}) as gross_margin_usd,
+    cast(contribution_margin_usd as {{ converted_money_type() }}) as contribution_margin_usd,
+    {{ safe_divide('refunded_revenue_usd', 'net_sales_usd') }} as return_rate,
+    {{ safe_divide('net_sales_usd', 'orders', 2) }} as average_order_value_usd,
+    cast(tenure_days as integer) as tenure_days,
+    cast(recency_days as integer) as recency_days,
+    acquisition_channel,
+    acquisition_campaign_id,
+    acquisition_cost_usd,
+    case value_quartile
+        when 1 then 'top quartile'
+        when 2 then 'second quartile'
+        when 3 then 'third quartile'
+        when 4 then 'bottom quartile'
+        else 'no orders'
+    end as value_tier,
+    cast(recency_score as integer) as recency_score,
+    cast(frequency_score as integer) as frequency_score,
+    cast(monetary_score as integer) as monetary_score,
+    case
+        when orders = 0 then 'prospect'
+        when recency_score >= 4 and frequency_score >= 4 then 'champion'
+        when recency_score >= 4 and orders = 1 then 'new'
+        when frequency_score >= 4 then 'loyal'
+        when recency_score <= 2 and frequency_score >= 3 then 'at risk'
+        when recency_score <= 2 then 'hibernating'
+        else 'promising'
+    end as rfm_segment
+from scored

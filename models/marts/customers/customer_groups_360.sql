@@ -1,0 +1,46 @@
+-- One row per account group (the top of a parent-account chain; an account without a parent is
+-- its own group): the group's accounts and their combined figures in the reporting currency.
+with accounts as (
+    select * from {{ ref('customer_360') }}
+),
+
+groups as (
+    select
+        account_group_id,
+        count(*) as accounts,
+        sum(case when orders > 0 then 1 else 0 end) as ordering_accounts,
+        min(first_order_at) as first_order_at,
+        max(last_order_at) as last_order_at,
+        sum(orders) as orders,
+        sum(units) as units,
+        sum(gross_revenue_usd) as gross_revenue_usd,
+        sum(net_sales_usd) as net_sales_usd,
+        sum(refunded_revenue_usd) as refunded_revenue_usd,
+        sum(net_revenue_usd) as net_revenue_usd,
+        sum(gross_margin_usd) as gross_margin_usd,
+        sum(contribution_margin_usd) as contribution_margin_usd
+    from accounts
+    group by account_group_id
+)
+
+select
+    groups.account_group_id,
+    top_account.customer_name as group_name,
+    top_account.customer_segment as group_segment,
+    top_account.country_code as group_country_code,
+    cast(groups.accounts as bigint) as accounts,
+    cast(groups.ordering_accounts as bigint) as ordering_accounts,
+    groups.first_order_at,
+    groups.last_order_at,
+    cast(groups.orders as bigint) as orders,
+    cast(groups.units as bigint) as units,
+    cast(groups.gross_revenue_usd as {{ converted_money_type() }}) as gross_revenue_usd,
+    cast(groups.net_sales_usd as {{ converted_money_type() }}) as net_sales_usd,
+    cast(groups.refunded_revenue_usd as {{ converted_money_type() }}) as refunded_revenue_usd,
+    cast(groups.net_revenue_usd as {{ converted_money_type() }}) as net_revenue_usd,
+    cast(groups.gross_margin_usd as {{ converted_money_type() }}) as gross_margin_usd,
+    cast(groups.contribution_margin_usd as {{ converted_money_type() }}) as contribution_margin_usd,
+    {{ safe_divide('groups.refunded_revenue_usd', 'groups.net_sales_usd') }} as return_rate,
+    {{ safe_divide('groups.net_sales_usd', 'groups.orders', 2) }} as average_order_value_usd
+from groups
+left join accounts as top_account on top_account.customer_id = groups.account_group_id

@@ -1,0 +1,79 @@
+-- Daily P&L by channel in the reporting currency. Grain: one row per day and channel with any
+-- activity. Days are UTC calendar days of the event; refunds count on their own date (a P&L by
+-- event date, not by sale cohort). Marketing spend is allocated to the channel its campaign
+-- targets. Not rounded: sum it over any period, round when you present it.
+with transactions as (
+    select * from {{ ref('fct_transactions') }}
+),
+
+spend as (
+    select * from {{ ref('fct_marketing_spend') }}
+),
+
+channels as (
+    select * from {{ ref('dim_channel') }}
+),
+
+activity as (
+    select
+        event_date as date_day,
+        channel_key,
+        gross_revenue_usd,
+        discount_usd,
+        refunded_revenue_usd,
+        net_revenue_usd,
+        cogs_usd,
+        gross_margin_usd,
+        platform_fee_usd,
+        shipping_charged_usd,
+        shipping_cost_usd,
+        cast(0 as {{ converted_money_type() }}) as marketing_spend_usd
+    from transactions
+    union all
+    select
+        spend_date as date_day,
+        channel_key,
+        0, 0, 0, 0, 0, 0, 0, 0, 0,
+        spend_usd
+    from spend
+),
+
+daily as (
+    select
+        date_day,
+        channel_key,
+        cast(sum(gross_revenue_usd) as {{ converted_money_type() }}) as gross_revenue_usd,
+        cast(sum(discount_usd) as {{ converted_money_type() }}) as discount_usd,
+        cast(sum(refunded_revenue_usd) as {{ converted_money_type() }}) as refunded_revenue_usd,
+        cast(sum(net_revenue_usd) as {{ converted_money_type() }}) as net_revenue_usd,
+        cast(sum(cogs_usd) as {{ converted_money_type() }}) as cogs_usd,
+        cast(sum(gross_margin_usd) as {{ converted_money_type() }}) as gross_margin_usd,
+        cast(sum(platform_fee_usd) as {{ converted_money_type() }}) as platform_fee_usd,
+        cast(sum(shipping_charged_usd) as {{ converted_money_type() }}) as shipping_charged_usd,
+        cast(sum(shipping_cost_usd) as {{ converted_money_type() }}) as shipping_cost_usd,
+        cast(sum(marketing_spend_usd) as {{ converted_money_type() }}) as marketing_spend_usd
+    from activity
+    group by date_day, channel_key
+)
+
+select
+    daily.date_day,
+    daily.channel_key,
+    channels.channel,
+    daily.gross_revenue_usd,
+    daily.discount_usd,
+    daily.refunded_revenue_usd,
+    daily.net_revenue_usd,
+    daily.cogs_usd,
+    daily.gross_margin_usd,
+    daily.platform_fee_usd,
+    daily.shipping_charged_usd,
+    daily.shipping_cost_usd,
+    daily.marketing_spend_usd,
+    cast(
+        daily.gross_margin_usd - daily.platform_fee_usd - daily.shipping_cost_usd
+        + daily.shipping_charged_usd - daily.marketing_spend_usd
+        as {{ converted_money_type() }}
+    ) as contribution_margin_usd
+from daily
+inner join channels on channels.channel_key = daily.channel_key

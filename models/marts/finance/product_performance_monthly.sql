@@ -1,0 +1,48 @@
+-- Product performance by month in the reporting currency, with the product's current
+-- attributes. Grain: one row per month and SKU with any sale or refund. Refunds count in the
+-- month they happen.
+with transactions as (
+    select * from {{ ref('fct_transactions') }}
+),
+
+current_products as (
+    select * from {{ ref('dim_product') }} where is_current
+),
+
+monthly as (
+    select
+        cast({{ dbt.date_trunc('month', 'event_date') }} as date) as month_start_date,
+        sku,
+        sum(case when event_type = 'sale' then quantity else 0 end) as units_sold,
+        sum(case when event_type = 'refund' then -quantity else 0 end) as units_returned,
+        sum(gross_revenue_usd) as gross_revenue_usd,
+        sum(discount_usd) as discount_usd,
+        sum(refunded_revenue_usd) as refunded_revenue_usd,
+        sum(net_revenue_usd) as net_revenue_usd,
+        sum(cogs_usd) as cogs_usd,
+        sum(gross_margin_usd) as gross_margin_usd,
+        sum(contribution_margin_usd) as contribution_margin_usd
+    from transactions
+    group by 1, 2
+)
+
+select
+    monthly.month_start_date,
+    monthly.sku,
+    coalesce(current_products.product_name, 'Unknown product') as product_name,
+    coalesce(current_products.category, 'unknown') as category,
+    coalesce(current_products.subcategory, 'unknown') as subcategory,
+    coalesce(current_products.brand, 'unknown') as brand,
+    cast(monthly.units_sold as bigint) as units_sold,
+    cast(monthly.units_returned as bigint) as units_returned,
+    cast(monthly.gross_revenue_usd as {{ converted_money_type() }}) as gross_revenue_usd,
+    cast(monthly.discount_usd as {{ converted_money_type() }}) as discount_usd,
+    cast(monthly.refunded_revenue_usd as {{ converted_money_type() }}) as refunded_revenue_usd,
+    cast(monthly.net_revenue_usd as {{ converted_money_type() }}) as net_revenue_usd,
+    cast(monthly.cogs_usd as {{ converted_money_type() }}) as cogs_usd,
+    cast(monthly.gross_margin_usd as {{ converted_money_type() }}) as gross_margin_usd,
+    cast(monthly.contribution_margin_usd as {{ converted_money_type() }}) as contribution_margin_usd,
+    {{ safe_divide('monthly.gross_margin_usd', 'monthly.net_revenue_usd') }} as gross_margin_rate,
+    {{ safe_divide('monthly.units_returned', 'monthly.units_sold') }} as unit_return_rate
+from monthly
+left join current_products on current_products.sku = monthly.sku

@@ -1,0 +1,74 @@
+-- Marketing performance by month and campaign in the reporting currency. Grain: one row per
+-- month and campaign with spend or attributed orders.
+--   attributed revenue: net revenue at sale of the orders credited to the campaign (docs/decisions.md)
+--   ROAS = attributed revenue / spend;  CAC = spend / new customers (first orders credited to it)
+--   CTR = clicks / impressions;  CPC = spend / clicks
+with spend as (
+    select * from {{ ref('fct_marketing_spend') }}
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }} where attributed_campaign_id is not null
+),
+
+campaigns as (
+    select * from {{ ref('dim_campaign') }}
+),
+
+activity as (
+    select
+        cast({{ dbt.date_trunc('month', 'spend_date') }} as date) as month_start_date,
+        campaign_key,
+        spend_usd,
+        impressions,
+        clicks,
+        0 as attributed_orders,
+        cast(0 as {{ converted_money_type() }}) as attributed_revenue_usd,
+        0 as new_customers
+    from spend
+    union all
+    select
+        cast({{ dbt.date_trunc('month', 'order_date') }} as date) as month_start_date,
+        campaign_key,
+        0,
+        0,
+        0,
+        1,
+        net_revenue_usd,
+        case when is_first_order then 1 else 0 end
+    from orders
+),
+
+monthly as (
+    select
+        month_start_date,
+        campaign_key,
+        sum(spend_usd) as spend_usd,
+        sum(impressions) as impressions,
+        sum(clicks) as clicks,
+        sum(attributed_orders) as attributed_orders,
+        sum(attributed_revenue_usd) as attributed_revenue_usd,
+        sum(new_customers) as new_customers
+    from activity
+    group by month_start_date, campaign_key
+)
+
+select
+    monthly.month_start_date,
+    monthly.campaign_key,
+    campaigns.campaign_id,
+    campaigns.campaign_name,
+    campaigns.platform,
+    campaigns.target_channel,
+    cast(monthly.spend_usd as {{ converted_money_type() }}) as spend_usd,
+    cast(monthly.impressions as bigint) as impressions,
+    cast(monthly.clicks as bigint) as clicks,
+    {{ safe_divide('monthly.clicks', 'monthly.impressions') }} as click_through_rate,
+    {{ safe_divide('monthly.spend_usd', 'monthly.clicks') }} as cost_per_click_usd,
+    cast(monthly.attributed_orders as bigint) as attributed_orders,
+    cast(monthly.attributed_revenue_usd as {{ converted_money_type() }}) as attributed_revenue_usd,
+    {{ safe_divide('monthly.attributed_revenue_usd', 'monthly.spend_usd') }} as return_on_ad_spend,
+    cast(monthly.new_customers as bigint) as new_customers,
+    {{ safe_divide('monthly.spend_usd', 'monthly.new_customers', 2) }} as customer_acquisition_cost_usd
+from monthly
+inner join campaigns on campaigns.campaign_key = monthly.campaign_key
