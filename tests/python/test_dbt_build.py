@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -94,7 +93,8 @@ def test_snapshots_hold_real_history(built: Project) -> None:
     changed = built.query("select count(*) from snapshots.customers_snapshot where dbt_valid_to is not null")[0][0]
     assert changed > 0
     one_current = built.query(
-        "select count(*) from (select customer_id from marts.dim_customer where is_current group by 1 having count(*) <> 1)"
+        "select count(*) from (select customer_id from marts.dim_customer "
+        "where is_current group by 1 having count(*) <> 1)"
     )
     assert one_current == [(0,)]
 
