@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from . import settings
+from .generate.defects import DEFECTS
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -17,7 +18,7 @@ def _generate(args: argparse.Namespace) -> int:
     if args.append_days:
         old = read_state(root)
         params = Params(**{**old.__dict__, "days": old.days + args.append_days})
-        written = generate(root, params, first_day_to_write=old.days, progress=not args.quiet)
+        written = generate(root, params, first_day_to_write=old.days, progress=not args.quiet, plant=args.plant)
     else:
         start = dt.date.fromisoformat(args.start)
         orders = orders_for_lines(args.lines, start, args.days) if args.lines else args.orders_per_day
@@ -33,7 +34,7 @@ def _generate(args: argparse.Namespace) -> int:
         if root.exists() and any(root.iterdir()) and not args.overwrite:
             print(f"error: {root} is not empty; pass --overwrite, or --append-days N to extend it", file=sys.stderr)
             return 2
-        written = generate(root, params, progress=not args.quiet)
+        written = generate(root, params, progress=not args.quiet, plant=args.plant)
     total = ", ".join(f"{feed} {rows:,}" for feed, rows in sorted(written.items()))
     print(f"wrote {params.format} deliveries to {root}: {total}")
     return 0
@@ -86,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--append-days", type=int, default=0, help="extend an earlier output by N days, keeping its parameters"
     )
     gen.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty folder")
+    gen.add_argument(
+        "--plant",
+        choices=sorted(DEFECTS),
+        metavar="DEFECT",
+        help="plant one defect in the last day written, to prove a reconciliation test fails: "
+        + "; ".join(f"{name}: {d.summary}" for name, d in sorted(DEFECTS.items())),
+    )
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
     gen.set_defaults(func=_generate)
 

@@ -12,8 +12,9 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from ..contracts import CONTROL_TOTALS
-from . import catalog, marketing, sales
+from . import catalog, defects, marketing, sales
 from .common import Stream, day_start_epoch, iso_timestamps, rng, season, to_decimal
+from .defects import Delivery
 from .writer import Writer
 
 STATE_FILE = "_generator.json"
@@ -195,9 +196,12 @@ def _fx(seed: int, levels: dict[str, float], day_index: int, day: dt.date) -> pa
     )
 
 
-def generate(root: Path, params: Params, first_day_to_write: int = 0, progress: bool = True) -> dict[str, int]:
-    """Simulates days 0..days-1 and writes the deliveries of days >= first_day_to_write.
-    Returns rows written per feed."""
+def generate(
+    root: Path, params: Params, first_day_to_write: int = 0, progress: bool = True, plant: str | None = None
+) -> dict[str, int]:
+    """Simulates days 0..days-1 and writes the deliveries of days >= first_day_to_write; with
+    `plant`, the last day carries that defect (defects.DEFECTS). Returns rows written per feed."""
+    defect = defects.DEFECTS[plant] if plant else None
     start = params.start_date
     start_day = (start - dt.date(1970, 1, 1)).days
     start_epoch = day_start_epoch(start)
@@ -209,6 +213,7 @@ def generate(root: Path, params: Params, first_day_to_write: int = 0, progress: 
     fx_levels = dict(FX_START)
     first_reports: dict[int, dict[str, np.ndarray]] = {}
     pending_refunds: dict[int, list[sales.Lines]] = {}
+    previous: dict[str, pa.Table] = {}
     written: dict[str, int] = {}
 
     for d in tqdm(range(params.days), desc="generating days", unit="day", disable=not progress):
@@ -216,13 +221,14 @@ def generate(root: Path, params: Params, first_day_to_write: int = 0, progress: 
         epoch = day_start_epoch(day)
         demand = season(day, d)
         write = d >= first_day_to_write
-        files: list[tuple[str, pa.Table, dict[str, np.ndarray]]] = []
+        planted = defect if d == params.days - 1 else None
+        files: list[Delivery] = []
 
         if d == 0:
             everything = np.arange(len(products.sku))
-            files.append(("products", *_products(products, everything, start_epoch - 86_400)))
+            files.append(Delivery("products", *_products(products, everything, start_epoch - 86_400)))
             files.append(
-                (
+                Delivery(
                     "cogs",
                     *_cogs(products, cost_history["product"], cost_history["effective_day"], cost_history["unit_cost"]),
                 )
@@ -236,9 +242,12 @@ def generate(root: Path, params: Params, first_day_to_write: int = 0, progress: 
                     first_fx.append(table)
         else:
             changes = catalog.product_changes(params.seed, products, d, start_day + d)
-            files.append(("products", *_products(products, changes["changed"], epoch)))
+            files.append(Delivery("products", *_products(products, changes["changed"], epoch)))
             files.append(
-                ("cogs", *_cogs(products, changes["cost_product"], changes["cost_effective_day"], changes["cost_unit"]))
+                Delivery(
+                    "cogs",
+                    *_cogs(products, changes["cost_product"], changes["cost_effective_day"], changes["cost_unit"]),
+                )
             )
             changed_customers = catalog.customer_changes(params.seed, customers, d)
             first_fx = []
@@ -246,10 +255,12 @@ def generate(root: Path, params: Params, first_day_to_write: int = 0, progress: 
         joiners = rng(params.seed, Stream.CUSTOMER_CHANGES, d, 2).poisson(params.orders_per_day * 0.06 * demand)
         new_ids = catalog.new_customers(params.seed, customers, d, int(joiners), epoch)
         if d == 0:
-            files.append(("customers", *_customers(customers, known, None)))
-            files.append(("customers_new", *_customers(customers, new_ids, None)))
+            # Day 0 delivers the full customer extract and the day's new accounts in one file.
+            files.append(Delivery("customers", *_customers(customers, np.concatenate([known, new_ids]), None)))
         else:
-            files.append(("customers", *_customers(customers, np.concatenate([changed_customers, new_ids]), epoch)))
+            files.append(
+                Delivery("customers", *_customers(customers, np.concatenate([changed_customers, new_ids]), epoch))
+            )
 
         first_reports[d] = marketing.daily_metrics(params.seed, camps, d, demand)
         first_reports.pop(d - marketing.RESTATED_DAYS - 1, None)
@@ -257,7 +268,7 @@ def generate(root: Path, params: Params, first_day_to_write: int = 0, progress: 
             (x, marketing.restated(params.seed, first_reports[x], x, d - x))
             for x in range(max(0, d - marketing.RESTATED_DAYS), d + 1)
         ]
-        files.append(("marketing_spend", *_spend(camps, reports, start_day)))
+        files.append(Delivery("marketing_spend", *_spend(camps, reports, start_day)))
 
         day_sales, refunds, refund_day = sales.day_sales(
             params.seed, day, d, params.orders_per_day * demand, products, customers, new_ids, camps, first_reports[d]
@@ -268,22 +279,35 @@ def generate(root: Path, params: Params, first_day_to_write: int = 0, progress: 
         all_lines = sales.Lines(
             {k: np.concatenate([day_sales.columns[k], *(r.columns[k] for r in due)]) for k in day_sales.columns}
         )
-        files.append(("transactions", *_transactions(all_lines)))
+        if planted and planted.lines:
+            all_lines = planted.lines(all_lines)
+        files.append(Delivery("transactions", *_transactions(all_lines)))
 
         fx_today = _fx(params.seed, fx_levels, d, day)
         fx_tables = [*first_fx, *([fx_today] if fx_today is not None else [])]
         if fx_tables:
-            files.append(("fx_rates", pa.concat_tables(fx_tables), {}))
+            files.append(Delivery("fx_rates", pa.concat_tables(fx_tables), {}))
 
+        if planted and planted.files:
+            planted.files(
+                files,
+                defects.Day(
+                    previous=previous,
+                    products_table=lambda idx, e=epoch: _products(products, idx, e)[0],
+                    customers_table=lambda idx, e=epoch: _customers(customers, idx, e)[0],
+                    customer_parent=customers.arrays["parent"],
+                    customer_is_business=customers.arrays["business"],
+                ),
+            )
+        previous = {f.feed: f.table for f in files}
         if not write:
             continue
-        files = _merge_customer_files(files)
         controls = []
-        for feed, table, stamps in files:
-            totals = writer.write(feed, day, table, stamps)
+        for f in files:
+            totals = writer.write(f.feed, day, f.table, f.stamps, claimed=f.claimed)
             if totals is not None:
                 controls.append(totals)
-                written[feed] = written.get(feed, 0) + table.num_rows
+                written[f.feed] = written.get(f.feed, 0) + f.table.num_rows
         control_table = pa.table({k: [v for c in controls for v in c[k]] for k in controls[0]})
         control_table = control_table.cast(
             pa.schema(
@@ -293,21 +317,10 @@ def generate(root: Path, params: Params, first_day_to_write: int = 0, progress: 
                 ]
             )
         )
+        if planted and planted.claims:
+            control_table = planted.claims(control_table)
         writer.write("control_totals", day, control_table, {})
         written["control_totals"] = written.get("control_totals", 0) + control_table.num_rows
 
     (root / STATE_FILE).write_text(json.dumps(asdict(params), indent=2) + "\n")
     return written
-
-
-def _merge_customer_files(
-    files: list[tuple[str, pa.Table, dict[str, np.ndarray]]],
-) -> list[tuple[str, pa.Table, dict[str, np.ndarray]]]:
-    """Day 0 delivers the full customer extract and the day's new accounts in one file."""
-    base = [f for f in files if f[0] == "customers"]
-    extra = [f for f in files if f[0] == "customers_new"]
-    if not extra:
-        return files
-    table = pa.concat_tables([base[0][1], extra[0][1]])
-    stamps = {k: np.concatenate([base[0][2][k], extra[0][2][k]]) for k in base[0][2]}
-    return [f for f in files if f[0] not in ("customers", "customers_new")] + [("customers", table, stamps)]

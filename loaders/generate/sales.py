@@ -276,6 +276,9 @@ def day_sales(
             "restocked": np.full(n_lines, -1, dtype=np.int8),
             "_category": products.category[product],
             "_channel": ch,
+            # what a refund of the line needs to know of its sale (used to plant defects)
+            "_sale_net": net,
+            "_sale_epoch": order_ts[order_idx],
         }
     )
     refunds, refund_day = _refunds(seed, day_index, sales, cur)
@@ -335,6 +338,8 @@ def _refunds(seed: int, day_index: int, sales: Lines, cur: np.ndarray) -> tuple[
             "restocked": restocked,
             "_category": s["_category"][idx],
             "_channel": ch[idx],
+            "_sale_net": net,
+            "_sale_epoch": s["event_epoch"][idx],
         }
     )
     return refunds, day_index + lag

@@ -31,9 +31,15 @@ class Writer:
         self.con.execute("set threads = 1")  # one writer thread keeps JSONL output byte-identical
 
     def write(
-        self, feed: str, day: dt.date, table: pa.Table, timestamps: dict[str, np.ndarray]
+        self,
+        feed: str,
+        day: dt.date,
+        table: pa.Table,
+        timestamps: dict[str, np.ndarray],
+        claimed: pa.Table | None = None,
     ) -> dict[str, object] | None:
-        """Writes the file (skipped when there are no rows) and returns its control totals."""
+        """Writes the file (skipped when there are no rows) and returns its control totals: of
+        `claimed` when given (a planted defect: the trailer describes other rows than the file)."""
         if table.num_rows == 0:
             return None
         name = file_name(feed, day, self.fmt)
@@ -51,7 +57,7 @@ class Writer:
             self.con.register("delivered", table)
             self.con.execute(f"copy delivered to '{path}' (format json)")
             self.con.unregister("delivered")
-        return self.control_totals(feed, day, name, table)
+        return self.control_totals(feed, day, name, table if claimed is None else claimed)
 
     def control_totals(self, feed: str, day: dt.date, name: str, table: pa.Table) -> dict[str, object]:
         self.con.register("delivered", table)

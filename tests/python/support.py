@@ -2,14 +2,92 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-from loaders.generate import Params, generate
+import duckdb
 
+from loaders.generate import Params, generate
+from loaders.pipeline import run_load
+
+ROOT = Path(__file__).resolve().parents[2]
+DBT = str(Path(sys.executable).with_name("dbt"))
 SMALL = Params(seed=7, start="2025-11-20", days=10, orders_per_day=25, products=60, customers=300, format="csv")
 
 
-def make_sample(root: Path, **changes: object) -> Path:
+def make_sample(root: Path, plant: str | None = None, **changes: object) -> Path:
     params = Params(**{**SMALL.__dict__, **changes})
-    generate(root, params, progress=False)
+    generate(root, params, progress=False, plant=plant)
     return root
+
+
+class Project:
+    """The dbt project (or a copy of it) on a private warehouse, dlt state and target folder."""
+
+    def __init__(self, work: Path, project_dir: Path = ROOT) -> None:
+        self.work = work
+        self.project_dir = project_dir
+        self.warehouse = work / "finance.duckdb"
+        profiles = work / "profiles"
+        profiles.mkdir()
+        shutil.copy(ROOT / "profiles.yml.example", profiles / "profiles.yml")
+        self.env = {
+            **os.environ,
+            "FINANCE_WAREHOUSE_PATH": str(self.warehouse),
+            "FINANCE_PIPELINES_DIR": str(work / "pipelines"),
+            "DBT_PROFILES_DIR": str(profiles),
+            "DBT_TARGET_PATH": str(work / "target"),
+            "DBT_LOG_PATH": str(work / "logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+
+    def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [DBT, *args], cwd=self.project_dir, env=self.env, capture_output=True, text=True, check=False
+        )
+
+    def load(self, source: Path) -> int:
+        saved = {k: os.environ.get(k) for k in ("FINANCE_WAREHOUSE_PATH", "FINANCE_PIPELINES_DIR")}
+        os.environ.update(
+            FINANCE_WAREHOUSE_PATH=self.env["FINANCE_WAREHOUSE_PATH"],
+            FINANCE_PIPELINES_DIR=self.env["FINANCE_PIPELINES_DIR"],
+        )
+        try:
+            return run_load(str(source), progress=False)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+    def query(self, sql: str) -> list[tuple]:
+        con = duckdb.connect(str(self.warehouse), read_only=True)
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+
+    def execute(self, sql: str) -> None:
+        con = duckdb.connect(str(self.warehouse))
+        try:
+            con.execute(sql)
+        finally:
+            con.close()
+
+    def results(self) -> dict[str, str]:
+        """Status of every node of the last dbt command, by node name."""
+        run = json.loads((self.work / "target" / "run_results.json").read_text())
+        return {r["unique_id"].split(".")[2]: r["status"] for r in run["results"]}
+
+    def failed(self) -> set[str]:
+        return {name for name, status in self.results().items() if status in ("fail", "error")}
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    return result.stdout

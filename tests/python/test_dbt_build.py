@@ -3,71 +3,12 @@ SCD2 history are real; every model, unit test, data test and snapshot must pass.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
-import duckdb
 import pytest
 import yaml
-from support import SMALL, make_sample
+from support import ROOT, SMALL, Project, make_sample, ok
 
 from loaders.contracts import FEEDS, LINEAGE_COLUMNS
 from loaders.generate import Params, generate
-from loaders.pipeline import run_load
-
-ROOT = Path(__file__).resolve().parents[2]
-DBT = str(Path(sys.executable).with_name("dbt"))
-
-
-class Project:
-    def __init__(self, work: Path) -> None:
-        self.work = work
-        self.warehouse = work / "finance.duckdb"
-        profiles = work / "profiles"
-        profiles.mkdir()
-        shutil.copy(ROOT / "profiles.yml.example", profiles / "profiles.yml")
-        self.env = {
-            **os.environ,
-            "FINANCE_WAREHOUSE_PATH": str(self.warehouse),
-            "FINANCE_PIPELINES_DIR": str(work / "pipelines"),
-            "DBT_PROFILES_DIR": str(profiles),
-            "DBT_TARGET_PATH": str(work / "target"),
-            "DBT_LOG_PATH": str(work / "logs"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
-
-    def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([DBT, *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=False)
-
-    def load(self, source: Path) -> int:
-        saved = {k: os.environ.get(k) for k in ("FINANCE_WAREHOUSE_PATH", "FINANCE_PIPELINES_DIR")}
-        os.environ.update(
-            FINANCE_WAREHOUSE_PATH=self.env["FINANCE_WAREHOUSE_PATH"],
-            FINANCE_PIPELINES_DIR=self.env["FINANCE_PIPELINES_DIR"],
-        )
-        try:
-            return run_load(str(source), progress=False)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-
-    def query(self, sql: str) -> list[tuple]:
-        con = duckdb.connect(str(self.warehouse), read_only=True)
-        try:
-            return con.execute(sql).fetchall()
-        finally:
-            con.close()
-
-
-def _ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    return result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +17,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     project = Project(work)
     source = make_sample(work / "deliveries", days=12)
     assert project.load(source) == 0
-    _ok(project.dbt("build"))
+    ok(project.dbt("build"))
     generate(source, Params(**{**SMALL.__dict__, "days": 16}), first_day_to_write=12, progress=False)
     assert project.load(source) == 0
-    project.second_build = _ok(project.dbt("build"))  # type: ignore[attr-defined]
+    project.second_build = ok(project.dbt("build"))  # type: ignore[attr-defined]
     return project
 
 
@@ -117,12 +58,12 @@ def test_marts_tie_to_the_facts(built: Project) -> None:
 
 
 def test_source_freshness_reads_dlt_load_times(built: Project) -> None:
-    out = _ok(built.dbt("source", "freshness"))
+    out = ok(built.dbt("source", "freshness"))
     assert "PASS" in out and "ERROR STALE" not in out
 
 
 def test_analyses_compile(built: Project) -> None:
-    _ok(built.dbt("compile", "--select", "daily_sales_summary", "top_products_by_revenue"))
+    ok(built.dbt("compile", "--select", "daily_sales_summary", "top_products_by_revenue"))
     compiled = built.work / "target" / "compiled" / "commerce_finance" / "analyses" / "top_products_by_revenue.sql"
     rows = built.query(compiled.read_text())
     assert len(rows) == 5

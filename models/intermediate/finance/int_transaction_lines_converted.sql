@@ -73,8 +73,24 @@ converted as (
     left join fx
         on fx.currency_code = lines.currency_code
         and fx.date_day = lines.event_date
+),
+
+amounts as (
+    select
+        converted.*,
+        cast(cogs_usd / rate_to_usd as {{ converted_money_type() }}) as cogs,
+        {{ to_reporting('gross_revenue', 'rate_to_usd') }} as gross_revenue_usd,
+        {{ to_reporting('discount', 'rate_to_usd') }} as discount_usd,
+        {{ to_reporting('refunded_revenue', 'rate_to_usd') }} as refunded_revenue_usd,
+        {{ to_reporting('net_revenue', 'rate_to_usd') }} as net_revenue_usd,
+        {{ to_reporting('tax', 'rate_to_usd') }} as tax_usd,
+        {{ to_reporting('shipping_charged', 'rate_to_usd') }} as shipping_charged_usd,
+        {{ to_reporting('shipping_cost', 'rate_to_usd') }} as shipping_cost_usd,
+        {{ to_reporting('platform_fee', 'rate_to_usd') }} as platform_fee_usd
+    from converted
 )
 
+-- The margins are computed from the converted amounts, so the identities hold to the last digit.
 select
     line_event_id,
     event_type,
@@ -104,24 +120,22 @@ select
     shipping_charged,
     shipping_cost,
     platform_fee,
-    cast(cogs_usd / rate_to_usd as {{ converted_money_type() }}) as cogs,
-    cast(net_revenue - cogs_usd / rate_to_usd as {{ converted_money_type() }}) as gross_margin,
-    cast(
-        net_revenue - cogs_usd / rate_to_usd - platform_fee - shipping_cost + shipping_charged
-        as {{ converted_money_type() }}
-    ) as contribution_margin,
-    {{ to_reporting('gross_revenue', 'rate_to_usd') }} as gross_revenue_usd,
-    {{ to_reporting('discount', 'rate_to_usd') }} as discount_usd,
-    {{ to_reporting('refunded_revenue', 'rate_to_usd') }} as refunded_revenue_usd,
-    {{ to_reporting('net_revenue', 'rate_to_usd') }} as net_revenue_usd,
-    {{ to_reporting('tax', 'rate_to_usd') }} as tax_usd,
-    {{ to_reporting('shipping_charged', 'rate_to_usd') }} as shipping_charged_usd,
-    {{ to_reporting('shipping_cost', 'rate_to_usd') }} as shipping_cost_usd,
-    {{ to_reporting('platform_fee', 'rate_to_usd') }} as platform_fee_usd,
+    cogs,
+    cast(net_revenue - cogs as {{ converted_money_type() }}) as gross_margin,
+    cast(net_revenue - cogs - platform_fee - shipping_cost + shipping_charged as {{ converted_money_type() }})
+        as contribution_margin,
+    gross_revenue_usd,
+    discount_usd,
+    refunded_revenue_usd,
+    net_revenue_usd,
+    tax_usd,
+    shipping_charged_usd,
+    shipping_cost_usd,
+    platform_fee_usd,
     cogs_usd,
-    cast(net_revenue * rate_to_usd - cogs_usd as {{ converted_money_type() }}) as gross_margin_usd,
+    cast(net_revenue_usd - cogs_usd as {{ converted_money_type() }}) as gross_margin_usd,
     cast(
-        (net_revenue - platform_fee - shipping_cost + shipping_charged) * rate_to_usd - cogs_usd
+        net_revenue_usd - cogs_usd - platform_fee_usd - shipping_cost_usd + shipping_charged_usd
         as {{ converted_money_type() }}
     ) as contribution_margin_usd
-from converted
+from amounts

@@ -1,0 +1,52 @@
+{#- 4. Raw spend per platform, campaign and day, taking the latest delivered restatement, equals
+    fct_marketing_spend (spend in its currency, impressions, clicks); nothing missing either way. -#}
+{% macro recon_marketing_spend() -%}
+    with latest_raw as (
+        select platform, campaign_id, spend_date, currency, spend, impressions, clicks
+        from (
+            select
+                spend_rows.*,
+                row_number() over (
+                    partition by platform, campaign_id, spend_date order by _source_file desc
+                ) as recency
+            from {{ source('raw', 'marketing_spend') }} as spend_rows
+        ) as ranked
+        where recency = 1
+    ),
+
+    compared as (
+        select
+            coalesce(latest_raw.platform, mart.platform) || ' ' || coalesce(latest_raw.campaign_id, mart.campaign_id)
+                || ' ' || cast(coalesce(latest_raw.spend_date, mart.spend_date) as varchar(10)) as object_id,
+            coalesce(latest_raw.currency, mart.currency_code) as currency_code,
+            latest_raw.spend as raw_spend, mart.spend as mart_spend,
+            latest_raw.impressions as raw_impressions, mart.impressions as mart_impressions,
+            latest_raw.clicks as raw_clicks, mart.clicks as mart_clicks
+        from latest_raw
+        full outer join {{ ref('fct_marketing_spend') }} as mart
+            on mart.campaign_id = latest_raw.campaign_id
+            and mart.platform = latest_raw.platform
+            and mart.spend_date = latest_raw.spend_date
+    )
+
+    select
+        {{ recon_columns('marketing_spend', "'campaign day'", 'object_id', 'currency_code', 'raw_spend', 'mart_spend',
+            "'spend of the latest restatement in raw; found in fct_marketing_spend'",
+            recon_beyond_tolerance('raw_spend', 'mart_spend')) }}
+    from compared
+    where {{ recon_differs('raw_spend', 'mart_spend') }}
+    union all
+    select
+        {{ recon_columns('marketing_spend', "'campaign day'", 'object_id', 'null', 'raw_impressions', 'mart_impressions',
+            "'impressions of the latest restatement in raw; found in fct_marketing_spend'",
+            recon_differs('raw_impressions', 'mart_impressions')) }}
+    from compared
+    where {{ recon_differs('raw_impressions', 'mart_impressions') }}
+    union all
+    select
+        {{ recon_columns('marketing_spend', "'campaign day'", 'object_id', 'null', 'raw_clicks', 'mart_clicks',
+            "'clicks of the latest restatement in raw; found in fct_marketing_spend'",
+            recon_differs('raw_clicks', 'mart_clicks')) }}
+    from compared
+    where {{ recon_differs('raw_clicks', 'mart_clicks') }}
+{%- endmacro %}
