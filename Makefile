@@ -13,6 +13,7 @@ SAMPLE := data/raw
 SAMPLE_DAYS ?= 100
 SAMPLE_MORE_DAYS ?= 22
 SAMPLE_ORDERS_PER_DAY ?= 150
+PY_SOURCES := loaders redshift_check tests bench
 
 export FINANCE_WAREHOUSE_PATH ?= warehouse/finance.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
@@ -20,12 +21,13 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export RUNTIME__DLTHUB_TELEMETRY := false
 
-.PHONY: install run test lint fmt bench clean help
+.PHONY: install run test lint fmt bench clean help postgres redshift-check
 
 help:
 	@echo "make run    set up, generate the sample (if SOURCE is empty), load it and build the dbt project"
 	@echo "make test   set up and run every test"
 	@echo "make bench  loader benchmark against DuckDB's own CSV reader (N=1000000 by default)"
+	@echo "make redshift-check  compile for Redshift without a warehouse and check the SQL for Redshift traps"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,16 +55,28 @@ endif
 	$(DBT) build
 	@$(PY) -m loaders status
 
-test: install profiles.yml
-	$(VENV)/bin/ruff check loaders tests bench
+test: install profiles.yml postgres
+	$(VENV)/bin/ruff check $(PY_SOURCES)
 	$(VENV)/bin/pytest
 
+# The Redshift tests run dbt-redshift against a private PostgreSQL server (Debian's package).
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then \
+	  echo "installing Debian's postgresql for the Redshift tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q postgresql >/dev/null 2>&1 || \
+	    { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q postgresql >/dev/null; }; \
+	fi
+
+redshift-check: install
+	$(PY) -m redshift_check
+
 lint: install
-	$(VENV)/bin/ruff check loaders tests bench
+	$(VENV)/bin/ruff check $(PY_SOURCES)
 
 fmt: install
-	$(VENV)/bin/ruff check --fix loaders tests bench
-	$(VENV)/bin/ruff format loaders tests bench
+	$(VENV)/bin/ruff check --fix $(PY_SOURCES)
+	$(VENV)/bin/ruff format $(PY_SOURCES)
 
 bench: install
 	$(PY) bench/bench_load.py $(if $(N),--lines $(N),)

@@ -7,7 +7,7 @@ select
     sum(units) as units,
     round(sum(gross_revenue_usd), 2) as gross_revenue_usd,
     round(sum(net_revenue_usd), 2) as net_sales_usd,
-    round(sum(net_revenue_usd) / count(*), 2) as average_order_value_usd
+    {{ divide('sum(net_revenue_usd)', 'count(*)', 2) }} as average_order_value_usd
 from {{ ref('fct_orders') }}
 group by order_date
 order by order_date desc nulls last

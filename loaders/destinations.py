@@ -37,6 +37,8 @@ class Target:
     destination: Any
     staging: Any | None
     description: str
+    # How dlt writes load files: Parquet for DuckDB and for Redshift's COPY from S3 staging.
+    file_format: str = "parquet"
 
 
 def duckdb_target() -> Target:

@@ -225,12 +225,17 @@ def run_load(
     if destination == "duckdb" and not warehouse_exists():
         # A new warehouse file: forget local pipeline state so every file is loaded again.
         shutil.rmtree(settings.pipelines_dir() / settings.PIPELINE_NAME, ignore_errors=True)
+    return load_into(t, source_url, names, progress)
+
+
+def load_into(t: Target, source_url: str, names: list[str], progress: bool = True) -> int:
+    """Loads every new file of the named feeds into an assembled target; prints per-feed counts."""
     source = Source(source_url)
     reports = {name: FeedReport() for name in names}
     bar = tqdm(desc="reading rows", unit="row", unit_scale=True, disable=not progress, file=sys.stderr)
     pipeline = make_pipeline(t)
     resources = [feed_resource(FEEDS[n], source, reports[n], bar) for n in names]
-    pipeline.run(resources, loader_file_format="parquet")
+    pipeline.run(resources, loader_file_format=t.file_format)
     bar.close()
     print(summary(t, reports))
     return 1 if any(r.rejected for r in reports.values()) else 0
@@ -254,4 +259,4 @@ def summary(t: Target, reports: dict[str, FeedReport]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["LINEAGE_COLUMNS", "feed_columns", "make_pipeline", "run_load", "summary"]
+__all__ = ["LINEAGE_COLUMNS", "feed_columns", "load_into", "make_pipeline", "run_load", "summary"]

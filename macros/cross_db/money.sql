@@ -13,9 +13,9 @@
     cast(round({{ expression }}, 2) as {{ money_type() }})
 {%- endmacro %}
 
-{#- A ratio that is null, not an error, when the denominator is zero. -#}
+{#- A ratio that is null, not an error, when the denominator is zero; exact (see divide). -#}
 {% macro safe_divide(numerator, denominator, scale=4) -%}
-    cast(case when {{ denominator }} = 0 then null else round(cast({{ numerator }} as numeric(28, 8)) / {{ denominator }}, {{ scale }}) end as numeric(18, {{ scale }}))
+    cast({{ divide(numerator, denominator, scale) }} as numeric(18, {{ scale }}))
 {%- endmacro %}
 
 {#- An amount in its own currency converted to the reporting currency, kept unrounded. -#}

@@ -8,7 +8,7 @@
     cast({{ currency_code }} as varchar(3)) as currency_code,
     cast({{ expected }} as numeric(28, 6)) as expected_value,
     cast({{ actual }} as numeric(28, 6)) as actual_value,
-    cast(({{ actual }}) - ({{ expected }}) as numeric(28, 6)) as difference,
+    cast(cast({{ actual }} as numeric(28, 6)) - cast({{ expected }} as numeric(28, 6)) as numeric(28, 6)) as difference,
     cast({{ detail }} as varchar(1024)) as detail,
     {{ is_failure }} as is_failure
 {%- endmacro %}

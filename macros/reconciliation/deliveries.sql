@@ -5,7 +5,7 @@
     from (
         select
             deliveries.*,
-            row_number() over (partition by file_name order by read_at desc, dlt_load_id desc) as recency
+            row_number() over (partition by file_name order by read_at desc nulls last, dlt_load_id desc nulls last) as recency
         from {{ ref('stg_raw__file_deliveries') }} as deliveries
     ) as ranked
     where recency = 1

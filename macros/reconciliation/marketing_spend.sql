@@ -7,7 +7,7 @@
             select
                 spend_rows.*,
                 row_number() over (
-                    partition by platform, campaign_id, spend_date order by _source_file desc
+                    partition by platform, campaign_id, spend_date order by _source_file desc nulls last
                 ) as recency
             from {{ source('raw', 'marketing_spend') }} as spend_rows
         ) as ranked

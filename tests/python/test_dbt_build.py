@@ -3,6 +3,10 @@ SCD2 history are real; every model, unit test, data test and snapshot must pass.
 
 from __future__ import annotations
 
+import json
+import random
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
 import pytest
 import yaml
 from support import ROOT, SMALL, Project, make_sample, ok
@@ -28,6 +32,16 @@ def test_second_batch_builds_everything(built: Project) -> None:
     out = built.second_build  # type: ignore[attr-defined]
     assert "ERROR=0" in out and "Completed successfully" in out
     assert "unit_test" in out
+
+
+def test_the_incremental_fact_equals_a_full_rebuild(built: Project) -> None:
+    """The second batch changed masters, costs and rates; the rows the incremental run kept or
+    rebuilt must be exactly what a full rebuild gives."""
+    incremental = built.query("select * from marts.fct_transactions order by line_event_id")
+    loads = built.query("select count(distinct dlt_load_id) from marts.fct_transactions")[0][0]
+    ok(built.dbt("run", "--full-refresh", "--select", "fct_transactions"))
+    assert built.query("select * from marts.fct_transactions order by line_event_id") == incremental
+    assert loads == 2  # both batches are in the fact, so the second run really was incremental
 
 
 def test_snapshots_hold_real_history(built: Project) -> None:
@@ -75,3 +89,29 @@ def test_sources_match_the_loader_contract() -> None:
     for feed in FEEDS.values():
         declared = [c["name"] for c in tables[feed.name]["columns"]]
         assert declared == [*feed.column_names, *(n for n, _, _ in LINEAGE_COLUMNS)], feed.name
+
+
+def test_divide_is_exact_and_rounds_half_away_from_zero(built: Project) -> None:
+    """DuckDB divides decimals as doubles (573.93 / 2 = 286.96499...); the divide macro must give
+    what exact arithmetic gives, as Redshift does."""
+    r = random.Random(11)
+    pairs = [("573.93", "2"), ("-573.93", "2"), ("1", "3"), ("-2", "3"), ("0.005", "1"), ("5", "0")]
+    pairs += [(f"{r.randint(-10**9, 10**9) / 10**6:.6f}", f"{r.randint(1, 10**9) / 10**8:.8f}") for _ in range(300)]
+    values = ", ".join(
+        f"({i}, cast({n} as decimal(28, 6)), cast({d} as decimal(28, 8)))" for i, (n, d) in enumerate(pairs)
+    )
+    sql = (
+        "select i, {{ divide('n', 'd', 2) }} as q2, {{ divide('n', 'd', 6) }} as q6 "
+        f"from (values {values}) as t(i, n, d)"
+    )
+    out = ok(built.dbt("show", "--inline", sql, "--limit", "1000", "--output", "json", "--quiet"))
+    rows = {row["i"]: row for row in json.loads(out)["show"]}
+    with localcontext() as ctx:
+        ctx.prec = 60
+        for i, (n, d) in enumerate(pairs):
+            if Decimal(d) == 0:
+                assert rows[i]["q2"] is None
+                continue
+            exact = Decimal(n) / Decimal(d)
+            assert Decimal(str(rows[i]["q2"])) == exact.quantize(Decimal("0.01"), ROUND_HALF_UP), (n, d)
+            assert Decimal(str(rows[i]["q6"])) == exact.quantize(Decimal("0.000001"), ROUND_HALF_UP), (n, d)

@@ -50,8 +50,8 @@ EXPECTED: dict[str, set[str]] = {
 MUTATIONS: dict[str, tuple[str, str, str, set[str]]] = {
     "staging_keeps_the_first_restatement": (
         "models/staging/raw/stg_raw__marketing_spend.sql",
-        "'_source_file desc'",
-        "'_source_file asc'",
+        "'_source_file desc nulls last'",
+        "'_source_file asc nulls last'",
         {"reconciliation_marketing_spend"},
     ),
     "pnl_contribution_forgets_marketing": (

@@ -31,7 +31,7 @@ ends as (
         node_id,
         depth,
         path,
-        row_number() over (partition by customer_id order by depth desc) as from_top
+        row_number() over (partition by customer_id order by depth desc nulls last) as from_top
     from chain
 ),
 

@@ -35,7 +35,7 @@ candidates as (
         rates.rate_to_usd,
         row_number() over (
             partition by days.date_day, currencies.currency_code
-            order by rates.rate_date desc
+            order by rates.rate_date desc nulls last
         ) as recency
     from days
     cross join currencies

@@ -11,7 +11,7 @@ known_campaigns as (
 ),
 
 reported as (
-    select order_id, max(reported_order_total) as reported_order_total
+    select order_id, {{ to_money('max(reported_order_total)') }} as reported_order_total
     from {{ ref('stg_raw__transactions') }}
     where event_type = 'sale'
     group by order_id
@@ -28,21 +28,21 @@ sale_orders as (
         max(currency_code) as currency_code,
         max(campaign_id) as campaign_id,
         max(rate_to_usd) as rate_to_usd,
-        count(*) as line_count,
-        sum(quantity) as units,
-        sum(gross_revenue) as gross_revenue,
-        sum(discount) as discount,
-        sum(net_revenue) as net_revenue,
-        sum(tax) as tax,
-        sum(shipping_charged) as shipping_charged,
-        sum(shipping_cost) as shipping_cost,
-        sum(platform_fee) as platform_fee,
-        sum(gross_revenue_usd) as gross_revenue_usd,
-        sum(discount_usd) as discount_usd,
-        sum(net_revenue_usd) as net_revenue_usd,
-        sum(cogs_usd) as cogs_usd,
-        sum(gross_margin_usd) as gross_margin_usd,
-        sum(contribution_margin_usd) as contribution_margin_usd
+        cast(count(*) as bigint) as line_count,
+        cast(sum(quantity) as bigint) as units,
+        {{ to_money('sum(gross_revenue)') }} as gross_revenue,
+        {{ to_money('sum(discount)') }} as discount,
+        {{ to_money('sum(net_revenue)') }} as net_revenue,
+        {{ to_money('sum(tax)') }} as tax,
+        {{ to_money('sum(shipping_charged)') }} as shipping_charged,
+        {{ to_money('sum(shipping_cost)') }} as shipping_cost,
+        {{ to_money('sum(platform_fee)') }} as platform_fee,
+        cast(sum(gross_revenue_usd) as {{ converted_money_type() }}) as gross_revenue_usd,
+        cast(sum(discount_usd) as {{ converted_money_type() }}) as discount_usd,
+        cast(sum(net_revenue_usd) as {{ converted_money_type() }}) as net_revenue_usd,
+        cast(sum(cogs_usd) as {{ converted_money_type() }}) as cogs_usd,
+        cast(sum(gross_margin_usd) as {{ converted_money_type() }}) as gross_margin_usd,
+        cast(sum(contribution_margin_usd) as {{ converted_money_type() }}) as contribution_margin_usd
     from lines
     where event_type = 'sale'
     group by order_id
@@ -51,10 +51,10 @@ sale_orders as (
 refunds as (
     select
         order_id,
-        count(*) as refund_line_count,
-        -sum(quantity) as refunded_units,
-        sum(refunded_revenue) as refunded_revenue,
-        sum(refunded_revenue_usd) as refunded_revenue_usd
+        cast(count(*) as bigint) as refund_line_count,
+        cast(-sum(quantity) as bigint) as refunded_units,
+        {{ to_money('sum(refunded_revenue)') }} as refunded_revenue,
+        cast(sum(refunded_revenue_usd) as {{ converted_money_type() }}) as refunded_revenue_usd
     from lines
     where event_type = 'refund'
     group by order_id
@@ -90,8 +90,8 @@ select
     sale_orders.contribution_margin_usd,
     coalesce(refunds.refund_line_count, 0) as refund_line_count,
     coalesce(refunds.refunded_units, 0) as refunded_units,
-    coalesce(refunds.refunded_revenue, 0) as refunded_revenue,
-    coalesce(refunds.refunded_revenue_usd, 0) as refunded_revenue_usd,
+    {{ to_money('coalesce(refunds.refunded_revenue, 0)') }} as refunded_revenue,
+    cast(coalesce(refunds.refunded_revenue_usd, 0) as {{ converted_money_type() }}) as refunded_revenue_usd,
     case
         when sale_orders.customer_id is null then false
         else row_number() over (

@@ -22,6 +22,7 @@ sale_measures as (
     select
         line_event_id, event_type, order_id, line_number, event_at, event_date, channel, store_id,
         currency_code, customer_id, sku, campaign_id, refunded_line_event_id, refund_reason, is_restocked,
+        dlt_load_id,
         has_unit_cost,
         true as has_sale_line,
         quantity as quantity,
@@ -40,16 +41,17 @@ refund_measures as (
     select
         line_event_id, event_type, order_id, line_number, event_at, event_date, channel, store_id,
         currency_code, customer_id, sku, campaign_id, refunded_line_event_id, refund_reason, is_restocked,
+        dlt_load_id,
         sale_has_unit_cost as has_unit_cost,
         has_sale_line,
         -quantity as quantity,
         {{ to_money(0) }} as gross_revenue,
         {{ to_money(0) }} as discount,
         refund_amount as refunded_revenue,
-        -line_tax as tax,
-        -shipping_charged as shipping_charged,
+        {{ to_money('-line_tax') }} as tax,
+        {{ to_money('-shipping_charged') }} as shipping_charged,
         shipping_cost,
-        -platform_fee as platform_fee,
+        {{ to_money('-platform_fee') }} as platform_fee,
         cast(
             case when is_restocked then -quantity * sale_unit_cost_usd else 0 end
             as {{ converted_money_type() }}
@@ -78,7 +80,7 @@ converted as (
 amounts as (
     select
         converted.*,
-        cast(cogs_usd / rate_to_usd as {{ converted_money_type() }}) as cogs,
+        cast({{ divide('cogs_usd', 'rate_to_usd', 6) }} as {{ converted_money_type() }}) as cogs,
         {{ to_reporting('gross_revenue', 'rate_to_usd') }} as gross_revenue_usd,
         {{ to_reporting('discount', 'rate_to_usd') }} as discount_usd,
         {{ to_reporting('refunded_revenue', 'rate_to_usd') }} as refunded_revenue_usd,
@@ -107,6 +109,7 @@ select
     refunded_line_event_id,
     refund_reason,
     is_restocked,
+    dlt_load_id,
     has_unit_cost,
     has_sale_line,
     has_fx_rate,

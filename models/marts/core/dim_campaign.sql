@@ -9,7 +9,7 @@ latest_name as (
     from (
         select
             campaign_id, campaign_name, platform, target_channel, currency_code,
-            row_number() over (partition by campaign_id order by spend_date desc) as recency
+            row_number() over (partition by campaign_id order by spend_date desc nulls last) as recency
         from spend
     ) as ranked
     where recency = 1
@@ -42,7 +42,7 @@ members as (
         'No campaign' as campaign_name,
         'none' as platform,
         'none' as target_channel,
-        cast(null as {{ dbt.type_string() }}) as currency_code,
+        cast(null as {{ string_type(3) }}) as currency_code,
         cast(null as date) as first_spend_date,
         cast(null as date) as last_spend_date
     union all
@@ -52,7 +52,7 @@ members as (
         'Unknown campaign' as campaign_name,
         'unknown' as platform,
         'unknown' as target_channel,
-        cast(null as {{ dbt.type_string() }}) as currency_code,
+        cast(null as {{ string_type(3) }}) as currency_code,
         cast(null as date) as first_spend_date,
         cast(null as date) as last_spend_date
 )

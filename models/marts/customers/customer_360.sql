@@ -100,11 +100,11 @@ scored as (
         *,
         case when orders > 0 then ntile(4) over (
             partition by case when orders > 0 then 1 else 0 end
-            order by net_revenue_usd desc, customer_id
+            order by net_revenue_usd desc nulls last, customer_id
         ) end as value_quartile,
         case when orders > 0 then ntile(5) over (
             partition by case when orders > 0 then 1 else 0 end
-            order by recency_days desc, customer_id
+            order by recency_days desc nulls last, customer_id
         ) end as recency_score,
         case when orders > 0 then ntile(5) over (
             partition by case when orders > 0 then 1 else 0 end

@@ -1,7 +1,7 @@
 -- One row per customer account: the latest version delivered. Raw keeps every version
 -- (customer_id, updated_at); history comes from the customers snapshot built on this model.
 with source as (
-    {{ dedupe_latest(source('raw', 'customers'), 'customer_id', 'updated_at desc') }}
+    {{ dedupe_latest(source('raw', 'customers'), 'customer_id', 'updated_at desc nulls last') }}
 ),
 
 renamed as (
@@ -16,7 +16,8 @@ renamed as (
         parent_customer_id,
         {{ to_utc_timestamp('created_at') }} as created_at,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
-        _source_file as source_file
+        _source_file as source_file,
+        _dlt_load_id as dlt_load_id
     from source
 )
 

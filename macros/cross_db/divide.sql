@@ -1,0 +1,31 @@
+{#- numerator / denominator, rounded half away from zero to `scale` decimals, exactly, as
+    numeric(38, scale); null when the denominator is zero. Redshift (and PostgreSQL) divide
+    numerics exactly; DuckDB divides decimals as doubles (573.93 / 2 = 286.96499999...), so on
+    DuckDB the quotient is taken in 128-bit integers of 10^-8 units. Operands have at most 8
+    decimals and 20 integer digits. -#}
+{% macro divide(numerator, denominator, scale) -%}
+    {{ return(adapter.dispatch('divide')(numerator, denominator, scale)) }}
+{%- endmacro %}
+
+{% macro default__divide(numerator, denominator, scale) -%}
+    cast(
+        case when {{ denominator }} = 0 then null
+        else round(cast({{ numerator }} as numeric(28, 8)) / {{ denominator }}, {{ scale }})
+        end
+        as numeric(38, {{ scale }})
+    )
+{%- endmacro %}
+
+{% macro duckdb__divide(numerator, denominator, scale) -%}
+    {%- set n = 'cast(cast(' ~ numerator ~ ' as decimal(28, 8)) * 100000000 as hugeint)' -%}
+    {%- set d = 'cast(cast(' ~ denominator ~ ' as decimal(28, 8)) * 100000000 as hugeint)' -%}
+    cast(
+        case when {{ d }} = 0 then null
+        else
+            (case when ({{ n }} < 0) <> ({{ d }} < 0) then -1 else 1 end)
+            * ((2 * abs({{ n }}) * {{ 10 ** scale }} + abs({{ d }})) // (2 * abs({{ d }})))
+            * cast('{{ '%.*f' % (scale, 10 ** -scale) }}' as decimal(38, {{ scale }}))
+        end
+        as decimal(38, {{ scale }})
+    )
+{%- endmacro %}
