@@ -96,7 +96,7 @@ def test_divide_is_exact_and_rounds_half_away_from_zero(built: Project) -> None:
     what exact arithmetic gives, as Redshift does."""
     r = random.Random(11)
     pairs = [("573.93", "2"), ("-573.93", "2"), ("1", "3"), ("-2", "3"), ("0.005", "1"), ("5", "0")]
-    pairs += [(f"{r.randint(-10**9, 10**9) / 10**6:.6f}", f"{r.randint(1, 10**9) / 10**8:.8f}") for _ in range(300)]
+    pairs += [(f"{r.randint(-(10**9), 10**9) / 10**6:.6f}", f"{r.randint(1, 10**9) / 10**8:.8f}") for _ in range(300)]
     values = ", ".join(
         f"({i}, cast({n} as decimal(28, 6)), cast({d} as decimal(28, 8)))" for i, (n, d) in enumerate(pairs)
     )
