@@ -116,59 +116,65 @@ def _is_non_integer(node: exp.Expression) -> bool:
     return isinstance(node, exp.Literal) and node.is_number and "." in node.this
 
 
-def _nested(tree: exp.Expression) -> Iterator[Finding]:
-    for node in tree.find_all(exp.Array, exp.Struct, exp.Map, exp.Unnest, exp.Explode, exp.Bracket):
-        yield Finding(
-            "nested-type",
-            line_of(node),
-            f"{node.key} (array, list, struct or map): Redshift has none of these outside SUPER",
-            "keep one row per element, or columns per field",
-        )
-    for dtype in tree.find_all(exp.DataType):
-        if dtype.this in NESTED or dtype.args.get("nested"):
-            yield Finding("nested-type", line_of(dtype), f"type {dtype.sql()}: not a Redshift type", "use columns")
+@dataclass(frozen=True)
+class NodeRule:
+    """A construct Redshift lacks: any node of these types (that `applies`) is a finding."""
+
+    rule: str
+    types: tuple[type[exp.Expression], ...]
+    problem: str
+    fix: str
+    applies: Callable[[exp.Expression], bool] = lambda node: True
 
 
-def _filter_clause(tree: exp.Expression) -> Iterator[Finding]:
-    for node in tree.find_all(exp.Filter):
-        yield Finding(
-            "filter-clause",
-            line_of(node),
-            "aggregate FILTER (WHERE ...): not Redshift SQL",
-            "write sum(case when <condition> then x end)",
-        )
+NODE_RULES = (
+    NodeRule(
+        "nested-type",
+        (exp.Array, exp.Struct, exp.Map, exp.Unnest, exp.Explode, exp.Bracket),
+        "an array, list, struct or map: Redshift has none of these outside SUPER",
+        "keep one row per element, or columns per field",
+    ),
+    NodeRule(
+        "nested-type",
+        (exp.DataType,),
+        "an array, struct or map type: not a Redshift type",
+        "use columns",
+        lambda node: node.this in NESTED or bool(node.args.get("nested")),
+    ),
+    NodeRule(
+        "filter-clause",
+        (exp.Filter,),
+        "aggregate FILTER (WHERE ...): not Redshift SQL",
+        "write sum(case when <condition> then x end)",
+    ),
+    NodeRule(
+        "is-distinct-from",
+        (exp.NullSafeEQ, exp.NullSafeNEQ),
+        "IS [NOT] DISTINCT FROM: not Redshift SQL",
+        "write (a = b or (a is null and b is null)), or its negation",
+    ),
+    NodeRule(
+        "distinct-on",
+        (exp.Distinct,),
+        "DISTINCT ON: not Redshift SQL",
+        "keep row_number() over (partition by ... order by ...) = 1",
+        lambda node: bool(node.args.get("on")),
+    ),
+    NodeRule(
+        "concat-arity",
+        (exp.Concat,),
+        "concat() with more than two arguments: Redshift's takes exactly two",
+        "write a || b || c",
+        lambda node: len(node.expressions) > 2,
+    ),
+)
 
 
-def _distinct_from(tree: exp.Expression) -> Iterator[Finding]:
-    for node in tree.find_all(exp.NullSafeEQ, exp.NullSafeNEQ):
-        yield Finding(
-            "is-distinct-from",
-            line_of(node),
-            "IS [NOT] DISTINCT FROM: not Redshift SQL",
-            "write (a = b or (a is null and b is null)), or its negation",
-        )
-
-
-def _distinct_on(tree: exp.Expression) -> Iterator[Finding]:
-    for node in tree.find_all(exp.Distinct):
-        if node.args.get("on"):
-            yield Finding(
-                "distinct-on",
-                line_of(node),
-                "DISTINCT ON: not Redshift SQL",
-                "keep row_number() over (partition by ... order by ...) = 1",
-            )
-
-
-def _concat_arity(tree: exp.Expression) -> Iterator[Finding]:
-    for node in tree.find_all(exp.Concat):
-        if len(node.expressions) > 2:
-            yield Finding(
-                "concat-arity",
-                line_of(node),
-                f"concat() with {len(node.expressions)} arguments: Redshift's takes exactly two",
-                "write a || b || c",
-            )
+def _node_rules(tree: exp.Expression) -> Iterator[Finding]:
+    for rule in NODE_RULES:
+        for node in tree.find_all(*rule.types):
+            if rule.applies(node):
+                yield Finding(rule.rule, line_of(node), rule.problem, rule.fix)
 
 
 def _window_frames(tree: exp.Expression) -> Iterator[Finding]:
@@ -265,11 +271,7 @@ def _sized_types(tree: exp.Expression) -> Iterator[Finding]:
 
 
 TREE_RULES: tuple[Callable[[exp.Expression], Iterator[Finding]], ...] = (
-    _nested,
-    _filter_clause,
-    _distinct_from,
-    _distinct_on,
-    _concat_arity,
+    _node_rules,
     _window_frames,
     _recursive_columns,
     _qualify_alias,

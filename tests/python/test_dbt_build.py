@@ -115,3 +115,30 @@ def test_divide_is_exact_and_rounds_half_away_from_zero(built: Project) -> None:
             exact = Decimal(n) / Decimal(d)
             assert Decimal(str(rows[i]["q2"])) == exact.quantize(Decimal("0.01"), ROUND_HALF_UP), (n, d)
             assert Decimal(str(rows[i]["q6"])) == exact.quantize(Decimal("0.000001"), ROUND_HALF_UP), (n, d)
+
+
+def test_every_node_and_column_is_described_and_every_model_has_a_key(built: Project) -> None:
+    """The quality bar, checked on what was really built: every model, snapshot and column the
+    warehouse holds is described in YAML, and every model and snapshot has a primary-key test."""
+    ok(built.dbt("docs", "generate"))
+    manifest = json.loads((built.work / "target" / "manifest.json").read_text())
+    catalog = json.loads((built.work / "target" / "catalog.json").read_text())
+    keyed = {
+        parent
+        for node in manifest["nodes"].values()
+        if (node.get("test_metadata") or {}).get("name") in ("unique", "unique_combination")
+        for parent in node["depends_on"]["nodes"]
+    }
+    problems = []
+    for uid, node in manifest["nodes"].items():
+        if node["resource_type"] not in ("model", "snapshot"):
+            continue
+        if not node["description"].strip():
+            problems.append(f"{node['name']}: no description")
+        if uid not in keyed:
+            problems.append(f"{node['name']}: no primary-key test")
+        declared = {name.lower(): column for name, column in node["columns"].items()}
+        for column in catalog["nodes"][uid]["columns"]:
+            if not declared.get(column.lower(), {}).get("description", "").strip():
+                problems.append(f"{node['name']}.{column}: not described")
+    assert problems == []
