@@ -29,24 +29,16 @@
             and mart.spend_date = latest_raw.spend_date
     )
 
+    {#- (measure, currency of the figure, compared within the tolerance) -#}
+    {%- set measures = [('spend', 'currency_code', true), ('impressions', 'null', false), ('clicks', 'null', false)] %}
+    {% for measure, currency, money in measures -%}
     select
-        {{ recon_columns('marketing_spend', "'campaign day'", 'object_id', 'currency_code', 'raw_spend', 'mart_spend',
-            "'spend of the latest restatement in raw; found in fct_marketing_spend'",
-            recon_beyond_tolerance('raw_spend', 'mart_spend')) }}
+        {{ recon_columns('marketing_spend', "'campaign day'", 'object_id', currency, 'raw_' ~ measure, 'mart_' ~ measure,
+            "'" ~ measure ~ " of the latest restatement in raw; found in fct_marketing_spend'",
+            recon_beyond_tolerance('raw_' ~ measure, 'mart_' ~ measure) if money
+            else recon_differs('raw_' ~ measure, 'mart_' ~ measure)) }}
     from compared
-    where {{ recon_differs('raw_spend', 'mart_spend') }}
-    union all
-    select
-        {{ recon_columns('marketing_spend', "'campaign day'", 'object_id', 'null', 'raw_impressions', 'mart_impressions',
-            "'impressions of the latest restatement in raw; found in fct_marketing_spend'",
-            recon_differs('raw_impressions', 'mart_impressions')) }}
-    from compared
-    where {{ recon_differs('raw_impressions', 'mart_impressions') }}
-    union all
-    select
-        {{ recon_columns('marketing_spend', "'campaign day'", 'object_id', 'null', 'raw_clicks', 'mart_clicks',
-            "'clicks of the latest restatement in raw; found in fct_marketing_spend'",
-            recon_differs('raw_clicks', 'mart_clicks')) }}
-    from compared
-    where {{ recon_differs('raw_clicks', 'mart_clicks') }}
+    where {{ recon_differs('raw_' ~ measure, 'mart_' ~ measure) }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 {%- endmacro %}

@@ -1,7 +1,7 @@
 -- Every reconciliation exception in one place, for a finance user to investigate without
 -- reading SQL: which invariant, which order, line, file or key, expected and actual values and
--- the difference. Rows within the tolerance are listed with is_failure = false; the tests in
--- tests/reconciliation/ fail the build on the others. Grain: one row per exception.
+-- the difference. Rows within the tolerance are listed with is_failure = false; the
+-- reconciliation_* tests on this model fail the build on the others. Grain: one row per exception.
 with exceptions as (
     {% for invariant in reconciliation_invariants() -%}
     select * from ({{ context['recon_' ~ invariant]() }}) as {{ invariant }}_exceptions
