@@ -93,21 +93,18 @@
             (select sum(spend_usd) from {{ ref('marketing_performance_monthly') }})
     )
 
+    {#- (checks, what a row is about, its id, the currency of expected and actual) -#}
+    {%- set grains = [
+        ('line_checks', "'line'", 'line_event_id', 'currency_code'),
+        ('pnl_checks', "'channel'", 'channel_key', "'USD'"),
+        ('totals', "'mart'", 'identity', "'USD'"),
+    ] %}
+    {% for checks, object_type, object_id, currency in grains -%}
     select
-        {{ recon_columns('margin_identities', "'line'", 'line_event_id', 'currency_code', 'expected', 'actual',
+        {{ recon_columns('margin_identities', object_type, object_id, currency, 'expected', 'actual',
             'identity', recon_beyond_tolerance('expected', 'actual')) }}
-    from line_checks
+    from {{ checks }}
     where {{ recon_differs('expected', 'actual') }}
-    union all
-    select
-        {{ recon_columns('margin_identities', "'channel'", 'channel_key', "'USD'", 'expected', 'actual',
-            'identity', recon_beyond_tolerance('expected', 'actual')) }}
-    from pnl_checks
-    where {{ recon_differs('expected', 'actual') }}
-    union all
-    select
-        {{ recon_columns('margin_identities', "'mart'", 'identity', "'USD'", 'expected', 'actual',
-            'identity', recon_beyond_tolerance('expected', 'actual')) }}
-    from totals
-    where {{ recon_differs('expected', 'actual') }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 {%- endmacro %}

@@ -7,6 +7,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -16,6 +18,7 @@ from loaders.pipeline import run_load
 
 ROOT = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).with_name("dbt"))
+PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "snapshots", "analyses", "profiles.yml.example")
 SMALL = Params(seed=7, start="2025-11-20", days=10, orders_per_day=25, products=60, customers=300, format="csv")
 
 
@@ -23,6 +26,30 @@ def make_sample(root: Path, plant: str | None = None, **changes: object) -> Path
     params = Params(**{**SMALL.__dict__, **changes})
     generate(root, params, progress=False, plant=plant)
     return root
+
+
+def project_copy(dest: Path) -> Path:
+    """A copy of the dbt project that a test may change (plant a model, mutate one)."""
+    dest.mkdir()
+    for part in PROJECT_PARTS:
+        src = ROOT / part
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / part)
+    return dest
+
+
+@contextmanager
+def temporary_env(**values: str) -> Iterator[None]:
+    """Sets environment variables for the block (the loaders read them in-process)."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 class Project:
@@ -51,19 +78,11 @@ class Project:
         )
 
     def load(self, source: Path) -> int:
-        saved = {k: os.environ.get(k) for k in ("FINANCE_WAREHOUSE_PATH", "FINANCE_PIPELINES_DIR")}
-        os.environ.update(
+        with temporary_env(
             FINANCE_WAREHOUSE_PATH=self.env["FINANCE_WAREHOUSE_PATH"],
             FINANCE_PIPELINES_DIR=self.env["FINANCE_PIPELINES_DIR"],
-        )
-        try:
+        ):
             return run_load(str(source), progress=False)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
 
     def query(self, sql: str) -> list[tuple]:
         con = duckdb.connect(str(self.warehouse), read_only=True)

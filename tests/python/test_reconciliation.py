@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import ast
 import re
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from support import ROOT, Project, make_sample, ok
+from support import ROOT, Project, make_sample, ok, project_copy
 
 from loaders.contracts import CONTROL_SUMS, MONEY_METRICS
 from loaders.generate.defects import DEFECTS
@@ -67,7 +66,6 @@ MUTATIONS: dict[str, tuple[str, str, str, set[str]]] = {
         {"reconciliation_completeness"},
     ),
 }
-PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "snapshots", "analyses", "profiles.yml.example")
 
 
 def _build(tmp_path: Path, plant: str | None = None, project_dir: Path = ROOT) -> Project:
@@ -143,11 +141,7 @@ def test_a_quarantined_row_keeps_rows_and_money_tied_out(tmp_path: Path) -> None
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
 def test_model_bug_fails_exactly_its_tests(tmp_path: Path, mutation: str) -> None:
     path, old, new, expected = MUTATIONS[mutation]
-    copy = tmp_path / "project"
-    copy.mkdir()
-    for part in PROJECT_PARTS:
-        src = ROOT / part
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, copy / part)
+    copy = project_copy(tmp_path / "project")
     text = (copy / path).read_text()
     assert text.count(old) == 1, f"the mutation no longer applies to {path}"
     (copy / path).write_text(text.replace(old, new))

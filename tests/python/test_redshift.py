@@ -23,26 +23,15 @@ from pathlib import Path
 import dlt
 import pytest
 from redshift_emulation import PostgresServer, RedshiftWireProxy
-from support import ROOT, SMALL, Project, make_sample, ok
+from support import ROOT, SMALL, Project, make_sample, ok, project_copy, temporary_env
 
 from loaders.contracts import FEEDS
 from loaders.destinations import Target
 from loaders.generate import Params, generate
 from loaders.pipeline import load_into
 from redshift_check.__main__ import check
-from redshift_check.lint import lint_sql
+from redshift_check.lint import lint_manifest, lint_sql
 from redshift_check.offline import OfflineCompileError, compile_offline
-
-PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "snapshots", "analyses", "profiles.yml.example")
-
-
-def _project_copy(tmp_path: Path) -> Path:
-    copy = tmp_path / "project"
-    copy.mkdir()
-    for part in PROJECT_PARTS:
-        src = ROOT / part
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, copy / part)
-    return copy
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +80,7 @@ def test_redshift_only_sql_comes_from_the_dispatched_macros(compiled: dict[str, 
 
 
 def test_a_model_that_queries_the_warehouse_while_compiling_is_named(tmp_path: Path, profiles: Path) -> None:
-    copy = _project_copy(tmp_path)
+    copy = project_copy(tmp_path / "project")
     (copy / "models" / "marts" / "core" / "looks_up.sql").write_text(
         "{% set found = run_query('select 1') %}\nselect 1 as one\n"
     )
@@ -151,13 +140,30 @@ def test_each_rule_catches_its_trap_and_only_it(rule: str) -> None:
         assert lint_sql(fixed) == []
 
 
+@pytest.mark.parametrize("bind", [False, True])
+def test_a_late_binding_view_with_a_recursive_cte_is_caught(tmp_path: Path, bind: bool) -> None:
+    sql = "with recursive c(n) as (select 1 union all select n + 1 from c where n < 3) select n from c"
+    node = {
+        "resource_type": "model",
+        "name": "walk",
+        "original_file_path": "models/walk.sql",
+        "compiled_path": "target/compiled/walk.sql",
+        "compiled_code": sql,
+        "config": {"materialized": "view", "bind": bind},
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps({"nodes": {"model.p.walk": node}}))
+    linted, findings = lint_manifest(tmp_path)
+    assert linted == 1
+    assert [f.finding.rule for f in findings] == ([] if bind else ["late-binding-recursive"])
+
+
 def test_the_project_is_clear_of_the_traps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert check(ROOT, tmp_path / "out") == 0, capsys.readouterr().out
     assert "0 finding(s)" in capsys.readouterr().out
 
 
 def test_a_planted_trap_model_is_caught_with_model_line_and_fix(tmp_path: Path) -> None:
-    copy = _project_copy(tmp_path)
+    copy = project_copy(tmp_path / "project")
     (copy / "models" / "marts" / "core" / "channel_list.sql").write_text(
         "-- planted: DuckDB-only SQL\nselect\n    string_agg(channel, ', ') as channels\n"
         "from {{ ref('dim_channel') }}\n"
@@ -213,15 +219,8 @@ class RedshiftStandIn:
                 "password": "unused-trust-auth",
             }
         )
-        saved = os.environ.get("FINANCE_PIPELINES_DIR")
-        os.environ["FINANCE_PIPELINES_DIR"] = str(self.work / "pipelines")
-        try:
+        with temporary_env(FINANCE_PIPELINES_DIR=str(self.work / "pipelines")):
             return load_into(Target(destination, None, "Redshift stand-in", "insert_values"), str(source), list(FEEDS))
-        finally:
-            if saved is None:
-                os.environ.pop("FINANCE_PIPELINES_DIR")
-            else:
-                os.environ["FINANCE_PIPELINES_DIR"] = saved
 
     def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
         dbt = str(Path(sys.executable).with_name("dbt"))
