@@ -296,7 +296,6 @@ def generate(
                     products_table=lambda idx, e=epoch: _products(products, idx, e)[0],
                     customers_table=lambda idx, e=epoch: _customers(customers, idx, e)[0],
                     customer_parent=customers.arrays["parent"],
-                    customer_is_business=customers.arrays["business"],
                 ),
             )
         previous = {f.feed: f.table for f in files}

@@ -44,7 +44,6 @@ class Day:
     products_table: Callable[[np.ndarray], pa.Table]  # product master rows for catalog indices
     customers_table: Callable[[np.ndarray], pa.Table]  # customer rows for catalog indices, today's version
     customer_parent: np.ndarray  # catalog index of each account's parent, -1 for none
-    customer_is_business: np.ndarray
 
 
 @dataclass(frozen=True)
