@@ -13,7 +13,11 @@ SAMPLE := data/raw
 SAMPLE_DAYS ?= 100
 SAMPLE_MORE_DAYS ?= 22
 SAMPLE_ORDERS_PER_DAY ?= 150
-PY_SOURCES := loaders redshift_check tests bench
+PY_SOURCES := loaders redshift_check conventions tests bench
+# sqlfluff renders the models against a scratch warehouse, so linting never touches the real one.
+LINT_ENV := FINANCE_WAREHOUSE_PATH=target/lint.duckdb
+SQL_PATHS ?= models analyses snapshots
+DOCS_PORT ?= 8080
 
 export FINANCE_WAREHOUSE_PATH ?= warehouse/finance.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
@@ -21,13 +25,16 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export RUNTIME__DLTHUB_TELEMETRY := false
 
-.PHONY: install run test lint fmt bench clean help postgres redshift-check
+.PHONY: install run test lint lint-sql conventions docs docs-serve fmt bench bench-parse clean help postgres redshift-check
 
 help:
 	@echo "make run    set up, generate the sample (if SOURCE is empty), load it and build the dbt project"
 	@echo "make test   set up and run every test"
 	@echo "make bench  loader benchmark against DuckDB's own CSV reader (N=1000000 by default)"
 	@echo "make redshift-check  compile for Redshift without a warehouse and check the SQL for Redshift traps"
+	@echo "make lint   ruff, the SQL lint (sqlfluff) and the conventions gate (dbt-bouncer)"
+	@echo "make fmt    fix what ruff and sqlfluff can fix"
+	@echo "make docs   generate the dbt docs site and serve it on http://127.0.0.1:$(DOCS_PORT)"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,8 +62,7 @@ endif
 	$(DBT) build
 	@$(PY) -m loaders status
 
-test: install profiles.yml postgres
-	$(VENV)/bin/ruff check $(PY_SOURCES)
+test: install profiles.yml postgres lint
 	$(VENV)/bin/pytest
 
 # The Redshift tests run dbt-redshift against a private PostgreSQL server (Debian's package).
@@ -71,12 +77,32 @@ postgres:
 redshift-check: install
 	$(PY) -m redshift_check
 
-lint: install
+lint: install profiles.yml conventions lint-sql
 	$(VENV)/bin/ruff check $(PY_SOURCES)
 
-fmt: install
+# SQL style (.sqlfluff): sqlfluff renders each model with the dbt templater, then lints it.
+lint-sql: install profiles.yml
+	$(LINT_ENV) $(VENV)/bin/sqlfluff lint $(SQL_PATHS)
+
+# Project conventions (dbt-bouncer.yml): reads the manifest only, no warehouse needed.
+conventions: install profiles.yml
+	$(DBT) parse --quiet
+	COLUMNS=200 $(VENV)/bin/dbt-bouncer run --only manifest_checks --show-all-failures
+
+fmt: install profiles.yml
 	$(VENV)/bin/ruff check --fix $(PY_SOURCES)
 	$(VENV)/bin/ruff format $(PY_SOURCES)
+	$(LINT_ENV) $(VENV)/bin/sqlfluff fix $(SQL_PATHS)
+
+# The docs site reads the built warehouse for column types (run `make run` first), then the
+# catalog checks make sure every column it holds is described.
+docs: install profiles.yml
+	$(DBT) docs generate
+	COLUMNS=200 $(VENV)/bin/dbt-bouncer run --only catalog_checks --show-all-failures
+	$(DBT) docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
+
+bench-parse: install profiles.yml
+	$(PY) bench/bench_parse.py
 
 bench: install
 	$(PY) bench/bench_load.py $(if $(N),--lines $(N),)

@@ -8,5 +8,5 @@ select
     sum(performance.units_sold) as units_sold
 from {{ ref('product_performance_monthly') }} as performance
 group by performance.sku
-order by net_revenue_usd desc nulls last, performance.sku
+order by net_revenue_usd desc nulls last, performance.sku asc
 limit 5

@@ -19,7 +19,7 @@ def render_markdown() -> str:
         "# Raw feed contract",
         "",
         "Generated from `loaders/contracts.py` by `python -m loaders contract`; do not edit by hand",
-        "(`tests/python/test_contract_doc.py` fails when this file is stale).",
+        "(`tests/python/test_cli.py` fails when this file is stale).",
         "",
         "## Delivery layout",
         "",

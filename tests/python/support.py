@@ -12,13 +12,27 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from loaders.generate import Params, generate
 from loaders.pipeline import run_load
 
 ROOT = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).with_name("dbt"))
-PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "snapshots", "analyses", "profiles.yml.example")
+BOUNCER = str(Path(sys.executable).with_name("dbt-bouncer"))
+PROJECT_PARTS = (
+    "dbt_project.yml",
+    "models",
+    "macros",
+    "seeds",
+    "snapshots",
+    "analyses",
+    "profiles.yml.example",
+    "dbt-bouncer.yml",
+    "conventions",
+    ".sqlfluff",
+    ".sqlfluffignore",
+)
 SMALL = Params(seed=7, start="2025-11-20", days=10, orders_per_day=25, products=60, customers=300, format="csv")
 
 
@@ -76,6 +90,23 @@ class Project:
         return subprocess.run(
             [DBT, *args], cwd=self.project_dir, env=self.env, capture_output=True, text=True, check=False
         )
+
+    def bouncer(self, only: str) -> list[dict[str, str]]:
+        """Runs the conventions gate (dbt-bouncer.yml) on this project's artifacts; its failures."""
+        config = yaml.safe_load((self.project_dir / "dbt-bouncer.yml").read_text())
+        config["dbt_artifacts_dir"] = str(self.work / "target")
+        config["custom_checks_dir"] = str(self.project_dir / "conventions")
+        config_file = self.work / "dbt-bouncer.yml"
+        config_file.write_text(yaml.safe_dump(config))
+        report = self.work / "bouncer.json"
+        run = subprocess.run(
+            [BOUNCER, "run", "--config-file", str(config_file), "--only", only, "--output-file", str(report),
+             "--output-only-failures"],
+            cwd=self.project_dir, env=self.env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        failures = json.loads(report.read_text())
+        assert (run.returncode == 0) == (failures == []), run.stdout[-3000:] + run.stderr[-3000:]
+        return failures
 
     def load(self, source: Path) -> int:
         with temporary_env(

@@ -3,15 +3,18 @@
 -- flagged instead of looping; a parent id that is not an account ends the chain and is flagged.
 -- Materialised as a table: Redshift's late-binding views cannot hold a recursive CTE.
 with recursive accounts as (
-    select customer_id, parent_customer_id from {{ ref('stg_raw__customers') }}
+    select
+        customer_id,
+        parent_customer_id
+    from {{ ref('stg_raw__customers') }}
 ),
 
 chain (customer_id, node_id, depth, path) as (
     select
         customer_id,
-        customer_id,
-        0,
-        cast('/' || customer_id || '/' as varchar(4096))
+        customer_id as node_id,
+        0 as depth,
+        cast('/' || customer_id || '/' as varchar(4096)) as path
     from accounts
     union all
     select
@@ -20,8 +23,8 @@ chain (customer_id, node_id, depth, path) as (
         chain.depth + 1,
         cast(chain.path || accounts.parent_customer_id || '/' as varchar(4096))
     from chain
-    inner join accounts on accounts.customer_id = chain.node_id
-    inner join accounts as parents on parents.customer_id = accounts.parent_customer_id
+    inner join accounts on chain.node_id = accounts.customer_id
+    inner join accounts as parents on accounts.parent_customer_id = parents.customer_id
     where strpos(chain.path, '/' || accounts.parent_customer_id || '/') = 0
 ),
 
@@ -43,7 +46,7 @@ top_nodes as (
         ends.path,
         accounts.parent_customer_id as top_parent_id
     from ends
-    inner join accounts on accounts.customer_id = ends.node_id
+    inner join accounts on ends.node_id = accounts.customer_id
     where ends.from_top = 1
 )
 
@@ -51,8 +54,12 @@ select
     top_nodes.customer_id,
     top_nodes.account_group_id,
     top_nodes.depth_below_group,
-    top_nodes.top_parent_id is not null
-        and strpos(top_nodes.path, '/' || top_nodes.top_parent_id || '/') > 0 as has_parent_cycle,
-    top_nodes.top_parent_id is not null
-        and strpos(top_nodes.path, '/' || top_nodes.top_parent_id || '/') = 0 as has_unknown_parent
+    (
+        top_nodes.top_parent_id is not null
+        and strpos(top_nodes.path, '/' || top_nodes.top_parent_id || '/') > 0
+    ) as has_parent_cycle,
+    (
+        top_nodes.top_parent_id is not null
+        and strpos(top_nodes.path, '/' || top_nodes.top_parent_id || '/') = 0
+    ) as has_unknown_parent
 from top_nodes

@@ -11,7 +11,10 @@ calendar as (
 ),
 
 bounds as (
-    select min(rate_date) as first_rate_date, max(rate_date) as last_rate_date from rates
+    select
+        min(rate_date) as first_rate_date,
+        max(rate_date) as last_rate_date
+    from rates
 ),
 
 currencies as (
@@ -40,9 +43,9 @@ candidates as (
     from days
     cross join currencies
     inner join rates
-        on rates.currency_code = currencies.currency_code
-        and rates.rate_date <= days.date_day
-        and rates.rate_date >= {{ dbt.dateadd('day', -var('max_fx_staleness_days'), 'days.date_day') }}
+        on currencies.currency_code = rates.currency_code
+            and days.date_day >= rates.rate_date
+            and rates.rate_date >= {{ dbt.dateadd('day', -var('max_fx_staleness_days'), 'days.date_day') }}
 ),
 
 foreign_rates as (

@@ -21,4 +21,4 @@ select
     sale_lines.has_unit_cost as sale_has_unit_cost
 from refund_lines
 left join sale_lines
-    on sale_lines.line_event_id = refund_lines.refunded_line_event_id
+    on refund_lines.refunded_line_event_id = sale_lines.line_event_id

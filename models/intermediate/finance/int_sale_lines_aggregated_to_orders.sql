@@ -11,7 +11,9 @@ known_campaigns as (
 ),
 
 reported as (
-    select order_id, {{ to_money('max(reported_order_total)') }} as reported_order_total
+    select
+        order_id,
+        {{ to_money('max(reported_order_total)') }} as reported_order_total
     from {{ ref('stg_raw__transactions') }}
     where event_type = 'sale'
     group by order_id
@@ -95,10 +97,10 @@ select
     case
         when sale_orders.customer_id is null then false
         else row_number() over (
-            partition by sale_orders.customer_id order by sale_orders.ordered_at, sale_orders.order_id
-        ) = 1
+                partition by sale_orders.customer_id order by sale_orders.ordered_at, sale_orders.order_id
+            ) = 1
     end as is_first_order
 from sale_orders
-left join reported on reported.order_id = sale_orders.order_id
-left join refunds on refunds.order_id = sale_orders.order_id
-left join known_campaigns on known_campaigns.campaign_id = sale_orders.campaign_id
+left join reported on sale_orders.order_id = reported.order_id
+left join refunds on sale_orders.order_id = refunds.order_id
+left join known_campaigns on sale_orders.campaign_id = known_campaigns.campaign_id

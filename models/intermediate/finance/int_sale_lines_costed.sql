@@ -26,11 +26,11 @@ costed as (
         cost_fx.rate_to_usd as cost_rate_to_usd
     from sale_lines
     left join cost_versions
-        on cost_versions.sku = sale_lines.sku
-        and sale_lines.event_date between cost_versions.effective_from and cost_versions.effective_to
+        on sale_lines.sku = cost_versions.sku
+            and sale_lines.event_date between cost_versions.effective_from and cost_versions.effective_to
     left join fx as cost_fx
-        on cost_fx.currency_code = cost_versions.currency_code
-        and cost_fx.date_day = sale_lines.event_date
+        on cost_versions.currency_code = cost_fx.currency_code
+            and sale_lines.event_date = cost_fx.date_day
 )
 
 select

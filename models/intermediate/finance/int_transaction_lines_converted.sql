@@ -20,12 +20,25 @@ fx as (
 
 sale_measures as (
     select
-        line_event_id, event_type, order_id, line_number, event_at, event_date, channel, store_id,
-        currency_code, customer_id, sku, campaign_id, refunded_line_event_id, refund_reason, is_restocked,
+        line_event_id,
+        event_type,
+        order_id,
+        line_number,
+        event_at,
+        event_date,
+        channel,
+        store_id,
+        currency_code,
+        customer_id,
+        sku,
+        campaign_id,
+        refunded_line_event_id,
+        refund_reason,
+        is_restocked,
         dlt_load_id,
         has_unit_cost,
         true as has_sale_line,
-        quantity as quantity,
+        quantity,
         {{ to_money('quantity * unit_price') }} as gross_revenue,
         line_discount as discount,
         {{ to_money(0) }} as refunded_revenue,
@@ -39,8 +52,21 @@ sale_measures as (
 
 refund_measures as (
     select
-        line_event_id, event_type, order_id, line_number, event_at, event_date, channel, store_id,
-        currency_code, customer_id, sku, campaign_id, refunded_line_event_id, refund_reason, is_restocked,
+        line_event_id,
+        event_type,
+        order_id,
+        line_number,
+        event_at,
+        event_date,
+        channel,
+        store_id,
+        currency_code,
+        customer_id,
+        sku,
+        campaign_id,
+        refunded_line_event_id,
+        refund_reason,
+        is_restocked,
         dlt_load_id,
         sale_has_unit_cost as has_unit_cost,
         has_sale_line,
@@ -73,8 +99,8 @@ converted as (
         {{ to_money('lines.gross_revenue - lines.discount - lines.refunded_revenue') }} as net_revenue
     from lines
     left join fx
-        on fx.currency_code = lines.currency_code
-        and fx.date_day = lines.event_date
+        on lines.currency_code = fx.currency_code
+            and lines.event_date = fx.date_day
 ),
 
 amounts as (

@@ -5,10 +5,19 @@ with spend as (
 ),
 
 latest_name as (
-    select campaign_id, campaign_name, platform, target_channel, currency_code
+    select
+        campaign_id,
+        campaign_name,
+        platform,
+        target_channel,
+        currency_code
     from (
         select
-            campaign_id, campaign_name, platform, target_channel, currency_code,
+            campaign_id,
+            campaign_name,
+            platform,
+            target_channel,
+            currency_code,
             row_number() over (partition by campaign_id order by spend_date desc nulls last) as recency
         from spend
     ) as ranked
@@ -16,7 +25,10 @@ latest_name as (
 ),
 
 spans as (
-    select campaign_id, min(spend_date) as first_spend_date, max(spend_date) as last_spend_date
+    select
+        campaign_id,
+        min(spend_date) as first_spend_date,
+        max(spend_date) as last_spend_date
     from spend
     group by campaign_id
 ),
@@ -32,7 +44,7 @@ known as (
         spans.first_spend_date,
         spans.last_spend_date
     from latest_name
-    inner join spans on spans.campaign_id = latest_name.campaign_id
+    inner join spans on latest_name.campaign_id = spans.campaign_id
 ),
 
 members as (

@@ -26,7 +26,7 @@ known as (
         versions.valid_to,
         versions.is_current
     from versions
-    left join groups on groups.customer_id = versions.customer_id
+    left join groups on versions.customer_id = groups.customer_id
 ),
 
 unknown_member as (

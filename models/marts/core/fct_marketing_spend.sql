@@ -32,7 +32,7 @@ select
     {{ to_reporting('spend.spend', 'fx.rate_to_usd') }} as spend_usd
 from spend
 left join fx
-    on fx.currency_code = spend.currency_code
-    and fx.date_day = spend.spend_date
-left join campaigns on campaigns.campaign_id = spend.campaign_id
-left join channels on channels.channel = spend.target_channel
+    on spend.currency_code = fx.currency_code
+        and spend.spend_date = fx.date_day
+left join campaigns on spend.campaign_id = campaigns.campaign_id
+left join channels on spend.target_channel = channels.channel

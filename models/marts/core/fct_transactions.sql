@@ -7,6 +7,9 @@
 -- have changed since the newest load the fact holds, and replaces them by line_event_id
 -- (delete+insert, which Redshift supports). dlt load ids compare as text: they are epoch seconds
 -- with ten integer digits.
+-- The rebuild rule reads these only on incremental runs; dbt learns them here:
+-- depends_on: {{ ref('stg_raw__cogs') }}, {{ ref('stg_raw__products') }}
+-- depends_on: {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__fx_rates') }}
 with lines as (
     select * from {{ ref('int_transaction_lines_converted') }}
 ),
@@ -27,6 +30,7 @@ campaigns as (
     select * from {{ ref('dim_campaign') }}
 ),
 
+{% if is_incremental() %}
 cost_versions as (
     select * from {{ ref('stg_raw__cogs') }}
 ),
@@ -43,7 +47,6 @@ rates_delivered as (
     select * from {{ ref('stg_raw__fx_rates') }}
 ),
 
-{% if is_incremental() %}
 built as (
     select * from {{ this }}
 ),

@@ -5,15 +5,18 @@
 --   value tier: quartile of lifetime net revenue after refunds among accounts with orders
 --   RFM: quintiles of recency, order count and net revenue; the segment rules are below
 with customers as (
-    select * from {{ ref('dim_customer') }} where is_current and customer_id <> 'unknown'
+    select * from {{ ref('dim_customer') }}
+    where is_current and customer_id <> 'unknown'
 ),
 
 orders as (
-    select * from {{ ref('fct_orders') }} where customer_id is not null
+    select * from {{ ref('fct_orders') }}
+    where customer_id is not null
 ),
 
 lines as (
-    select * from {{ ref('fct_transactions') }} where customer_id is not null
+    select * from {{ ref('fct_transactions') }}
+    where customer_id is not null
 ),
 
 marketing as (
@@ -83,37 +86,46 @@ profiles as (
         first_orders.acquisition_channel,
         first_orders.acquisition_campaign_id,
         marketing.customer_acquisition_cost_usd as acquisition_cost_usd,
-        {{ dbt.datediff('cast(customers.created_at as date)', 'as_of.as_of_date', 'day') }} as tenure_days,
-        {{ dbt.datediff('cast(order_totals.last_order_at as date)', 'as_of.as_of_date', 'day') }} as recency_days
+        -- dbt.datediff renders past the line length on DuckDB.
+        {{ dbt.datediff('cast(customers.created_at as date)', 'as_of.as_of_date', 'day') }} as tenure_days, -- noqa: LT05
+        {{ dbt.datediff('cast(order_totals.last_order_at as date)', 'as_of.as_of_date', 'day') }} as recency_days -- noqa: LT05
     from customers
     cross join as_of
-    left join order_totals on order_totals.customer_id = customers.customer_id
-    left join line_totals on line_totals.customer_id = customers.customer_id
-    left join first_orders on first_orders.customer_id = customers.customer_id
+    left join order_totals on customers.customer_id = order_totals.customer_id
+    left join line_totals on customers.customer_id = line_totals.customer_id
+    left join first_orders on customers.customer_id = first_orders.customer_id
     left join marketing
-        on marketing.campaign_id = first_orders.acquisition_campaign_id
-        and marketing.month_start_date = first_orders.acquisition_month
+        on first_orders.acquisition_campaign_id = marketing.campaign_id
+            and first_orders.acquisition_month = marketing.month_start_date
 ),
 
 scored as (
     select
         *,
-        case when orders > 0 then ntile(4) over (
-            partition by case when orders > 0 then 1 else 0 end
-            order by net_revenue_usd desc nulls last, customer_id
-        ) end as value_quartile,
-        case when orders > 0 then ntile(5) over (
-            partition by case when orders > 0 then 1 else 0 end
-            order by recency_days desc nulls last, customer_id
-        ) end as recency_score,
-        case when orders > 0 then ntile(5) over (
-            partition by case when orders > 0 then 1 else 0 end
-            order by orders, customer_id
-        ) end as frequency_score,
-        case when orders > 0 then ntile(5) over (
-            partition by case when orders > 0 then 1 else 0 end
-            order by net_revenue_usd, customer_id
-        ) end as monetary_score
+        case
+            when orders > 0 then ntile(4) over (
+                    partition by case when orders > 0 then 1 else 0 end
+                    order by net_revenue_usd desc nulls last, customer_id asc
+                )
+        end as value_quartile,
+        case
+            when orders > 0 then ntile(5) over (
+                    partition by case when orders > 0 then 1 else 0 end
+                    order by recency_days desc nulls last, customer_id asc
+                )
+        end as recency_score,
+        case
+            when orders > 0 then ntile(5) over (
+                    partition by case when orders > 0 then 1 else 0 end
+                    order by orders asc, customer_id asc
+                )
+        end as frequency_score,
+        case
+            when orders > 0 then ntile(5) over (
+                    partition by case when orders > 0 then 1 else 0 end
+                    order by net_revenue_usd asc, customer_id asc
+                )
+        end as monetary_score
     from profiles
 )
 

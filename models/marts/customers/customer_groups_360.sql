@@ -4,7 +4,7 @@ with accounts as (
     select * from {{ ref('customer_360') }}
 ),
 
-groups as (
+account_groups as (
     select
         account_group_id,
         count(*) as accounts,
@@ -24,23 +24,23 @@ groups as (
 )
 
 select
-    groups.account_group_id,
+    account_groups.account_group_id,
     top_account.customer_name as group_name,
     top_account.customer_segment as group_segment,
     top_account.country_code as group_country_code,
-    cast(groups.accounts as bigint) as accounts,
-    cast(groups.ordering_accounts as bigint) as ordering_accounts,
-    groups.first_order_at,
-    groups.last_order_at,
-    cast(groups.orders as bigint) as orders,
-    cast(groups.units as bigint) as units,
-    cast(groups.gross_revenue_usd as {{ converted_money_type() }}) as gross_revenue_usd,
-    cast(groups.net_sales_usd as {{ converted_money_type() }}) as net_sales_usd,
-    cast(groups.refunded_revenue_usd as {{ converted_money_type() }}) as refunded_revenue_usd,
-    cast(groups.net_revenue_usd as {{ converted_money_type() }}) as net_revenue_usd,
-    cast(groups.gross_margin_usd as {{ converted_money_type() }}) as gross_margin_usd,
-    cast(groups.contribution_margin_usd as {{ converted_money_type() }}) as contribution_margin_usd,
-    {{ safe_divide('groups.refunded_revenue_usd', 'groups.net_sales_usd') }} as return_rate,
-    {{ safe_divide('groups.net_sales_usd', 'groups.orders', 2) }} as average_order_value_usd
-from groups
-left join accounts as top_account on top_account.customer_id = groups.account_group_id
+    cast(account_groups.accounts as bigint) as accounts,
+    cast(account_groups.ordering_accounts as bigint) as ordering_accounts,
+    account_groups.first_order_at,
+    account_groups.last_order_at,
+    cast(account_groups.orders as bigint) as orders,
+    cast(account_groups.units as bigint) as units,
+    cast(account_groups.gross_revenue_usd as {{ converted_money_type() }}) as gross_revenue_usd,
+    cast(account_groups.net_sales_usd as {{ converted_money_type() }}) as net_sales_usd,
+    cast(account_groups.refunded_revenue_usd as {{ converted_money_type() }}) as refunded_revenue_usd,
+    cast(account_groups.net_revenue_usd as {{ converted_money_type() }}) as net_revenue_usd,
+    cast(account_groups.gross_margin_usd as {{ converted_money_type() }}) as gross_margin_usd,
+    cast(account_groups.contribution_margin_usd as {{ converted_money_type() }}) as contribution_margin_usd,
+    {{ safe_divide('account_groups.refunded_revenue_usd', 'account_groups.net_sales_usd') }} as return_rate,
+    {{ safe_divide('account_groups.net_sales_usd', 'account_groups.orders', 2) }} as average_order_value_usd
+from account_groups
+left join accounts as top_account on account_groups.account_group_id = top_account.customer_id

@@ -33,8 +33,16 @@ activity as (
     select
         spend_date as date_day,
         channel_key,
-        0, 0, 0, 0, 0, 0, 0, 0, 0,
-        spend_usd
+        0 as gross_revenue_usd,
+        0 as discount_usd,
+        0 as refunded_revenue_usd,
+        0 as net_revenue_usd,
+        0 as cogs_usd,
+        0 as gross_margin_usd,
+        0 as platform_fee_usd,
+        0 as shipping_charged_usd,
+        0 as shipping_cost_usd,
+        spend_usd as marketing_spend_usd
     from spend
 ),
 
@@ -76,4 +84,4 @@ select
         as {{ converted_money_type() }}
     ) as contribution_margin_usd
 from daily
-inner join channels on channels.channel_key = daily.channel_key
+inner join channels on daily.channel_key = channels.channel_key

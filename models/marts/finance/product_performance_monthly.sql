@@ -6,7 +6,8 @@ with transactions as (
 ),
 
 current_products as (
-    select * from {{ ref('dim_product') }} where is_current
+    select * from {{ ref('dim_product') }}
+    where is_current
 ),
 
 monthly as (
@@ -45,4 +46,4 @@ select
     {{ safe_divide('monthly.gross_margin_usd', 'monthly.net_revenue_usd') }} as gross_margin_rate,
     {{ safe_divide('monthly.units_returned', 'monthly.units_sold') }} as unit_return_rate
 from monthly
-left join current_products on current_products.sku = monthly.sku
+left join current_products on monthly.sku = current_products.sku

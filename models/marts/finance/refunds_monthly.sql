@@ -13,11 +13,16 @@ channels as (
 months as (
     select distinct month_start_date
     from {{ ref('dim_date') }}
-    where date_day between (select min(event_date) from transactions) and (select max(event_date) from transactions)
+    where date_day between (select min(transactions.event_date) from transactions)
+        and (select max(transactions.event_date) from transactions)
 ),
 
 sale_lines as (
-    select line_event_id, event_date from transactions where event_type = 'sale'
+    select
+        line_event_id,
+        event_date
+    from transactions
+    where event_type = 'sale'
 ),
 
 by_event_month as (
@@ -41,13 +46,16 @@ by_sale_cohort as (
         refunds.channel_key,
         sum(refunds.refunded_revenue_usd) as cohort_refunded_revenue_usd
     from transactions as refunds
-    inner join sale_lines on sale_lines.line_event_id = refunds.refunded_line_event_id
+    inner join sale_lines on refunds.refunded_line_event_id = sale_lines.line_event_id
     where refunds.event_type = 'refund'
     group by 1, 2
 ),
 
 grid as (
-    select months.month_start_date, channels.channel_key, channels.channel
+    select
+        months.month_start_date,
+        channels.channel_key,
+        channels.channel
     from months
     cross join channels
     where channels.channel <> 'unknown'
@@ -68,11 +76,11 @@ combined as (
         coalesce(by_sale_cohort.cohort_refunded_revenue_usd, 0) as cohort_refunded_revenue_usd
     from grid
     left join by_event_month
-        on by_event_month.month_start_date = grid.month_start_date
-        and by_event_month.channel_key = grid.channel_key
+        on grid.month_start_date = by_event_month.month_start_date
+            and grid.channel_key = by_event_month.channel_key
     left join by_sale_cohort
-        on by_sale_cohort.month_start_date = grid.month_start_date
-        and by_sale_cohort.channel_key = grid.channel_key
+        on grid.month_start_date = by_sale_cohort.month_start_date
+            and grid.channel_key = by_sale_cohort.channel_key
 ),
 
 six_month_totals as (

@@ -8,7 +8,8 @@ with spend as (
 ),
 
 orders as (
-    select * from {{ ref('fct_orders') }} where attributed_campaign_id is not null
+    select * from {{ ref('fct_orders') }}
+    where attributed_campaign_id is not null
 ),
 
 campaigns as (
@@ -30,12 +31,12 @@ activity as (
     select
         cast({{ dbt.date_trunc('month', 'order_date') }} as date) as month_start_date,
         campaign_key,
-        0,
-        0,
-        0,
-        1,
-        net_revenue_usd,
-        case when is_first_order then 1 else 0 end
+        0 as spend_usd,
+        0 as impressions,
+        0 as clicks,
+        1 as attributed_orders,
+        net_revenue_usd as attributed_revenue_usd,
+        case when is_first_order then 1 else 0 end as new_customers
     from orders
 ),
 
@@ -71,4 +72,4 @@ select
     cast(monthly.new_customers as bigint) as new_customers,
     {{ safe_divide('monthly.spend_usd', 'monthly.new_customers', 2) }} as customer_acquisition_cost_usd
 from monthly
-inner join campaigns on campaigns.campaign_key = monthly.campaign_key
+inner join campaigns on monthly.campaign_key = campaigns.campaign_key

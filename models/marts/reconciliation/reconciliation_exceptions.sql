@@ -4,8 +4,8 @@
 -- reconciliation_* tests on this model fail the build on the others. Grain: one row per exception.
 with exceptions as (
     {% for invariant in reconciliation_invariants() -%}
-    select * from ({{ context['recon_' ~ invariant]() }}) as {{ invariant }}_exceptions
-    {% if not loop.last %}union all{% endif %}
+        select * from ({{ context['recon_' ~ invariant]() }}) as {{ invariant }}_exceptions
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )
 
