@@ -6,6 +6,13 @@
 --   gross margin      = net revenue - cogs
 --   contribution      = gross margin - platform fees - shipping cost + shipping charged
 --                       (marketing is allocated in the channel P&L, not per line)
+{#- What a sale line and a refund line carry through unchanged. -#}
+{%- set line_attributes = [
+    'line_event_id', 'event_type', 'order_id', 'line_number', 'event_at', 'event_date', 'channel',
+    'store_id', 'currency_code', 'customer_id', 'sku', 'campaign_id', 'refunded_line_event_id',
+    'refund_reason', 'is_restocked', 'dlt_load_id',
+] %}
+
 with sales as (
     select * from {{ ref('int_sale_lines_costed') }}
 ),
@@ -20,22 +27,9 @@ fx as (
 
 sale_measures as (
     select
-        line_event_id,
-        event_type,
-        order_id,
-        line_number,
-        event_at,
-        event_date,
-        channel,
-        store_id,
-        currency_code,
-        customer_id,
-        sku,
-        campaign_id,
-        refunded_line_event_id,
-        refund_reason,
-        is_restocked,
-        dlt_load_id,
+        {%- for column in line_attributes %}
+            {{ column }},
+        {%- endfor %}
         has_unit_cost,
         true as has_sale_line,
         quantity,
@@ -52,22 +46,9 @@ sale_measures as (
 
 refund_measures as (
     select
-        line_event_id,
-        event_type,
-        order_id,
-        line_number,
-        event_at,
-        event_date,
-        channel,
-        store_id,
-        currency_code,
-        customer_id,
-        sku,
-        campaign_id,
-        refunded_line_event_id,
-        refund_reason,
-        is_restocked,
-        dlt_load_id,
+        {%- for column in line_attributes %}
+            {{ column }},
+        {%- endfor %}
         sale_has_unit_cost as has_unit_cost,
         has_sale_line,
         -quantity as quantity,
