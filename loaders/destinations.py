@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from . import settings
 
@@ -44,7 +45,10 @@ class Target:
 def duckdb_target() -> Target:
     path = settings.warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    return Target(dlt.destinations.duckdb(credentials=str(path)), None, f"DuckDB file {path}")
+    # Raw tables have no row order anyone may rely on; without keeping insertion order DuckDB
+    # writes a large load in parallel and does not rewrite it at checkpoint.
+    credentials = DuckDbCredentials(str(path), global_config={"preserve_insertion_order": False})
+    return Target(dlt.destinations.duckdb(credentials=credentials), None, f"DuckDB file {path}")
 
 
 def redshift_target(env: dict[str, str] | None = None) -> Target:

@@ -1,9 +1,14 @@
 """The dlt pipeline: one resource per feed, loading only files not loaded before.
 
-Each resource reads its feed's new files in delivery order, checks every row against the
-contract, and yields the good rows (merged on the feed's primary key), the quarantined rows
-and one delivery record per file. A file that cannot be read stops that feed at that file;
-the other feeds load as usual.
+Each resource reads its feed's new files in delivery order (parsing a few at once), checks
+every row against the contract, and yields the quarantined rows and one delivery record per
+file as it goes, then the good rows, each load key once. A file that cannot be read stops that
+feed at that file; the other feeds load as usual.
+
+The good rows merge on the feed's load key (dlt's `delete-insert`, staging declared
+deduplicated). The first load of a feed into a warehouse appends instead: the table holds
+nothing yet and the rows are unique per key, so appending gives the same table without
+writing every row twice (staging, then the table). Decision log §13.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ import datetime as dt
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,10 +34,13 @@ from .contracts import FEEDS, LINEAGE_COLUMNS, Feed
 from .destinations import DestinationConfigError, Target, target, warehouse_exists
 from .files import DeliveredFile, Source
 from .parse import FileRejected, ParsedFile, parse
-from .validate import check
+from .validate import Checker
 
-# Files are checked and handed to dlt in batches of about this many rows.
+# Files are checked in batches of about this many rows, and the good rows handed to dlt in
+# batches of this size.
 BATCH_ROWS = 250_000
+# Files parsed at once: pyarrow releases the GIL, and one delivered file fills one core.
+PARSE_WORKERS = max(2, os.cpu_count() or 1)
 DLT_TYPES = {
     "string": "text",
     "integer": "bigint",
@@ -83,23 +93,23 @@ def feed_columns(feed: Feed) -> dict[str, Any]:
         if c.type == "timestamp":
             hint.update(timezone=True)
         columns[c.name] = hint
-    columns["_source_file"] = {"data_type": "text", "nullable": False, "dedup_sort": "desc"}
+    columns["_source_file"] = {"data_type": "text", "nullable": False}
     columns["_source_row_number"] = {"data_type": "bigint", "nullable": False}
     return columns
 
 
-def _to_table(item: pa.Table, table_name: str, columns: dict[str, Any], primary_key: tuple[str, ...] = ()) -> Any:
+def _to_table(
+    item: pa.Table, table_name: str, columns: dict[str, Any], primary_key: tuple[str, ...] = (), merge: bool = False
+) -> Any:
     """Sends `item` to `table_name` with that table's own hints. Every table a feed resource
-    writes is a variant, so the feed's key and columns never leak into the side tables."""
-    if primary_key:
-        hints = dlt.mark.make_hints(
-            table_name=table_name,
-            write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-            primary_key=list(primary_key),
-            columns=columns,
-        )
-    else:  # quarantine and delivery log: append-only, no key
-        hints = dlt.mark.make_hints(table_name=table_name, write_disposition="append", columns=columns)
+    writes is a variant, so the feed's key and columns never leak into the side tables.
+    Quarantine and the delivery log are append-only and have no key."""
+    disposition: Any = "append"
+    if merge:  # the rows are unique per key already (Checker.passed_rows)
+        disposition = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
+    hints = dlt.mark.make_hints(
+        table_name=table_name, write_disposition=disposition, primary_key=list(primary_key), columns=columns
+    )
     # Arrow nullability follows the hints, so dlt sees one schema, not two to reconcile.
     schema = pa.schema([f.with_nullable(columns.get(f.name, {}).get("nullable", True)) for f in item.schema])
     return dlt.mark.with_hints(item.cast(schema), hints, create_table_variant=True)
@@ -139,6 +149,45 @@ def _batch_records(batch: list[tuple[DeliveredFile, ParsedFile]]) -> pa.Table:
     return pa.concat_tables(tables)
 
 
+def _parsed_in_order(
+    files: Iterable[DeliveredFile], read: Callable[[DeliveredFile], ParsedFile]
+) -> Iterator[tuple[DeliveredFile, ParsedFile | FileRejected]]:
+    """Reads and parses a few files at once, in threads, and gives them back in delivery order;
+    a rejected file comes back as its FileRejected. Only a few parsed files wait at a time."""
+
+    def attempt(delivered: DeliveredFile) -> ParsedFile | FileRejected:
+        try:
+            return read(delivered)
+        except FileRejected as exc:
+            return exc
+
+    waiting: deque[tuple[DeliveredFile, Future[ParsedFile | FileRejected]]] = deque()
+    with ThreadPoolExecutor(max_workers=PARSE_WORKERS) as pool:
+        try:
+            for delivered in files:
+                waiting.append((delivered, pool.submit(attempt, delivered)))
+                if len(waiting) > 2 * PARSE_WORKERS:
+                    done, future = waiting.popleft()
+                    yield done, future.result()
+            while waiting:
+                done, future = waiting.popleft()
+                yield done, future.result()
+        finally:  # the caller stopped early (a rejected file): drop what is still queued
+            for _, future in waiting:
+                future.cancel()
+
+
+def _scratch() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB to check rows in; it spills to the pipelines folder when a load does
+    not fit in memory."""
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    con.execute("set preserve_insertion_order = false")  # the order rows reach dlt in is no one's concern
+    spill = str(settings.pipelines_dir() / "scratch").replace("'", "''")
+    con.execute(f"set temp_directory = '{spill}'")
+    return con
+
+
 def feed_resource(feed: Feed, source: Source, report: FeedReport, bar: tqdm | None) -> Any:
     columns = feed_columns(feed)
 
@@ -146,20 +195,20 @@ def feed_resource(feed: Feed, source: Source, report: FeedReport, bar: tqdm | No
     def rows() -> Iterator[Any]:
         state = dlt.current.resource_state()
         loaded: dict[str, str] = state.setdefault("files", {})
-        con = duckdb.connect()
-        con.execute("set TimeZone = 'UTC'")
+        # No file of this feed has been loaded into this warehouse: its table is empty.
+        first_load = not loaded
+        checker = Checker(_scratch(), feed)
         batch: list[tuple[DeliveredFile, ParsedFile]] = []
 
         def flush() -> Iterator[Any]:
-            """Checks the files read so far in one pass and yields their rows."""
+            """Checks the files read so far in one pass; yields their quarantined rows and
+            delivery records. Their good rows wait with the checker until every file is read."""
             if not batch:
                 return
-            checked = check(con, _batch_records(batch), feed)
-            if checked.good.num_rows:
-                yield _to_table(checked.good, feed.name, columns, feed.load_key)
+            checked = checker.add(_batch_records(batch))
             # yielded even when empty, so raw.quarantine exists from the first load on
             yield _to_table(checked.bad, "quarantine", QUARANTINE_COLUMNS)
-            good, bad = _per_file(checked.good, "_source_file"), _per_file(checked.bad, "file_name")
+            good, bad = checked.passed_per_file, _per_file(checked.bad, "file_name")
             deliveries = [
                 _delivery(f, feed, p.records.num_rows, good.get(f.relative, 0), bad.get(f.relative, 0), p.extra_columns)
                 for f, p in batch
@@ -170,21 +219,24 @@ def feed_resource(feed: Feed, source: Source, report: FeedReport, bar: tqdm | No
                 report.files += 1
                 report.rows += p.records.num_rows
                 report.extra_columns.update(p.extra_columns)
-            report.loaded += checked.good.num_rows
+            report.loaded += sum(good.values())
             report.quarantined += checked.bad.num_rows
             batch.clear()
 
-        pending = 0
+        def read(delivered: DeliveredFile) -> ParsedFile:
+            return parse(source.read(delivered), delivered.relative, delivered.format, feed)
+
+        new_files = []
         for delivered in source.files(feed.name):
             if loaded.get(delivered.relative) == delivered.fingerprint:
                 report.skipped_files += 1
-                continue
-            try:
-                parsed = parse(source.read(delivered), delivered.relative, delivered.format, feed)
-            except FileRejected as exc:
-                report.rejected.append(str(exc))
-                yield from flush()
-                return  # later files of this feed wait until this one is fixed
+            else:
+                new_files.append(delivered)
+        pending = 0
+        for delivered, parsed in _parsed_in_order(new_files, read):
+            if isinstance(parsed, FileRejected):
+                report.rejected.append(str(parsed))
+                break  # later files of this feed wait until this one is fixed
             batch.append((delivered, parsed))
             pending += parsed.records.num_rows
             if bar is not None:
@@ -193,6 +245,9 @@ def feed_resource(feed: Feed, source: Source, report: FeedReport, bar: tqdm | No
                 yield from flush()
                 pending = 0
         yield from flush()
+        for good in checker.passed_rows(BATCH_ROWS):
+            yield _to_table(pa.Table.from_batches([good]), feed.name, columns, feed.load_key, merge=not first_load)
+        checker.con.close()
 
     return rows
 

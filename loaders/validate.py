@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .contracts import Column, Feed
 
@@ -19,7 +18,9 @@ BOOLEAN = ("true", "false", "t", "f", "1", "0")
 
 @dataclass(frozen=True)
 class Checked:
-    good: pa.Table  # contract columns, typed, plus _source_file and _source_row_number
+    """What one batch of records came to."""
+
+    passed_per_file: dict[str, int]  # rows that passed, per file
     bad: pa.Table  # one row per quarantined record
 
 
@@ -87,47 +88,88 @@ def _checks_sql(feed: Feed) -> str:
     return "case " + " ".join(whens) + " end"
 
 
-def check(con: duckdb.DuckDBPyConnection, records: pa.Table, feed: Feed) -> Checked:
-    """`records` holds the contract columns (any Arrow type), _source_file and _source_row_number,
-    for one or more files. One pass types and checks every row; duplicates within a file are
-    looked for with a cheap aggregate and marked only when there are any."""
-    con.register("incoming", records)
-    raw_cols = ", ".join(f"nullif(cast({_q(c.name)} as varchar), '') as {_raw(c)}" for c in feed.columns)
-    typed_cols = ", ".join(_typed_expression(c) for c in feed.columns)
-    names = ", ".join(_q(c.name) for c in feed.columns)
-    rows = con.execute(f"""
-        with raw as (
-            select _source_file, _source_row_number, {raw_cols} from incoming
-        ), typed as (
-            select *, {typed_cols} from raw
-        )
-        select {names}, _source_file, _source_row_number, {_checks_sql(feed)} as _reason from typed
-    """).to_arrow_table()
-    con.register("typed_rows", rows)
-    key = ", ".join(_q(k) for k in ("_source_file", *feed.primary_key))
-    duplicated = con.execute(
-        f"select count(*) from (select 1 from typed_rows where _reason is null group by {key} having count(*) > 1)"
-    ).fetchone()[0]
-    if duplicated:
-        reason = _failure(feed.primary_key[0], f"duplicate primary key ({', '.join(feed.primary_key)}) within the file")
-        rows = con.execute(f"""
-            select * replace (
-                case when _reason is null and row_number() over (
-                    partition by {key}, _reason is null order by _source_row_number) > 1
-                then {reason} else _reason end as _reason)
-            from typed_rows order by _source_file, _source_row_number
-        """).to_arrow_table()
-        con.register("typed_rows", rows)
-    failed = pc.is_valid(rows.column("_reason"))
-    good = rows.filter(pc.invert(failed)).drop_columns(["_reason"])
-    bad = con.execute(_quarantine_sql(feed)).to_arrow_table()
-    con.unregister("incoming")
-    con.unregister("typed_rows")
-    return Checked(good, bad)
+class Checker:
+    """Checks a load's records against one feed's contract, batch by batch, in a scratch DuckDB
+    connection, and keeps the rows that pass there, typed, until every file has been read.
+
+    Keeping them lets `passed_rows` hand over each load key once: when two files of the same load
+    carry a key, the later file's row wins, as it would had the files come in separate loads. The
+    loader can then tell dlt that its staging data is already deduplicated."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
+        self.con = con
+        self.feed = feed
+        self.batches = 0
+        self.table = _q(f"checked_{feed.name}")
+        columns = ", ".join(f"{_q(c.name)} {c.sql_type}" for c in feed.columns)
+        con.execute(f"""
+            create or replace temp table {self.table} (
+                {columns}, _source_file varchar, _source_row_number bigint, _reason varchar, _batch integer
+            )
+        """)
+
+    def add(self, records: pa.Table) -> Checked:
+        """`records` holds the contract columns (any Arrow type), _source_file and
+        _source_row_number, for whole files. One pass types and checks every row; duplicates within
+        a file are looked for with a cheap aggregate and marked only when there are any."""
+        feed, con, table = self.feed, self.con, self.table
+        self.batches += 1
+        batch = self.batches
+        con.register("incoming", records)
+        raw_cols = ", ".join(f"nullif(cast({_q(c.name)} as varchar), '') as {_raw(c)}" for c in feed.columns)
+        typed_cols = ", ".join(_typed_expression(c) for c in feed.columns)
+        names = ", ".join(_q(c.name) for c in feed.columns)
+        con.execute(f"""
+            insert into {table}
+            with raw as (
+                select _source_file, _source_row_number, {raw_cols} from incoming
+            ), typed as (
+                select *, {typed_cols} from raw
+            )
+            select {names}, _source_file, _source_row_number, {_checks_sql(feed)}, {batch} from typed
+        """)
+        this_batch = f"_batch = {batch} and _reason is null"
+        key = ", ".join(_q(k) for k in ("_source_file", *feed.primary_key))
+        # rows and distinct keys per file in one aggregate; they differ only when a key repeats
+        per_file = con.execute(f"""
+            select _source_file, sum(n)::bigint, count(*) from (
+                select _source_file, count(*) as n from {table} where {this_batch} group by {key}
+            ) group by all
+        """).fetchall()
+        if any(n != keys for _, n, keys in per_file):
+            reason = _failure(
+                feed.primary_key[0], f"duplicate primary key ({', '.join(feed.primary_key)}) within the file"
+            )
+            con.execute(f"""
+                update {table} set _reason = {reason} where rowid in (
+                    select rowid from {table} where {this_batch}
+                    qualify row_number() over (partition by {key} order by _source_row_number) > 1
+                )
+            """)
+        passed = {file: keys for file, _, keys in per_file}  # a repeated key keeps its first row
+        everything_passed = sum(passed.values()) == records.num_rows
+        quarantine = _quarantine_sql(feed, table, batch) + (" limit 0" if everything_passed else "")
+        bad = con.execute(quarantine).to_arrow_table()
+        con.unregister("incoming")
+        return Checked(passed, bad)
+
+    def passed_rows(self, rows_per_batch: int) -> pa.RecordBatchReader:
+        """Every row that passed, each load key once (the latest file's row), typed as the
+        contract says, with _source_file and _source_row_number."""
+        names = ", ".join(_q(c.name) for c in self.feed.columns)
+        key = ", ".join(_q(k) for k in self.feed.load_key)
+        repeated = f"select 1 from {self.table} where _reason is null group by {key} having count(*) > 1"
+        latest = ""
+        if self.con.execute(f"select count(*) from ({repeated})").fetchone()[0]:
+            latest = f"qualify row_number() over (partition by {key} order by _source_file desc) = 1"
+        return self.con.execute(f"""
+            select {names}, _source_file, _source_row_number from {self.table} where _reason is null {latest}
+        """).to_arrow_reader(rows_per_batch)
 
 
-def _quarantine_sql(feed: Feed) -> str:
-    """One row per failed record: where it is, which column failed, why, and the raw text."""
+def _quarantine_sql(feed: Feed, table: str, batch: int) -> str:
+    """One row per failed record of the batch: where it is, which column failed, why, and the
+    raw text as delivered."""
     raw_cols = ", ".join(f"nullif(cast(i.{_q(c.name)} as varchar), '') as {_raw(c)}" for c in feed.columns)
     raw_value = " ".join(f"when split_part(_reason, chr(31), 1) = {_lit(c.name)} then {_raw(c)}" for c in feed.columns)
     record = ", ".join(f"{_lit(c.name)}: {_raw(c)}" for c in feed.columns)
@@ -142,7 +184,7 @@ def _quarantine_sql(feed: Feed) -> str:
             to_json({{{record}}})::varchar as raw_record
         from (
             select r._source_file, r._source_row_number, r._reason, {raw_cols}
-            from (select * from typed_rows where _reason is not null) r
+            from (select * from {table} where _batch = {batch} and _reason is not null) r
             join incoming i using (_source_file, _source_row_number)
         )
         order by file_name, row_number

@@ -131,6 +131,40 @@ def test_corrected_file_replaces_values(sample: Path, load: Callable[..., int], 
     ]
 
 
+def _carry_line_into(source: Path, target: Path, shipping_cost: str) -> str:
+    """Appends `source`'s first line to `target` with another shipping cost; returns its id."""
+    lines = source.read_text().splitlines()
+    header = lines[0].split(",")
+    fields = lines[1].split(",")
+    fields[header.index('"shipping_cost"')] = shipping_cost
+    with target.open("a") as out:
+        out.write(",".join(fields) + "\n")
+    return fields[0].strip('"')
+
+
+def test_a_key_in_two_files_of_one_load_keeps_the_later_file(
+    sample: Path, load: Callable[..., int], query: Query
+) -> None:
+    """The first load appends and later loads merge as already deduplicated: either way the
+    loader itself must keep one row per key, the later file's, as separate loads would."""
+    files = sorted(sample.glob("transactions/*/*.csv"))
+    line_id = _carry_line_into(files[1], files[3], "77.77")
+    delivered = sum(len(f.read_text().splitlines()) - 1 for f in files)
+    assert load(sample) == 0
+    assert query("select count(*) from raw.transactions") == [(delivered - 1,)]
+    assert query(f"select shipping_cost, _source_file from raw.transactions where line_event_id = '{line_id}'") == [
+        (Decimal("77.77"), str(files[3].relative_to(sample)))
+    ]
+    # a later load that re-delivers two files sharing a key: the merge keeps the later file's row
+    line_id = _carry_line_into(files[2], files[5], "66.66")
+    os.utime(files[2], ns=(files[2].stat().st_atime_ns, files[2].stat().st_mtime_ns + 1_000_000_000))
+    assert load(sample) == 0
+    assert query("select count(*) from raw.transactions") == [(delivered - 1,)]  # one more line, no new key
+    assert query(f"select shipping_cost, _source_file from raw.transactions where line_event_id = '{line_id}'") == [
+        (Decimal("66.66"), str(files[5].relative_to(sample)))
+    ]
+
+
 def test_restatements_are_kept_per_delivery(sample: Path, load: Callable[..., int], query: Query) -> None:
     assert load(sample) == 0
     # one row per platform, campaign, day and delivered file; the same day arrives up to three times
