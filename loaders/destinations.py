@@ -42,13 +42,16 @@ class Target:
     file_format: str = "parquet"
 
 
+def duckdb_credentials(path: str | Path) -> DuckDbCredentials:
+    """Raw tables have no row order anyone may rely on; without keeping insertion order, DuckDB
+    writes a large load in parallel and does not rewrite it when it checkpoints."""
+    return DuckDbCredentials(str(path), global_config={"preserve_insertion_order": False})
+
+
 def duckdb_target() -> Target:
     path = settings.warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Raw tables have no row order anyone may rely on; without keeping insertion order DuckDB
-    # writes a large load in parallel and does not rewrite it at checkpoint.
-    credentials = DuckDbCredentials(str(path), global_config={"preserve_insertion_order": False})
-    return Target(dlt.destinations.duckdb(credentials=credentials), None, f"DuckDB file {path}")
+    return Target(dlt.destinations.duckdb(credentials=duckdb_credentials(path)), None, f"DuckDB file {path}")
 
 
 def redshift_target(env: dict[str, str] | None = None) -> Target:
