@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from . import settings
+from .errors import explain
 from .generate.defects import DEFECTS
 
 
@@ -43,7 +44,9 @@ def _generate(args: argparse.Namespace) -> int:
 def _load(args: argparse.Namespace) -> int:
     from .pipeline import run_load
 
-    return run_load(args.source, destination=args.destination, feeds=args.feeds, progress=not args.quiet)
+    return run_load(
+        args.source, destination=args.destination, feeds=args.feeds, progress=not args.quiet, wait=args.wait
+    )
 
 
 def _contract(args: argparse.Namespace) -> int:
@@ -68,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m loaders", description="Commerce finance raw feeds: sample data and dlt loaders."
     )
+    parser.add_argument("--verbose", action="store_true", help="show the full traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="write deterministic sample deliveries for every feed")
@@ -106,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--destination", choices=("duckdb", "redshift"), default="duckdb")
     load.add_argument("--feeds", nargs="+", help="only these feeds (default: all)")
     load.add_argument("--quiet", action="store_true", help="no progress bar")
+    load.add_argument(
+        "--wait", action="store_true", help="when another load holds the warehouse, wait for it instead of stopping"
+    )
     load.set_defaults(func=_load)
 
     contract = sub.add_parser("contract", help="print the raw-feed contract as Markdown")
@@ -120,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except Exception as exc:
+        if args.verbose:
+            raise
+        message, code = explain(exc)
+        print(f"error: {message}", file=sys.stderr)
+        return code

@@ -66,6 +66,12 @@ class Column:
         }[self.type]
 
     @property
+    def is_id(self) -> bool:
+        """An identifier (`*_id`; a feed's key columns are treated the same): compared exactly, so
+        surrounding whitespace is quarantined, not trimmed."""
+        return self.type == "string" and self.name.endswith("_id")
+
+    @property
     def contract_type(self) -> str:
         if self.type == "decimal":
             return f"decimal({self.precision},{self.scale})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,8 @@ class Target:
     destination: Any
     staging: Any | None
     description: str
+    # One load at a time writes the target: the lock file a load holds (see loaders/lock.py).
+    lock_path: Path
     # How dlt writes load files: Parquet for DuckDB and for Redshift's COPY from S3 staging.
     file_format: str = "parquet"
 
@@ -51,7 +54,8 @@ def duckdb_credentials(path: str | Path) -> DuckDbCredentials:
 def duckdb_target() -> Target:
     path = settings.warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    return Target(dlt.destinations.duckdb(credentials=duckdb_credentials(path)), None, f"DuckDB file {path}")
+    lock = path.with_name(path.name + ".load-lock")
+    return Target(dlt.destinations.duckdb(credentials=duckdb_credentials(path)), None, f"DuckDB file {path}", lock)
 
 
 def redshift_target(env: dict[str, str] | None = None) -> Target:
@@ -87,8 +91,13 @@ def redshift_target(env: dict[str, str] | None = None) -> Target:
     if has_keys:
         aws.update(aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
     staging = dlt.destinations.filesystem(bucket_url=bucket, credentials=aws)
+    # Only loads from this machine can be kept apart with a local lock (decision log §13).
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"redshift-{credentials['host']}-{port}-{credentials['database']}")
     return Target(
-        destination, staging, f"Redshift {credentials['host']}:{port}/{credentials['database']} (staging {bucket})"
+        destination,
+        staging,
+        f"Redshift {credentials['host']}:{port}/{credentials['database']} (staging {bucket})",
+        settings.pipelines_dir() / "locks" / f"{name}.load-lock",
     )
 
 

@@ -1,14 +1,46 @@
-"""Where deliveries come from: a local folder or an s3:// URL, read through pyarrow's filesystems."""
+"""Where deliveries come from: a local folder or an s3:// URL, read through pyarrow's filesystems.
+
+Every file under a feed's folder is accounted for: a file in a format the loader reads is
+delivered; anything else is listed as ignored, and a symlink that leaves the source root is
+refused. Nothing under a feed's folder is passed over without a word.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.fs as pafs
 
-FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+# Name endings the loader reads, and the format each one is in. `.gz` wraps CSV and JSON Lines.
+FORMATS = {
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".parquet": "parquet",
+    ".jsonl": "jsonl",
+    ".jsonl.gz": "jsonl",
+    ".ndjson": "jsonl",
+    ".ndjson.gz": "jsonl",
+}
+# Files every operating system or copy tool leaves behind; never data, never reported.
+HOUSEKEEPING = {".DS_Store", "Thumbs.db", "desktop.ini"}
+
+
+def format_of(name: str) -> str | None:
+    """The format a file name says it holds, or None when the loader does not read it."""
+    lower = name.lower()
+    for ending in sorted(FORMATS, key=len, reverse=True):
+        if lower.endswith(ending):
+            return FORMATS[ending]
+    return None
+
+
+def content_hash(data: bytes) -> str:
+    """What identifies a delivered file's content: a hash of its bytes (a correction with the
+    same size and modification time still changes it)."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -16,16 +48,34 @@ class DeliveredFile:
     path: str  # path inside the filesystem
     relative: str  # path relative to the source root, e.g. transactions/date=2025-09-01/...
     size: int
-    modified_ns: int
+    fingerprint: str  # content hash of the bytes as delivered (compressed, for a .gz)
 
     @property
     def format(self) -> str:
-        return FORMATS[Path(self.relative).suffix.lower()]
+        fmt = format_of(self.relative)
+        assert fmt is not None, self.relative
+        return fmt
 
     @property
-    def fingerprint(self) -> str:
-        """Changes when the file is re-delivered: size and modification time."""
-        return f"{self.size}:{self.modified_ns}"
+    def compressed(self) -> bool:
+        return self.relative.lower().endswith(".gz")
+
+
+@dataclass(frozen=True)
+class UnreadFile:
+    """A file under a feed's folder that is not loaded, and why."""
+
+    relative: str
+    size: int
+    fingerprint: str
+    status: str  # ignored (a format the loader does not read) or refused (a link out of the root)
+    reason: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    delivered: list[DeliveredFile]  # in path order; delivery order within a load
+    unread: list[UnreadFile]
 
 
 class Source:
@@ -33,7 +83,8 @@ class Source:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        if url.startswith("s3://"):
+        self.local = not url.startswith("s3://")
+        if not self.local:
             self.fs: pafs.FileSystem = _s3_filesystem()
             self.root = url.removeprefix("s3://").rstrip("/")
         else:
@@ -42,20 +93,46 @@ class Source:
             self.fs = pafs.LocalFileSystem()
             self.root = str(Path(url).resolve())
 
-    def files(self, feed: str) -> list[DeliveredFile]:
-        """The feed's delivered files in delivery order (date partitions sort by path)."""
+    def files(self, feed: str) -> Listing:
+        """Every file under the feed's folder: the ones to read, in path order (date partitions
+        sort by path), each with the hash of its content, and the ones that are not read."""
         selector = pafs.FileSelector(f"{self.root}/{feed}", recursive=True, allow_not_found=True)
-        found = []
+        delivered: list[DeliveredFile] = []
+        unread: list[UnreadFile] = []
         for info in self.fs.get_file_info(selector):
-            if info.type != pafs.FileType.File or Path(info.path).suffix.lower() not in FORMATS:
+            if info.type != pafs.FileType.File or Path(info.path).name in HOUSEKEEPING:
                 continue
             relative = info.path[len(self.root) + 1 :]
-            found.append(DeliveredFile(info.path, relative, info.size, info.mtime_ns or 0))
-        return sorted(found, key=lambda f: f.relative)
+            escape = self._outside_root(info.path)
+            if escape is not None:
+                reason = f"a link to {escape}, outside the source root {self.root}: refused, not read"
+                unread.append(UnreadFile(relative, info.size, "link:" + escape, "refused", reason))
+                continue
+            data = self.read_bytes(info.path)
+            if format_of(relative) is None:
+                known = ", ".join(sorted(FORMATS))
+                reason = f"not a format the loader reads ({known}): ignored"
+                unread.append(UnreadFile(relative, info.size, content_hash(data), "ignored", reason))
+                continue
+            delivered.append(DeliveredFile(info.path, relative, info.size, content_hash(data)))
+        return Listing(sorted(delivered, key=lambda f: f.relative), sorted(unread, key=lambda f: f.relative))
+
+    def _outside_root(self, path: str) -> str | None:
+        """Where a local file really is, when a link takes it outside the source root."""
+        if not self.local:
+            return None
+        real = os.path.realpath(path)
+        if os.path.commonpath([real, self.root]) == self.root:
+            return None
+        return real
+
+    def read_bytes(self, path: str) -> bytes:
+        with self.fs.open_input_stream(path) as stream:
+            return stream.readall()
 
     def read(self, delivered: DeliveredFile) -> bytes:
-        with self.fs.open_input_stream(delivered.path) as stream:
-            return stream.readall()
+        """The file's bytes as delivered (still compressed for a .gz)."""
+        return self.read_bytes(delivered.path)
 
 
 def _s3_filesystem() -> pafs.S3FileSystem:

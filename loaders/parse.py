@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
+import zlib
 from dataclasses import dataclass
 
 import duckdb
@@ -29,7 +31,12 @@ class ParsedFile:
     extra_columns: tuple[str, ...]  # columns the contract does not know; recorded, not loaded
 
 
-def parse(data: bytes, name: str, fmt: str, feed: Feed) -> ParsedFile:
+def parse(data: bytes, name: str, fmt: str, feed: Feed, compressed: bool = False) -> ParsedFile:
+    if compressed:
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise FileRejected(name, f"not a readable gzip file: {_first_line(exc)}") from None
     if not data:
         raise FileRejected(name, "the file is empty")
     reader = {"csv": _csv, "parquet": _parquet, "jsonl": _jsonl}[fmt]

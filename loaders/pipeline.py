@@ -1,14 +1,14 @@
-"""The dlt pipeline: one resource per feed, loading only files not loaded before.
+"""The dlt pipeline: one resource per feed, loading only files whose content it has not loaded.
 
-Each resource reads its feed's new files in delivery order (parsing a few at once), checks
-every row against the contract, and yields the quarantined rows and one delivery record per
-file as it goes, then the good rows, each load key once. A file that cannot be read stops that
-feed at that file; the other feeds load as usual.
+Each resource reads its feed's new or changed files in delivery order (parsing a few at once),
+checks every row against the contract, and yields the quarantined rows and one delivery record
+per file as it goes (also for files it does not read: ignored or refused), then the good rows.
+A file that cannot be read stops that feed at that file; the other feeds load as usual.
 
-The good rows merge on the feed's load key (dlt's `delete-insert`, staging declared
-deduplicated). The first load of a feed into a warehouse appends instead: the table holds
-nothing yet and the rows are unique per key, so appending gives the same table without
-writing every row twice (staging, then the table). Decision log §13.
+Every table is appended to; `raw_layer` makes that exactly once: a load that did not complete is
+rolled back before the next one reads anything, and a file delivered again replaces what it
+delivered before, in one transaction after the load. A load holds the warehouse lock
+throughout. Decision log §13.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import datetime as dt
 import os
 import shutil
 import sys
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,11 +30,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm import tqdm
 
-from . import settings
+from . import faults, settings
 from .contracts import FEEDS, LINEAGE_COLUMNS, Feed
 from .destinations import DestinationConfigError, Target, target, warehouse_exists
-from .files import DeliveredFile, Source
+from .files import DeliveredFile, Source, UnreadFile
+from .lock import warehouse_lock
 from .parse import FileRejected, ParsedFile, parse
+from .raw_layer import RawLayer
 from .validate import Checker
 
 # Files are checked in batches of about this many rows, and the good rows handed to dlt in
@@ -62,14 +65,18 @@ QUARANTINE_COLUMNS: dict[str, Any] = {
 DELIVERY_COLUMNS: dict[str, Any] = {
     "file_name": {"data_type": "text", "nullable": False},
     "feed": {"data_type": "text", "nullable": False},
-    "file_format": {"data_type": "text", "nullable": False},
+    "file_format": {"data_type": "text", "nullable": True},
     "file_size": {"data_type": "bigint", "nullable": False},
     "file_fingerprint": {"data_type": "text", "nullable": False},
+    "delivery_status": {"data_type": "text", "nullable": True},
+    "status_reason": {"data_type": "text", "nullable": True},
     "rows_in_file": {"data_type": "bigint", "nullable": False},
     "rows_loaded": {"data_type": "bigint", "nullable": False},
     "rows_quarantined": {"data_type": "bigint", "nullable": False},
     "extra_columns": {"data_type": "text", "nullable": True},
     "read_at": {"data_type": "timestamp", "nullable": False},
+    "is_current": {"data_type": "bool", "nullable": True},
+    "superseded_by_load_id": {"data_type": "text", "nullable": True},
 }
 
 
@@ -82,6 +89,8 @@ class FeedReport:
     skipped_files: int = 0
     extra_columns: set[str] = field(default_factory=set)
     rejected: list[str] = field(default_factory=list)
+    unread: list[UnreadFile] = field(default_factory=list)
+    vanished: list[str] = field(default_factory=list)
 
 
 def feed_columns(feed: Feed) -> dict[str, Any]:
@@ -98,38 +107,57 @@ def feed_columns(feed: Feed) -> dict[str, Any]:
     return columns
 
 
-def _to_table(
-    item: pa.Table, table_name: str, columns: dict[str, Any], primary_key: tuple[str, ...] = (), merge: bool = False
-) -> Any:
+def _to_table(item: pa.Table, table_name: str, columns: dict[str, Any]) -> Any:
     """Sends `item` to `table_name` with that table's own hints. Every table a feed resource
-    writes is a variant, so the feed's key and columns never leak into the side tables.
-    Quarantine and the delivery log are append-only and have no key."""
-    disposition: Any = "append"
-    if merge:  # the rows are unique per key already (Checker.passed_rows)
-        disposition = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
-    hints = dlt.mark.make_hints(
-        table_name=table_name, write_disposition=disposition, primary_key=list(primary_key), columns=columns
-    )
+    writes is a variant, so the feed's columns never leak into the side tables. Every table is
+    appended to (raw_layer keeps that exactly once)."""
+    hints = dlt.mark.make_hints(table_name=table_name, write_disposition="append", columns=columns)
     # Arrow nullability follows the hints, so dlt sees one schema, not two to reconcile.
     schema = pa.schema([f.with_nullable(columns.get(f.name, {}).get("nullable", True)) for f in item.schema])
     return dlt.mark.with_hints(item.cast(schema), hints, create_table_variant=True)
 
 
-def _delivery(delivered: DeliveredFile, feed: Feed, rows: int, good: int, bad: int, extra: tuple[str, ...]) -> pa.Table:
-    return pa.table(
-        {
-            "file_name": [delivered.relative],
-            "feed": [feed.name],
-            "file_format": [delivered.format],
-            "file_size": pa.array([delivered.size], pa.int64()),
-            "file_fingerprint": [delivered.fingerprint],
-            "rows_in_file": pa.array([rows], pa.int64()),
-            "rows_loaded": pa.array([good], pa.int64()),
-            "rows_quarantined": pa.array([bad], pa.int64()),
-            "extra_columns": pa.array([", ".join(extra) or None], pa.string()),
-            "read_at": pa.array([dt.datetime.now(dt.UTC)], pa.timestamp("us", tz="UTC")),
-        }
-    )
+def _deliveries(records: list[dict[str, Any]]) -> pa.Table:
+    now = dt.datetime.now(dt.UTC)
+    columns: dict[str, pa.Array] = {}
+    types = {"bigint": pa.int64(), "text": pa.string(), "bool": pa.bool_()}
+    for name, hint in DELIVERY_COLUMNS.items():
+        if name == "read_at":
+            columns[name] = pa.array([now] * len(records), pa.timestamp("us", tz="UTC"))
+        else:
+            columns[name] = pa.array([r.get(name) for r in records], types[hint["data_type"]])
+    return pa.table(columns)
+
+
+def _delivery(delivered: DeliveredFile, feed: Feed, rows: int, good: int, bad: int, extra: tuple[str, ...]) -> dict:
+    return {
+        "file_name": delivered.relative,
+        "feed": feed.name,
+        "file_format": delivered.format,
+        "file_size": delivered.size,
+        "file_fingerprint": delivered.fingerprint,
+        "delivery_status": "loaded",
+        "rows_in_file": rows,
+        "rows_loaded": good,
+        "rows_quarantined": bad,
+        "extra_columns": ", ".join(extra) or None,
+        "is_current": True,
+    }
+
+
+def _unread(unread: UnreadFile, feed: Feed) -> dict:
+    return {
+        "file_name": unread.relative,
+        "feed": feed.name,
+        "file_size": unread.size,
+        "file_fingerprint": unread.fingerprint,
+        "delivery_status": unread.status,
+        "status_reason": unread.reason,
+        "rows_in_file": 0,
+        "rows_loaded": 0,
+        "rows_quarantined": 0,
+        "is_current": True,
+    }
 
 
 def _per_file(table: pa.Table, column: str) -> dict[str, int]:
@@ -188,21 +216,23 @@ def _scratch() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def feed_resource(feed: Feed, source: Source, report: FeedReport, bar: tqdm | None) -> Any:
+def feed_resource(
+    feed: Feed, source: Source, report: FeedReport, bar: tqdm | None, known: dict[str, str], loaded: set[str]
+) -> Any:
+    """`known`: file name -> content hash of its current delivery record; `loaded`: the feed's
+    files whose current record says they were loaded (to report files gone from the source)."""
     columns = feed_columns(feed)
 
     @dlt.resource(name=feed.name)
     def rows() -> Iterator[Any]:
-        state = dlt.current.resource_state()
-        loaded: dict[str, str] = state.setdefault("files", {})
-        # No file of this feed has been loaded into this warehouse: its table is empty.
-        first_load = not loaded
         checker = Checker(_scratch(), feed)
         batch: list[tuple[DeliveredFile, ParsedFile]] = []
+        first = True
 
         def flush() -> Iterator[Any]:
             """Checks the files read so far in one pass; yields their quarantined rows and
             delivery records. Their good rows wait with the checker until every file is read."""
+            nonlocal first
             if not batch:
                 return
             checked = checker.add(_batch_records(batch))
@@ -213,22 +243,31 @@ def feed_resource(feed: Feed, source: Source, report: FeedReport, bar: tqdm | No
                 _delivery(f, feed, p.records.num_rows, good.get(f.relative, 0), bad.get(f.relative, 0), p.extra_columns)
                 for f, p in batch
             ]
-            yield _to_table(pa.concat_tables(deliveries), "file_deliveries", DELIVERY_COLUMNS)
-            for f, p in batch:
-                loaded[f.relative] = f.fingerprint
+            yield _to_table(_deliveries(deliveries), "file_deliveries", DELIVERY_COLUMNS)
+            for _, p in batch:
                 report.files += 1
                 report.rows += p.records.num_rows
                 report.extra_columns.update(p.extra_columns)
             report.loaded += sum(good.values())
             report.quarantined += checked.bad.num_rows
             batch.clear()
+            if first:
+                first = False
+                faults.reached("extract:first-batch")
 
         def read(delivered: DeliveredFile) -> ParsedFile:
-            return parse(source.read(delivered), delivered.relative, delivered.format, feed)
+            return parse(source.read(delivered), delivered.relative, delivered.format, feed, delivered.compressed)
 
+        listing = source.files(feed.name)
+        report.unread = listing.unread
+        present = {f.relative for f in listing.delivered}
+        report.vanished = sorted(loaded - present)
+        new_unread = [_unread(u, feed) for u in listing.unread if known.get(u.relative) != u.fingerprint]
+        if new_unread:
+            yield _to_table(_deliveries(new_unread), "file_deliveries", DELIVERY_COLUMNS)
         new_files = []
-        for delivered in source.files(feed.name):
-            if loaded.get(delivered.relative) == delivered.fingerprint:
+        for delivered in listing.delivered:
+            if known.get(delivered.relative) == delivered.fingerprint:
                 report.skipped_files += 1
             else:
                 new_files.append(delivered)
@@ -246,7 +285,7 @@ def feed_resource(feed: Feed, source: Source, report: FeedReport, bar: tqdm | No
                 pending = 0
         yield from flush()
         for good in checker.passed_rows(BATCH_ROWS):
-            yield _to_table(pa.Table.from_batches([good]), feed.name, columns, feed.load_key, merge=not first_load)
+            yield _to_table(pa.Table.from_batches([good]), feed.name, columns)
         checker.con.close()
 
     return rows
@@ -256,7 +295,7 @@ def make_pipeline(t: Target) -> dlt.Pipeline:
     os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
     return dlt.pipeline(
         pipeline_name=settings.PIPELINE_NAME,
-        pipelines_dir=str(settings.pipelines_dir()),
+        pipelines_dir=str(settings.dlt_pipelines_dir()),
         destination=t.destination,
         staging=t.staging,
         dataset_name=settings.RAW_DATASET,
@@ -264,9 +303,14 @@ def make_pipeline(t: Target) -> dlt.Pipeline:
 
 
 def run_load(
-    source_url: str, destination: str = "duckdb", feeds: list[str] | None = None, progress: bool = True
+    source_url: str,
+    destination: str = "duckdb",
+    feeds: list[str] | None = None,
+    progress: bool = True,
+    wait: bool = False,
 ) -> int:
-    """Loads every new file; prints per-feed counts; returns the process exit code."""
+    """Loads every new or changed file; prints per-feed counts; returns the process exit code.
+    Raises WarehouseBusy when another load holds the warehouse (unless `wait`)."""
     names = feeds or list(FEEDS)
     unknown = [n for n in names if n not in FEEDS]
     if unknown:
@@ -277,35 +321,77 @@ def run_load(
     except DestinationConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if destination == "duckdb" and not warehouse_exists():
-        # A new warehouse file: forget local pipeline state so every file is loaded again.
-        shutil.rmtree(settings.pipelines_dir() / settings.PIPELINE_NAME, ignore_errors=True)
-    return load_into(t, source_url, names, progress)
+    source = Source(source_url)  # a missing folder stops the load before it takes the lock
+
+    def notify(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    with warehouse_lock(t.lock_path, t.description, wait=wait, notify=notify):
+        if destination == "duckdb" and not warehouse_exists():
+            # A new warehouse file: forget local pipeline state and packages of an older one.
+            shutil.rmtree(settings.pipelines_dir() / settings.PIPELINE_NAME, ignore_errors=True)
+        return load_into(t, source, names, progress)
 
 
-def load_into(t: Target, source_url: str, names: list[str], progress: bool = True) -> int:
-    """Loads every new file of the named feeds into an assembled target; prints per-feed counts."""
-    source = Source(source_url)
+def load_into(t: Target, source: Source | str, names: list[str], progress: bool = True) -> int:
+    """Loads every new or changed file of the named feeds into an assembled target, with the
+    warehouse lock held by the caller; prints per-feed counts."""
+    faults.install()
+    if isinstance(source, str):
+        source = Source(source)
     reports = {name: FeedReport() for name in names}
-    bar = tqdm(desc="reading rows", unit="row", unit_scale=True, disable=not progress, file=sys.stderr)
     pipeline = make_pipeline(t)
-    resources = [feed_resource(FEEDS[n], source, reports[n], bar) for n in names]
-    pipeline.run(resources, loader_file_format=t.file_format)
+    # A failed run's packages are never replayed: what they held is read again below. (dlt 1.30
+    # deprecates this for abort_packages, which keeps a record by loading the aborted package;
+    # nothing of a failed run may be loaded here, so the packages are deleted outright.)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pipeline.drop_pending_packages()
+    with pipeline.sql_client() as client:
+        raw = RawLayer(client, FEEDS)
+        recovered = raw.recover()
+        known = raw.current_deliveries()
+        loaded = {name: raw.current_files(name) for name in names}
+    bar = tqdm(desc="reading rows", unit="row", unit_scale=True, disable=not progress, file=sys.stderr)
+    resources = [feed_resource(FEEDS[n], source, reports[n], bar, known, loaded[n]) for n in names]
+    pipeline.extract(resources, loader_file_format=t.file_format)
     bar.close()
-    print(summary(t, reports))
-    return 1 if any(r.rejected for r in reports.values()) else 0
+    faults.reached("extract:done")
+    pipeline.normalize()
+    faults.reached("normalize:done")
+    pipeline.load()
+    faults.reached("apply:before")
+    with pipeline.sql_client() as client:
+        replaced = RawLayer(client, FEEDS).apply()
+    print(summary(t, reports, recovered, replaced))
+    refused = any(u.status == "refused" for r in reports.values() for u in r.unread)
+    return 1 if refused or any(r.rejected for r in reports.values()) else 0
 
 
-def summary(t: Target, reports: dict[str, FeedReport]) -> str:
+def summary(
+    t: Target, reports: dict[str, FeedReport], recovered: dict[str, int] | None = None, replaced: int = 0
+) -> str:
     lines = [f"loaded into {t.description}, schema {settings.RAW_DATASET}:"]
+    if recovered:
+        rows = ", ".join(f"{table} {n:,}" for table, n in sorted(recovered.items()))
+        lines.append(f"  recovered: an earlier load did not complete; its rows were removed ({rows}) and read again")
     lines.append(f"  {'feed':<16}{'files':>7}{'rows':>11}{'loaded':>11}{'quarantined':>13}{'unchanged files':>17}")
     for name, r in reports.items():
         lines.append(f"  {name:<16}{r.files:>7}{r.rows:>11,}{r.loaded:>11,}{r.quarantined:>13,}{r.skipped_files:>17}")
+    if replaced:
+        lines.append(f"  {replaced} file(s) delivered again with new content replaced what they delivered before")
     for name, r in reports.items():
         if r.extra_columns:
             lines.append(
                 f"  note: {name} files carry columns the contract does not know (not loaded): "
                 + ", ".join(sorted(r.extra_columns))
+            )
+        for unread in r.unread:
+            word = "REFUSED" if unread.status == "refused" else "ignored"
+            lines.append(f"  {word} {name}: {unread.relative}: {unread.reason}")
+        for gone in r.vanished:
+            lines.append(
+                f"  note: {name}: {gone} was loaded before and is no longer in the source; its rows stay in raw"
             )
         for problem in r.rejected:
             lines.append(

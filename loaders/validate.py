@@ -14,6 +14,8 @@ INTEGER = r"^[+-]?[0-9]+$"
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 TIMESTAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
 BOOLEAN = ("true", "false", "t", "f", "1", "0")
+BLANK = r"^\s*$"  # a value that is blank after trimming is missing
+PADDED = r"^\s|\s$"
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,12 @@ def _raw(c: Column) -> str:
     return _q("raw__" + c.name)
 
 
+def _blank_is_null(column: str) -> str:
+    """The delivered text of a value; null when it is empty or blank after trimming."""
+    text = f"cast({column} as varchar)"
+    return f"case when regexp_full_match({text}, {_lit(BLANK)}) then null else {text} end"
+
+
 def _typed_expression(c: Column) -> str:
     return f"try_cast({_raw(c)} as {c.sql_type}) as {_q(c.name)}"
 
@@ -44,12 +52,19 @@ def _failure(column: str, reason: str) -> str:
     return _lit(f"{column}\x1f{reason}")
 
 
-def _column_checks(c: Column) -> list[tuple[str, str]]:
+def _column_checks(c: Column, key: tuple[str, ...]) -> list[tuple[str, str]]:
     """(condition that means failure, failure literal) in the order they are reported."""
     raw, typed = _raw(c), _q(c.name)
     checks: list[tuple[str, str]] = []
     if c.required:
         checks.append((f"{raw} is null", _failure(c.name, "missing required value")))
+    if c.type == "string" and (c.is_id or c.name in key):
+        checks.append(
+            (
+                f"regexp_matches({raw}, {_lit(PADDED)})",
+                _failure(c.name, "an id with surrounding whitespace (ids are compared exactly; fix it at the source)"),
+            )
+        )
     shape = {
         "integer": (INTEGER, "not a whole number"),
         "decimal": (
@@ -83,18 +98,15 @@ def _column_checks(c: Column) -> list[tuple[str, str]]:
 def _checks_sql(feed: Feed) -> str:
     whens = []
     for column in feed.columns:
-        whens += [f"when {cond} then {fail}" for cond, fail in _column_checks(column)]
+        whens += [f"when {cond} then {fail}" for cond, fail in _column_checks(column, feed.primary_key)]
     whens += [f"when not coalesce({r.condition}, true) then {_failure(r.column, r.reason)}" for r in feed.rules]
     return "case " + " ".join(whens) + " end"
 
 
 class Checker:
     """Checks a load's records against one feed's contract, batch by batch, in a scratch DuckDB
-    connection, and keeps the rows that pass there, typed, until every file has been read.
-
-    Keeping them lets `passed_rows` hand over each load key once: when two files of the same load
-    carry a key, the later file's row wins, as it would had the files come in separate loads. The
-    loader can then tell dlt that its staging data is already deduplicated."""
+    connection, and keeps the rows that pass there, typed, until every file has been read (a
+    file's quarantined rows and delivery record are written before any good row)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
         self.con = con
@@ -116,7 +128,7 @@ class Checker:
         self.batches += 1
         batch = self.batches
         con.register("incoming", records)
-        raw_cols = ", ".join(f"nullif(cast({_q(c.name)} as varchar), '') as {_raw(c)}" for c in feed.columns)
+        raw_cols = ", ".join(f"{_blank_is_null(_q(c.name))} as {_raw(c)}" for c in feed.columns)
         typed_cols = ", ".join(_typed_expression(c) for c in feed.columns)
         names = ", ".join(_q(c.name) for c in feed.columns)
         con.execute(f"""
@@ -154,16 +166,12 @@ class Checker:
         return Checked(passed, bad)
 
     def passed_rows(self, rows_per_batch: int) -> pa.RecordBatchReader:
-        """Every row that passed, each load key once (the latest file's row), typed as the
-        contract says, with _source_file and _source_row_number."""
+        """Every row that passed, typed as the contract says, with _source_file and
+        _source_row_number. A key carried by two files stays in both: raw keeps each file's
+        rows, and staging takes the latest delivery of each key (decision log §13)."""
         names = ", ".join(_q(c.name) for c in self.feed.columns)
-        key = ", ".join(_q(k) for k in self.feed.load_key)
-        repeated = f"select 1 from {self.table} where _reason is null group by {key} having count(*) > 1"
-        latest = ""
-        if self.con.execute(f"select count(*) from ({repeated})").fetchone()[0]:
-            latest = f"qualify row_number() over (partition by {key} order by _source_file desc) = 1"
         return self.con.execute(f"""
-            select {names}, _source_file, _source_row_number from {self.table} where _reason is null {latest}
+            select {names}, _source_file, _source_row_number from {self.table} where _reason is null
         """).to_arrow_reader(rows_per_batch)
 
 

@@ -10,3 +10,11 @@
     ) as ranked
     where version_rank = 1
 {%- endmacro %}
+
+
+{#- Delivery order, latest first: the load a file version arrived in, then its path within the
+    load (decision log §13). Raw keeps every delivered file's rows; wherever a key was
+    delivered more than once, the latest delivery is the one that counts. -#}
+{% macro delivery_order() -%}
+    _dlt_load_id desc nulls last, _source_file desc nulls last
+{%- endmacro %}

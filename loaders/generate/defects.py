@@ -183,8 +183,9 @@ def _quarantined_row(deliveries: list[Delivery], day: Day) -> None:
 
 
 def _redelivered_line(deliveries: list[Delivery], day: Day) -> None:
-    """Today's file carries again the first line of yesterday's file: the loader merges it, so
-    the line now belongs to today's file and yesterday's file is one row short."""
+    """Today's file carries again the first line of yesterday's file, and today's trailer does
+    not count it: raw keeps both files whole, the later delivery of the line counts, and today's
+    file holds one row more than its trailer claims."""
     previous = day.previous.get("transactions")
     if previous is None or previous.num_rows == 0:
         raise ValueError("cannot plant the defect: no transactions file the day before")

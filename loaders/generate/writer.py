@@ -55,7 +55,8 @@ class Writer:
             pq.write_table(typed, path, compression="zstd")
         else:
             self.con.register("delivered", table)
-            self.con.execute(f"copy delivered to '{path}' (format json)")
+            target = str(path).replace("'", "''")  # a path is a SQL string literal here
+            self.con.execute(f"copy delivered to '{target}' (format json)")
             self.con.unregister("delivered")
         return self.control_totals(feed, day, name, table if claimed is None else claimed)
 

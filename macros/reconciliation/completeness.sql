@@ -1,7 +1,7 @@
 {#- 2. Nothing lost or double counted from delivery to mart.
-    a. per delivered file: records read = rows in raw from that file + rows quarantined (a row
-       that a later file carried again has moved to that file, which shows here);
-    b. per currency, transactions in raw = staging = the converted lines = fct_transactions, in
+    a. per delivered file: records read = rows in raw from that file + rows quarantined (raw keeps
+       every file's rows, so a key a later file carried again is in both);
+    b. per currency, transactions in raw (the latest delivery of each line) = staging = the converted lines = fct_transactions, in
        rows and in money (no fan-out at any layer);
     c. a sale line (order, line number) appears once. -#}
 {% macro recon_completeness() -%}
@@ -40,7 +40,8 @@
         select 'raw' as layer, currency as currency_code, count(*) as line_count,
             sum(case when event_type = 'sale' then quantity * unit_price else 0 end) as goods,
             sum(coalesce(refund_amount, 0)) as refunds
-        from {{ source('raw', 'transactions') }} group by currency
+        from ({{ dedupe_latest(source('raw', 'transactions'), 'line_event_id', delivery_order()) }}) as latest
+        group by currency
         union all
         select 'staging', currency_code, count(*),
             sum(case when event_type = 'sale' then quantity * unit_price else 0 end), sum(coalesce(refund_amount, 0))

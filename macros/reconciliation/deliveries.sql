@@ -1,14 +1,16 @@
-{#- The latest delivery of each file (a corrected file is read again under a new load id): the
-    reconciliation compares what that delivery held with what landed from it. -#}
+{#- The current delivery of each loaded file (a corrected file is read again under a new load id
+    and replaces the earlier one): the reconciliation compares what that delivery held with
+    what landed from it. Ignored and refused files hold nothing to compare. -#}
 {% macro recon_latest_deliveries() -%}
     select file_name, feed, rows_in_file, dlt_load_id
     from (
         select
             deliveries.*,
-            row_number() over (partition by file_name order by read_at desc nulls last, dlt_load_id desc nulls last) as recency
+            row_number() over (partition by file_name order by dlt_load_id desc nulls last) as recency
         from {{ ref('stg_raw__file_deliveries') }} as deliveries
+        where deliveries.is_current
     ) as ranked
-    where recency = 1
+    where recency = 1 and delivery_status = 'loaded'
 {%- endmacro %}
 
 {#- The quarantined records of those latest deliveries (`latest` names the CTE above). -#}

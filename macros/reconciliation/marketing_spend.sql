@@ -3,15 +3,7 @@
 {% macro recon_marketing_spend() -%}
     with latest_raw as (
         select platform, campaign_id, spend_date, currency, spend, impressions, clicks
-        from (
-            select
-                spend_rows.*,
-                row_number() over (
-                    partition by platform, campaign_id, spend_date order by _source_file desc nulls last
-                ) as recency
-            from {{ source('raw', 'marketing_spend') }} as spend_rows
-        ) as ranked
-        where recency = 1
+        from ({{ dedupe_latest(source('raw', 'marketing_spend'), 'platform, campaign_id, spend_date', delivery_order()) }}) as latest
     ),
 
     compared as (

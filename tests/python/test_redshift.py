@@ -220,7 +220,11 @@ class RedshiftStandIn:
             }
         )
         with temporary_env(FINANCE_PIPELINES_DIR=str(self.work / "pipelines")):
-            return load_into(Target(destination, None, "Redshift stand-in", "insert_values"), str(source), list(FEEDS))
+            return load_into(
+                Target(destination, None, "Redshift stand-in", self.work / "load-lock", "insert_values"),
+                str(source),
+                list(FEEDS),
+            )
 
     def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
         dbt = str(Path(sys.executable).with_name("dbt"))

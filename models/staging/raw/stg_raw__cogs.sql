@@ -1,6 +1,6 @@
--- One row per SKU and effective date: a unit-cost version (raw is unique on that key).
+-- One row per SKU and effective date: a unit-cost version, as last delivered.
 with source as (
-    select * from {{ source('raw', 'cogs') }}
+    {{ dedupe_latest(source('raw', 'cogs'), 'sku, effective_from', delivery_order()) }}
 ),
 
 renamed as (

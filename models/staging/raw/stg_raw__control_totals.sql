@@ -1,6 +1,6 @@
 -- One row per delivered file, metric and currency: what the source system claims.
 with source as (
-    select * from {{ source('raw', 'control_totals') }}
+    {{ dedupe_latest(source('raw', 'control_totals'), 'file_name, metric, currency', delivery_order()) }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 -- One row per customer account: the latest version delivered. Raw keeps every version
 -- (customer_id, updated_at); history comes from the customers snapshot built on this model.
 with source as (
-    {{ dedupe_latest(source('raw', 'customers'), 'customer_id', 'updated_at desc nulls last') }}
+    {{ dedupe_latest(source('raw', 'customers'), 'customer_id', 'updated_at desc nulls last, ' ~ delivery_order()) }}
 ),
 
 renamed as (

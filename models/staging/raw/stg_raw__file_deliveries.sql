@@ -1,4 +1,6 @@
--- One row per file delivery read by the loader.
+-- One row per file delivery the loader recorded: loaded, ignored (a format it does not read) or
+-- refused (a link out of the source root). A file delivered again keeps its earlier records,
+-- no longer current.
 with source as (
     select * from {{ source('raw', 'file_deliveries') }}
 ),
@@ -11,6 +13,10 @@ renamed as (
         file_format,
         file_size,
         file_fingerprint,
+        coalesce(delivery_status, 'loaded') as delivery_status,
+        status_reason,
+        coalesce(is_current, true) as is_current,
+        superseded_by_load_id,
         rows_in_file,
         rows_loaded,
         rows_quarantined,

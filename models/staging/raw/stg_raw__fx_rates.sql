@@ -1,6 +1,7 @@
--- One row per publication date and currency: USD per one unit of the currency.
+-- One row per publication date and currency: USD per one unit of the currency, as last
+-- delivered (a corrected rate re-sent in a later file replaces the first one).
 with source as (
-    select * from {{ source('raw', 'fx_rates') }}
+    {{ dedupe_latest(source('raw', 'fx_rates'), 'rate_date, currency', delivery_order()) }}
 ),
 
 renamed as (

@@ -1,10 +1,10 @@
 -- One row per platform, campaign and day: the most recently delivered restatement. Raw keeps
--- every delivered version (one per file); delivery order is the order of the file paths.
+-- every delivered version (one per file); delivery order is arrival order, then path.
 with source as (
     {{ dedupe_latest(
         source('raw', 'marketing_spend'),
         'platform, campaign_id, spend_date',
-        '_source_file desc nulls last',
+        delivery_order(),
     ) }}
 ),
 

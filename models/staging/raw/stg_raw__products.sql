@@ -1,7 +1,7 @@
 -- One row per SKU: the latest version delivered. Raw keeps every version (sku, updated_at);
 -- the history the warehouse reports on comes from the products snapshot built on this model.
 with source as (
-    {{ dedupe_latest(source('raw', 'products'), 'sku', 'updated_at desc nulls last') }}
+    {{ dedupe_latest(source('raw', 'products'), 'sku', 'updated_at desc nulls last, ' ~ delivery_order()) }}
 ),
 
 renamed as (

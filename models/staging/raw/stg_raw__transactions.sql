@@ -1,7 +1,7 @@
--- One row per sale or refund line event. Raw is already unique on line_event_id (the loader
--- merges on it), so staging only renames and casts.
+-- One row per sale or refund line event: its latest delivery. Raw keeps each delivered file's
+-- rows, so a line a later file carried again is there twice; the later delivery counts.
 with source as (
-    select * from {{ source('raw', 'transactions') }}
+    {{ dedupe_latest(source('raw', 'transactions'), 'line_event_id', delivery_order()) }}
 ),
 
 renamed as (
