@@ -67,9 +67,9 @@ class Column:
 
     @property
     def is_id(self) -> bool:
-        """An identifier (`*_id`; a feed's key columns are treated the same): compared exactly, so
-        surrounding whitespace is quarantined, not trimmed."""
-        return self.type == "string" and self.name.endswith("_id")
+        """An identifier (`*_id` and `sku`; a feed's key columns are treated the same): compared
+        exactly, so surrounding whitespace is quarantined, not trimmed."""
+        return self.type == "string" and (self.name.endswith("_id") or self.name == "sku")
 
     @property
     def contract_type(self) -> str:

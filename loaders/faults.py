@@ -2,8 +2,9 @@
 step a load dies in, the next load leaves raw exactly as one clean load would.
 
 Set `FINANCE_LOADER_CRASH_AT=<point>` to kill the process at that point, or
-`FINANCE_LOADER_PAUSE_AT=<point>:<file>` to hold it there until `<file>` exists (it writes
-`<file>.reached` when it gets there). Nothing happens when neither is set.
+`FINANCE_LOADER_PAUSE_AT=<point>` and `FINANCE_LOADER_PAUSE_GATE=<file>` to hold it there until
+`<file>` exists (it writes `<file>.reached` when it gets there). Nothing happens when neither
+is set.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 CRASH_ENV = "FINANCE_LOADER_CRASH_AT"
 PAUSE_ENV = "FINANCE_LOADER_PAUSE_AT"
+GATE_ENV = "FINANCE_LOADER_PAUSE_GATE"
 # In the order a load passes them.
 POINTS = (
     "extract:first-batch",  # the first batch of a feed checked and handed to dlt
@@ -33,9 +35,8 @@ def reached(point: str) -> None:
     """Called by the loader at each point."""
     if os.environ.get(CRASH_ENV) == point:
         os.kill(os.getpid(), signal.SIGKILL)
-    pause = os.environ.get(PAUSE_ENV, "")
-    name, _, gate = pause.partition(":")
-    if name == point and gate:
+    gate = os.environ.get(GATE_ENV, "")
+    if os.environ.get(PAUSE_ENV) == point and gate:
         Path(gate + ".reached").touch()
         while not Path(gate).exists():
             time.sleep(0.05)
@@ -43,7 +44,7 @@ def reached(point: str) -> None:
 
 def install() -> None:
     """Puts the points that sit inside dlt's own steps in place, only when a test asks for one."""
-    wanted = os.environ.get(CRASH_ENV) or os.environ.get(PAUSE_ENV, "").partition(":")[0]
+    wanted = os.environ.get(CRASH_ENV) or os.environ.get(PAUSE_ENV, "")
     if not wanted.startswith(("normalize:", "load:")):
         return
     from dlt.common.destination.client import RunnableLoadJob

@@ -127,7 +127,7 @@ class Source:
         return real
 
     def read_bytes(self, path: str) -> bytes:
-        with self.fs.open_input_stream(path) as stream:
+        with self.fs.open_input_stream(path, compression=None) as stream:  # bytes as delivered
             return stream.readall()
 
     def read(self, delivered: DeliveredFile) -> bytes:

@@ -25,19 +25,19 @@ def pipelines_dir() -> Path:
     return Path(os.environ.get(PIPELINES_ENV, str(PROJECT_ROOT / ".dlt_pipelines")))
 
 
+UNSAFE_IN_SQL = "'\\\""
+
+
 def dlt_pipelines_dir() -> Path:
     """The pipelines folder as dlt is given it. dlt's DuckDB loader pastes load-file paths into
-    SQL unescaped, so a folder whose path has a quote or a backslash is reached through a link
-    with a plain name in the temporary folder; the data stays where it was configured."""
-    real = pipelines_dir().resolve()
-    real.mkdir(parents=True, exist_ok=True)
-    if not any(ch in str(real) for ch in "'\\\""):
-        return real
-    alias = (
-        Path(tempfile.gettempdir()) / f"commerce-raw-pipelines-{hashlib.sha256(str(real).encode()).hexdigest()[:16]}"
-    )
-    if alias.is_symlink() and alias.resolve() != real:
-        alias.unlink()
-    if not alias.exists():
-        alias.symlink_to(real, target_is_directory=True)
-    return alias
+    SQL unescaped (and resolves links), so when the configured folder's path holds a quote or a
+    backslash, dlt works in a folder named after it in the user's cache folder instead: it holds
+    only load packages and local state, which dlt restores from the warehouse."""
+    configured = pipelines_dir().resolve()
+    if not any(ch in str(configured) for ch in UNSAFE_IN_SQL):
+        return configured
+    digest = hashlib.sha256(str(configured).encode()).hexdigest()[:16]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").resolve()
+    if any(ch in str(cache) for ch in UNSAFE_IN_SQL):
+        cache = Path(tempfile.gettempdir()).resolve()
+    return cache / "commerce-finance" / f"pipelines-{digest}"

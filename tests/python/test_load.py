@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import os
 import re
 import shutil
@@ -100,69 +103,184 @@ def test_incremental_load_reads_only_new_files(tmp_path: Path, load: Callable[..
     assert query("select count(*) - count(distinct line_event_id) from raw.transactions") == [(0,)]
 
 
-def test_redelivered_file_does_not_duplicate(sample: Path, load: Callable[..., int], query: Query) -> None:
+def _deliveries_of(query: Query, name: str) -> list[tuple]:
+    """(is_current, rows_in_file, superseded) per delivery record of the file, oldest first."""
+    return query(
+        "select is_current, rows_in_file, superseded_by_load_id is not null from raw.file_deliveries "
+        f"where file_name = '{name}' order by _dlt_load_id"
+    )
+
+
+def test_the_same_content_delivered_again_is_not_read_again(
+    sample: Path, load: Callable[..., int], query: Query
+) -> None:
     assert load(sample) == 0
     before = query("select count(*), sum(unit_price) from raw.transactions")
     victim = sorted(sample.glob("transactions/*/*.csv"))[2]
     content = victim.read_bytes()
     victim.unlink()
-    victim.write_bytes(content)  # the same file delivered again
+    victim.write_bytes(content)  # the same file delivered again, with a new modification time
     os.utime(victim, ns=(victim.stat().st_atime_ns, victim.stat().st_mtime_ns + 1_000_000_000))
     assert load(sample) == 0
     assert query("select count(*), sum(unit_price) from raw.transactions") == before
-    assert query(f"select count(*) from raw.file_deliveries where file_name = '{victim.relative_to(sample)}'") == [(2,)]
+    records = _deliveries_of(query, str(victim.relative_to(sample)))
+    assert [(current, superseded) for current, _, superseded in records] == [(True, False)]
+
+
+def _rewrite(path: Path, change: Callable[[list[list[str]]], None]) -> None:
+    rows = list(csv.reader(io.StringIO(path.read_text())))
+    change(rows)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue())
 
 
 def test_corrected_file_replaces_values(sample: Path, load: Callable[..., int], query: Query) -> None:
     assert load(sample) == 0
     victim = sorted(sample.glob("transactions/*/*.csv"))[1]
-    lines = victim.read_text().splitlines()
-    header = lines[0].split(",")
-    fields = lines[1].split(",")
-    line_id = fields[0].strip('"')
-    fields[header.index('"shipping_cost"')] = "99.99"
-    lines[1] = ",".join(fields)
-    victim.write_text("\n".join(lines) + "\n")
+    ids: list[str] = []
+
+    def cost(rows: list[list[str]]) -> None:
+        rows[1][rows[0].index("shipping_cost")] = "99.99"
+        ids.append(rows[1][0])
+
+    _rewrite(victim, cost)
     count = query("select count(*) from raw.transactions")
     assert load(sample) == 0
     assert query("select count(*) from raw.transactions") == count
-    assert query(f"select shipping_cost, _source_file from raw.transactions where line_event_id = '{line_id}'") == [
-        (Decimal("99.99"), str(victim.relative_to(sample)))
+    name = str(victim.relative_to(sample))
+    assert query(f"select shipping_cost, _source_file from raw.transactions where line_event_id = '{ids[0]}'") == [
+        (Decimal("99.99"), name)
+    ]
+    # the delivery log keeps the history: one current record, the earlier one superseded
+    records = _deliveries_of(query, name)
+    assert [(current, superseded) for current, _, superseded in records] == [(False, True), (True, False)]
+
+
+def test_a_corrected_file_that_drops_a_line_removes_it_from_raw(
+    sample: Path, load: Callable[..., int], query: Query
+) -> None:
+    assert load(sample) == 0
+    victim = sorted(sample.glob("transactions/*/*.csv"))[3]
+    name = str(victim.relative_to(sample))
+    dropped: list[str] = []
+    _rewrite(victim, lambda rows: dropped.append(rows.pop(1)[0]))  # one line was cancelled at the source
+    rows_now = len(victim.read_text().splitlines()) - 1
+    assert load(sample) == 0
+    assert query(f"select count(*) from raw.transactions where line_event_id = '{dropped[0]}'") == [(0,)]
+    assert query(f"select count(*) from raw.transactions where _source_file = '{name}'") == [(rows_now,)]
+    assert [r[:2] for r in _deliveries_of(query, name)] == [(False, rows_now + 1), (True, rows_now)]
+
+
+def test_a_correction_with_the_same_size_and_modification_time_is_read(
+    sample: Path, load: Callable[..., int], query: Query
+) -> None:
+    """cp -p, rsync -t and tar x keep modification times: only the content tells."""
+    assert load(sample) == 0
+    victim = sorted(sample.glob("transactions/*/*.csv"))[4]
+    stat = victim.stat()
+    header, first, rest = victim.read_text().split("\n", 2)
+    fields = first.split(",")  # the sample has no commas inside values
+    column = header.split(",").index('"shipping_cost"')
+    old = fields[column]
+    fields[column] = old[:-1] + ("1" if old[-1] != "1" else "2")  # one digit changed, same length
+    victim.write_text("\n".join([header, ",".join(fields), rest]))
+    ids = [fields[0].strip('"'), fields[column]]
+    os.utime(victim, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert victim.stat().st_size == stat.st_size and victim.stat().st_mtime_ns == stat.st_mtime_ns
+    assert load(sample) == 0
+    assert query(f"select cast(shipping_cost as varchar) from raw.transactions where line_event_id = '{ids[0]}'") == [
+        (ids[1],)
     ]
 
 
 def _carry_line_into(source: Path, target: Path, shipping_cost: str) -> str:
     """Appends `source`'s first line to `target` with another shipping cost; returns its id."""
-    lines = source.read_text().splitlines()
-    header = lines[0].split(",")
-    fields = lines[1].split(",")
-    fields[header.index('"shipping_cost"')] = shipping_cost
-    with target.open("a") as out:
-        out.write(",".join(fields) + "\n")
-    return fields[0].strip('"')
+    rows = list(csv.reader(io.StringIO(source.read_text())))
+    line = rows[1]
+    line[rows[0].index("shipping_cost")] = shipping_cost
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(line)
+    with target.open("a") as f:
+        f.write(out.getvalue())
+    return line[0]
 
 
-def test_a_key_in_two_files_of_one_load_keeps_the_later_file(
+LATEST = """
+    select shipping_cost, _source_file from raw.transactions where line_event_id = '{id}'
+    order by _dlt_load_id desc, _source_file desc limit 1
+"""
+
+
+def test_a_key_carried_again_by_a_later_file_leaves_both_files_whole(
     sample: Path, load: Callable[..., int], query: Query
 ) -> None:
-    """The first load appends and later loads merge as already deduplicated: either way the
-    loader itself must keep one row per key, the later file's, as separate loads would."""
+    """A correction re-sent in a later file does not take the line out of its first file, so
+    that file still ties out; the later delivery is the one that counts (staging's rule)."""
     files = sorted(sample.glob("transactions/*/*.csv"))
     line_id = _carry_line_into(files[1], files[3], "77.77")
-    delivered = sum(len(f.read_text().splitlines()) - 1 for f in files)
+    assert load(sample) == 0  # both files in one load: the later path wins
+    assert query(LATEST.format(id=line_id)) == [(Decimal("77.77"), str(files[3].relative_to(sample)))]
+    line_id = _carry_line_into(files[2], files[5], "66.66")  # a later load carries another line again
     assert load(sample) == 0
-    assert query("select count(*) from raw.transactions") == [(delivered - 1,)]
-    assert query(f"select shipping_cost, _source_file from raw.transactions where line_event_id = '{line_id}'") == [
-        (Decimal("77.77"), str(files[3].relative_to(sample)))
-    ]
-    # a later load that re-delivers two files sharing a key: the merge keeps the later file's row
-    line_id = _carry_line_into(files[2], files[5], "66.66")
-    os.utime(files[2], ns=(files[2].stat().st_atime_ns, files[2].stat().st_mtime_ns + 1_000_000_000))
+    assert query(LATEST.format(id=line_id)) == [(Decimal("66.66"), str(files[5].relative_to(sample)))]
+    short = query("""
+        select d.file_name, d.rows_in_file, count(t._source_file) from raw.file_deliveries d
+        left join raw.transactions t on t._source_file = d.file_name
+        where d.is_current and d.feed = 'transactions' group by all having d.rows_in_file <> count(t._source_file)
+    """)
+    assert short == []
+
+
+def test_gzip_files_load_and_other_files_are_reported(
+    sample: Path, load: Callable[..., int], query: Query, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = sorted(sample.glob("transactions/*/*.csv"))[0]
+    rows = len(plain.read_text().splitlines()) - 1
+    packed = plain.with_name(plain.name + ".gz")
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    plain.unlink()
+    stray = plain.parent / "notes.txt"
+    stray.write_text("sent by hand\n")
     assert load(sample) == 0
-    assert query("select count(*) from raw.transactions") == [(delivered - 1,)]  # one more line, no new key
-    assert query(f"select shipping_cost, _source_file from raw.transactions where line_event_id = '{line_id}'") == [
-        (Decimal("66.66"), str(files[5].relative_to(sample)))
+    out = capsys.readouterr().out
+    assert query(f"select count(*) from raw.transactions where _source_file = '{packed.relative_to(sample)}'") == [
+        (rows,)
     ]
+    assert f"ignored transactions: {stray.relative_to(sample)}: not a format the loader reads" in out
+    assert query(
+        f"select delivery_status, rows_in_file from raw.file_deliveries where file_name = '{stray.relative_to(sample)}'"
+    ) == [("ignored", 0)]
+
+
+def test_a_link_out_of_the_source_root_is_refused(
+    sample: Path, tmp_path: Path, load: Callable[..., int], query: Query, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path / "elsewhere.csv"
+    shutil.copy(sorted(sample.glob("transactions/*/*.csv"))[0], outside)
+    link = sample / "transactions" / "date=2099-01-01" / "transactions.csv"
+    link.parent.mkdir()
+    link.symlink_to(outside)
+    assert load(sample) == 1
+    out = capsys.readouterr().out
+    assert f"REFUSED transactions: {link.relative_to(sample)}: a link to {outside}" in out
+    assert query(f"select count(*) from raw.transactions where _source_file = '{link.relative_to(sample)}'") == [(0,)]
+    assert query(f"select delivery_status from raw.file_deliveries where file_name = '{link.relative_to(sample)}'") == [
+        ("refused",)
+    ]
+
+
+def test_a_file_gone_from_the_source_is_reported(
+    sample: Path, load: Callable[..., int], query: Query, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert load(sample) == 0
+    gone = sorted(sample.glob("cogs/*/*.csv"))[-1]
+    gone.unlink()
+    capsys.readouterr()
+    assert load(sample) == 0
+    out = capsys.readouterr().out
+    assert f"note: cogs: {gone.relative_to(sample)} was loaded before and is no longer in the source" in out
+    assert query(f"select count(*) > 0 from raw.cogs where _source_file = '{gone.relative_to(sample)}'") == [(True,)]
 
 
 def test_restatements_are_kept_per_delivery(sample: Path, load: Callable[..., int], query: Query) -> None:

@@ -181,3 +181,34 @@ def test_extra_column_is_recorded_and_the_load_goes_on(
     assert query(f"select extra_columns, rows_loaded from raw.file_deliveries where file_name = '{name}'") == [
         ("warehouse_bin", len(lines) - 1)
     ]
+
+
+def test_blank_and_padded_ids_are_quarantined(sample: Path, load: Callable[..., int], query: Query) -> None:
+    """A value blank after trimming is missing; an id with surrounding whitespace is not trimmed
+    into another id's key, it is quarantined (decision log §13)."""
+    victim = _first_file(sample, "transactions")
+    rows = _edit_rows(victim, {0: {"line_event_id": "   "}, 1: {"order_id": "\t"}, 2: {"sku": " SKU-1"}})
+    assert load(sample) == 0
+    name = str(victim.relative_to(sample))
+    found = query(f"select row_number, column_name, reason from raw.quarantine where file_name = '{name}' order by 1")
+    assert [(r[0], r[1]) for r in found] == [(1, "line_event_id"), (2, "order_id"), (3, "sku")]
+    assert "missing required value" in found[0][2] and "missing required value" in found[1][2]
+    assert "surrounding whitespace" in found[2][2]
+    assert query("select count(*) from raw.transactions where trim(line_event_id) = ''") == [(0,)]
+    assert query(f"select count(*) from raw.transactions where _source_file = '{name}'") == [(len(rows) - 3,)]
+
+
+def test_a_corrected_file_supersedes_its_quarantined_rows(sample: Path, load: Callable[..., int], query: Query) -> None:
+    victim = _first_file(sample, "transactions")
+    with victim.open(newline="") as f:
+        good = next(iter(csv.DictReader(f)))["quantity"]
+    _edit_rows(victim, {0: {"quantity": "two"}})
+    assert load(sample) == 0
+    name = str(victim.relative_to(sample))
+    assert query(f"select count(*) from raw.quarantine where file_name = '{name}'") == [(1,)]
+    _edit_rows(victim, {0: {"quantity": good}})  # corrected at the source and delivered again
+    assert load(sample) == 0
+    assert query(f"select count(*) from raw.quarantine where file_name = '{name}'") == [(0,)]
+    assert query(
+        f"select is_current, rows_quarantined from raw.file_deliveries where file_name = '{name}' order by _dlt_load_id"
+    ) == [(False, 1), (True, 0)]

@@ -1,0 +1,285 @@
+"""Exactly once in raw, whatever happens: a load killed at any step, two loads at once, a reader
+holding the file. After the next load, raw equals one clean load of the same files (rows, keys,
+values, quarantine and delivery records; only load ids and read times differ).
+
+The loader is killed with SIGKILL at named points (loaders/faults.py), not after a sleep, so
+every run dies at the same step.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from support import ROOT, make_sample
+
+from loaders.contracts import FEEDS
+from loaders.faults import CRASH_ENV, GATE_ENV, PAUSE_ENV, POINTS
+
+# What a delivery record says, without the load ids and read time that differ between runs.
+DELIVERY_FACTS = (
+    "file_name, feed, file_format, file_size, file_fingerprint, delivery_status, status_reason, rows_in_file, "
+    "rows_loaded, rows_quarantined, extra_columns, is_current, superseded_by_load_id is not null"
+)
+# apply:mid is reached only when a file is delivered again.
+FIRST_LOAD_POINTS = [p for p in POINTS if p != "apply:mid"]
+
+
+def raw_state(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every raw table as a sorted list of rows, load ids left out."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        state = {}
+        for table in (*FEEDS, "quarantine"):
+            columns = [
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = 'raw' and table_name = ? and column_name <> '_dlt_load_id' "
+                    "order by ordinal_position",
+                    [table],
+                ).fetchall()
+            ]
+            rows = con.execute(f"select {', '.join(columns)} from raw.{table}").fetchall()
+            state[table] = sorted(rows, key=repr)
+        state["file_deliveries"] = sorted(
+            con.execute(f"select {DELIVERY_FACTS} from raw.file_deliveries").fetchall(), key=repr
+        )
+        return state
+    finally:
+        con.close()
+
+
+def _env(work: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in (CRASH_ENV, PAUSE_ENV, GATE_ENV)}
+    env.update(
+        FINANCE_WAREHOUSE_PATH=str(work / "finance.duckdb"),
+        FINANCE_PIPELINES_DIR=str(work / "pipelines"),
+        RUNTIME__DLTHUB_TELEMETRY="false",
+    )
+    env.update(extra)
+    return env
+
+
+def run_loader(work: Path, source: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "loaders", "load", "--source", str(source), "--quiet", *args],
+        cwd=ROOT,
+        env=_env(work, **env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def start_loader(work: Path, source: Path, *args: str, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "loaders", "load", "--source", str(source), "--quiet", *args],
+        cwd=ROOT,
+        env=_env(work, **env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(path: Path, process: subprocess.Popen[str], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.05)
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def deliveries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Day 1-3 (the first load), then days 1-4 with day 2's transactions file corrected (one line
+    cancelled) and a quarantined spend row of day 1 fixed (a merge load)."""
+    base = tmp_path_factory.mktemp("exactly-once")
+    first = make_sample(base / "first", days=3, orders_per_day=8)
+    spend = sorted(first.glob("marketing_spend/*/*.csv"))[0]
+    rows = list(csv.reader(io.StringIO(spend.read_text())))
+    rows[1][rows[0].index("clicks")] = "999999999"  # more clicks than impressions: quarantined
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    spend.write_text(out.getvalue())
+    later = make_sample(base / "later", days=4, orders_per_day=8)
+    corrected = sorted(later.glob("transactions/*/*.csv"))[1]
+    rows = corrected.read_text().splitlines()
+    corrected.write_text("\n".join([rows[0], *rows[2:]]) + "\n")
+    return {"first": first, "later": later}
+
+
+@pytest.fixture(scope="module")
+def clean(deliveries: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """Raw after clean loads: the first deliveries alone, and the first followed by the later."""
+    work = tmp_path_factory.mktemp("clean")
+    ok(run_loader(work, deliveries["first"]))
+    first = raw_state(work / "finance.duckdb")
+    ok(run_loader(work, deliveries["later"]))
+    return {"first": first, "later": raw_state(work / "finance.duckdb")}
+
+
+def test_the_clean_loads_differ_where_the_later_delivery_says(clean: dict[str, dict]) -> None:
+    """The two reference states are not the same, so comparing with them proves something."""
+    first, later = clean["first"], clean["later"]
+    assert len(first["quarantine"]) == 1 and later["quarantine"] == []
+    assert len(later["transactions"]) > len(first["transactions"])
+    assert sum(1 for r in later["file_deliveries"] if r[11] is False) == 2  # two files delivered again
+
+
+@pytest.mark.parametrize("point", FIRST_LOAD_POINTS)
+def test_a_first_load_killed_at_any_step_then_run_again_equals_a_clean_load(
+    point: str, deliveries: dict[str, Path], clean: dict[str, dict], tmp_path: Path
+) -> None:
+    crashed = run_loader(tmp_path, deliveries["first"], **{CRASH_ENV: point})
+    assert crashed.returncode == -9, f"the loader never reached {point}: {crashed.stdout}{crashed.stderr}"
+    again = run_loader(tmp_path, deliveries["first"])
+    ok(again)
+    assert raw_state(tmp_path / "finance.duckdb") == clean["first"]
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_a_merge_load_killed_at_any_step_then_run_again_equals_clean_loads(
+    point: str, deliveries: dict[str, Path], clean: dict[str, dict], tmp_path: Path
+) -> None:
+    ok(run_loader(tmp_path, deliveries["first"]))
+    crashed = run_loader(tmp_path, deliveries["later"], **{CRASH_ENV: point})
+    assert crashed.returncode == -9, f"the loader never reached {point}: {crashed.stdout}{crashed.stderr}"
+    again = run_loader(tmp_path, deliveries["later"])
+    ok(again)
+    assert raw_state(tmp_path / "finance.duckdb") == clean["later"]
+
+
+@pytest.fixture
+def paused_load(deliveries: dict[str, Path], tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+    """A first load held after its first checked batch, with the warehouse lock taken."""
+    gate = tmp_path / "gate"
+    holder = start_loader(
+        tmp_path / "a", deliveries["first"], **{PAUSE_ENV: "extract:first-batch", GATE_ENV: str(gate)}
+    )
+    try:
+        _wait_for(Path(f"{gate}.reached"), holder)
+        yield holder, gate
+    finally:
+        gate.touch()
+        holder.wait(timeout=120)
+
+
+def test_a_second_load_stops_at_once_naming_the_holder(
+    paused_load: tuple[subprocess.Popen[str], Path], deliveries: dict[str, Path], clean: dict, tmp_path: Path
+) -> None:
+    holder, gate = paused_load
+    # the same warehouse, another pipelines folder: as another user or host would run it
+    work_b = tmp_path / "b"
+    env = {"FINANCE_WAREHOUSE_PATH": str(tmp_path / "a" / "finance.duckdb")}
+    started = time.monotonic()
+    second = run_loader(work_b, deliveries["first"], **env)
+    assert second.returncode == 3, second.stdout + second.stderr
+    assert time.monotonic() - started < 30
+    message = second.stderr.strip().splitlines()
+    assert len(message) == 1, second.stderr
+    assert f"PID {holder.pid}" in message[0] and "since" in message[0] and "--wait" in message[0]
+    assert "Traceback" not in second.stderr
+    gate.touch()
+    assert holder.wait(timeout=120) == 0
+    ok(run_loader(work_b, deliveries["first"], **env))  # the next run finds nothing to do
+    assert raw_state(tmp_path / "a" / "finance.duckdb") == clean["first"]
+
+
+def test_a_second_load_with_wait_queues_behind_the_first(
+    paused_load: tuple[subprocess.Popen[str], Path], deliveries: dict[str, Path], clean: dict, tmp_path: Path
+) -> None:
+    holder, gate = paused_load
+    env = {"FINANCE_WAREHOUSE_PATH": str(tmp_path / "a" / "finance.duckdb")}
+    waiting = start_loader(tmp_path / "b", deliveries["later"], "--wait", **env)
+    deadline = time.monotonic() + 60
+    while "waiting for another load" not in (err := _peek_stderr(waiting)):
+        assert waiting.poll() is None and time.monotonic() < deadline, err
+    gate.touch()
+    assert holder.wait(timeout=120) == 0
+    out, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, out + err
+    assert raw_state(tmp_path / "a" / "finance.duckdb") == clean["later"]
+
+
+def _peek_stderr(process: subprocess.Popen[str]) -> str:
+    """The first line the process wrote on stderr (blocks until there is one)."""
+    assert process.stderr is not None
+    line = process.stderr.readline()
+    process.peeked = getattr(process, "peeked", "") + line  # type: ignore[attr-defined]
+    return process.peeked  # type: ignore[attr-defined]
+
+
+def test_a_reader_holding_the_file_gives_one_line(deliveries: dict[str, Path], tmp_path: Path) -> None:
+    ok(run_loader(tmp_path, deliveries["first"]))
+    warehouse = tmp_path / "finance.duckdb"
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); print('open', flush=True); "
+            "time.sleep(120)",
+            str(warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "open"
+        blocked = run_loader(tmp_path, deliveries["later"])
+        assert blocked.returncode == 3, blocked.stdout + blocked.stderr
+        lines = blocked.stderr.strip().splitlines()
+        assert len(lines) == 1, blocked.stderr
+        assert str(warehouse) in lines[0] and f"PID {reader.pid}" in lines[0] and "close it" in lines[0]
+        verbose = subprocess.run(
+            [sys.executable, "-m", "loaders", "--verbose", "load", "--source", str(deliveries["later"]), "--quiet"],
+            cwd=ROOT,
+            env=_env(tmp_path),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert "Traceback" in verbose.stderr
+    finally:
+        reader.kill()
+        reader.wait()
+
+
+def test_paths_with_quotes_spaces_and_non_ascii_work(tmp_path: Path) -> None:
+    odd = tmp_path / 'it\'s a "quoted" fólder'
+    source = odd / "deliveries"
+    generated = subprocess.run(
+        [sys.executable, "-m", "loaders", "generate", "--out", str(source), "--days", "2", "--orders-per-day", "5",
+         "--format", "jsonl", "--quiet"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    ok(generated)
+    env = {"FINANCE_WAREHOUSE_PATH": str(odd / "wh 1" / "finance.duckdb"), "FINANCE_PIPELINES_DIR": str(odd / "dlt")}
+    ok(run_loader(tmp_path, source, **env))
+    con = duckdb.connect(env["FINANCE_WAREHOUSE_PATH"], read_only=True)
+    try:
+        assert con.execute("select count(*) from raw.transactions").fetchone()[0] > 0
+        assert con.execute("select count(*) from raw.quarantine").fetchone()[0] == 0
+    finally:
+        con.close()
+    shutil.rmtree(odd)
+
+
+def test_secrets_files_are_ignored_at_any_depth(tmp_path: Path) -> None:
+    for path in ("loaders/.env.local", "deploy/.dlt/secrets.toml", ".dlt/secrets.toml", "x/.env"):
+        checked = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT, check=False)
+        assert checked.returncode == 0, f"{path} is not git-ignored"
