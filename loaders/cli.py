@@ -104,8 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     load = sub.add_parser("load", help="load new delivered files into the warehouse with dlt")
     load.add_argument(
         "--source",
-        default=str(settings.DEFAULT_SOURCE),
-        help="local folder or s3://bucket/prefix (default: %(default)s)",
+        help="local folder or s3://bucket/prefix (default: dlt's sources.commerce_raw.source_url, else "
+        f"{settings.DEFAULT_SOURCE})",
     )
     load.add_argument("--destination", choices=("duckdb", "redshift"), default="duckdb")
     load.add_argument("--feeds", nargs="+", help="only these feeds (default: all)")

@@ -25,9 +25,17 @@ def render_markdown() -> str:
         "",
         "- One folder per feed under the source root (a local folder or `s3://bucket/prefix`), one",
         "  partition per delivery day: `<feed>/date=YYYY-MM-DD/<feed>_YYYY-MM-DD.<csv|parquet|jsonl>`.",
-        "- Delivery order is the order of paths within a feed; when two deliveries carry the same",
-        "  primary key, the later path wins, and a file re-delivered under the same path replaces",
-        "  what it delivered before (merge on the primary key, never a duplicate).",
+        "- Files may be gzip-compressed (`.csv.gz`, `.jsonl.gz`). Any other file under a feed's folder",
+        "  is recorded as ignored (`raw.file_deliveries.delivery_status`), and a link that leads out of",
+        "  the source root is refused; both are listed in the load summary.",
+        "- **Delivery order is arrival order**: the load in which a file's content was first seen, then",
+        "  the path within that load. Raw keeps every delivered file's rows; when two deliveries carry",
+        "  the same primary key, the later delivery wins in staging. A file delivered again under the",
+        "  same path with new content (a hash of its bytes tells) replaces everything it delivered",
+        "  before, quarantined rows included; the same content is not read again.",
+        "- A value that is empty or blank after trimming is null (missing, where required). An id",
+        "  (`*_id`, `sku`, and a feed's key columns) with surrounding whitespace is quarantined, not",
+        "  trimmed: ids are compared exactly.",
         '- CSV: UTF-8, a header line, comma separated, `"` quoting, an empty field is null.',
         "  JSON Lines: one object per line, keys are column names; money may be a string or a number.",
         "  Parquet: any column types that read as the contract types.",
@@ -44,8 +52,9 @@ def render_markdown() -> str:
         "",
         "Alongside the feeds the loader writes `raw.quarantine` (one row per rejected record: feed, file,",
         "row number, column, reason, raw value, raw record; no primary key) and `raw.file_deliveries`",
-        "(one row per file read: rows in the file, loaded, quarantined, extra columns). For every",
-        "delivery, `rows_in_file = rows_loaded + rows_quarantined`.",
+        "(one row per file delivery: content hash, status, rows in the file, loaded, quarantined, extra",
+        "columns; `is_current` marks the file's latest delivery, earlier ones name the load that",
+        "superseded them). For every delivery, `rows_in_file = rows_loaded + rows_quarantined`.",
         "",
     ]
     for feed in FEEDS.values():
@@ -55,12 +64,7 @@ def render_markdown() -> str:
             feed.description,
             "",
             f"Primary key: `({', '.join(feed.primary_key)})`"
-            + (
-                f"; raw keeps every delivered version, keyed `({', '.join(feed.load_key)})`, "
-                "and staging takes the latest"
-                if feed.keeps_versions
-                else ""
-            ),
+            + ("; the source restates keys in later files by design" if feed.keeps_versions else ""),
             "",
             "| column | type | required | rules | description |",
             "|---|---|---|---|---|",

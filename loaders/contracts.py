@@ -96,14 +96,9 @@ class Feed:
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...]
     rules: tuple[RowRule, ...] = field(default_factory=tuple)
-    # True when the source sends new versions of a key in later files by design (restatements):
-    # raw then keeps one row per key per delivered file and staging picks the latest delivery.
+    # True when the source sends new versions of a key in later files by design (restatements).
+    # Raw keeps every delivered file's rows for every feed; staging takes the latest delivery.
     keeps_versions: bool = False
-
-    @property
-    def load_key(self) -> tuple[str, ...]:
-        """What the loader merges on: re-delivering a file never duplicates a row."""
-        return (*self.primary_key, "_source_file") if self.keeps_versions else self.primary_key
 
     @property
     def column_names(self) -> tuple[str, ...]:

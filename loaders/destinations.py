@@ -58,10 +58,37 @@ def duckdb_target() -> Target:
     return Target(dlt.destinations.duckdb(credentials=duckdb_credentials(path)), None, f"DuckDB file {path}", lock)
 
 
+# Where dlt's own providers (environment, .dlt/config.toml, .dlt/secrets.toml) keep each setting
+# when the REDSHIFT_* variable (shared with the dbt profile) is not set.
+DLT_KEYS = {
+    "REDSHIFT_HOST": "destination.redshift.credentials.host",
+    "REDSHIFT_PORT": "destination.redshift.credentials.port",
+    "REDSHIFT_DATABASE": "destination.redshift.credentials.database",
+    "REDSHIFT_USER": "destination.redshift.credentials.username",
+    "REDSHIFT_PASSWORD": "destination.redshift.credentials.password",
+    "REDSHIFT_STAGING_BUCKET": "destination.filesystem.bucket_url",
+    "REDSHIFT_IAM_ROLE": "destination.redshift.staging_iam_role",
+    "AWS_ACCESS_KEY_ID": "destination.filesystem.credentials.aws_access_key_id",
+    "AWS_SECRET_ACCESS_KEY": "destination.filesystem.credentials.aws_secret_access_key",
+}
+
+
+def _with_dlt_settings(env: dict[str, str]) -> dict[str, str]:
+    """`env`, with every Redshift setting it lacks taken from dlt's configuration and secrets."""
+    merged = dict(env)
+    for name, key in DLT_KEYS.items():
+        if not merged.get(name):
+            value = dlt.secrets.get(key)
+            if value not in (None, ""):
+                merged[name] = str(value)
+    return merged
+
+
 def redshift_target(env: dict[str, str] | None = None) -> Target:
-    """Assembles the Redshift destination and its S3 staging from the environment; raises
-    DestinationConfigError naming every missing variable. Connects to nothing."""
-    env = dict(os.environ if env is None else env)
+    """Assembles the Redshift destination and its S3 staging from the environment (REDSHIFT_*,
+    or dlt's own `destination.redshift.*` configuration and secrets); raises
+    DestinationConfigError naming every missing setting. Connects to nothing."""
+    env = _with_dlt_settings(dict(os.environ if env is None else env))
     missing = [name for name in REDSHIFT_ENV if not env.get(name)]
     has_keys = env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY")
     if not env.get("REDSHIFT_IAM_ROLE") and not has_keys:

@@ -291,6 +291,43 @@ def feed_resource(
     return rows
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """What the warehouse already holds, read from its delivery log before a load."""
+
+    fingerprints: dict[str, str] = field(default_factory=dict)  # file -> content hash, current record
+    loaded: dict[str, set[str]] = field(default_factory=dict)  # feed -> files whose current record is loaded
+
+
+@dlt.source(name=settings.PIPELINE_NAME, max_table_nesting=0)
+def commerce_raw(
+    source_url: str = dlt.config.value,
+    feeds: list[str] | None = None,
+    delivered: Delivered | None = None,
+    reports: dict[str, FeedReport] | None = None,
+    bar: tqdm | None = None,
+) -> list[Any]:
+    """The raw feeds: one resource per feed (`feeds`, default all), reading the files under
+    `<source_url>/<feed>/` that `delivered` does not already hold. `source_url` comes from the
+    argument or from dlt's configuration (`sources.commerce_raw.source_url`: the environment,
+    `.dlt/config.toml`). Load it with `load_into`, which holds the warehouse lock and keeps raw
+    exactly once; on its own, it reads every file."""
+    source = Source(source_url)
+    delivered = delivered or Delivered()
+    reports = reports if reports is not None else {}
+    return [
+        feed_resource(
+            FEEDS[name],
+            source,
+            reports.setdefault(name, FeedReport()),
+            bar,
+            delivered.fingerprints,
+            delivered.loaded.get(name, set()),
+        )
+        for name in feeds or list(FEEDS)
+    ]
+
+
 def make_pipeline(t: Target) -> dlt.Pipeline:
     os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
     return dlt.pipeline(
@@ -302,8 +339,16 @@ def make_pipeline(t: Target) -> dlt.Pipeline:
     )
 
 
+def source_url_setting(given: str | None) -> str:
+    """The delivery root: the argument, else dlt's `sources.commerce_raw.source_url`, else data/raw."""
+    if given:
+        return given
+    configured = dlt.config.get(f"sources.{settings.PIPELINE_NAME}.source_url", str)
+    return configured or str(settings.DEFAULT_SOURCE)
+
+
 def run_load(
-    source_url: str,
+    source_url: str | None,
     destination: str = "duckdb",
     feeds: list[str] | None = None,
     progress: bool = True,
@@ -321,7 +366,7 @@ def run_load(
     except DestinationConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    source = Source(source_url)  # a missing folder stops the load before it takes the lock
+    source = Source(source_url_setting(source_url))  # a missing folder stops the load before the lock
 
     def notify(message: str) -> None:
         print(message, file=sys.stderr)
@@ -350,11 +395,10 @@ def load_into(t: Target, source: Source | str, names: list[str], progress: bool 
     with pipeline.sql_client() as client:
         raw = RawLayer(client, FEEDS)
         recovered = raw.recover()
-        known = raw.current_deliveries()
-        loaded = {name: raw.current_files(name) for name in names}
+        delivered = Delivered(raw.current_deliveries(), {name: raw.current_files(name) for name in names})
     bar = tqdm(desc="reading rows", unit="row", unit_scale=True, disable=not progress, file=sys.stderr)
-    resources = [feed_resource(FEEDS[n], source, reports[n], bar, known, loaded[n]) for n in names]
-    pipeline.extract(resources, loader_file_format=t.file_format)
+    feeds = commerce_raw(source.url, names, delivered, reports, bar)
+    pipeline.extract(feeds, loader_file_format=t.file_format)
     bar.close()
     faults.reached("extract:done")
     pipeline.normalize()
@@ -400,4 +444,4 @@ def summary(
     return "\n".join(lines)
 
 
-__all__ = ["LINEAGE_COLUMNS", "feed_columns", "load_into", "make_pipeline", "run_load", "summary"]
+__all__ = ["LINEAGE_COLUMNS", "commerce_raw", "feed_columns", "load_into", "make_pipeline", "run_load", "summary"]

@@ -103,3 +103,32 @@ def test_cli_redshift_without_configuration_exits_2(
 
 def test_contract_doc_is_current() -> None:
     assert (ROOT / "docs" / "raw_feeds.md").read_text() == render_markdown()
+
+
+def test_redshift_settings_come_from_dlt_providers_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without REDSHIFT_* variables, dlt's own keys (environment, .dlt/secrets.toml) are read."""
+    for name in REDSHIFT_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DESTINATION__REDSHIFT__CREDENTIALS__HOST", "from-dlt.example.com")
+    monkeypatch.setenv("DESTINATION__REDSHIFT__CREDENTIALS__DATABASE", "dwh")
+    monkeypatch.setenv("DESTINATION__REDSHIFT__CREDENTIALS__USERNAME", "loader")
+    monkeypatch.setenv("DESTINATION__REDSHIFT__CREDENTIALS__PASSWORD", "secret")
+    monkeypatch.setenv("DESTINATION__FILESYSTEM__BUCKET_URL", "s3://bucket/staging")
+    monkeypatch.setenv("DESTINATION__REDSHIFT__STAGING_IAM_ROLE", "arn:aws:iam::1:role/copy")
+    target = redshift_target({})
+    assert "from-dlt.example.com:5439/dwh" in target.description
+
+
+def test_the_source_folder_comes_from_dlt_config(
+    tmp_path: Path, warehouse: Path, sample: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SOURCES__COMMERCE_RAW__SOURCE_URL", str(sample))
+    assert main(["load", "--feeds", "fx_rates", "--quiet"]) == 0
+    assert "fx_rates" in capsys.readouterr().out
+    pipelines = tmp_path / "pipelines"
+    info = subprocess.run(
+        [str(Path(sys.executable).with_name("dlt")), "pipeline", "--pipelines-dir", str(pipelines), "commerce_raw",
+         "info"],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert info.returncode == 0 and "dataset_name: raw" in info.stdout, info.stdout + info.stderr
