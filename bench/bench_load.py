@@ -7,6 +7,10 @@ DuckDB's `read_csv` of every transactions file into a table of a fresh DuckDB fi
 loader: `python -m loaders load --feeds transactions` into another fresh warehouse (parse,
 contract checks, dlt extract/normalize/load). Prints both and their ratio.
 
+Then, on the warehouse the last loader run filled, (d) a rerun with nothing new (every file's
+content is hashed and found unchanged) and (e) the next day: one more day of deliveries
+appended with the generator, loaded on top (a later load: append, then the re-delivery step).
+
 For reference it also times (c) dlt alone: the rows the loader landed, already typed, appended by
 a bare dlt pipeline (`bench/dlt_alone.py`, start-up included). The gap between (c) and the floor
 is dlt's share, which no loader built on dlt avoids; the gap between (b) and (c) is the loader's
@@ -50,12 +54,26 @@ def timed(command: list[str], env: dict[str, str], db: Path) -> tuple[float, int
     return elapsed, rows
 
 
-def loader(source: Path, work: Path) -> tuple[float, int]:
-    shutil.rmtree(work / "pipelines", ignore_errors=True)
-    (work / "loader.duckdb").unlink(missing_ok=True)
+def loader(source: Path, work: Path, fresh: bool = True) -> tuple[float, int]:
+    if fresh:
+        shutil.rmtree(work / "pipelines", ignore_errors=True)
+        (work / "loader.duckdb").unlink(missing_ok=True)
     env = {"FINANCE_WAREHOUSE_PATH": str(work / "loader.duckdb"), "FINANCE_PIPELINES_DIR": str(work / "pipelines")}
     command = [sys.executable, "-m", "loaders", "load", "--source", str(source), "--feeds", "transactions", "--quiet"]
     return timed(command, env, work / "loader.duckdb")
+
+
+def next_day(source: Path, work: Path) -> tuple[float, float, int]:
+    """A rerun with nothing new, then one more day loaded on top of the full load."""
+    rerun = loader(source, work, fresh=False)
+    subprocess.run(
+        [sys.executable, "-m", "loaders", "generate", "--out", str(source), "--append-days", "1", "--quiet"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    day = loader(source, work, fresh=False)
+    return rerun[0], day[0], day[1] - rerun[1]
 
 
 def dlt_alone(rows: Path, work: Path) -> tuple[float, int]:
@@ -110,6 +128,9 @@ def main() -> int:
         print(f"dlt alone (typed rows appended by bare dlt):   {best_alone[0]:.2f} s")
         print(f"ratio loader / floor: {best_load[0] / best_floor[0]:.2f}x")
         print(f"ratio dlt alone / floor: {best_alone[0] / best_floor[0]:.2f}x (reference: dlt's share)")
+        rerun, day, day_rows = next_day(source, work)
+        print(f"rerun, nothing new:                            {rerun:.2f} s")
+        print(f"next day ({day_rows:,} more lines) on top of the full load: {day:.2f} s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -26,3 +26,6 @@ def test_loader_benchmark_runs_and_all_three_land_the_same_rows() -> None:
     assert rows > 15_000
     for label in ("ratio loader / floor", "ratio dlt alone / floor"):
         assert re.search(rf"^{label}: \d+\.\d\dx", out, re.MULTILINE), out
+    assert re.search(r"^rerun, nothing new: +\d+\.\d\d s$", out, re.MULTILINE), out
+    day = re.search(r"^next day \(([\d,]+) more lines\) on top of the full load: \d+\.\d\d s$", out, re.MULTILINE)
+    assert day and int(day.group(1).replace(",", "")) > 0, out

@@ -328,3 +328,22 @@ def test_other_formats_land_the_same_rows(
     assert con.execute("select count(*) from raw.quarantine").fetchall() == [(0,)]
     con.close()
     shutil.rmtree(other_root)
+
+
+def test_every_raw_table_exists_after_a_load_of_transactions_alone(
+    sample: Path, load: Callable[..., int], query: Query, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A real export often has only sales: the other feeds' tables exist, empty and typed from
+    the contract, and the summary says what their absence means."""
+    for feed in FEEDS:
+        if feed != "transactions":
+            shutil.rmtree(sample / feed)
+    assert load(sample) == 0
+    out = capsys.readouterr().out
+    tables = {r[0] for r in query("select table_name from information_schema.tables where table_schema = 'raw'")}
+    assert {*FEEDS, "quarantine", "file_deliveries"} <= tables
+    assert query("select count(*) from raw.cogs") == [(0,)]
+    types = dict(query("select column_name, data_type from information_schema.columns where table_name = 'cogs'"))
+    assert types["unit_cost"] == "DECIMAL(18,4)" and types["effective_from"] == "DATE"
+    assert "note: cogs has never been delivered (its table is empty): no costs delivered" in out
+    assert "note: transactions has never been delivered" not in out
