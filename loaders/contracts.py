@@ -96,6 +96,8 @@ class Feed:
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...]
     rules: tuple[RowRule, ...] = field(default_factory=tuple)
+    # What the warehouse cannot know while the feed has never been delivered.
+    when_missing: str = ""
     # True when the source sends new versions of a key in later files by design (restatements).
     # Raw keeps every delivered file's rows for every feed; staging takes the latest delivery.
     keeps_versions: bool = False
@@ -123,6 +125,7 @@ TRANSACTIONS = Feed(
         "given back. Amounts are in the store currency, tax-exclusive."
     ),
     primary_key=("line_event_id",),
+    when_missing="nothing was sold yet: every mart is empty",
     columns=(
         Column("line_event_id", "string", "Unique id of this line event (sale or refund)."),
         Column("event_type", "string", "sale or refund.", allowed=("sale", "refund")),
@@ -203,6 +206,7 @@ MARKETING_SPEND = Feed(
         "may carry a day already delivered, and the most recently delivered value wins."
     ),
     primary_key=("platform", "campaign_id", "spend_date"),
+    when_missing="marketing spend, ROAS and CAC are unknown",
     columns=(
         Column("platform", "string", "Ad platform.", allowed=PLATFORMS),
         Column("campaign_id", "string", "Campaign id, unique across platforms."),
@@ -222,6 +226,7 @@ COGS = Feed(
     name="cogs",
     description="Effective-dated unit cost per SKU; a version holds from its date until the next.",
     primary_key=("sku", "effective_from"),
+    when_missing="no costs delivered: COGS and margins are unknown",
     columns=(
         Column("sku", "string", "Product SKU."),
         Column("effective_from", "date", "First day the cost applies."),
@@ -236,6 +241,7 @@ PRODUCTS = Feed(
         "Product master as daily change extracts: the first file is a full extract, later files only changed products."
     ),
     primary_key=("sku", "updated_at"),
+    when_missing="products have no names, categories or history",
     columns=(
         Column("sku", "string", "Product SKU."),
         Column("product_name", "string", "Name."),
@@ -252,6 +258,7 @@ CUSTOMERS = Feed(
     name="customers",
     description="Customer accounts as daily change extracts; business accounts may have a parent account (any depth).",
     primary_key=("customer_id", "updated_at"),
+    when_missing="customers have no names, segments, groups or history",
     columns=(
         Column("customer_id", "string", "Account id."),
         Column("customer_name", "string", "Person or business name."),
@@ -277,6 +284,7 @@ FX_RATES = Feed(
     name="fx_rates",
     description="Daily reference rates, published on business days only: USD per one unit of the currency.",
     primary_key=("rate_date", "currency"),
+    when_missing="amounts in a currency other than USD cannot be converted",
     columns=(
         Column("rate_date", "date", "Publication date."),
         Column("currency", "string", "ISO 4217 currency.", allowed=CURRENCIES),
@@ -293,6 +301,7 @@ CONTROL_TOTALS = Feed(
         "Money sums are per currency; counts and quantities use currency XXX."
     ),
     primary_key=("file_name", "metric", "currency"),
+    when_missing="no file can be checked against what the source claims",
     columns=(
         Column("file_name", "string", "Path of the delivered file relative to the source root."),
         Column("feed", "string", "Feed of that file."),

@@ -258,6 +258,10 @@ def feed_resource(
         def read(delivered: DeliveredFile) -> ParsedFile:
             return parse(source.read(delivered), delivered.relative, delivered.format, feed, delivered.compressed)
 
+        # Every raw table exists after any load, empty when nothing was ever delivered, typed
+        # from the contract, so what reads raw never meets a missing table.
+        yield _to_table(checker.empty(), feed.name, columns)
+        yield _to_table(_deliveries([]), "file_deliveries", DELIVERY_COLUMNS)
         listing = source.files(feed.name)
         report.unread = listing.unread
         present = {f.relative for f in listing.delivered}
@@ -406,14 +410,20 @@ def load_into(t: Target, source: Source | str, names: list[str], progress: bool 
     pipeline.load()
     faults.reached("apply:before")
     with pipeline.sql_client() as client:
-        replaced = RawLayer(client, FEEDS).apply()
-    print(summary(t, reports, recovered, replaced))
+        raw = RawLayer(client, FEEDS)
+        replaced = raw.apply()
+        never = [name for name in names if not raw.current_files(name)]
+    print(summary(t, reports, recovered, replaced, never))
     refused = any(u.status == "refused" for r in reports.values() for u in r.unread)
     return 1 if refused or any(r.rejected for r in reports.values()) else 0
 
 
 def summary(
-    t: Target, reports: dict[str, FeedReport], recovered: dict[str, int] | None = None, replaced: int = 0
+    t: Target,
+    reports: dict[str, FeedReport],
+    recovered: dict[str, int] | None = None,
+    replaced: int = 0,
+    never: list[str] | None = None,
 ) -> str:
     lines = [f"loaded into {t.description}, schema {settings.RAW_DATASET}:"]
     if recovered:
@@ -437,6 +447,8 @@ def summary(
             lines.append(
                 f"  note: {name}: {gone} was loaded before and is no longer in the source; its rows stay in raw"
             )
+        if name in (never or []):
+            lines.append(f"  note: {name} has never been delivered (its table is empty): {FEEDS[name].when_missing}")
         for problem in r.rejected:
             lines.append(
                 f"  REJECTED {name}: {problem} -- this feed stopped at that file; fix or remove it and load again"

@@ -24,10 +24,24 @@ def report() -> str:
     quarantined: dict[str, int] = {}
     if "quarantine" in tables:
         quarantined = dict(con.execute(f"select feed, count(*) from {schema}.quarantine group by feed").fetchall())
+    delivered: dict[str, dict[str, int]] = {}
+    if "file_deliveries" in tables:
+        for feed, status, files in con.execute(
+            f"select feed, coalesce(delivery_status, 'loaded'), count(*) from {schema}.file_deliveries "
+            "where coalesce(is_current, true) group by all"
+        ).fetchall():
+            delivered.setdefault(feed, {})[status] = files
     for feed in FEEDS:
         if feed in tables:
             rows = con.execute(f"select count(*) from {schema}.{feed}").fetchone()[0]
-            lines.append(f"  {schema}.{feed:<16}{rows:>12,} rows   {quarantined.get(feed, 0):>8,} quarantined")
+            files = delivered.get(feed, {})
+            unread = ", ".join(f"{n} {status}" for status, n in sorted(files.items()) if status != "loaded")
+            lines.append(
+                f"  {schema}.{feed:<16}{rows:>12,} rows   {quarantined.get(feed, 0):>8,} quarantined"
+                f"   {files.get('loaded', 0):>6,} files" + (f" ({unread})" if unread else "")
+            )
+            if not files.get("loaded"):
+                lines.append(f"    never delivered: {FEEDS[feed].when_missing}")
         else:
             lines.append(f"  {schema}.{feed:<16}{'not loaded':>12}")
     if "_dlt_loads" in tables:

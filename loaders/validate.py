@@ -165,6 +165,13 @@ class Checker:
         con.unregister("incoming")
         return Checked(passed, bad)
 
+    def empty(self) -> pa.Table:
+        """No rows, with the columns and types `passed_rows` hands over."""
+        names = ", ".join(_q(c.name) for c in self.feed.columns)
+        return self.con.execute(
+            f"select {names}, _source_file, _source_row_number from {self.table} limit 0"
+        ).to_arrow_table()
+
     def passed_rows(self, rows_per_batch: int) -> pa.RecordBatchReader:
         """Every row that passed, typed as the contract says, with _source_file and
         _source_row_number. A key carried by two files stays in both: raw keeps each file's
