@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -132,3 +134,28 @@ def test_the_source_folder_comes_from_dlt_config(
         capture_output=True, text=True, check=False, cwd=tmp_path,
     )  # fmt: skip
     assert info.returncode == 0 and "dataset_name: raw" in info.stdout, info.stdout + info.stderr
+
+
+def test_a_refused_connection_is_one_line(tmp_path: Path, sample: Path) -> None:
+    """An expected operating condition: no traceback, one line saying where and what to check."""
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        **FULL_ENV,
+        "REDSHIFT_HOST": "127.0.0.1",
+        "REDSHIFT_PORT": str(port),
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "FINANCE_PIPELINES_DIR": str(tmp_path / "pipelines"),
+        "RUNTIME__DLTHUB_TELEMETRY": "false",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "loaders", "load", "--source", str(sample), "--destination", "redshift", "--quiet"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"cannot connect to 127.0.0.1:{port}: connection refused" in lines[0]
