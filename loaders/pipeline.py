@@ -266,7 +266,13 @@ def feed_resource(
         report.unread = listing.unread
         present = {f.relative for f in listing.delivered}
         report.vanished = sorted(loaded - present)
-        new_unread = [_unread(u, feed) for u in listing.unread if known.get(u.relative) != u.fingerprint]
+        # An unread file is recorded once; a loaded file that turns into one (a link, a rename of
+        # its format) keeps its loaded record and rows, and is reported on every load.
+        new_unread = [
+            _unread(u, feed)
+            for u in listing.unread
+            if known.get(u.relative) != u.fingerprint and u.relative not in loaded
+        ]
         if new_unread:
             yield _to_table(_deliveries(new_unread), "file_deliveries", DELIVERY_COLUMNS)
         new_files = []

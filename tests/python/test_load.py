@@ -272,6 +272,18 @@ def test_a_link_out_of_the_source_root_is_refused(
     assert query(f"select delivery_status from raw.file_deliveries where file_name = '{link.relative_to(sample)}'") == [
         ("refused",)
     ]
+    # a file already loaded that turns into such a link keeps what it delivered, and is reported
+    loaded = sorted(sample.glob("transactions/*/*.csv"))[1]
+    name = str(loaded.relative_to(sample))
+    before = query(f"select count(*) from raw.transactions where _source_file = '{name}'")
+    loaded.unlink()
+    loaded.symlink_to(outside)
+    assert load(sample) == 1
+    assert f"REFUSED transactions: {name}: a link to {outside}" in capsys.readouterr().out
+    assert query(f"select count(*) from raw.transactions where _source_file = '{name}'") == before
+    assert query(f"select delivery_status, is_current from raw.file_deliveries where file_name = '{name}'") == [
+        ("loaded", True)
+    ]
 
 
 def test_a_file_gone_from_the_source_is_reported(
