@@ -183,9 +183,10 @@ def _quarantined_row(deliveries: list[Delivery], day: Day) -> None:
 
 
 def _redelivered_line(deliveries: list[Delivery], day: Day) -> None:
-    """Today's file carries again the first line of yesterday's file, and today's trailer does
-    not count it: raw keeps both files whole, the later delivery of the line counts, and today's
-    file holds one row more than its trailer claims."""
+    """Today's file carries again the first line of yesterday's file (a correction, as sources
+    send them), and today's trailer counts it. Not a defect any more: raw keeps both files
+    whole, both tie out to their trailers, and the later delivery of the line is the one that
+    counts. Kept to prove that nothing fails (decision log §9)."""
     previous = day.previous.get("transactions")
     if previous is None or previous.num_rows == 0:
         raise ValueError("cannot plant the defect: no transactions file the day before")
@@ -228,7 +229,9 @@ DEFECTS: dict[str, Defect] = {
     ),
     "order_total_off": Defect("an order total 0.05 above its lines", lines=_order_total_off(5)),
     "duplicated_line": Defect("a sale line sent twice under two line event ids", lines=_duplicated_line),
-    "redelivered_line": Defect("yesterday's first line delivered again in today's file", files=_redelivered_line),
+    "redelivered_line": Defect(
+        "yesterday's first line delivered again in today's file (a correction: nothing fails)", files=_redelivered_line
+    ),
     "lost_row": Defect("a transactions file lost a line its trailer counts", files=_lost_row),
     "control_total_mismatch": Defect("a trailer claims 1.00 more spend than its file holds", claims=_claim_more_spend),
     "quarantined_row": Defect(
