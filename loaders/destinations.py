@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ def duckdb_credentials(path: str | Path) -> DuckDbCredentials:
 def duckdb_target() -> Target:
     path = settings.warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock = path.with_name(path.name + ".load-lock")
+    lock = path.resolve().with_name(path.resolve().name + ".load-lock")
     return Target(dlt.destinations.duckdb(credentials=duckdb_credentials(path)), None, f"DuckDB file {path}", lock)
 
 
@@ -118,13 +119,14 @@ def redshift_target(env: dict[str, str] | None = None) -> Target:
     if has_keys:
         aws.update(aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
     staging = dlt.destinations.filesystem(bucket_url=bucket, credentials=aws)
-    # Only loads from this machine can be kept apart with a local lock (decision log §13).
+    # A local lock keeps apart the loads of one machine, whatever their checkout or pipelines
+    # folder; loads from several machines need a scheduler that runs one at a time (§13).
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"redshift-{credentials['host']}-{port}-{credentials['database']}")
     return Target(
         destination,
         staging,
         f"Redshift {credentials['host']}:{port}/{credentials['database']} (staging {bucket})",
-        settings.pipelines_dir() / "locks" / f"{name}.load-lock",
+        Path(tempfile.gettempdir()) / "commerce-finance-locks" / f"{name}.load-lock",
     )
 
 

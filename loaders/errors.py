@@ -8,12 +8,20 @@ None of these is a bug, so none prints a traceback (`python -m loaders --verbose
 from __future__ import annotations
 
 import re
+import traceback
+from pathlib import Path
 
 from .lock import WarehouseBusy
+from .raw_layer import RawLayerError
+
+PACKAGE = Path(__file__).resolve().parent
 
 # DuckDB: 'Could not set lock on file "<path>": Conflicting lock is held in <program> (PID <n>) ...'
 _DUCKDB_LOCK = re.compile(r'Could not set lock on file "(?P<file>[^"]+)".*?held in (?P<holder>.+?\(PID \d+\))', re.S)
-_REFUSED = re.compile(r"connection to server at \"?(?P<host>[^\"\s,]+)\"?.*?port (?P<port>\d+) failed", re.S)
+# psycopg2 (dlt's Redshift client): 'connection to server at "<host>" (...), port <n> failed: Connection refused'
+_REFUSED = re.compile(
+    r"connection to server at \"?(?P<host>[^\"\s,]+)\"?.*?port (?P<port>\d+) failed: Connection refused", re.S
+)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -30,12 +38,21 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def _raised_here(exc: BaseException) -> bool:
+    """True when the loaders themselves raised it (a message written for the user), not a library
+    (which may be a bug to look into, so it keeps the hint to --verbose)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and Path(frames[-1].filename).resolve().is_relative_to(PACKAGE)
+
+
 def explain(exc: BaseException) -> tuple[str, int]:
     """(one-line message, exit code) for an exception that reached the command line."""
     chain = _chain(exc)
     for e in chain:
         if isinstance(e, WarehouseBusy):
             return str(e), 3
+        if isinstance(e, RawLayerError):
+            return str(e), 2
     for e in chain:
         found = _DUCKDB_LOCK.search(str(e))
         if found:
@@ -45,17 +62,14 @@ def explain(exc: BaseException) -> tuple[str, int]:
                 3,
             )
     for e in chain:
-        text = str(e)
-        if "Connection refused" in text or "could not connect to server" in text:
-            where = _REFUSED.search(text)
-            place = f"{where['host']}:{where['port']}" if where else "the server"
+        where = _REFUSED.search(str(e))
+        if where:
             return (
-                f"cannot connect to {place}: connection refused; check the host and port settings "
-                "(REDSHIFT_HOST, REDSHIFT_PORT) and that the server is reachable",
+                f"cannot connect to {where['host']}:{where['port']}: connection refused; check the host and port "
+                "settings (REDSHIFT_HOST, REDSHIFT_PORT) and that the server is reachable",
                 2,
             )
-    for e in chain:
-        if isinstance(e, (FileNotFoundError, ValueError)) and e is exc:
-            return _first_line(e), 2
+    if isinstance(exc, (FileNotFoundError, ValueError)) and _raised_here(exc):
+        return _first_line(exc), 2
     inner = chain[-1]
     return f"{type(inner).__name__}: {_first_line(inner)} (run with --verbose for the traceback)", 1

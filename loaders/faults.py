@@ -22,7 +22,7 @@ GATE_ENV = "FINANCE_LOADER_PAUSE_GATE"
 POINTS = (
     "extract:first-batch",  # the first batch of a feed checked and handed to dlt
     "extract:done",  # the package extracted, nothing normalized
-    "normalize:first-file",  # dlt has normalized part of the package
+    "normalize:first-file",  # one extracted file normalized, the package not yet committed
     "normalize:done",  # the package normalized, nothing loaded
     "load:first-job",  # one table's rows are in the warehouse, the others are not
     "load:before-complete",  # every table loaded, the load not yet recorded in _dlt_loads
@@ -49,7 +49,7 @@ def install() -> None:
         return
     from dlt.common.destination.client import RunnableLoadJob
     from dlt.destinations.job_client_impl import SqlJobClientBase
-    from dlt.normalize.normalize import Normalize
+    from dlt.normalize.items_normalizers.arrow import ArrowItemsNormalizer
 
     def after(cls: Any, method: str, point: str) -> None:
         original = getattr(cls, method)
@@ -70,6 +70,6 @@ def install() -> None:
 
         setattr(cls, method, wrapped)
 
-    after(Normalize, "spool_files", "normalize:first-file")
+    after(ArrowItemsNormalizer, "__call__", "normalize:first-file")
     after(RunnableLoadJob, "run_managed", "load:first-job")
     before(SqlJobClientBase, "complete_load", "load:before-complete")

@@ -1,8 +1,9 @@
 """Where deliveries come from: a local folder or an s3:// URL, read through pyarrow's filesystems.
 
 Every file under a feed's folder is accounted for: a file in a format the loader reads is
-delivered; anything else is listed as ignored, and a symlink that leaves the source root is
-refused. Nothing under a feed's folder is passed over without a word.
+delivered; anything else is listed as ignored, and a symlink that leaves the source root (or
+leads nowhere) is refused. Only the housekeeping files operating systems leave in folders
+(`.DS_Store`, `Thumbs.db`, `desktop.ini`) are passed over without a word.
 """
 
 from __future__ import annotations
@@ -99,10 +100,14 @@ class Source:
         selector = pafs.FileSelector(f"{self.root}/{feed}", recursive=True, allow_not_found=True)
         delivered: list[DeliveredFile] = []
         unread: list[UnreadFile] = []
+        for link in self._dangling_links(f"{self.root}/{feed}"):
+            target = os.readlink(link)
+            reason = f"a link to {target}, which does not exist: refused, not read"
+            unread.append(UnreadFile(link[len(self.root) + 1 :], 0, "link:" + target, "refused", reason))
         for info in self.fs.get_file_info(selector):
+            relative = info.path[len(self.root) + 1 :]
             if info.type != pafs.FileType.File or Path(info.path).name in HOUSEKEEPING:
                 continue
-            relative = info.path[len(self.root) + 1 :]
             escape = self._outside_root(info.path)
             if escape is not None:
                 reason = f"a link to {escape}, outside the source root {self.root}: refused, not read"
@@ -116,6 +121,15 @@ class Source:
                 continue
             delivered.append(DeliveredFile(info.path, relative, info.size, content_hash(data)))
         return Listing(sorted(delivered, key=lambda f: f.relative), sorted(unread, key=lambda f: f.relative))
+
+    def _dangling_links(self, folder: str) -> list[str]:
+        """Links in a local folder that lead nowhere (pyarrow's listing leaves them out)."""
+        if not self.local:
+            return []
+        found = []
+        for here, _, names in os.walk(folder):
+            found += [p for n in names if os.path.islink(p := os.path.join(here, n)) and not os.path.exists(p)]
+        return found
 
     def _outside_root(self, path: str) -> str | None:
         """Where a local file really is, when a link takes it outside the source root."""

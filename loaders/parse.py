@@ -29,6 +29,7 @@ class FileRejected(Exception):
 class ParsedFile:
     records: pa.Table  # one column per contract column present in the file, plus _source_row_number
     extra_columns: tuple[str, ...]  # columns the contract does not know; recorded, not loaded
+    fingerprint: str = ""  # content hash of the very bytes parsed (set by the loader)
 
 
 def parse(data: bytes, name: str, fmt: str, feed: Feed, compressed: bool = False) -> ParsedFile:

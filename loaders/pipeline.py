@@ -13,11 +13,11 @@ throughout. Decision log §13.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
 import sys
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,7 +33,7 @@ from tqdm import tqdm
 from . import faults, settings
 from .contracts import FEEDS, LINEAGE_COLUMNS, Feed
 from .destinations import DestinationConfigError, Target, target, warehouse_exists
-from .files import DeliveredFile, Source, UnreadFile
+from .files import DeliveredFile, Source, UnreadFile, content_hash
 from .lock import warehouse_lock
 from .parse import FileRejected, ParsedFile, parse
 from .raw_layer import RawLayer
@@ -129,13 +129,14 @@ def _deliveries(records: list[dict[str, Any]]) -> pa.Table:
     return pa.table(columns)
 
 
-def _delivery(delivered: DeliveredFile, feed: Feed, rows: int, good: int, bad: int, extra: tuple[str, ...]) -> dict:
+def _delivery(delivered: DeliveredFile, feed: Feed, parsed: ParsedFile, good: int, bad: int) -> dict:
+    rows, extra, fingerprint = parsed.records.num_rows, parsed.extra_columns, parsed.fingerprint
     return {
         "file_name": delivered.relative,
         "feed": feed.name,
         "file_format": delivered.format,
         "file_size": delivered.size,
-        "file_fingerprint": delivered.fingerprint,
+        "file_fingerprint": fingerprint,
         "delivery_status": "loaded",
         "rows_in_file": rows,
         "rows_loaded": good,
@@ -239,10 +240,7 @@ def feed_resource(
             # yielded even when empty, so raw.quarantine exists from the first load on
             yield _to_table(checked.bad, "quarantine", QUARANTINE_COLUMNS)
             good, bad = checked.passed_per_file, _per_file(checked.bad, "file_name")
-            deliveries = [
-                _delivery(f, feed, p.records.num_rows, good.get(f.relative, 0), bad.get(f.relative, 0), p.extra_columns)
-                for f, p in batch
-            ]
+            deliveries = [_delivery(f, feed, p, good.get(f.relative, 0), bad.get(f.relative, 0)) for f, p in batch]
             yield _to_table(_deliveries(deliveries), "file_deliveries", DELIVERY_COLUMNS)
             for _, p in batch:
                 report.files += 1
@@ -256,7 +254,11 @@ def feed_resource(
                 faults.reached("extract:first-batch")
 
         def read(delivered: DeliveredFile) -> ParsedFile:
-            return parse(source.read(delivered), delivered.relative, delivered.format, feed, delivered.compressed)
+            """Parses the file and keeps the hash of the bytes it parsed: a file rewritten between
+            the listing and the read is recorded as what was read, so the next load reads it again."""
+            data = source.read(delivered)
+            parsed = parse(data, delivered.relative, delivered.format, feed, delivered.compressed)
+            return dataclasses.replace(parsed, fingerprint=content_hash(data))
 
         # Every raw table exists after any load, empty when nothing was ever delivered, typed
         # from the contract, so what reads raw never meets a missing table.
@@ -265,7 +267,7 @@ def feed_resource(
         listing = source.files(feed.name)
         report.unread = listing.unread
         present = {f.relative for f in listing.delivered}
-        report.vanished = sorted(loaded - present)
+        report.vanished = sorted(loaded - present - {u.relative for u in listing.unread})
         # An unread file is recorded once; a loaded file that turns into one (a link, a rename of
         # its format) keeps its loaded record and rows, and is reported on every load.
         new_unread = [
@@ -339,7 +341,8 @@ def commerce_raw(
 
 
 def make_pipeline(t: Target) -> dlt.Pipeline:
-    os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
+    # Every raw row must carry its load id: recovery and re-delivery work by it.
+    os.environ["NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID"] = "true"
     return dlt.pipeline(
         pipeline_name=settings.PIPELINE_NAME,
         pipelines_dir=str(settings.dlt_pipelines_dir()),
@@ -384,7 +387,7 @@ def run_load(
     with warehouse_lock(t.lock_path, t.description, wait=wait, notify=notify):
         if destination == "duckdb" and not warehouse_exists():
             # A new warehouse file: forget local pipeline state and packages of an older one.
-            shutil.rmtree(settings.pipelines_dir() / settings.PIPELINE_NAME, ignore_errors=True)
+            shutil.rmtree(settings.dlt_pipelines_dir() / settings.PIPELINE_NAME, ignore_errors=True)
         return load_into(t, source, names, progress)
 
 
@@ -396,12 +399,10 @@ def load_into(t: Target, source: Source | str, names: list[str], progress: bool 
         source = Source(source)
     reports = {name: FeedReport() for name in names}
     pipeline = make_pipeline(t)
-    # A failed run's packages are never replayed: what they held is read again below. (dlt 1.30
-    # deprecates this for abort_packages, which keeps a record by loading the aborted package;
-    # nothing of a failed run may be loaded here, so the packages are deleted outright.)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pipeline.drop_pending_packages()
+    # A failed run's packages are never replayed: dlt aborts them (a package half loaded is closed
+    # as aborted, never recorded in _dlt_loads) and restores its local state; whatever an aborted
+    # package had written is then removed by recover() below, and its files are read again.
+    pipeline.abort_packages()
     with pipeline.sql_client() as client:
         raw = RawLayer(client, FEEDS)
         recovered = raw.recover()
@@ -413,7 +414,8 @@ def load_into(t: Target, source: Source | str, names: list[str], progress: bool 
     faults.reached("extract:done")
     pipeline.normalize()
     faults.reached("normalize:done")
-    pipeline.load()
+    # A failed job must fail the load: dlt would otherwise record the load as complete.
+    pipeline.load(raise_on_failed_jobs=True)
     faults.reached("apply:before")
     with pipeline.sql_client() as client:
         raw = RawLayer(client, FEEDS)

@@ -27,6 +27,12 @@ from typing import Any
 from . import faults
 
 DELIVERIES = "file_deliveries"
+
+
+class RawLayerError(Exception):
+    """Raw is in a state the loader cannot repair without a person deciding."""
+
+
 QUARANTINE = "quarantine"
 
 
@@ -55,11 +61,18 @@ class RawLayer:
         rows deleted per table (empty when nothing had failed)."""
         tables = self._tables()
         written = [t for t in (*self.feeds, QUARANTINE, DELIVERIES) if t in tables]
+        if written and "_dlt_loads" not in tables:
+            # dlt creates its load log before it writes any table; without it nothing tells a
+            # completed load from a failed one, and deleting "everything incomplete" would wipe raw.
+            raise RawLayerError(
+                f"{self.client.dataset_name} holds raw tables but no _dlt_loads table, so completed loads cannot "
+                "be told from failed ones; restore _dlt_loads, or drop the raw schema and load every file again"
+            )
         deleted: dict[str, int] = {}
         completed = f"select load_id from {self._table('_dlt_loads')} where status = 0"
         with self.client.begin_transaction():
             for table in written:
-                where = f"_dlt_load_id not in ({completed})" if "_dlt_loads" in tables else "1 = 1"
+                where = f"_dlt_load_id is null or _dlt_load_id not in ({completed})"
                 count = self.client.execute_sql(f"select count(*) from {self._table(table)} where {where}")[0][0]
                 if count:
                     self.client.execute_sql(f"delete from {self._table(table)} where {where}")
@@ -89,6 +102,8 @@ class RawLayer:
         return {r[0] for r in rows or []}
 
     def apply(self) -> int:
+        # Newest is the greatest load id: dlt's load ids are the time the load was extracted, and
+        # loads never overlap (the warehouse lock), so on one clock they increase (decision log §13).
         """A file delivered again replaces what it delivered before, in one transaction; returns
         the number of files replaced."""
         deliveries = self._table(DELIVERIES)

@@ -3,6 +3,8 @@ SCD2 history are real; every model, unit test, data test and snapshot must pass.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import random
 import re
@@ -10,14 +12,19 @@ import socket
 import subprocess
 import time
 import urllib.request
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import pytest
 import yaml
 from support import DBT, ROOT, SMALL, Project, make_sample, ok
 
 from loaders.contracts import FEEDS, LINEAGE_COLUMNS
 from loaders.generate import Params, generate
+from loaders.generate.writer import Writer
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +35,48 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     assert project.load(source) == 0
     ok(project.dbt("build"))
     generate(source, Params(**{**SMALL.__dict__, "days": 16}), first_day_to_write=12, progress=False)
+    project.cancelled = _cancel_a_refund(source)  # type: ignore[attr-defined]
     assert project.load(source) == 0
     project.second_build = ok(project.dbt("build"))  # type: ignore[attr-defined]
     return project
+
+
+def _cancel_a_refund(source: Path) -> str:
+    """The source re-delivers an earlier transactions file without one refund line (cancelled),
+    and that day's control totals with it; returns the line's id. The second build must take it
+    out of every model."""
+    for path in sorted(source.glob("transactions/*/*.csv")):
+        header, *lines = path.read_text().splitlines()
+        refund = next((i for i, line in enumerate(lines) if ',"refund",' in line), None)
+        if refund is None:
+            continue
+        cancelled = lines.pop(refund).split(",")[0].strip('"')
+        path.write_text("\n".join([header, *lines]) + "\n")
+        _claim_again(source, path)
+        return cancelled
+    raise AssertionError("the sample has no refund line to cancel")
+
+
+def _claim_again(source: Path, delivered: Path) -> None:
+    """Rewrites the control totals of `delivered` as the generator computes them."""
+    feed = FEEDS["transactions"]
+    types = {"decimal": pa.decimal128(18, 2), "integer": pa.int64()}
+    table = pacsv.read_csv(
+        delivered,
+        convert_options=pacsv.ConvertOptions(
+            column_types={c.name: types.get(c.type, pa.string()) for c in feed.columns}, strings_can_be_null=True
+        ),
+    )
+    day = delivered.parent.name.removeprefix("date=")
+    name = str(delivered.relative_to(source))
+    claims = Writer(source, "csv").control_totals(feed.name, date.fromisoformat(day), name, table)
+    trailer = source / "control_totals" / f"date={day}" / f"control_totals_{day}.csv"
+    rows = [r for r in csv.reader(trailer.read_text().splitlines()) if r[0] != name]
+    for i in range(len(claims["metric"])):
+        rows.append([name, feed.name, day, claims["metric"][i], claims["currency"][i], f"{claims['value'][i]:.6f}"])
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    trailer.write_text(out.getvalue())
 
 
 def test_second_batch_builds_everything(built: Project) -> None:
@@ -72,8 +118,14 @@ def test_marts_tie_to_the_facts(built: Project) -> None:
     """)[0]
     assert totals[0] == totals[1] and totals[2] == totals[3]
     assert totals[4] == totals[5] == totals[6]
-    lines = built.query("select count(*) from raw.transactions")[0][0]
+    lines = built.query("select count(distinct line_event_id) from raw.transactions")[0][0]
     assert built.query("select count(*) from marts.fct_transactions") == [(lines,)]
+
+
+def test_a_line_a_corrected_file_dropped_leaves_raw_and_the_fact(built: Project) -> None:
+    cancelled = built.cancelled  # type: ignore[attr-defined]
+    assert built.query(f"select count(*) from raw.transactions where line_event_id = '{cancelled}'") == [(0,)]
+    assert built.query(f"select count(*) from marts.fct_transactions where line_event_id = '{cancelled}'") == [(0,)]
 
 
 def test_source_freshness_reads_dlt_load_times(built: Project) -> None:

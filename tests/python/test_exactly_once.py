@@ -11,9 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import os
+import queue
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -206,22 +208,27 @@ def test_a_second_load_with_wait_queues_behind_the_first(
     holder, gate = paused_load
     env = {"FINANCE_WAREHOUSE_PATH": str(tmp_path / "a" / "finance.duckdb")}
     waiting = start_loader(tmp_path / "b", deliveries["later"], "--wait", **env)
-    deadline = time.monotonic() + 60
-    while "waiting for another load" not in (err := _peek_stderr(waiting)):
-        assert waiting.poll() is None and time.monotonic() < deadline, err
+    said = _stderr_lines(waiting)
+    first = said.get(timeout=60)  # fails the test (queue.Empty) rather than hanging
+    assert "waiting for another load" in first and f"PID {holder.pid}" in first, first
+    assert waiting.poll() is None  # it queues instead of stopping
     gate.touch()
     assert holder.wait(timeout=120) == 0
-    out, err = waiting.communicate(timeout=120)
-    assert waiting.returncode == 0, out + err
+    assert waiting.wait(timeout=120) == 0
     assert raw_state(tmp_path / "a" / "finance.duckdb") == clean["later"]
 
 
-def _peek_stderr(process: subprocess.Popen[str]) -> str:
-    """The first line the process wrote on stderr (blocks until there is one)."""
-    assert process.stderr is not None
-    line = process.stderr.readline()
-    process.peeked = getattr(process, "peeked", "") + line  # type: ignore[attr-defined]
-    return process.peeked  # type: ignore[attr-defined]
+def _stderr_lines(process: subprocess.Popen[str]) -> queue.Queue[str]:
+    """The lines the process writes on stderr, as they come (read by a thread)."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
 
 
 def test_a_reader_holding_the_file_gives_one_line(deliveries: dict[str, Path], tmp_path: Path) -> None:

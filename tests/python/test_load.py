@@ -359,3 +359,35 @@ def test_every_raw_table_exists_after_a_load_of_transactions_alone(
     assert types["unit_cost"] == "DECIMAL(18,4)" and types["effective_from"] == "DATE"
     assert "note: cogs has never been delivered (its table is empty): no costs delivered" in out
     assert "note: transactions has never been delivered" not in out
+
+
+def test_a_link_to_nothing_is_refused(
+    sample: Path, tmp_path: Path, load: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    link = sample / "transactions" / "date=2099-01-02" / "transactions.csv"
+    link.parent.mkdir()
+    link.symlink_to(tmp_path / "gone.csv")
+    assert load(sample) == 1
+    assert (
+        f"REFUSED transactions: {link.relative_to(sample)}: a link to {tmp_path / 'gone.csv'}, which does not exist"
+        in (capsys.readouterr().out)
+    )
+
+
+def test_raw_without_its_load_log_is_never_emptied(
+    sample: Path, warehouse: Path, load: Callable[..., int], query: Query, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without _dlt_loads nothing tells completed loads from failed ones: the load stops."""
+    assert load(sample) == 0
+    rows = query("select count(*) from raw.transactions")
+    import duckdb
+
+    con = duckdb.connect(str(warehouse))
+    con.execute("drop table raw._dlt_loads")
+    con.close()
+    from loaders.cli import main
+
+    assert main(["load", "--source", str(sample), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no _dlt_loads table" in err[0], err
+    assert query("select count(*) from raw.transactions") == rows
