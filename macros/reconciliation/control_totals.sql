@@ -1,8 +1,9 @@
 {#- 3. What the source claims per delivered file (row count, sums per currency) equals what was
     delivered into the warehouse from that file: the rows that landed in raw plus the rows
     quarantined, money included (a quarantined value is counted where it reads as a number; an
-    unreadable amount leaves a difference to resolve). Every delivered file has claims, and every
-    claim is about a file that was delivered. -#}
+    unreadable amount leaves a difference to resolve). Control totals are optional: a file
+    without claims is listed once as unverified (information, not a failure); a file with claims
+    is checked metric by metric; every claim must be about a file that was delivered. -#}
 {% macro recon_control_totals() -%}
     {%- set metrics = control_total_metrics() -%}
     with latest_delivery as (
@@ -92,10 +93,12 @@
     from compared
     where {{ recon_differs('claimed_value', 'found_value') }}
         and file_name in (select file_name from latest_delivery)
+        and file_name in (select file_name from claimed)
     union all
     select
         {{ recon_columns('control_totals', "'file'", 'file_name', 'null', 'null', 'null',
-            "'a delivered ' || feed || ' file has no control totals'", 'true') }}
+            "'unverified: no control totals claim anything about this ' || feed || ' file (information, not a failure)'",
+            'false') }}
     from delivered_without_claims
     union all
     select

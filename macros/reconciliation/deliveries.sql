@@ -21,3 +21,23 @@
         on {{ latest }}.file_name = quarantine.file_name
         and {{ latest }}.dlt_load_id = quarantine.dlt_load_id
 {%- endmacro %}
+
+{#- One row of flags: whether each optional feed has ever been delivered (a current, loaded file).
+    A gap in a feed that was delivered fails the build; the same gap while the feed has never
+    been delivered is unknown, listed as a warning (decision log §10). Cross join it as
+    `delivered`. -#}
+{% macro recon_delivered_feeds() -%}
+    {%- set feeds = ['marketing_spend', 'cogs', 'products', 'customers', 'fx_rates', 'control_totals'] -%}
+    select
+        {% for feed in feeds -%}
+        coalesce(max(case when feed = '{{ feed }}' then 1 else 0 end), 0) = 1 as {{ feed }}
+        {%- if not loop.last %},{% endif %}
+        {% endfor %}
+    from {{ ref('stg_raw__file_deliveries') }}
+    where is_current and delivery_status = 'loaded'
+{%- endmacro %}
+
+{#- The sentence a warning row carries when its feed was never delivered. -#}
+{% macro recon_never_delivered(feed, what) -%}
+    'the {{ feed }} feed has never been delivered: {{ what }} (a warning, not a failure)'
+{%- endmacro %}
