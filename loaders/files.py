@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +50,7 @@ class DeliveredFile:
     path: str  # path inside the filesystem
     relative: str  # path relative to the source root, e.g. transactions/date=2025-09-01/...
     size: int
-    fingerprint: str  # content hash of the bytes as delivered (compressed, for a .gz)
+    fingerprint: str  # content hash of the bytes as delivered ("" for a path never delivered before)
 
     @property
     def format(self) -> str:
@@ -94,9 +95,10 @@ class Source:
             self.fs = pafs.LocalFileSystem()
             self.root = str(Path(url).resolve())
 
-    def files(self, feed: str) -> Listing:
+    def files(self, feed: str, known: Collection[str] = ()) -> Listing:
         """Every file under the feed's folder: the ones to read, in path order (date partitions
-        sort by path), each with the hash of its content, and the ones that are not read."""
+        sort by path), and the ones that are not read. A file whose path is `known` (delivered
+        before) is hashed to tell whether it changed; a new path needs no hash to be read."""
         selector = pafs.FileSelector(f"{self.root}/{feed}", recursive=True, allow_not_found=True)
         delivered: list[DeliveredFile] = []
         unread: list[UnreadFile] = []
@@ -113,13 +115,14 @@ class Source:
                 reason = f"a link to {escape}, outside the source root {self.root}: refused, not read"
                 unread.append(UnreadFile(relative, info.size, "link:" + escape, "refused", reason))
                 continue
-            data = self.read_bytes(info.path)
             if format_of(relative) is None:
-                known = ", ".join(sorted(FORMATS))
-                reason = f"not a format the loader reads ({known}): ignored"
+                formats = ", ".join(sorted(FORMATS))
+                reason = f"not a format the loader reads ({formats}): ignored"
+                data = self.read_bytes(info.path)
                 unread.append(UnreadFile(relative, info.size, content_hash(data), "ignored", reason))
                 continue
-            delivered.append(DeliveredFile(info.path, relative, info.size, content_hash(data)))
+            fingerprint = content_hash(self.read_bytes(info.path)) if relative in known else ""
+            delivered.append(DeliveredFile(info.path, relative, info.size, fingerprint))
         return Listing(sorted(delivered, key=lambda f: f.relative), sorted(unread, key=lambda f: f.relative))
 
     def _dangling_links(self, folder: str) -> list[str]:

@@ -264,7 +264,7 @@ def feed_resource(
         # from the contract, so what reads raw never meets a missing table.
         yield _to_table(checker.empty(), feed.name, columns)
         yield _to_table(_deliveries([]), "file_deliveries", DELIVERY_COLUMNS)
-        listing = source.files(feed.name)
+        listing = source.files(feed.name, known)
         report.unread = listing.unread
         present = {f.relative for f in listing.delivered}
         report.vanished = sorted(loaded - present - {u.relative for u in listing.unread})
