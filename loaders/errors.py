@@ -23,6 +23,22 @@ _REFUSED = re.compile(
     r"connection to server at \"?(?P<host>[^\"\s,]+)\"?.*?port (?P<port>\d+) failed: Connection refused", re.S
 )
 
+# What an exception's text says -> the line to print (from the text's named groups), exit code.
+KNOWN_CONDITIONS = (
+    (
+        _DUCKDB_LOCK,
+        "the warehouse file {file} is open in another process ({holder}); close it (a dbt run, a notebook, "
+        "the dashboard) and run the command again",
+        3,
+    ),
+    (
+        _REFUSED,
+        "cannot connect to {host}:{port}: connection refused; check the host and port settings (REDSHIFT_HOST, "
+        "REDSHIFT_PORT) and that the server is reachable",
+        2,
+    ),
+)
+
 
 def _chain(exc: BaseException) -> list[BaseException]:
     seen: list[BaseException] = []
@@ -53,22 +69,11 @@ def explain(exc: BaseException) -> tuple[str, int]:
             return str(e), 3
         if isinstance(e, RawLayerError):
             return str(e), 2
-    for e in chain:
-        found = _DUCKDB_LOCK.search(str(e))
-        if found:
-            return (
-                f"the warehouse file {found['file']} is open in another process ({found['holder']}); "
-                "close it (a dbt run, a notebook, the dashboard) and run the command again",
-                3,
-            )
-    for e in chain:
-        where = _REFUSED.search(str(e))
-        if where:
-            return (
-                f"cannot connect to {where['host']}:{where['port']}: connection refused; check the host and port "
-                "settings (REDSHIFT_HOST, REDSHIFT_PORT) and that the server is reachable",
-                2,
-            )
+    for pattern, line, code in KNOWN_CONDITIONS:
+        for e in chain:
+            found = pattern.search(str(e))
+            if found:
+                return line.format(**found.groupdict()), code
     if isinstance(exc, (FileNotFoundError, ValueError)) and _raised_here(exc):
         return _first_line(exc), 2
     inner = chain[-1]
