@@ -207,6 +207,14 @@ def test_a_sample_with_only_transactions_builds_with_the_gaps_listed(tmp_path: P
     )
     assert set(warnings) == {"cogs_coverage", "currency", "dimension_members", "control_totals"}
     assert project.query("select count(*) from marts.reconciliation_exceptions where is_failure") == [(0,)]
+    # an amount already in the reporting currency needs no rate
+    lines, converted = project.query(
+        "select count(*), count(net_revenue_usd) from marts.fct_transactions where currency_code = 'USD'"
+    )[0]
+    assert lines > 0 and converted == lines
+    assert project.query(
+        "select count(*) from marts.reconciliation_exceptions where invariant = 'currency' and currency_code = 'USD'"
+    ) == [(0,)]
     # unknown is not zero: no sale line has a cost or a margin
     assert project.query(
         "select count(*) from marts.fct_transactions where event_type = 'sale' "

@@ -1,7 +1,8 @@
 -- FX rule (docs/decisions.md): an amount converts at the rate of its event date; on a day with
 -- no publication (weekends, holidays) the latest earlier rate serves, for at most
--- max_fx_staleness_days days. The reporting currency converts at 1. A day with no usable rate
--- has no row here, so the amount converts to null and is reported.
+-- max_fx_staleness_days days. The reporting currency converts at 1 on every calendar day, with
+-- or without any rate delivered. A day with no usable rate has no row here, so the amount
+-- converts to null and is reported.
 with rates as (
     select * from {{ ref('stg_raw__fx_rates') }}
 ),
@@ -61,12 +62,12 @@ foreign_rates as (
 
 reporting_currency as (
     select
-        days.date_day,
+        calendar.date_day,
         '{{ var("reporting_currency") }}' as currency_code,
         cast(1 as {{ rate_type() }}) as rate_to_usd,
-        days.date_day as published_on,
+        calendar.date_day as published_on,
         false as is_carried_forward
-    from days
+    from calendar
 ),
 
 unioned as (
