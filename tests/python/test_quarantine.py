@@ -212,3 +212,18 @@ def test_a_corrected_file_supersedes_its_quarantined_rows(sample: Path, load: Ca
     assert query(
         f"select is_current, rows_quarantined from raw.file_deliveries where file_name = '{name}' order by _dlt_load_id"
     ) == [(False, 1), (True, 0)]
+
+
+def test_every_iso_4217_currency_is_accepted(sample: Path, load: Callable[..., int], query: Query) -> None:
+    """BRL, JPY or a retired HRK load like USD; a code that is no currency is quarantined."""
+    victim = _first_file(sample, "transactions")
+    _edit_rows(victim, {0: {"currency": "BRL"}, 1: {"currency": "HRK"}, 2: {"currency": "BRX"}})
+    assert load(sample) == 0
+    name = str(victim.relative_to(sample))
+    landed = query(
+        f"select currency from raw.transactions where _source_file = '{name}' and currency in ('BRL', 'HRK')"
+    )
+    assert sorted(landed) == [("BRL",), ("HRK",)]
+    assert query(f"select raw_value from raw.quarantine where file_name = '{name}' and column_name = 'currency'") == [
+        ("BRX",)
+    ]
