@@ -8,6 +8,14 @@
         and {{ event_at }} < {{ alias }}.valid_to
 {%- endmacro %}
 
+{#- The key of every dimension's unknown member: a natural key present on a fact that finds no
+    version. -#}
 {% macro unknown_key() -%}
     {{ surrogate_key(["'unknown'"]) }}
+{%- endmacro %}
+
+{#- The key of dim_campaign's 'none' member: an order no campaign is credited for (as opposed to
+    the unknown member, a campaign id that finds no campaign). -#}
+{% macro no_campaign_key() -%}
+    {{ surrogate_key(["'none'"]) }}
 {%- endmacro %}

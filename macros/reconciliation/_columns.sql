@@ -1,15 +1,25 @@
-{#- Every reconciliation check returns rows of one shape: which invariant, which object (order,
-    line, file, key...), in which currency, what was expected and what was found, the
-    difference, a sentence for a finance user, and whether it breaks the build. -#}
+{#- Every reconciliation check returns rows of one shape: a key, which invariant, which object
+    (order, line, file, key...), in which currency, what was expected and what was found, the
+    difference, a sentence for a finance user, and whether it breaks the build. The key hashes
+    the invariant, object, currency and sentence, so one model's rows and the exceptions mart's
+    rows are keyed alike. -#}
 {% macro recon_columns(invariant, object_type, object_id, currency_code, expected, actual, detail, is_failure) -%}
+    {%- set typed = {
+        'object_type': 'cast(' ~ object_type ~ ' as varchar(32))',
+        'object_id': 'cast(' ~ object_id ~ ' as varchar(512))',
+        'currency_code': 'cast(' ~ currency_code ~ ' as varchar(3))',
+        'detail': 'cast(' ~ detail ~ ' as varchar(1024))',
+    } -%}
+    {{ surrogate_key(["'" ~ invariant ~ "'", typed.object_type, typed.object_id, typed.currency_code, typed.detail]) }}
+        as exception_id,
     cast('{{ invariant }}' as varchar(64)) as invariant,
-    cast({{ object_type }} as varchar(32)) as object_type,
-    cast({{ object_id }} as varchar(512)) as object_id,
-    cast({{ currency_code }} as varchar(3)) as currency_code,
+    {{ typed.object_type }} as object_type,
+    {{ typed.object_id }} as object_id,
+    {{ typed.currency_code }} as currency_code,
     cast({{ expected }} as numeric(28, 6)) as expected_value,
     cast({{ actual }} as numeric(28, 6)) as actual_value,
     cast(cast({{ actual }} as numeric(28, 6)) - cast({{ expected }} as numeric(28, 6)) as numeric(28, 6)) as difference,
-    cast({{ detail }} as varchar(1024)) as detail,
+    {{ typed.detail }} as detail,
     {{ is_failure }} as is_failure
 {%- endmacro %}
 
@@ -26,13 +36,4 @@
     (coalesce({{ actual }}, 0) <> coalesce({{ expected }}, 0)
         or ({{ actual }} is null and {{ expected }} is not null)
         or ({{ actual }} is not null and {{ expected }} is null))
-{%- endmacro %}
-
-{#- The reconciliation invariants, in the order of the README table. -#}
-{% macro reconciliation_invariants() -%}
-    {{ return([
-        'order_arithmetic', 'completeness', 'control_totals', 'marketing_spend',
-        'margin_identities', 'dimension_members', 'cogs_coverage', 'refunds',
-        'scd2_history', 'currency', 'calendar_coverage', 'account_groups',
-    ]) }}
 {%- endmacro %}

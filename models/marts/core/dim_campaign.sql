@@ -49,7 +49,7 @@ known as (
 
 members as (
     select
-        {{ surrogate_key(["'none'"]) }} as campaign_key,
+        {{ no_campaign_key() }} as campaign_key,
         'none' as campaign_id,
         'No campaign' as campaign_name,
         'none' as platform,

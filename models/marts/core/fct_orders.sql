@@ -23,7 +23,7 @@ select
     coalesce(customers.customer_key, {{ unknown_key() }}) as customer_key,
     coalesce(channels.channel_key, {{ unknown_key() }}) as channel_key,
     case
-        when orders.reported_campaign_id is null then {{ surrogate_key(["'none'"]) }}
+        when orders.reported_campaign_id is null then {{ no_campaign_key() }}
         else coalesce(campaigns.campaign_key, {{ unknown_key() }})
     end as campaign_key,
     orders.customer_id,

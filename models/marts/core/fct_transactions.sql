@@ -128,7 +128,7 @@ final as (
         coalesce(customers.customer_key, {{ unknown_key() }}) as customer_key,
         coalesce(channels.channel_key, {{ unknown_key() }}) as channel_key,
         case
-            when lines.campaign_id is null then {{ surrogate_key(["'none'"]) }}
+            when lines.campaign_id is null then {{ no_campaign_key() }}
             else coalesce(campaigns.campaign_key, {{ unknown_key() }})
         end as campaign_key,
         lines.sku,

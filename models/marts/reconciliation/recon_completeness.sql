@@ -1,0 +1,141 @@
+-- 2. Nothing lost or double counted from delivery to mart.
+-- a. per delivered file: records read = rows in raw from that file + rows quarantined (raw keeps
+-- every file's rows, so a key a later file carried again is in both);
+-- b. per currency, transactions in raw (the latest delivery of each line) = staging = the converted lines = fct_transactions, in
+-- rows and in money (no fan-out at any layer);
+-- c. a sale line (order, line number) appears once.
+{% set feeds = ['transactions', 'marketing_spend', 'cogs', 'products', 'customers', 'fx_rates', 'control_totals'] %}
+with latest_delivery as (
+    {{ recon_latest_deliveries() }}
+),
+
+landed as (
+    {% for feed in feeds -%}
+        select
+            _source_file as file_name,
+            count(*) as landed_rows
+        from {{ source('raw', feed) }}
+        group by _source_file
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+quarantined as (
+    select
+        file_name,
+        count(*) as quarantined_rows
+    from ({{ recon_quarantine_of('latest_delivery') }}) as quarantine
+    group by file_name
+),
+
+per_file as (
+    select
+        latest_delivery.file_name,
+        latest_delivery.feed,
+        latest_delivery.rows_in_file,
+        coalesce(landed.landed_rows, 0) + coalesce(quarantined.quarantined_rows, 0) as accounted_rows
+    from latest_delivery
+    left join landed on latest_delivery.file_name = landed.file_name
+    left join quarantined on latest_delivery.file_name = quarantined.file_name
+),
+
+layers as (
+    select
+        'raw' as layer,
+        currency as currency_code,
+        count(*) as line_count,
+        sum(case when event_type = 'sale' then quantity * unit_price else 0 end) as goods,
+        sum(coalesce(refund_amount, 0)) as refunds
+    from ({{ dedupe_latest(source('raw', 'transactions'), 'line_event_id', delivery_order()) }}) as latest
+    group by currency
+    union all
+    select
+        'staging',
+        currency_code,
+        count(*),
+        sum(case when event_type = 'sale' then quantity * unit_price else 0 end),
+        sum(coalesce(refund_amount, 0))
+    from {{ ref('stg_raw__transactions') }}
+    group by currency_code
+    union all
+    select
+        'intermediate',
+        currency_code,
+        count(*),
+        sum(gross_revenue),
+        sum(refunded_revenue)
+    from {{ ref('int_transaction_lines_converted') }}
+    group by currency_code
+    union all
+    select
+        'mart',
+        currency_code,
+        count(*),
+        sum(gross_revenue),
+        sum(refunded_revenue)
+    from {{ ref('fct_transactions') }}
+    group by currency_code
+),
+
+layer_checks as (
+    select
+        later.layer,
+        later.currency_code,
+        'lines' as measure,
+        raw_layer.line_count as expected,
+        later.line_count as actual
+    from layers as later inner join layers as raw_layer
+        on raw_layer.layer = 'raw' and later.currency_code = raw_layer.currency_code
+    where later.layer <> 'raw'
+    union all
+    select
+        later.layer,
+        later.currency_code,
+        'goods sold',
+        raw_layer.goods,
+        later.goods
+    from layers as later inner join layers as raw_layer
+        on raw_layer.layer = 'raw' and later.currency_code = raw_layer.currency_code
+    where later.layer <> 'raw'
+    union all
+    select
+        later.layer,
+        later.currency_code,
+        'goods refunded',
+        raw_layer.refunds,
+        later.refunds
+    from layers as later inner join layers as raw_layer
+        on raw_layer.layer = 'raw' and later.currency_code = raw_layer.currency_code
+    where later.layer <> 'raw'
+),
+
+repeated_lines as (
+    select
+        order_id,
+        line_number,
+        max(currency_code) as currency_code,
+        count(*) as occurrences
+    from {{ ref('fct_transactions') }}
+    where event_type = 'sale'
+    group by order_id, line_number
+    having count(*) > 1
+)
+
+select
+    {{ recon_columns('completeness', "'file'", 'file_name', 'null', 'rows_in_file', 'accounted_rows',
+        "'records read from the file; found: rows in raw from it + rows quarantined (' || feed || ')'",
+        'rows_in_file <> accounted_rows') }}
+from per_file
+where rows_in_file <> accounted_rows
+union all
+select
+    {{ recon_columns('completeness', "'layer'", "layer || ': ' || measure", 'currency_code', 'expected', 'actual',
+        "'transactions ' || measure || ' in raw; found in the ' || layer || ' layer'",
+        recon_beyond_tolerance('expected', 'actual')) }}
+from layer_checks
+where {{ recon_differs('expected', 'actual') }}
+union all
+select
+    {{ recon_columns('completeness', "'sale line'", "order_id || ' line ' || cast(line_number as varchar(16))",
+        'currency_code', '1', 'occurrences', "'sale line counted more than once (different line event ids)'", 'true') }}
+from repeated_lines
