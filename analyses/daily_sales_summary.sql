@@ -6,8 +6,8 @@ select
     count(*) as orders,
     sum(units) as units,
     round(sum(gross_revenue_usd), 2) as gross_revenue_usd,
-    round(sum(net_revenue_usd), 2) as net_sales_usd,
-    {{ divide('sum(net_revenue_usd)', 'count(*)', 2) }} as average_order_value_usd
+    round(sum(net_sales_usd), 2) as net_sales_usd,
+    {{ divide('sum(net_sales_usd)', 'count(*)', 2) }} as average_order_value_usd
 from {{ ref('fct_orders') }}
 group by order_date
 order by order_date desc nulls last

@@ -50,3 +50,47 @@ def check_source_staged_once(source, ctx, *, audit_model_path: str = "$^"):
         fail(f"Source `{table}` must have exactly one staging model in {home}; found {staged or 'none'}.")
     if elsewhere:
         fail(f"Source `{table}` is read outside staging by {elsewhere}; read `{staged[0]}` instead.")
+
+
+def _doc_blocks(ctx, names: list[str]) -> dict[str, str]:
+    """The text of the named doc blocks (models/_definitions.md), by name."""
+    blocks = {doc.name: doc.block_contents.strip() for doc in ctx.manifest_obj.manifest.docs.values()}
+    missing = sorted(set(names) - set(blocks))
+    if missing:
+        fail(f"No doc block named {missing}: define it in models/_definitions.md or drop it from dbt-bouncer.yml.")
+    return {name: blocks[name] for name in names}
+
+
+@check
+def check_column_named_for_its_definition(model, ctx, *, definitions: list[str]):
+    """A name means one thing everywhere: a column named for a shared definition (`net_revenue`,
+    `net_revenue_usd`) is described by that definition's doc block, and a column described by one
+    of those blocks is named for it. Catches `fct_orders.net_revenue_usd` summing sales before
+    refunds under the name every other model uses for after refunds."""
+    blocks = _doc_blocks(ctx, definitions)
+    for column in model.columns.values():
+        described = sorted(name for name, text in blocks.items() if text in (column.description or ""))
+        named = column.name.removesuffix("_usd")
+        if named in blocks and named not in described:
+            fail(f"`{model.name}.{column.name}` is not described by doc('{named}'): name it for what it holds.")
+        wrong = [name for name in described if name != named]
+        if wrong:
+            fail(f"`{model.name}.{column.name}` is described by doc('{wrong[0]}') but not named for it.")
+
+
+@check
+def check_model_max_fanout_outside_audit(model, ctx, *, max_downstream_models: int, audit_model_path: str = "$^"):
+    """A model feeds at most `max_downstream_models` models directly, not counting the
+    reconciliation audit (`audit_model_path`): one audit model per invariant reads the facts on
+    purpose, and that must not push an analyst to split a fact."""
+    readers = sorted(
+        child.name
+        for child in ctx.children_by_unique_id.get(model.unique_id, [])
+        if child.unique_id.startswith("model.")
+        and not re.match(audit_model_path, clean_path_str(child.original_file_path))
+    )
+    if len(readers) > max_downstream_models:
+        fail(
+            f"`{model.name}` feeds {len(readers)} models ({', '.join(readers)}), more than {max_downstream_models}: "
+            "split it or aggregate for its readers."
+        )

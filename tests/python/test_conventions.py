@@ -29,6 +29,8 @@ PLANTED = {
     "models/marts/finance/_planted__models.yml": (
         "version: 2\nmodels:\n  - name: orders_daily\n    description: Orders per day.\n"
         "    columns:\n      - name: order_date\n"
+        # a name every other model uses for after refunds, described as before refunds
+        "      - name: net_revenue_usd\n        description: \"{{ doc('net_sales') }}\"\n"
     ),
     # A staging model with a non-staging name that reads another model.
     "models/staging/raw/raw_products.sql": "select sku from {{ ref('stg_raw__products') }}\n",
@@ -59,6 +61,7 @@ BREACHES = {
     ("check_model_has_unique_test", "orders_daily"),
     ("check_model_column_description_populated", "orders_daily"),
     ("check_model_properties_file_named_for_its_folder", "orders_daily"),
+    ("check_column_named_for_its_definition", "orders_daily"),
     ("check_model_names", "raw_products"),
     ("check_lineage_permitted_upstream_models", "raw_products"),
     ("check_model_incremental_has_unique_key", "fct_order_increments"),

@@ -35,7 +35,7 @@ order_totals as (
         count(*) as orders,
         sum(units) as units,
         sum(gross_revenue_usd) as gross_revenue_usd,
-        sum(net_revenue_usd) as net_sales_usd
+        sum(net_sales_usd) as net_sales_usd
     from orders
     group by customer_id
 ),

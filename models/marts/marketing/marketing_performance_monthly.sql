@@ -35,7 +35,7 @@ activity as (
         0 as impressions,
         0 as clicks,
         1 as attributed_orders,
-        net_revenue_usd as attributed_revenue_usd,
+        net_sales_usd as attributed_revenue_usd,
         case when is_first_order then 1 else 0 end as new_customers
     from orders
 ),

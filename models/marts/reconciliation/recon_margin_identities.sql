@@ -103,12 +103,12 @@ pnl_checks as (
 
 totals as (
     select
-        'fct_orders net revenue at sale = sale lines' as identity,
+        'fct_orders net sales = sale lines' as identity,
         (
             select sum(net_revenue_usd) from lines
             where event_type = 'sale'
         ) as expected,
-        (select sum(net_revenue_usd) from {{ ref('fct_orders') }}) as actual
+        (select sum(net_sales_usd) from {{ ref('fct_orders') }}) as actual
     union all
     select
         'fct_orders refunds to date = refund lines',
