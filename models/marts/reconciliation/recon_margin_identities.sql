@@ -1,14 +1,22 @@
 -- 5. The margin identities hold at every grain: per line, net revenue - COGS = gross margin and
--- gross margin - fees - shipping cost + shipping charged = contribution (local and USD); the
--- daily P&L summed over days, the orders, the product mart and the customer 360s equal the
--- fact totals.
-{% set tol = var('reconciliation_tolerance') %}
+-- gross margin - fees - shipping cost + shipping charged = contribution (local and USD); per
+-- channel, every measure of the daily P&L summed over days equals the fact; and every summable
+-- measure of every other mart (orders, products, refunds, marketing, both customer 360s) equals
+-- the total of the rows it is built from. An empty set sums to zero on both sides.
 {#- A known customer is an account with a member in dim_customer: an account the master lacks
     is a dimension_members exception (a failure, or a warning while no customer master was
     ever delivered), and has no 360 row to tie to. -#}
 {% set known_customer = 'customer_id is not null and customer_key <> ' ~ unknown_key() %}
 with lines as (
     select * from {{ ref('fct_transactions') }}
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }}
+),
+
+spend as (
+    select * from {{ ref('fct_marketing_spend') }}
 ),
 
 line_checks as (
@@ -43,6 +51,9 @@ line_checks as (
 fact_by_channel as (
     select
         channel_key,
+        sum(gross_revenue_usd) as gross_revenue_usd,
+        sum(discount_usd) as discount_usd,
+        sum(refunded_revenue_usd) as refunded_revenue_usd,
         sum(net_revenue_usd) as net_revenue_usd,
         sum(cogs_usd) as cogs_usd,
         sum(gross_margin_usd) as gross_margin_usd,
@@ -64,6 +75,9 @@ spend_by_channel as (
 pnl_by_channel as (
     select
         channel_key,
+        sum(gross_revenue_usd) as gross_revenue_usd,
+        sum(discount_usd) as discount_usd,
+        sum(refunded_revenue_usd) as refunded_revenue_usd,
         sum(net_revenue_usd) as net_revenue_usd,
         sum(cogs_usd) as cogs_usd,
         sum(gross_margin_usd) as gross_margin_usd,
@@ -77,7 +91,7 @@ pnl_by_channel as (
 ),
 
 pnl_checks as (
-    {% for measure in ['net_revenue_usd', 'cogs_usd', 'gross_margin_usd', 'platform_fee_usd', 'shipping_cost_usd', 'shipping_charged_usd'] -%}
+    {% for measure in ['gross_revenue_usd', 'discount_usd', 'refunded_revenue_usd', 'net_revenue_usd', 'cogs_usd', 'gross_margin_usd', 'platform_fee_usd', 'shipping_cost_usd', 'shipping_charged_usd'] -%}
         select
             coalesce(pnl.channel_key, fact.channel_key) as channel_key,
             'P&L {{ measure }} summed over days = fact total' as identity,
@@ -101,61 +115,88 @@ pnl_checks as (
     from pnl_by_channel
 ),
 
+{#- Every measure of every mart ties to what it is built from, at the mart's total: (mart,
+    its column, the relation that column sums, the expression summed there, which of its rows
+    count). A measure the mart derives from others (rates, ROAS) is not summed. -#}
+{% set conditions = {
+    'all lines': 'true',
+    'sale lines': "event_type = 'sale'",
+    'refund lines': "event_type = 'refund'",
+    'sale lines of a known channel': "event_type = 'sale' and channel_key <> " ~ unknown_key(),
+    'refund lines of a known channel': "event_type = 'refund' and channel_key <> " ~ unknown_key(),
+    'lines of a known channel': 'channel_key <> ' ~ unknown_key(),
+    'restocked refund lines of a known channel': "event_type = 'refund' and is_restocked and channel_key <> "
+        ~ unknown_key(),
+    'refund lines of a known channel and sale line': "event_type = 'refund' and channel_key <> " ~ unknown_key()
+        ~ " and refunded_line_event_id in (select line_event_id from lines where event_type = 'sale')",
+    'all spend': 'true',
+    'attributed orders': 'attributed_campaign_id is not null',
+    'attributed first orders': 'attributed_campaign_id is not null and is_first_order',
+    'known customers': known_customer,
+} %}
+{% set ties = [
+    ('fct_orders', 'line_count', 'lines', '1', 'sale lines'),
+    ('fct_orders', 'units', 'lines', 'quantity', 'sale lines'),
+    ('fct_orders', 'gross_revenue_usd', 'lines', 'gross_revenue_usd', 'sale lines'),
+    ('fct_orders', 'discount_usd', 'lines', 'discount_usd', 'sale lines'),
+    ('fct_orders', 'net_sales_usd', 'lines', 'net_revenue_usd', 'sale lines'),
+    ('fct_orders', 'cogs_usd', 'lines', 'cogs_usd', 'sale lines'),
+    ('fct_orders', 'gross_margin_usd', 'lines', 'gross_margin_usd', 'sale lines'),
+    ('fct_orders', 'contribution_margin_usd', 'lines', 'contribution_margin_usd', 'sale lines'),
+    ('fct_orders', 'refund_line_count', 'lines', '1', 'refund lines'),
+    ('fct_orders', 'refunded_units', 'lines', '-quantity', 'refund lines'),
+    ('fct_orders', 'refunded_revenue_usd', 'lines', 'refunded_revenue_usd', 'refund lines'),
+    ('product_performance_monthly', 'units_sold', 'lines', 'quantity', 'sale lines'),
+    ('product_performance_monthly', 'units_returned', 'lines', '-quantity', 'refund lines'),
+    ('product_performance_monthly', 'gross_revenue_usd', 'lines', 'gross_revenue_usd', 'all lines'),
+    ('product_performance_monthly', 'discount_usd', 'lines', 'discount_usd', 'all lines'),
+    ('product_performance_monthly', 'refunded_revenue_usd', 'lines', 'refunded_revenue_usd', 'all lines'),
+    ('product_performance_monthly', 'net_revenue_usd', 'lines', 'net_revenue_usd', 'all lines'),
+    ('product_performance_monthly', 'cogs_usd', 'lines', 'cogs_usd', 'all lines'),
+    ('product_performance_monthly', 'gross_margin_usd', 'lines', 'gross_margin_usd', 'all lines'),
+    ('product_performance_monthly', 'contribution_margin_usd', 'lines', 'contribution_margin_usd', 'all lines'),
+    ('refunds_monthly', 'sales_usd', 'lines', 'gross_revenue_usd - discount_usd', 'sale lines of a known channel'),
+    ('refunds_monthly', 'refund_lines', 'lines', '1', 'refund lines of a known channel'),
+    ('refunds_monthly', 'refunded_units', 'lines', '-quantity', 'refund lines of a known channel'),
+    ('refunds_monthly', 'restocked_units', 'lines', '-quantity', 'restocked refund lines of a known channel'),
+    ('refunds_monthly', 'refunded_revenue_usd', 'lines', 'refunded_revenue_usd', 'lines of a known channel'),
+    ('refunds_monthly', 'refunded_tax_usd', 'lines', '-tax_usd', 'refund lines of a known channel'),
+    ('refunds_monthly', 'refunded_shipping_usd', 'lines', '-shipping_charged_usd', 'refund lines of a known channel'),
+    ('refunds_monthly', 'cohort_refunded_revenue_usd', 'lines', 'refunded_revenue_usd',
+        'refund lines of a known channel and sale line'),
+    ('marketing_performance_monthly', 'spend_usd', 'spend', 'spend_usd', 'all spend'),
+    ('marketing_performance_monthly', 'impressions', 'spend', 'impressions', 'all spend'),
+    ('marketing_performance_monthly', 'clicks', 'spend', 'clicks', 'all spend'),
+    ('marketing_performance_monthly', 'attributed_orders', 'orders', '1', 'attributed orders'),
+    ('marketing_performance_monthly', 'attributed_revenue_usd', 'orders', 'net_sales_usd', 'attributed orders'),
+    ('marketing_performance_monthly', 'new_customers', 'orders', '1', 'attributed first orders'),
+    ('customer_360', 'orders', 'orders', '1', 'known customers'),
+    ('customer_360', 'units', 'orders', 'units', 'known customers'),
+    ('customer_360', 'gross_revenue_usd', 'orders', 'gross_revenue_usd', 'known customers'),
+    ('customer_360', 'net_sales_usd', 'orders', 'net_sales_usd', 'known customers'),
+    ('customer_360', 'refunded_revenue_usd', 'lines', 'refunded_revenue_usd', 'known customers'),
+    ('customer_360', 'net_revenue_usd', 'lines', 'net_revenue_usd', 'known customers'),
+    ('customer_360', 'gross_margin_usd', 'lines', 'gross_margin_usd', 'known customers'),
+    ('customer_360', 'contribution_margin_usd', 'lines', 'contribution_margin_usd', 'known customers'),
+] %}
+{% set group_measures = ['orders', 'units', 'gross_revenue_usd', 'net_sales_usd', 'refunded_revenue_usd',
+    'net_revenue_usd', 'gross_margin_usd', 'contribution_margin_usd'] %}
 totals as (
+    {% for mart, column, relation, expression, condition in ties -%}
     select
-        'fct_orders net sales = sale lines' as identity,
-        (
-            select sum(net_revenue_usd) from lines
-            where event_type = 'sale'
-        ) as expected,
-        (select sum(net_sales_usd) from {{ ref('fct_orders') }}) as actual
+        '{{ mart }}.{{ column }} = sum of {{ expression }} over {{ condition }}' as identity,
+        (select sum({{ expression }}) from {{ relation }} where {{ conditions[condition] }}) as expected,
+        (select sum({{ column }}) from {{ ref(mart) }}) as actual
     union all
+    {% endfor -%}
+    {% for column in group_measures -%}
     select
-        'fct_orders refunds to date = refund lines',
-        (
-            select sum(refunded_revenue_usd) from lines
-            where event_type = 'refund'
-        ),
-        (select sum(refunded_revenue_usd) from {{ ref('fct_orders') }})
-    union all
-    select
-        'product_performance_monthly gross margin = fact total',
-        (select sum(gross_margin_usd) from lines),
-        (select sum(gross_margin_usd) from {{ ref('product_performance_monthly') }})
-    union all
-    select
-        'customer_360 net revenue = fact total of known customers',
-        (
-            select sum(net_revenue_usd) from lines
-            where {{ known_customer }}
-        ),
-        (select sum(net_revenue_usd) from {{ ref('customer_360') }})
-    union all
-    select
-        'customer_360 gross margin = fact total of known customers',
-        (
-            select sum(gross_margin_usd) from lines
-            where {{ known_customer }}
-        ),
-        (select sum(gross_margin_usd) from {{ ref('customer_360') }})
-    union all
-    select
-        'customer_groups_360 net revenue = customer_360',
-        (select sum(net_revenue_usd) from {{ ref('customer_360') }}),
-        (select sum(net_revenue_usd) from {{ ref('customer_groups_360') }})
-    union all
-    select
-        'refunds_monthly refunded revenue = refund lines',
-        (select sum(refunded_revenue_usd) from lines),
-        (select sum(refunded_revenue_usd) from {{ ref('refunds_monthly') }})
-    union all
-    select
-        'marketing_performance_monthly spend = fct_marketing_spend',
-        (select sum(spend_usd) from {{ ref('fct_marketing_spend') }}),
-        (select sum(spend_usd) from {{ ref('marketing_performance_monthly') }})
+        'customer_groups_360 {{ column }} = customer_360' as identity,
+        (select sum({{ column }}) from {{ ref('customer_360') }}) as expected,
+        (select sum({{ column }}) from {{ ref('customer_groups_360') }}) as actual
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
-
-
 
 {#- An empty set sums to zero on both sides: a shop with no refunds yet, or no identified
     customers, has nothing to tie out, which is not an exception. -#}

@@ -1,5 +1,16 @@
--- 8. A refund references a sale line that exists, is not dated before it, and refunds never
--- exceed, cumulatively, the units or the goods value sold on that line.
+-- 8. A refund references a sale line that exists, is not dated before it, and carries the
+-- customer, SKU, channel, store and currency of that line; and refunds never exceed,
+-- cumulatively, the units, goods value, tax or shipping charged on that line (money beyond the
+-- tolerance fails).
+{% set tolerance = var('reconciliation_tolerance') %}
+{#- (what is capped, cumulative refunded column, what the sale line charged) -#}
+{% set caps = [
+    ('units', 'refunded_units', 'quantity'),
+    ('goods', 'refunded_goods', 'net_goods'),
+    ('tax', 'refunded_tax', 'line_tax'),
+    ('shipping', 'refunded_shipping', 'shipping_charged'),
+] %}
+{% set attributes = ['customer_id', 'sku', 'channel', 'store_id', 'currency_code'] %}
 with refunds as (
     select * from {{ ref('int_refund_lines_linked') }}
 ),
@@ -7,9 +18,13 @@ with refunds as (
 sales as (
     select
         line_event_id,
-        currency_code,
+        {% for attribute in attributes -%}
+        {{ attribute }},
+        {% endfor -%}
         quantity,
-        quantity * unit_price - line_discount as net_goods
+        quantity * unit_price - line_discount as net_goods,
+        line_tax,
+        shipping_charged
     from {{ ref('stg_raw__transactions') }}
     where event_type = 'sale'
 ),
@@ -19,10 +34,43 @@ cumulative as (
         refunds.refunded_line_event_id,
         max(refunds.currency_code) as currency_code,
         sum(refunds.quantity) as refunded_units,
-        sum(refunds.refund_amount) as refunded_goods
+        sum(refunds.refund_amount) as refunded_goods,
+        sum(refunds.line_tax) as refunded_tax,
+        sum(refunds.shipping_charged) as refunded_shipping
     from refunds
     where refunds.has_sale_line
     group by refunds.refunded_line_event_id
+),
+
+over_caps as (
+    {% for what, refunded, charged in caps -%}
+    select
+        cumulative.refunded_line_event_id,
+        cumulative.currency_code,
+        '{{ what }}' as capped,
+        sales.{{ charged }} as charged,
+        cumulative.{{ refunded }} as refunded
+    from cumulative
+    inner join sales on cumulative.refunded_line_event_id = sales.line_event_id
+    where cumulative.{{ refunded }} > sales.{{ charged }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+{#- Null-safe: an anonymous sale refunded to an account (or the reverse) is a difference too. -#}
+moved_attributes as (
+    {% for attribute in attributes -%}
+    select
+        refunds.line_event_id,
+        refunds.currency_code,
+        '{{ attribute }}' as attribute,
+        sales.{{ attribute }} as sale_value,
+        refunds.{{ attribute }} as refund_value
+    from refunds
+    inner join sales on refunds.refunded_line_event_id = sales.line_event_id
+    where coalesce(refunds.{{ attribute }}, '(none)') <> coalesce(sales.{{ attribute }}, '(none)')
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 )
 
 select
@@ -38,16 +86,13 @@ from refunds
 where has_sale_line and event_at < sale_event_at
 union all
 select
-    {{ recon_columns('refunds', "'sale line'", 'cumulative.refunded_line_event_id', 'cumulative.currency_code',
-        'sales.quantity', 'cumulative.refunded_units', "'units refunded in total exceed the units sold'", 'true') }}
-from cumulative
-inner join sales on cumulative.refunded_line_event_id = sales.line_event_id
-where cumulative.refunded_units > sales.quantity
+    {{ recon_columns('refunds', "'sale line'", 'refunded_line_event_id', 'currency_code', 'charged', 'refunded',
+        "capped || ' refunded in total exceed the ' || capped || ' charged on the sale line'",
+        "capped = 'units' or refunded - charged > " ~ tolerance) }}
+from over_caps
 union all
 select
-    {{ recon_columns('refunds', "'sale line'", 'cumulative.refunded_line_event_id', 'cumulative.currency_code',
-        'sales.net_goods', 'cumulative.refunded_goods', "'goods refunded in total exceed the goods sold'",
-        'cumulative.refunded_goods - sales.net_goods > ' ~ var('reconciliation_tolerance')) }}
-from cumulative
-inner join sales on cumulative.refunded_line_event_id = sales.line_event_id
-where cumulative.refunded_goods > sales.net_goods
+    {{ recon_columns('refunds', "'refund line'", 'line_event_id', 'currency_code', 'null', 'null',
+        "'refund carries ' || attribute || ' ' || coalesce(refund_value, '(none)') || ', its sale line '
+            || coalesce(sale_value, '(none)')", 'true') }}
+from moved_attributes

@@ -52,6 +52,14 @@ account_groups as (
     select * from {{ ref('recon_account_groups') }}
 ),
 
+plausibility as (
+    select * from {{ ref('recon_plausibility') }}
+),
+
+quarantine as (
+    select * from {{ ref('recon_quarantine') }}
+),
+
 exceptions as (
     select * from order_arithmetic
     union all
@@ -76,6 +84,10 @@ exceptions as (
     select * from calendar_coverage
     union all
     select * from account_groups
+    union all
+    select * from plausibility
+    union all
+    select * from quarantine
 )
 
 select

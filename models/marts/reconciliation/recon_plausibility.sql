@@ -1,0 +1,94 @@
+-- 13. Well-formed but implausible inputs (decision log §14):
+--   a. an FX rate that moves more than var fx_move_band from the currency's previous
+--      publication fails the build: one wrong rate converts a whole day of sales wrong;
+--   b. a channel's daily net sales, refunds or marketing spend far outside its recent range
+--      (above var anomaly_band times the highest of its previous var anomaly_window active days,
+--      or, for sales and spend, below the lowest divided by it) is a warning with its evidence.
+{% set band = var('fx_move_band') %}
+{% set anomaly_band = var('anomaly_band') %}
+{#- (measure, the P&L expression, whether a drop is flagged as well as a spike) -#}
+{% set measures = [
+    ('net sales', 'gross_revenue_usd - discount_usd', true),
+    ('refunds', 'refunded_revenue_usd', false),
+    ('marketing spend', 'marketing_spend_usd', true),
+] %}
+with rates as (
+    select
+        currency_code,
+        rate_date,
+        rate_to_usd,
+        lag(rate_date) over (partition by currency_code order by rate_date) as previous_rate_date,
+        lag(rate_to_usd) over (partition by currency_code order by rate_date) as previous_rate_to_usd
+    from {{ ref('stg_raw__fx_rates') }}
+),
+
+fx_moves as (
+    select *
+    from rates
+    where
+        previous_rate_to_usd > 0
+        and (
+            rate_to_usd > previous_rate_to_usd * (1 + {{ band }})
+            or rate_to_usd * (1 + {{ band }}) < previous_rate_to_usd
+        )
+),
+
+daily as (
+    {% for measure, expression, drops in measures -%}
+    select
+        date_day,
+        channel,
+        '{{ measure }}' as measure,
+        {{ drops }} as flags_drops,
+        {{ expression }} as amount
+    from {{ ref('pnl_daily_by_channel') }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+ranged as (
+    select
+        *,
+        max(amount) over (
+            partition by channel, measure order by date_day
+            rows between {{ var('anomaly_window') }} preceding and 1 preceding
+        ) as recent_high,
+        min(amount) over (
+            partition by channel, measure order by date_day
+            rows between {{ var('anomaly_window') }} preceding and 1 preceding
+        ) as recent_low,
+        count(amount) over (
+            partition by channel, measure order by date_day
+            rows between {{ var('anomaly_window') }} preceding and 1 preceding
+        ) as history_days
+    from daily
+),
+
+anomalies as (
+    select
+        *,
+        case when amount > recent_high * {{ anomaly_band }} then recent_high else recent_low end as bound
+    from ranged
+    where
+        history_days >= {{ var('anomaly_min_history') }}
+        and (
+            (recent_high > 0 and amount > recent_high * {{ anomaly_band }})
+            or (flags_drops and recent_low > 0 and amount * {{ anomaly_band }} < recent_low)
+        )
+)
+
+select
+    {{ recon_columns('plausibility', "'fx rate'", "currency_code || ' ' || cast(rate_date as varchar(10))",
+        'currency_code', 'previous_rate_to_usd', 'rate_to_usd',
+        "'rate moved more than " ~ band ~ " from the previous publication ('
+            || cast(previous_rate_date as varchar(10)) || '): correct the rate, or raise var fx_move_band if real'",
+        'true') }}
+from fx_moves
+union all
+select
+    {{ recon_columns('plausibility', "'channel day'", "channel || ' ' || cast(date_day as varchar(10)) || ' ' || measure",
+        "'USD'", 'bound', 'amount',
+        "measure || ' outside ' || cast(history_days as varchar(8)) || ' days of history (expected: the '
+            || case when amount > bound then 'highest' else 'lowest' end || ' of them; band x"
+            ~ anomaly_band ~ "): a warning'", 'false') }}
+from anomalies
