@@ -37,3 +37,12 @@
         or ({{ actual }} is null and {{ expected }} is not null)
         or ({{ actual }} is not null and {{ expected }} is null))
 {%- endmacro %}
+
+{#- A row's columns as one null-safe text, to compare two versions of a record column by column
+    in one expression (and show both in a detail sentence). -#}
+{% macro recon_row_text(alias, columns) -%}
+    {% for column in columns -%}
+    coalesce(cast({{ alias }}.{{ column }} as varchar(512)), '(null)')
+    {%- if not loop.last %} || '|' || {% endif %}
+    {%- endfor %}
+{%- endmacro %}

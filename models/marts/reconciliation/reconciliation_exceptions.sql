@@ -56,6 +56,10 @@ plausibility as (
     select * from {{ ref('recon_plausibility') }}
 ),
 
+master_data as (
+    select * from {{ ref('recon_master_data') }}
+),
+
 quarantine as (
     select * from {{ ref('recon_quarantine') }}
 ),
@@ -86,6 +90,8 @@ exceptions as (
     select * from account_groups
     union all
     select * from plausibility
+    union all
+    select * from master_data
     union all
     select * from quarantine
 )

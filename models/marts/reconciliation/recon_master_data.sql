@@ -1,0 +1,107 @@
+-- 14. Master data (products, customers) reaches the history as delivered (decision log §15):
+--   a. the version of a key delivered last is the current one: a later delivery whose
+--      updated_at goes back before the current version's, and that is not a re-send of a
+--      version delivered before, fails (staging orders versions by updated_at, so it would
+--      otherwise be dropped without a word);
+--   b. the current snapshot version equals staging per key: a record corrected and re-delivered
+--      without a new updated_at never reaches the snapshot (timestamp strategy), and fails;
+--   c. natural keys that differ only by letter case or surrounding spaces are one member
+--      delivered twice, and fail.
+{#- (master, raw table, key, the attributes staging and the snapshot both carry) -#}
+{% set masters = [
+    ('products', 'stg_raw__products', 'products_snapshot', 'sku',
+        ['product_name', 'category', 'subcategory', 'brand', 'list_price_usd', 'product_status']),
+    ('customers', 'stg_raw__customers', 'customers_snapshot', 'customer_id',
+        ['customer_name', 'email', 'country_code', 'region', 'customer_segment', 'loyalty_tier',
+        'parent_customer_id']),
+] %}
+with
+{% for master, staging, snapshot, key, attributes in masters %}
+{{ master }}_delivered as (
+    select
+        {{ key }} as natural_key,
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        _source_file as source_file,
+        row_number() over (partition by {{ key }} order by {{ delivery_order() }}) as delivery_rank,
+        count(*) over (partition by {{ key }}, updated_at) as deliveries_of_version
+    from {{ source('raw', master) }}
+),
+
+{{ master }}_backwards as (
+    select
+        '{{ master }}' as master,
+        delivered.natural_key,
+        staged.updated_at as current_updated_at,
+        delivered.updated_at as delivered_updated_at,
+        delivered.source_file
+    from {{ master }}_delivered as delivered
+    inner join {{ ref(staging) }} as staged on delivered.natural_key = staged.{{ key }}
+    where
+        delivered.delivery_rank = 1
+        and delivered.updated_at < staged.updated_at
+        and delivered.deliveries_of_version = 1
+),
+
+{{ master }}_unsnapshotted as (
+    select
+        '{{ master }}' as master,
+        staged.{{ key }} as natural_key,
+        staged.updated_at,
+        {{ recon_row_text('staged', attributes) }} as staged_attributes,
+        {{ recon_row_text('snapshot', attributes) }} as snapshot_attributes
+    from {{ ref(staging) }} as staged
+    inner join {{ ref(snapshot) }} as snapshot
+        on staged.{{ key }} = snapshot.{{ key }} and snapshot.dbt_valid_to is null
+    where {{ recon_row_text('staged', attributes) }} <> {{ recon_row_text('snapshot', attributes) }}
+),
+
+{{ master }}_case_twins as (
+    select
+        '{{ master }}' as master,
+        lower(trim({{ key }})) as folded_key,
+        min({{ key }}) as first_key,
+        max({{ key }}) as last_key,
+        count(*) as spellings
+    from {{ ref(staging) }}
+    group by lower(trim({{ key }}))
+    having count(*) > 1
+),
+
+{% endfor -%}
+backwards as (
+    {% for master in masters %}select * from {{ master[0] }}_backwards{% if not loop.last %}
+    union all
+    {% endif %}{% endfor %}
+),
+
+unsnapshotted as (
+    {% for master in masters %}select * from {{ master[0] }}_unsnapshotted{% if not loop.last %}
+    union all
+    {% endif %}{% endfor %}
+),
+
+case_twins as (
+    {% for master in masters %}select * from {{ master[0] }}_case_twins{% if not loop.last %}
+    union all
+    {% endif %}{% endfor %}
+)
+
+select
+    {{ recon_columns('master_data', "'version'", "master || ' ' || natural_key", 'null', 'null', 'null',
+        "'delivered last (' || source_file || ') with updated_at ' || cast(delivered_updated_at as varchar(32))
+            || ', before the current version''s ' || cast(current_updated_at as varchar(32))
+            || ': the change is not used; re-send it with a later updated_at, or confirm the older version'", 'true') }}
+from backwards
+union all
+select
+    {{ recon_columns('master_data', "'version'", "master || ' ' || natural_key", 'null', 'null', 'null',
+        "'the latest delivery differs from the current history version with the same updated_at '
+            || cast(updated_at as varchar(32)) || ' (corrected without a new updated_at): history has '
+            || snapshot_attributes || ', delivered ' || staged_attributes", 'true') }}
+from unsnapshotted
+union all
+select
+    {{ recon_columns('master_data', "'key'", "master || ' ' || folded_key", 'null', '1', 'spellings',
+        "'one key delivered in ' || cast(spellings as varchar(8)) || ' spellings (' || first_key || ', ' || last_key
+            || '): letter case and spaces do not make another member; correct the source'", 'true') }}
+from case_twins
