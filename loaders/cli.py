@@ -12,6 +12,15 @@ from .errors import explain
 from .generate.defects import DEFECTS
 
 
+def _defect_names(text: str) -> str:
+    """--plant: defect names, comma-separated, each one the generator knows."""
+    unknown = [name for name in text.split(",") if name not in DEFECTS]
+    if unknown:
+        known = ", ".join(sorted(DEFECTS))
+        raise argparse.ArgumentTypeError(f"unknown defect {', '.join(unknown)}; choose from {known}")
+    return text
+
+
 def _generate(args: argparse.Namespace) -> int:
     from .generate import Params, generate, orders_for_lines, read_state
 
@@ -93,10 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty folder")
     gen.add_argument(
         "--plant",
-        choices=sorted(DEFECTS),
-        metavar="DEFECT",
-        help="plant one defect in the last day written, to prove a reconciliation test fails: "
-        + "; ".join(f"{name}: {d.summary}" for name, d in sorted(DEFECTS.items())),
+        type=_defect_names,
+        metavar="DEFECT[,DEFECT...]",
+        help="plant one defect, or several comma-separated, in the last day written, to prove a "
+        "reconciliation test fails: " + "; ".join(f"{name}: {d.summary}" for name, d in sorted(DEFECTS.items())),
     )
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
     gen.set_defaults(func=_generate)

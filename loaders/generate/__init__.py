@@ -200,8 +200,9 @@ def generate(
     root: Path, params: Params, first_day_to_write: int = 0, progress: bool = True, plant: str | None = None
 ) -> dict[str, int]:
     """Simulates days 0..days-1 and writes the deliveries of days >= first_day_to_write; with
-    `plant`, the last day carries that defect (defects.DEFECTS). Returns rows written per feed."""
-    defect = defects.DEFECTS[plant] if plant else None
+    `plant`, the last day carries that defect, or those defects (comma-separated; see
+    defects.DEFECTS). Returns rows written per feed."""
+    defect = defects.planted(plant) if plant else None
     start = params.start_date
     start_day = (start - dt.date(1970, 1, 1)).days
     start_epoch = day_start_epoch(start)
@@ -292,6 +293,7 @@ def generate(
             planted.files(
                 files,
                 defects.Day(
+                    date=day,
                     previous=previous,
                     products_table=lambda idx, e=epoch: _products(products, idx, e)[0],
                     customers_table=lambda idx, e=epoch: _customers(customers, idx, e)[0],

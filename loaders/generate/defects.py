@@ -9,6 +9,7 @@ every one of them; tests/python/test_reconciliation.py proves that they do.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -40,6 +41,7 @@ class Delivery:
 class Day:
     """What a defect may look at besides the day's rows."""
 
+    date: dt.date  # the day being written
     previous: dict[str, pa.Table]  # the previous day's tables, by feed
     products_table: Callable[[np.ndarray], pa.Table]  # product master rows for catalog indices
     customers_table: Callable[[np.ndarray], pa.Table]  # customer rows for catalog indices, today's version
@@ -210,6 +212,146 @@ def _cyclic_parent_chain(deliveries: list[Delivery], day: Day) -> None:
     _replace_rows(customers, pa.concat_tables([customers.table.filter(keep), row.cast(customers.table.schema)]))
 
 
+def _nth_refund(lines: Lines, n: int) -> np.ndarray:
+    """A mask of the day's n-th refund line (0-based)."""
+    hits = np.flatnonzero(_refunds(lines))
+    if len(hits) <= n:
+        raise ValueError(f"cannot plant the defect: the day has fewer than {n + 1} refund lines")
+    return np.arange(len(lines)) == hits[n]
+
+
+def _refund_over_tax_and_shipping(lines: Lines) -> Lines:
+    """One refund gives back 1,000.00 more tax than its sale line charged, another 1,000.00 more
+    shipping."""
+    first, second = _nth_refund(lines, 0), _nth_refund(lines, 1)
+    lines = _set(lines, "line_tax", first, lines.columns["line_tax"][first] + 100_000)
+    return _set(lines, "shipping_charged", second, lines.columns["shipping_charged"][second] + 100_000)
+
+
+def _other_value(lines: Lines, column: str, mask: np.ndarray) -> object:
+    """A value of `column` from the day's sale lines that differs from the masked row's."""
+    values = lines.columns[column]
+    own = values[mask][0]
+    others = [v for v in values[_sales(lines)] if v != own and v not in ("", None)]
+    if not others:
+        raise ValueError(f"cannot plant the defect: the day has no other {column}")
+    return others[0]
+
+
+def _refund_moves_attributes(lines: Lines) -> Lines:
+    """A refund carries another customer, SKU and channel than the sale line it refunds."""
+    mask = _nth_refund(lines, 0)
+    for column in ("customer_id", "sku", "channel"):
+        lines = _set(lines, column, mask, _other_value(lines, column, mask))
+    return lines
+
+
+FX_OFF_CURRENCY = "EUR"
+
+
+def _fx_rate_off(deliveries: list[Delivery], day: Day) -> None:
+    """Yesterday's EUR rate re-sent today as a correction, 100 times too high (a misplaced
+    decimal point): well formed, positive, and wrong."""
+    previous = day.previous.get("fx_rates")
+    if previous is None or previous.num_rows == 0:
+        raise ValueError("cannot plant the defect: no fx_rates file the day before")
+    row = previous.filter(pc.equal(previous.column("currency"), FX_OFF_CURRENCY)).slice(0, 1)
+    if row.num_rows == 0:
+        raise ValueError(f"cannot plant the defect: no {FX_OFF_CURRENCY} rate the day before")
+    rate = row.column("rate_to_usd")
+    wrong = pc.multiply(rate, 100).cast(rate.type)
+    row = row.set_column(row.schema.get_field_index("rate_to_usd"), "rate_to_usd", wrong)
+    fx = _delivery(deliveries, "fx_rates")
+    if fx is None:
+        deliveries.append(Delivery("fx_rates", row, {}))
+    else:
+        _replace_rows(fx, pa.concat_tables([fx.table, row.cast(fx.table.schema)]))
+
+
+def _spend_spike(deliveries: list[Delivery], day: Day) -> None:
+    """Today's spend of one campaign is 1,000 times its usual (a budget typed in cents): well
+    formed enough to load, listed as a warning."""
+    d = _required(deliveries, "marketing_spend")
+    dates = d.table.column("spend_date")
+    latest = pc.equal(dates, pc.max(dates)).to_numpy(zero_copy_only=False)
+    i = _first(latest, "spend row of the day")
+    spend = d.table.column("spend")
+    values = spend.to_pylist()
+    values[i] = values[i] * 1000
+    _replace_rows(d, d.table.set_column(d.table.schema.get_field_index("spend"), "spend", pa.array(values, spend.type)))
+
+
+def _master_row(deliveries: list[Delivery], feed: str, row: pa.Table) -> None:
+    """Adds one row to the day's master file (creating the file if the day has none)."""
+    found = _delivery(deliveries, feed)
+    if found is None:
+        deliveries.append(Delivery(feed, row, {}))
+    else:
+        _replace_rows(found, pa.concat_tables([found.table, row.cast(found.table.schema)]))
+
+
+def _with(table: pa.Table, column: str, value: object) -> pa.Table:
+    field = table.schema.field(column)
+    return table.set_column(table.schema.get_field_index(column), column, pa.array([value], field.type))
+
+
+PRODUCT_GONE_BACK = 0  # catalog index of the product whose late version goes back in time
+
+
+def _product_version_backwards(deliveries: list[Delivery], day: Day) -> None:
+    """A product version delivered today whose updated_at is before every version delivered so
+    far (a stale export, or a source clock gone back), with a new name."""
+    row = day.products_table(np.array([PRODUCT_GONE_BACK]))
+    stamp = row.column("updated_at")[0].as_py()
+    older = f"2000-01-01T00:00:00{stamp[19:]}" if isinstance(stamp, str) else dt.datetime(2000, 1, 1)
+    row = _with(_with(row, "product_name", "Renamed by a stale export"), "updated_at", older)
+    _master_row(deliveries, "products", row)
+
+
+def _customer_corrected_in_place(deliveries: list[Delivery], day: Day) -> None:
+    """An account delivered yesterday is re-sent today with a corrected name and yesterday's
+    updated_at (the source fixed the record without stamping the fix)."""
+    yesterday = day.previous.get("customers")
+    today = _delivery(deliveries, "customers")
+    resent = set() if today is None else set(today.table.column("customer_id").to_pylist())
+    ids = [] if yesterday is None else yesterday.column("customer_id").to_pylist()
+    i = next((n for n, customer in enumerate(ids) if customer not in resent), None)
+    if i is None:
+        raise ValueError("cannot plant the defect: no account delivered yesterday and not today")
+    row = _with(yesterday.slice(i, 1), "customer_name", "Corrected without a new updated_at")
+    _master_row(deliveries, "customers", row)
+
+
+def _sku_in_other_case(deliveries: list[Delivery], day: Day) -> None:
+    """A product re-sent under its SKU in lower case, with a new price: a second member that no
+    sale finds, while the SKU that sells keeps the old price."""
+    row = day.products_table(np.array([1]))
+    sku = row.column("sku")[0].as_py()
+    _master_row(deliveries, "products", _with(row, "sku", sku.lower()))
+
+
+COST_CURRENCY_WITHOUT_RATE = "AUD"
+
+
+def _cost_currency_without_rate(deliveries: list[Delivery], day: Day) -> None:
+    """Every SKU sold today gets a cost version effective today in a currency the FX feed never
+    publishes: the lines have a cost, and no USD COGS."""
+    sold = _required(deliveries, "transactions").table
+    sales = sold.filter(pc.equal(sold.column("event_type"), "sale"))
+    skus = pc.unique(sales.column("sku")).to_pylist()[:1]
+    cogs = _delivery(deliveries, "cogs")
+    schema = cogs.table.schema if cogs is not None else None
+    table = pa.table(
+        {
+            "sku": pa.array(skus, pa.string()),
+            "effective_from": pa.array([day.date] * len(skus), pa.date32()),
+            "unit_cost": pa.array([1] * len(skus), schema.field("unit_cost").type if schema else pa.decimal128(18, 4)),
+            "currency": pa.array([COST_CURRENCY_WITHOUT_RATE] * len(skus), pa.string()),
+        }
+    )
+    _master_row(deliveries, "cogs", table)
+
+
 def _claim_more_spend(claims: pa.Table) -> pa.Table:
     """The marketing trailer claims 1.00 more spend than its file holds."""
     is_spend = pc.and_(
@@ -259,4 +401,50 @@ DEFECTS: dict[str, Defect] = {
         lines=_on_first_order("event_epoch", OUTSIDE_CALENDAR_EPOCH),
     ),
     "cyclic_parent_chain": Defect("a top-level account re-parented under its own child", files=_cyclic_parent_chain),
+    "refund_over_tax_and_shipping": Defect(
+        "one refund gives back more tax, another more shipping, than their sale lines charged",
+        lines=_refund_over_tax_and_shipping,
+    ),
+    "refund_moves_attributes": Defect(
+        "a refund carries another customer, SKU and channel than the line it refunds",
+        lines=_refund_moves_attributes,
+    ),
+    "fx_rate_off": Defect("yesterday's EUR rate corrected to 100 times its value", files=_fx_rate_off),
+    "spend_spike": Defect(
+        "a campaign's spend 1,000 times its usual on one day (listed, not failed)", files=_spend_spike
+    ),
+    "product_version_backwards": Defect(
+        "a product version delivered today with an updated_at before all earlier ones", files=_product_version_backwards
+    ),
+    "customer_corrected_in_place": Defect(
+        "an account re-sent with a corrected name and its old updated_at", files=_customer_corrected_in_place
+    ),
+    "sku_in_other_case": Defect("a product re-sent under its SKU in lower case", files=_sku_in_other_case),
+    "cost_currency_without_rate": Defect(
+        "a SKU sold today costed from today in a currency the FX feed never publishes",
+        files=_cost_currency_without_rate,
+    ),
 }
+
+
+def planted(names: str) -> Defect:
+    """One defect, or several separated by commas, planted together in the last day (in the
+    order named): several independent defects share one build in the tests."""
+    chosen = [DEFECTS[name] for name in names.split(",")]
+
+    def lines(day_lines: Lines) -> Lines:
+        for defect in chosen:
+            day_lines = defect.lines(day_lines) if defect.lines else day_lines
+        return day_lines
+
+    def files(deliveries: list[Delivery], day: Day) -> None:
+        for defect in chosen:
+            if defect.files:
+                defect.files(deliveries, day)
+
+    def claims(table: pa.Table) -> pa.Table:
+        for defect in chosen:
+            table = defect.claims(table) if defect.claims else table
+        return table
+
+    return Defect(" and ".join(d.summary for d in chosen), lines=lines, files=files, claims=claims)
