@@ -69,6 +69,22 @@ def _contract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_ecb(args: argparse.Namespace) -> int:
+    from .ecb import import_history
+
+    done = import_history(Path(args.file), Path(args.out))
+    print(
+        f"wrote {done.rows:,} fx_rates rows ({done.first_date} to {done.last_date}, USD per unit, crossed through the "
+        f"ECB's USD rate) to {done.path}"
+    )
+    if done.days_without_usd:
+        skipped = ", ".join(map(str, done.days_without_usd))
+        print(f"skipped {len(done.days_without_usd)} days without a USD rate: {skipped}")
+    if done.unknown_currencies:
+        print(f"skipped currencies the contract does not know: {', '.join(done.unknown_currencies)}")
+    return 0
+
+
 def _status(args: argparse.Namespace) -> int:
     from .status import report
 
@@ -127,6 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     contract = sub.add_parser("contract", help="print the raw-feed contract as Markdown")
     contract.add_argument("--output", help="write to this file instead of standard output")
     contract.set_defaults(func=_contract)
+    ecb = sub.add_parser(
+        "import-ecb",
+        help="turn the ECB's reference-rate history (eurofxref-hist.csv or .zip, per EUR) into the fx_rates feed",
+    )
+    ecb.add_argument("file", help="eurofxref-hist.csv or eurofxref-hist.zip, as downloaded from the ECB")
+    ecb.add_argument("--out", required=True, help="the delivery root to write into (the file goes to fx_rates/ecb/)")
+    ecb.set_defaults(func=_import_ecb)
     status = sub.add_parser("status", help="show where the warehouse is and what it holds")
     status.set_defaults(func=_status)
     return parser
