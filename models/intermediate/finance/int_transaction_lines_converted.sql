@@ -132,8 +132,10 @@ select
     platform_fee,
     cogs,
     cast(net_revenue - cogs as {{ converted_money_type() }}) as gross_margin,
-    cast(net_revenue - cogs - platform_fee - shipping_cost + shipping_charged as {{ converted_money_type() }})
-        as contribution_margin,
+    cast(
+        {{ contribution_margin('(net_revenue - cogs)', 'platform_fee', 'shipping_cost', 'shipping_charged') }}
+        as {{ converted_money_type() }}
+    ) as contribution_margin,
     gross_revenue_usd,
     discount_usd,
     refunded_revenue_usd,
@@ -145,7 +147,8 @@ select
     cogs_usd,
     cast(net_revenue_usd - cogs_usd as {{ converted_money_type() }}) as gross_margin_usd,
     cast(
-        net_revenue_usd - cogs_usd - platform_fee_usd - shipping_cost_usd + shipping_charged_usd
+        {{ contribution_margin('(net_revenue_usd - cogs_usd)', 'platform_fee_usd', 'shipping_cost_usd',
+            'shipping_charged_usd') }}
         as {{ converted_money_type() }}
     ) as contribution_margin_usd
 from amounts

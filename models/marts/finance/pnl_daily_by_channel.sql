@@ -79,8 +79,8 @@ select
     daily.shipping_cost_usd,
     daily.marketing_spend_usd,
     cast(
-        daily.gross_margin_usd - daily.platform_fee_usd - daily.shipping_cost_usd
-        + daily.shipping_charged_usd - daily.marketing_spend_usd
+        {{ contribution_margin('daily.gross_margin_usd', 'daily.platform_fee_usd', 'daily.shipping_cost_usd',
+            'daily.shipping_charged_usd', marketing_spend='daily.marketing_spend_usd') }}
         as {{ converted_money_type() }}
     ) as contribution_margin_usd
 from daily
