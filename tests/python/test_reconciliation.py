@@ -353,3 +353,28 @@ def test_a_sample_with_only_transactions_builds_with_the_gaps_listed(tmp_path: P
         "select count(*) from marts.fct_transactions where event_type = 'sale' "
         "and (cogs_usd is not null or gross_margin_usd is not null)"
     ) == [(0,)]
+
+
+def test_without_costs_refunds_put_no_margin_in_the_marts(tmp_path: Path) -> None:
+    """No cost feed, and refunds, restocked or not: a refund of a sale whose cost is unknown gives
+    back an unknown cost too. Before, an unrestocked refund had COGS 0, so the P&L summed the
+    refunds, and only the refunds, into a large negative gross margin."""
+    (tmp_path / "work").mkdir()
+    project = Project(tmp_path / "work")
+    source = make_sample(tmp_path / "deliveries")
+    for feed in ("cogs", "control_totals"):
+        shutil.rmtree(source / feed)
+    assert project.load(source) == 0
+    ok(project.dbt("build"))
+    refunds = project.query(
+        "select count(*), count(case when is_restocked then 1 end) from marts.fct_transactions "
+        "where event_type = 'refund'"
+    )[0]
+    assert refunds[0] > refunds[1] > 0  # restocked and unrestocked refunds both present
+    assert project.query(
+        "select count(*) from marts.fct_transactions where cogs_usd is not null or gross_margin_usd is not null"
+    ) == [(0,)]
+    for mart in ("pnl_daily_by_channel", "product_performance_monthly", "customer_360"):
+        assert project.query(f"select count(gross_margin_usd) from marts.{mart} where gross_margin_usd <> 0") == [
+            (0,)
+        ], mart

@@ -2,7 +2,8 @@
 -- the reporting currency at the rate of the event date (docs/decisions.md):
 --   net revenue       = quantity x unit price - discount - refunded goods (refunds on their own date)
 --   cogs              = units sold x unit cost on the sale date; a restocked return gives back
---                       the returned units' cost at the sale's unit cost, an unrestocked one nothing
+--                       the returned units' cost at the sale's unit cost, an unrestocked one nothing;
+--                       unknown (null) on a refund whose sale has no known cost
 --   gross margin      = net revenue - cogs
 --   contribution      = gross margin - platform fees - shipping cost + shipping charged
 --                       (marketing is allocated in the channel P&L, not per line)
@@ -59,8 +60,15 @@ refund_measures as (
         {{ to_money('-shipping_charged') }} as shipping_charged,
         shipping_cost,
         {{ to_money('-platform_fee') }} as platform_fee,
+        {#- Unknown is not zero: while the sale's cost is unknown, so is what its refund gives
+            back, restocked or not (a known 0 here would put the refund, and only the refund, into
+            the margins). -#}
         cast(
-            case when is_restocked then -quantity * sale_unit_cost_usd else 0 end
+            case
+                when sale_unit_cost_usd is null then null
+                when is_restocked then -quantity * sale_unit_cost_usd
+                else 0
+            end
             as {{ converted_money_type() }}
         ) as cogs_usd
     from refunds
