@@ -2,6 +2,9 @@
 -- activity. Days are UTC calendar days of the event; refunds count on their own date (a P&L by
 -- event date, not by sale cohort). Marketing spend is allocated to the channel its campaign
 -- targets. Not rounded: sum it over any period, round when you present it.
+-- Unknown is not zero: COGS and the margins sum the lines whose cost is known, and are null on a
+-- day whose lines all lack one; net_revenue_with_cost_usd is the net revenue they cover (gross
+-- margin = it - COGS), and lines_without_cost / lines_without_usd count what is left out.
 with transactions as (
     select * from {{ ref('fct_transactions') }}
 ),
@@ -27,7 +30,11 @@ activity as (
         platform_fee_usd,
         shipping_charged_usd,
         shipping_cost_usd,
-        cast(0 as {{ converted_money_type() }}) as marketing_spend_usd
+        cast(0 as {{ converted_money_type() }}) as marketing_spend_usd,
+        case when cogs_usd is not null then net_revenue_usd end as net_revenue_with_cost_usd,
+        1 as transaction_lines,
+        case when cogs_usd is null and net_revenue_usd is not null then 1 else 0 end as lines_without_cost,
+        case when net_revenue_usd is null then 1 else 0 end as lines_without_usd
     from transactions
     union all
     select
@@ -37,12 +44,16 @@ activity as (
         0 as discount_usd,
         0 as refunded_revenue_usd,
         0 as net_revenue_usd,
-        0 as cogs_usd,
-        0 as gross_margin_usd,
+        null as cogs_usd,
+        null as gross_margin_usd,
         0 as platform_fee_usd,
         0 as shipping_charged_usd,
         0 as shipping_cost_usd,
-        spend_usd as marketing_spend_usd
+        spend_usd as marketing_spend_usd,
+        null as net_revenue_with_cost_usd,
+        0 as transaction_lines,
+        0 as lines_without_cost,
+        0 as lines_without_usd
     from spend
 ),
 
@@ -59,7 +70,11 @@ daily as (
         cast(sum(platform_fee_usd) as {{ converted_money_type() }}) as platform_fee_usd,
         cast(sum(shipping_charged_usd) as {{ converted_money_type() }}) as shipping_charged_usd,
         cast(sum(shipping_cost_usd) as {{ converted_money_type() }}) as shipping_cost_usd,
-        cast(sum(marketing_spend_usd) as {{ converted_money_type() }}) as marketing_spend_usd
+        cast(sum(marketing_spend_usd) as {{ converted_money_type() }}) as marketing_spend_usd,
+        cast(sum(net_revenue_with_cost_usd) as {{ converted_money_type() }}) as net_revenue_with_cost_usd,
+        sum(transaction_lines) as transaction_lines,
+        sum(lines_without_cost) as lines_without_cost,
+        sum(lines_without_usd) as lines_without_usd
     from activity
     group by date_day, channel_key
 )
@@ -72,16 +87,25 @@ select
     daily.discount_usd,
     daily.refunded_revenue_usd,
     daily.net_revenue_usd,
-    daily.cogs_usd,
-    daily.gross_margin_usd,
+    {#- a day with spend and no line has nothing to cost: zero, not unknown -#}
+    cast(case when daily.transaction_lines = 0 then 0 else daily.cogs_usd end as {{ converted_money_type() }})
+        as cogs_usd,
+    cast(case when daily.transaction_lines = 0 then 0 else daily.gross_margin_usd end as {{ converted_money_type() }})
+        as gross_margin_usd,
     daily.platform_fee_usd,
     daily.shipping_charged_usd,
     daily.shipping_cost_usd,
     daily.marketing_spend_usd,
     cast(
-        {{ contribution_margin('daily.gross_margin_usd', 'daily.platform_fee_usd', 'daily.shipping_cost_usd',
+        {{ contribution_margin('case when daily.transaction_lines = 0 then 0 else daily.gross_margin_usd end', 'daily.platform_fee_usd', 'daily.shipping_cost_usd',
             'daily.shipping_charged_usd', marketing_spend='daily.marketing_spend_usd') }}
         as {{ converted_money_type() }}
-    ) as contribution_margin_usd
+    ) as contribution_margin_usd,
+    cast(
+        case when daily.transaction_lines = 0 then 0 else daily.net_revenue_with_cost_usd end
+        as {{ converted_money_type() }}
+    ) as net_revenue_with_cost_usd,
+    cast(daily.lines_without_cost as bigint) as lines_without_cost,
+    cast(daily.lines_without_usd as bigint) as lines_without_usd
 from daily
 inner join channels on daily.channel_key = channels.channel_key

@@ -1,6 +1,7 @@
 -- Product performance by month in the reporting currency, with the product's current
 -- attributes. Grain: one row per month and SKU with any sale or refund. Refunds count in the
--- month they happen.
+-- month they happen. COGS and margins cover the lines with a known cost (net_revenue_with_cost_usd),
+-- and the margin rate is of that revenue; lines_without_cost / lines_without_usd count the rest.
 with transactions as (
     select * from {{ ref('fct_transactions') }}
 ),
@@ -22,7 +23,10 @@ monthly as (
         sum(net_revenue_usd) as net_revenue_usd,
         sum(cogs_usd) as cogs_usd,
         sum(gross_margin_usd) as gross_margin_usd,
-        sum(contribution_margin_usd) as contribution_margin_usd
+        sum(contribution_margin_usd) as contribution_margin_usd,
+        sum(case when cogs_usd is not null then net_revenue_usd end) as net_revenue_with_cost_usd,
+        sum(case when cogs_usd is null and net_revenue_usd is not null then 1 else 0 end) as lines_without_cost,
+        sum(case when net_revenue_usd is null then 1 else 0 end) as lines_without_usd
     from transactions
     group by 1, 2
 )
@@ -43,7 +47,11 @@ select
     cast(monthly.cogs_usd as {{ converted_money_type() }}) as cogs_usd,
     cast(monthly.gross_margin_usd as {{ converted_money_type() }}) as gross_margin_usd,
     cast(monthly.contribution_margin_usd as {{ converted_money_type() }}) as contribution_margin_usd,
-    {{ safe_divide('monthly.gross_margin_usd', 'monthly.net_revenue_usd') }} as gross_margin_rate,
-    {{ safe_divide('monthly.units_returned', 'monthly.units_sold') }} as unit_return_rate
+    {#- the margin rate of what the margin covers, never of revenue whose cost is unknown -#}
+    {{ safe_divide('monthly.gross_margin_usd', 'monthly.net_revenue_with_cost_usd') }} as gross_margin_rate,
+    {{ safe_divide('monthly.units_returned', 'monthly.units_sold') }} as unit_return_rate,
+    cast(monthly.net_revenue_with_cost_usd as {{ converted_money_type() }}) as net_revenue_with_cost_usd,
+    cast(monthly.lines_without_cost as bigint) as lines_without_cost,
+    cast(monthly.lines_without_usd as bigint) as lines_without_usd
 from monthly
 left join current_products on monthly.sku = current_products.sku
