@@ -7,7 +7,9 @@ from .contracts import CONTROL_SUMS, FEEDS, LINEAGE_COLUMNS, MONEY_METRICS, Colu
 
 def _rules(c: Column) -> str:
     parts = []
-    if c.allowed:
+    if c.reference:
+        parts.append(f"a code of `seeds/{c.reference}.csv` (an open set: add a row to extend it)")
+    elif c.allowed:
         parts.append("one of " + ", ".join(f"`{v}`" for v in c.allowed))
     if c.minimum is not None:
         parts.append(f"{'>' if c.exclusive_minimum else '>='} {c.minimum}")

@@ -7,8 +7,11 @@ generator writes files that satisfy it, the loader validates every row against i
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from typing import Literal
+
+from . import settings
 
 ColumnType = Literal["string", "integer", "decimal", "date", "timestamp", "boolean"]
 
@@ -228,15 +231,22 @@ CURRENCIES: tuple[str, ...] = (
 )
 # ISO 4217 "no currency": used by control totals for counts and non-money sums.
 NO_CURRENCY = "XXX"
-CHANNELS: tuple[str, ...] = ("web_store", "marketplace", "retail_pos", "wholesale")
-PLATFORMS: tuple[str, ...] = ("google_ads", "meta", "tiktok", "amazon_ads")
-REFUND_REASONS: tuple[str, ...] = (
-    "changed_mind",
-    "wrong_size",
-    "damaged",
-    "not_as_described",
-    "price_adjustment",
-)
+
+
+def reference_values(seed: str) -> tuple[str, ...]:
+    """The codes of an open reference set: the first column of `<seeds>/<seed>.csv`, which the
+    user extends (a new channel, ad platform, refund reason or segment is a row there, with its
+    attributes), read when a load starts."""
+    path = settings.seeds_dir() / f"{seed}.csv"
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"{path}: the reference set {seed} is missing; restore it from the project's seeds folder, "
+            f"or point {settings.SEEDS_ENV} at the folder that holds it"
+        ) from None
+    return tuple(row[0].strip() for row in rows[1:] if row and row[0].strip())
 
 
 @dataclass(frozen=True)
@@ -248,8 +258,13 @@ class Column:
     precision: int = 18
     scale: int = 2
     allowed: tuple[str, ...] | None = None
+    reference: str | None = None  # an open set: the value must be a code of this seed
     minimum: str | None = None  # SQL literal; the value must be >= minimum
     exclusive_minimum: bool = False  # the value must be > minimum
+
+    def allowed_values(self) -> tuple[str, ...] | None:
+        """The closed list, or the open reference set's codes as the seed holds them now."""
+        return reference_values(self.reference) if self.reference else self.allowed
 
     @property
     def sql_type(self) -> str:
@@ -329,7 +344,7 @@ TRANSACTIONS = Feed(
         Column("order_id", "string", "Order the line belongs to (a refund carries its sale's order)."),
         Column("line_number", "integer", "Line number within the order, from 1.", minimum="1"),
         Column("event_ts", "timestamp", "When the event happened, ISO 8601 with a UTC offset."),
-        Column("channel", "string", "Sales channel.", allowed=CHANNELS),
+        Column("channel", "string", "Sales channel.", reference="channels"),
         Column("store_id", "string", "Store (web shop, marketplace account, retail site, B2B desk)."),
         Column("currency", "string", "ISO 4217 currency of every amount on the row.", allowed=CURRENCIES),
         Column("customer_id", "string", "Customer account; empty for anonymous POS sales.", required=False),
@@ -360,7 +375,7 @@ TRANSACTIONS = Feed(
             "(an amount-only refund has quantity 0).",
             required=False,
         ),
-        Column("refund_reason", "string", "On a refund: why.", required=False, allowed=REFUND_REASONS),
+        Column("refund_reason", "string", "On a refund: why.", required=False, reference="refund_reasons"),
         Column("restocked", "boolean", "On a refund: whether the returned units went back to stock.", required=False),
     ),
     rules=(
@@ -405,10 +420,10 @@ MARKETING_SPEND = Feed(
     primary_key=("platform", "campaign_id", "spend_date"),
     when_missing="marketing spend, ROAS and CAC are unknown",
     columns=(
-        Column("platform", "string", "Ad platform.", allowed=PLATFORMS),
+        Column("platform", "string", "Ad platform.", reference="ad_platforms"),
         Column("campaign_id", "string", "Campaign id, unique across platforms."),
         Column("campaign_name", "string", "Campaign name as shown in the platform."),
-        Column("target_channel", "string", "Sales channel the campaign drives traffic to.", allowed=CHANNELS),
+        Column("target_channel", "string", "Sales channel the campaign drives traffic to.", reference="channels"),
         Column("spend_date", "date", "Day of the spend, in the ad account's reporting day."),
         Column("impressions", "integer", "Impressions served.", minimum="0"),
         Column("clicks", "integer", "Clicks.", minimum="0"),
@@ -462,7 +477,7 @@ CUSTOMERS = Feed(
         Column("email", "string", "Contact email.", required=False),
         Column("country_code", "string", "ISO 3166-1 alpha-2 country."),
         Column("region", "string", "State, province or nation within the country."),
-        Column("segment", "string", "consumer or business.", allowed=("consumer", "business")),
+        Column("segment", "string", "Customer segment.", reference="customer_segments"),
         Column("loyalty_tier", "string", "Loyalty tier.", allowed=("none", "bronze", "silver", "gold", "platinum")),
         Column("parent_customer_id", "string", "Parent account for grouped business accounts.", required=False),
         Column("created_at", "timestamp", "When the account was opened."),

@@ -12,6 +12,7 @@ DEFAULT_SOURCE = Path("data/raw")
 WAREHOUSE_ENV = "FINANCE_WAREHOUSE_PATH"
 DEFAULT_WAREHOUSE = Path("warehouse/finance.duckdb")
 PIPELINES_ENV = "FINANCE_PIPELINES_DIR"
+SEEDS_ENV = "FINANCE_SEEDS_DIR"
 RAW_DATASET = "raw"
 PIPELINE_NAME = "commerce_raw"
 
@@ -23,6 +24,12 @@ def warehouse_path() -> Path:
 def pipelines_dir() -> Path:
     """dlt's working folder stays inside the project (git-ignored), not in the home directory."""
     return Path(os.environ.get(PIPELINES_ENV, str(PROJECT_ROOT / ".dlt_pipelines")))
+
+
+def seeds_dir() -> Path:
+    """The dbt project's seeds folder: the open reference sets (channels, ad platforms, refund
+    reasons, customer segments) the loader accepts are the rows the user keeps there."""
+    return Path(os.environ.get(SEEDS_ENV, str(PROJECT_ROOT / "seeds")))
 
 
 UNSAFE_IN_SQL = "'\\\""

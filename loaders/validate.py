@@ -81,12 +81,14 @@ def _column_checks(c: Column, key: tuple[str, ...]) -> list[tuple[str, str]]:
         checks.append((f"lower({raw}) not in ({allowed})", _failure(c.name, "not a boolean (true/false)")))
     if c.type != "string":
         checks.append((f"{typed} is null and {raw} is not null", _failure(c.name, f"not a valid {c.contract_type}")))
-    if c.allowed:
-        shown = ", ".join(c.allowed[:8]) + (", ..." if len(c.allowed) > 8 else "")
+    allowed = c.allowed_values()
+    if allowed:
+        shown = ", ".join(allowed[:8]) + (", ..." if len(allowed) > 8 else "")
+        where = f" of seeds/{c.reference}.csv" if c.reference else ""
         checks.append(
             (
-                f"{typed} not in ({', '.join(_lit(v) for v in c.allowed)})",
-                _failure(c.name, f"not an allowed value ({shown})"),
+                f"{typed} not in ({', '.join(_lit(v) for v in allowed)})",
+                _failure(c.name, f"not an allowed value{where} ({shown})"),
             )
         )
     if c.minimum is not None:

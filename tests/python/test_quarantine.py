@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from support import ROOT
 
 Query = Callable[[str], list[tuple]]
 
@@ -227,3 +229,26 @@ def test_every_iso_4217_currency_is_accepted(sample: Path, load: Callable[..., i
     assert query(f"select raw_value from raw.quarantine where file_name = '{name}' and column_name = 'currency'") == [
         ("BRX",)
     ]
+
+
+def test_a_channel_added_to_the_seed_is_accepted(
+    sample: Path, load: Callable[..., int], query: Query, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Channels, ad platforms, refund reasons and segments are open sets: a value is quarantined
+    until the user adds it to the project's seed, and loads once it is there."""
+    victim = _first_file(sample, "transactions")
+    _edit_rows(victim, {0: {"channel": "pop_up_store"}})
+    assert load(sample, feeds=["transactions"]) == 0
+    [(reason,)] = query("select reason from raw.quarantine where column_name = 'channel'")
+    assert "not an allowed value of seeds/channels.csv" in reason
+    seeds = Path(shutil.copytree(ROOT / "seeds", tmp_path / "seeds"))
+    with (seeds / "channels.csv").open("a") as f:
+        f.write("pop_up_store,Pop-up stores,direct to consumer,card processing % of order\n")
+    monkeypatch.setenv("FINANCE_SEEDS_DIR", str(seeds))
+    victim.write_text(victim.read_text() + "\n")  # the source re-sends the file (new content)
+    assert load(sample, feeds=["transactions"]) == 0
+    assert query("select count(*) from raw.transactions where channel = 'pop_up_store'") == [(1,)]
+    assert query(
+        "select count(*) from raw.quarantine q join raw.file_deliveries d "
+        "on d.file_name = q.file_name and d._dlt_load_id = q._dlt_load_id where d.is_current"
+    ) == [(0,)]
