@@ -1,5 +1,11 @@
-{#- One row per calendar day from calendar_start to calendar_end, column date_day. Portable:
-    numbers from cross-joined digits, dates from dbt's cross-database dateadd. -#}
+{#- True when the project pins the calendar (vars calendar_start and calendar_end both set);
+    otherwise the calendar comes from the data (int_calendar_days_bounded). -#}
+{% macro calendar_is_pinned() -%}
+    {{ return(var('calendar_start', none) is not none and var('calendar_end', none) is not none) }}
+{%- endmacro %}
+
+{#- One row per calendar day from calendar_start to calendar_end (vars), column date_day.
+    Portable: numbers from cross-joined digits, dates from dbt's cross-database dateadd. -#}
 {% macro calendar_days() -%}
     {%- set start = var('calendar_start') -%}
     {%- set end = var('calendar_end') -%}

@@ -15,6 +15,7 @@ import ast
 import re
 import shutil
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -45,7 +46,7 @@ EXPECTED: dict[str, set[str]] = {
     "sku_without_cost": {"reconciliation_cogs_coverage"},
     "unknown_campaign": {"reconciliation_dimension_members"},
     "currency_without_rate": {"reconciliation_currency"},
-    # 2031 is past dim_date and past the last published rate
+    # 2031 is past the pinned calendar (PINNED) and past the last published rate
     "date_outside_calendar": {"reconciliation_calendar_coverage", "reconciliation_currency"},
     "cyclic_parent_chain": {"reconciliation_account_groups"},
     "refund_over_tax_and_shipping": {"reconciliation_refunds"},
@@ -111,6 +112,10 @@ GROUPS: dict[str, list[str]] = {
 }
 GROUPED = {defect for defects in GROUPS.values() for defect in defects}
 
+# Defects built with the calendar pinned by the project vars (a calendar from the data covers
+# every date it holds by construction; decision log §4).
+PINNED = {"date_outside_calendar": '{calendar_start: "2020-01-01", calendar_end: "2030-12-31"}'}
+
 # Model bugs: ([(file, text to replace, replacement)], what must fail, the exception object ids
 # that must fail). Several edits in one copy are independent bugs proven by one build.
 MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str]]] = {
@@ -170,7 +175,8 @@ def _build(tmp_path: Path, plant: str | None = None, project_dir: Path = ROOT) -
     project = Project(tmp_path / "work", project_dir)
     source = make_sample(tmp_path / "deliveries", plant=plant)
     assert project.load(source) == 0
-    project.build = project.dbt("build")  # type: ignore[attr-defined]
+    pinned = ["--vars", PINNED[plant]] if plant in PINNED else []
+    project.build = project.dbt("build", *pinned)  # type: ignore[attr-defined]
     return project
 
 
@@ -321,11 +327,12 @@ def test_control_total_metrics_match_the_contract() -> None:
 
 def test_a_sample_with_only_transactions_builds_with_the_gaps_listed(tmp_path: Path) -> None:
     """A real export often has sales and nothing else (no costs, rates, spend, masters or
-    trailers): the build passes, and every gap is a warning row that names the missing feed.
+    trailers), from years before any calendar a project would pin: the build passes, and every
+    gap is a warning row that names the missing feed.
     Its first three days have no refund yet, so the empty refund totals must tie out too."""
     (tmp_path / "work").mkdir()
     project = Project(tmp_path / "work")
-    source = make_sample(tmp_path / "deliveries", days=3)
+    source = make_sample(tmp_path / "deliveries", days=3, start="2010-06-01")
     for feed in ("marketing_spend", "cogs", "products", "customers", "fx_rates", "control_totals"):
         shutil.rmtree(source / feed)
     assert project.load(source) == 0
@@ -339,6 +346,10 @@ def test_a_sample_with_only_transactions_builds_with_the_gaps_listed(tmp_path: P
         )
     )
     assert set(warnings) == {"cogs_coverage", "currency", "dimension_members", "control_totals"}
+    # history from 2010 needs no setting: the calendar spans the data's years
+    assert project.query("select min(date_day), max(date_day) from marts.dim_date") == [
+        (date(2010, 1, 1), date(2010, 12, 31))
+    ]
     assert project.query("select count(*) from marts.reconciliation_exceptions where is_failure") == [(0,)]
     # an amount already in the reporting currency needs no rate
     lines, converted = project.query(

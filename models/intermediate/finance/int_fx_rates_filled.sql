@@ -8,7 +8,7 @@ with rates as (
 ),
 
 calendar as (
-    {{ calendar_days() }}
+    select * from {{ ref('int_calendar_days_bounded') }}
 ),
 
 bounds as (

@@ -1,7 +1,7 @@
--- One row per calendar day from calendar_start to calendar_end (vars). Built from a digits
--- cross join, not generate_series, so it is a real table on Redshift too.
+-- One row per calendar day of the project's calendar (int_calendar_days_bounded: pinned by the
+-- vars calendar_start and calendar_end, or spanning the data's years).
 with days as (
-    {{ calendar_days() }}
+    select * from {{ ref('int_calendar_days_bounded') }}
 )
 
 select
