@@ -19,7 +19,13 @@ LINT_ENV := FINANCE_WAREHOUSE_PATH=target/lint.duckdb
 SQL_PATHS ?= models analyses snapshots
 DOCS_PORT ?= 8080
 
+# The sample's warehouse; your own deliveries (SOURCE=...) get a warehouse of their own, named
+# after the delivery root, so they never mix with the sample (set FINANCE_WAREHOUSE_PATH to choose).
+ifeq ($(strip $(SOURCE)),)
 export FINANCE_WAREHOUSE_PATH ?= warehouse/finance.duckdb
+else
+export FINANCE_WAREHOUSE_PATH ?= warehouse/$(notdir $(patsubst %/,%,$(SOURCE))).duckdb
+endif
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
