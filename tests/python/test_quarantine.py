@@ -252,3 +252,17 @@ def test_a_channel_added_to_the_seed_is_accepted(
         "select count(*) from raw.quarantine q join raw.file_deliveries d "
         "on d.file_name = q.file_name and d._dlt_load_id = q._dlt_load_id where d.is_current"
     ) == [(0,)]
+
+
+def test_a_refund_that_does_not_know_its_restock_loads(sample: Path, load: Callable[..., int], query: Query) -> None:
+    """Most exports do not say whether returned units went back to stock: such a refund loads
+    (decision log §2 says what its COGS is) instead of being quarantined."""
+    victim = sorted(sample.glob("transactions/*/*.csv"))[-1]  # the first days have no refund yet
+    with victim.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    refund = next(i for i, row in enumerate(rows) if row["event_type"] == "refund")
+    _edit_rows(victim, {refund: {"restocked": ""}})
+    assert load(sample, feeds=["transactions"]) == 0
+    line = rows[refund]["line_event_id"]
+    assert query(f"select restocked from raw.transactions where line_event_id = '{line}'") == [(None,)]
+    assert query("select count(*) from raw.quarantine") == [(0,)]

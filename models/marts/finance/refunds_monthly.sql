@@ -33,6 +33,7 @@ by_event_month as (
         sum(case when event_type = 'refund' then 1 else 0 end) as refund_lines,
         sum(case when event_type = 'refund' then -quantity else 0 end) as refunded_units,
         sum(case when event_type = 'refund' and is_restocked then -quantity else 0 end) as restocked_units,
+        sum(case when event_type = 'refund' and is_restocked is null then -quantity else 0 end) as restock_unknown_units,
         sum(refunded_revenue_usd) as refunded_revenue_usd,
         sum(case when event_type = 'refund' then -tax_usd else 0 end) as refunded_tax_usd,
         sum(case when event_type = 'refund' then -shipping_charged_usd else 0 end) as refunded_shipping_usd
@@ -70,6 +71,7 @@ combined as (
         coalesce(by_event_month.refund_lines, 0) as refund_lines,
         coalesce(by_event_month.refunded_units, 0) as refunded_units,
         coalesce(by_event_month.restocked_units, 0) as restocked_units,
+        coalesce(by_event_month.restock_unknown_units, 0) as restock_unknown_units,
         coalesce(by_event_month.refunded_revenue_usd, 0) as refunded_revenue_usd,
         coalesce(by_event_month.refunded_tax_usd, 0) as refunded_tax_usd,
         coalesce(by_event_month.refunded_shipping_usd, 0) as refunded_shipping_usd,
@@ -103,6 +105,7 @@ select
     cast(refund_lines as bigint) as refund_lines,
     cast(refunded_units as bigint) as refunded_units,
     cast(restocked_units as bigint) as restocked_units,
+    cast(restock_unknown_units as bigint) as restock_unknown_units,
     cast(refunded_revenue_usd as {{ converted_money_type() }}) as refunded_revenue_usd,
     cast(refunded_tax_usd as {{ converted_money_type() }}) as refunded_tax_usd,
     cast(refunded_shipping_usd as {{ converted_money_type() }}) as refunded_shipping_usd,
