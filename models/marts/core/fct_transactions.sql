@@ -31,89 +31,89 @@ campaigns as (
 ),
 
 {% if is_incremental() %}
-cost_versions as (
-    select * from {{ ref('stg_raw__cogs') }}
-),
+    cost_versions as (
+        select * from {{ ref('stg_raw__cogs') }}
+    ),
 
-products_delivered as (
-    select * from {{ ref('stg_raw__products') }}
-),
+    products_delivered as (
+        select * from {{ ref('stg_raw__products') }}
+    ),
 
-customers_delivered as (
-    select * from {{ ref('stg_raw__customers') }}
-),
+    customers_delivered as (
+        select * from {{ ref('stg_raw__customers') }}
+    ),
 
-rates_delivered as (
-    select * from {{ ref('stg_raw__fx_rates') }}
-),
+    rates_delivered as (
+        select * from {{ ref('stg_raw__fx_rates') }}
+    ),
 
-built as (
-    select * from {{ this }}
-),
+    built as (
+        select * from {{ this }}
+    ),
 
-last_build as (
-    select max(dlt_load_id) as dlt_load_id from built
-),
+    last_build as (
+        select max(dlt_load_id) as dlt_load_id from built
+    ),
 
-changed_costs as (
-    select distinct cost_versions.sku
-    from cost_versions
-    cross join last_build
-    where cost_versions.dlt_load_id > last_build.dlt_load_id
-),
+    changed_costs as (
+        select distinct cost_versions.sku
+        from cost_versions
+        cross join last_build
+        where cost_versions.dlt_load_id > last_build.dlt_load_id
+    ),
 
-changed_products as (
-    select products_delivered.sku
-    from products_delivered
-    cross join last_build
-    where products_delivered.dlt_load_id > last_build.dlt_load_id
-),
+    changed_products as (
+        select products_delivered.sku
+        from products_delivered
+        cross join last_build
+        where products_delivered.dlt_load_id > last_build.dlt_load_id
+    ),
 
-changed_customers as (
-    select customers_delivered.customer_id
-    from customers_delivered
-    cross join last_build
-    where customers_delivered.dlt_load_id > last_build.dlt_load_id
-),
+    changed_customers as (
+        select customers_delivered.customer_id
+        from customers_delivered
+        cross join last_build
+        where customers_delivered.dlt_load_id > last_build.dlt_load_id
+    ),
 
-first_changed_rate as (
-    select min(rates_delivered.rate_date) as rate_date
-    from rates_delivered
-    cross join last_build
-    where rates_delivered.dlt_load_id > last_build.dlt_load_id
-),
+    first_changed_rate as (
+        select min(rates_delivered.rate_date) as rate_date
+        from rates_delivered
+        cross join last_build
+        where rates_delivered.dlt_load_id > last_build.dlt_load_id
+    ),
 
-unresolved as (
-    select line_event_id
-    from built
-    where not has_fx_rate
-        or not has_unit_cost
-        or product_key = {{ unknown_key() }}
-        or channel_key = {{ unknown_key() }}
-        or campaign_key = {{ unknown_key() }}
-        or (customer_key = {{ unknown_key() }} and customer_id is not null)
-),
+    unresolved as (
+        select line_event_id
+        from built
+        where not has_fx_rate
+            or not has_unit_cost
+            or product_key = {{ unknown_key() }}
+            or channel_key = {{ unknown_key() }}
+            or campaign_key = {{ unknown_key() }}
+            or (customer_key = {{ unknown_key() }} and customer_id is not null)
+    ),
 
-redelivered as (
-    select lines.line_event_id
-    from lines
-    cross join last_build
-    where lines.dlt_load_id > last_build.dlt_load_id
-),
+    redelivered as (
+        select lines.line_event_id
+        from lines
+        cross join last_build
+        where lines.dlt_load_id > last_build.dlt_load_id
+    ),
 
-to_build as (
-    select lines.line_event_id
-    from lines
-    left join built on built.line_event_id = lines.line_event_id
-    where built.line_event_id is null
-        or lines.line_event_id in (select line_event_id from redelivered)
-        or lines.refunded_line_event_id in (select line_event_id from redelivered)
-        or lines.line_event_id in (select line_event_id from unresolved)
-        or lines.sku in (select sku from changed_costs)
-        or lines.sku in (select sku from changed_products)
-        or lines.customer_id in (select customer_id from changed_customers)
-        or lines.event_date >= (select rate_date from first_changed_rate)
-),
+    to_build as (
+        select lines.line_event_id
+        from lines
+        left join built on lines.line_event_id = built.line_event_id
+        where built.line_event_id is null
+            or lines.line_event_id in (select redelivered.line_event_id from redelivered)
+            or lines.refunded_line_event_id in (select redelivered.line_event_id from redelivered)
+            or lines.line_event_id in (select unresolved.line_event_id from unresolved)
+            or lines.sku in (select changed_costs.sku from changed_costs)
+            or lines.sku in (select changed_products.sku from changed_products)
+            or lines.customer_id in (select changed_customers.customer_id from changed_customers)
+            or lines.event_date >= (select first_changed_rate.rate_date from first_changed_rate)
+    ),
 
 {% endif %}
 final as (
@@ -173,7 +173,7 @@ final as (
     left join channels on channels.channel = lines.channel
     left join campaigns on campaigns.campaign_id = lines.campaign_id
     {% if is_incremental() -%}
-    where lines.line_event_id in (select line_event_id from to_build)
+        where lines.line_event_id in (select to_build.line_event_id from to_build)
     {%- endif %}
 )
 

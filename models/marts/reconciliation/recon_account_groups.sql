@@ -14,7 +14,7 @@ grouped as (
 memberships as (
     select
         accounts.customer_id,
-        count(grouped.customer_id) as groups
+        count(grouped.customer_id) as group_count
     from accounts
     left join grouped on accounts.customer_id = grouped.customer_id
     group by accounts.customer_id
@@ -33,7 +33,7 @@ from grouped
 where has_unknown_parent
 union all
 select
-    {{ recon_columns('account_groups', "'account'", 'customer_id', 'null', '1', 'groups',
+    {{ recon_columns('account_groups', "'account'", 'customer_id', 'null', '1', 'group_count',
         "'groups the account belongs to'", 'true') }}
 from memberships
-where groups <> 1
+where group_count <> 1

@@ -1,8 +1,8 @@
 -- 2. Nothing lost or double counted from delivery to mart.
 -- a. per delivered file: records read = rows in raw from that file + rows quarantined (raw keeps
 -- every file's rows, so a key a later file carried again is in both);
--- b. per currency, transactions in raw (the latest delivery of each line) = staging = the converted lines = fct_transactions, in
--- rows and in money (no fan-out at any layer);
+-- b. per currency, transactions in raw (the latest delivery of each line) = staging = the converted lines
+-- = fct_transactions, in rows and in money (no fan-out at any layer);
 -- c. a sale line (order, line number) appears once.
 {% set feeds = ['transactions', 'marketing_spend', 'cogs', 'products', 'customers', 'fx_rates', 'control_totals'] %}
 with latest_delivery as (
@@ -50,29 +50,29 @@ layers as (
     group by currency
     union all
     select
-        'staging',
+        'staging' as layer,
         currency_code,
-        count(*),
-        sum(case when event_type = 'sale' then quantity * unit_price else 0 end),
-        sum(coalesce(refund_amount, 0))
+        count(*) as line_count,
+        sum(case when event_type = 'sale' then quantity * unit_price else 0 end) as goods,
+        sum(coalesce(refund_amount, 0)) as refunds
     from {{ ref('stg_raw__transactions') }}
     group by currency_code
     union all
     select
-        'intermediate',
+        'intermediate' as layer,
         currency_code,
-        count(*),
-        sum(gross_revenue),
-        sum(refunded_revenue)
+        count(*) as line_count,
+        sum(gross_revenue) as goods,
+        sum(refunded_revenue) as refunds
     from {{ ref('int_transaction_lines_converted') }}
     group by currency_code
     union all
     select
-        'mart',
+        'mart' as layer,
         currency_code,
-        count(*),
-        sum(gross_revenue),
-        sum(refunded_revenue)
+        count(*) as line_count,
+        sum(gross_revenue) as goods,
+        sum(refunded_revenue) as refunds
     from {{ ref('fct_transactions') }}
     group by currency_code
 ),
@@ -91,9 +91,9 @@ layer_checks as (
     select
         later.layer,
         later.currency_code,
-        'goods sold',
-        raw_layer.goods,
-        later.goods
+        'goods sold' as measure,
+        raw_layer.goods as expected,
+        later.goods as actual
     from layers as later inner join layers as raw_layer
         on raw_layer.layer = 'raw' and later.currency_code = raw_layer.currency_code
     where later.layer <> 'raw'
@@ -101,9 +101,9 @@ layer_checks as (
     select
         later.layer,
         later.currency_code,
-        'goods refunded',
-        raw_layer.refunds,
-        later.refunds
+        'goods refunded' as measure,
+        raw_layer.refunds as expected,
+        later.refunds as actual
     from layers as later inner join layers as raw_layer
         on raw_layer.layer = 'raw' and later.currency_code = raw_layer.currency_code
     where later.layer <> 'raw'

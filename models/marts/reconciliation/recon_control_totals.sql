@@ -21,7 +21,7 @@ quarantined as (
             {%- for column in spec.columns %}
                 cast({{ column }} as numeric(28, 8)) as {{ column }},
             {%- endfor %}
-            {{ 'currency' if has_currency else "'XXX'" }}
+            {{ 'currency' if has_currency else "'XXX' as currency" }}
         from {{ source('raw', feed) }}
         union all
         select
@@ -41,16 +41,16 @@ found as (
             file_name,
             'row_count' as metric,
             'XXX' as currency_code,
-            cast(count(*) as numeric(28, 6)) as value
+            cast(count(*) as numeric(28, 6)) as metric_value
         from delivered_{{ feed }}
         group by file_name
         {% for metric, expression, is_money in spec.sums -%}
             union all
             select
                 file_name,
-                '{{ metric }}',
-                {{ 'currency' if is_money else "'XXX'" }},
-                cast(coalesce(sum({{ expression }}), 0) as numeric(28, 6))
+                '{{ metric }}' as metric,
+                {{ 'currency' if is_money else "'XXX'" }} as currency_code,
+                cast(coalesce(sum({{ expression }}), 0) as numeric(28, 6)) as metric_value
             from delivered_{{ feed }}
             group by file_name{{ ', currency' if is_money else '' }}
         {% endfor -%}
@@ -67,13 +67,18 @@ claimed as (
     from {{ ref('stg_raw__control_totals') }}
 ),
 
+claimed_files as (
+    select distinct file_name
+    from claimed
+),
+
 compared as (
     select
         coalesce(claimed.file_name, found.file_name) as file_name,
         coalesce(claimed.metric, found.metric) as metric,
         coalesce(claimed.currency_code, found.currency_code) as currency_code,
         claimed.claimed_value,
-        found.value as found_value
+        found.metric_value as found_value
     from claimed
     full outer join found
         on claimed.file_name = found.file_name
@@ -86,7 +91,7 @@ delivered_without_claims as (
         latest_delivery.file_name,
         latest_delivery.feed
     from latest_delivery
-    left join (select distinct file_name from claimed) as claimed_files
+    left join claimed_files
         on latest_delivery.file_name = claimed_files.file_name
     where claimed_files.file_name is null and latest_delivery.feed <> 'control_totals'
 ),
@@ -107,8 +112,8 @@ select
 from compared
 where
     {{ recon_differs('claimed_value', 'found_value') }}
-    and file_name in (select file_name from latest_delivery)
-    and file_name in (select file_name from claimed)
+    and file_name in (select latest_delivery.file_name from latest_delivery)
+    and file_name in (select claimed.file_name from claimed)
 union all
 select
     {{ recon_columns('control_totals', "'file'", 'file_name', 'null', 'null', 'null',

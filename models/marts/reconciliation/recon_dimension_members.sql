@@ -19,47 +19,47 @@ unresolved as (
     where product_key = {{ unknown }}
     union all
     select
-        'fct_transactions',
-        'customer',
-        line_event_id,
-        customer_id,
-        'customers'
+        'fct_transactions' as fact,
+        'customer' as dimension,
+        line_event_id as row_id,
+        customer_id as natural_key,
+        'customers' as source_feed
     from {{ ref('fct_transactions') }}
     where customer_key = {{ unknown }} and customer_id is not null
     union all
     select
-        'fct_transactions',
-        'channel',
-        line_event_id,
-        channel,
-        'channels seed'
+        'fct_transactions' as fact,
+        'channel' as dimension,
+        line_event_id as row_id,
+        channel as natural_key,
+        'channels seed' as source_feed
     from {{ ref('fct_transactions') }}
     where channel_key = {{ unknown }}
     union all
     select
-        'fct_transactions',
-        'campaign',
-        line_event_id,
-        campaign_id,
-        'marketing_spend'
+        'fct_transactions' as fact,
+        'campaign' as dimension,
+        line_event_id as row_id,
+        campaign_id as natural_key,
+        'marketing_spend' as source_feed
     from {{ ref('fct_transactions') }}
     where campaign_key = {{ unknown }}
     union all
     select
-        'fct_orders',
-        'customer',
-        order_id,
-        customer_id,
-        'customers'
+        'fct_orders' as fact,
+        'customer' as dimension,
+        order_id as row_id,
+        customer_id as natural_key,
+        'customers' as source_feed
     from {{ ref('fct_orders') }}
     where customer_key = {{ unknown }} and customer_id is not null
     union all
     select
-        'fct_marketing_spend',
-        'channel',
-        campaign_id || ' ' || cast(spend_date as varchar(10)),
-        target_channel,
-        'channels seed'
+        'fct_marketing_spend' as fact,
+        'channel' as dimension,
+        campaign_id || ' ' || cast(spend_date as varchar(10)) as row_id,
+        target_channel as natural_key,
+        'channels seed' as source_feed
     from {{ ref('fct_marketing_spend') }}
     where channel_key = {{ unknown }}
 ),

@@ -23,7 +23,7 @@ line_checks as (
     select
         line_event_id,
         currency_code,
-        'net revenue - cogs = gross margin (' || currency_code || ')' as identity,
+        'net revenue - cogs = gross margin (' || currency_code || ')' as identity_name,
         gross_margin as expected,
         net_revenue - cogs as actual
     from lines
@@ -31,19 +31,19 @@ line_checks as (
     union all
     select
         line_event_id,
-        'USD',
-        'net revenue - cogs = gross margin (USD)',
-        gross_margin_usd,
-        net_revenue_usd - cogs_usd
+        'USD' as currency_code,
+        'net revenue - cogs = gross margin (USD)' as identity_name,
+        gross_margin_usd as expected,
+        net_revenue_usd - cogs_usd as actual
     from lines
     where cogs_usd is not null and net_revenue_usd is not null
     union all
     select
         line_event_id,
-        'USD',
-        'gross margin - fees - shipping cost + shipping charged = contribution (USD)',
-        contribution_margin_usd,
-        gross_margin_usd - platform_fee_usd - shipping_cost_usd + shipping_charged_usd
+        'USD' as currency_code,
+        'gross margin - fees - shipping cost + shipping charged = contribution (USD)' as identity_name,
+        contribution_margin_usd as expected,
+        gross_margin_usd - platform_fee_usd - shipping_cost_usd + shipping_charged_usd as actual
     from lines
     where contribution_margin_usd is not null
 ),
@@ -91,27 +91,29 @@ pnl_by_channel as (
 ),
 
 pnl_checks as (
-    {% for measure in ['gross_revenue_usd', 'discount_usd', 'refunded_revenue_usd', 'net_revenue_usd', 'cogs_usd', 'gross_margin_usd', 'platform_fee_usd', 'shipping_cost_usd', 'shipping_charged_usd'] -%}
+    {% for measure in ['gross_revenue_usd', 'discount_usd', 'refunded_revenue_usd', 'net_revenue_usd', 'cogs_usd',
+        'gross_margin_usd', 'platform_fee_usd', 'shipping_cost_usd', 'shipping_charged_usd'] -%}
         select
             coalesce(pnl.channel_key, fact.channel_key) as channel_key,
-            'P&L {{ measure }} summed over days = fact total' as identity,
+            'P&L {{ measure }} summed over days = fact total' as identity_name,
             coalesce(fact.{{ measure }}, 0) as expected,
             coalesce(pnl.{{ measure }}, 0) as actual
         from pnl_by_channel as pnl full outer join fact_by_channel as fact on pnl.channel_key = fact.channel_key
         union all
     {% endfor -%}
     select
-        coalesce(pnl.channel_key, spend.channel_key),
-        'P&L marketing spend summed over days = fct_marketing_spend',
-        coalesce(spend.spend_usd, 0),
-        coalesce(pnl.marketing_spend_usd, 0)
+        coalesce(pnl.channel_key, spend.channel_key) as channel_key,
+        'P&L marketing spend summed over days = fct_marketing_spend' as identity_name,
+        coalesce(spend.spend_usd, 0) as expected,
+        coalesce(pnl.marketing_spend_usd, 0) as actual
     from pnl_by_channel as pnl full outer join spend_by_channel as spend on pnl.channel_key = spend.channel_key
     union all
     select
         channel_key,
-        'P&L contribution = gross margin - fees - shipping cost + shipping charged - marketing',
-        gross_margin_usd - platform_fee_usd - shipping_cost_usd + shipping_charged_usd - marketing_spend_usd,
-        contribution_margin_usd
+        'P&L contribution = gross margin - fees - shipping cost + shipping charged - marketing' as identity_name,
+        gross_margin_usd - platform_fee_usd - shipping_cost_usd + shipping_charged_usd - marketing_spend_usd
+            as expected,
+        contribution_margin_usd as actual
     from pnl_by_channel
 ),
 
@@ -183,26 +185,29 @@ pnl_checks as (
     'net_revenue_usd', 'gross_margin_usd', 'contribution_margin_usd'] %}
 totals as (
     {% for mart, column, relation, expression, condition in ties -%}
-    select
-        '{{ mart }}.{{ column }} = sum of {{ expression }} over {{ condition }}' as identity,
-        (select sum({{ expression }}) from {{ relation }} where {{ conditions[condition] }}) as expected,
-        (select sum({{ column }}) from {{ ref(mart) }}) as actual
-    union all
+        select
+            '{{ mart }}.{{ column }} = sum of {{ expression }} over {{ condition }}' as identity_name,
+            (
+                select sum({{ expression }}) from {{ relation }}
+                where {{ conditions[condition] }}
+            ) as expected,
+            (select sum({{ column }}) from {{ ref(mart) }}) as actual
+        union all
     {% endfor -%}
     {% for column in group_measures -%}
-    select
-        'customer_groups_360 {{ column }} = customer_360' as identity,
-        (select sum({{ column }}) from {{ ref('customer_360') }}) as expected,
-        (select sum({{ column }}) from {{ ref('customer_groups_360') }}) as actual
-    {% if not loop.last %}union all{% endif %}
+        select
+            'customer_groups_360 {{ column }} = customer_360' as identity_name,
+            (select sum({{ column }}) from {{ ref('customer_360') }}) as expected,
+            (select sum({{ column }}) from {{ ref('customer_groups_360') }}) as actual
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
-{#- An empty set sums to zero on both sides: a shop with no refunds yet, or no identified
+{# An empty set sums to zero on both sides: a shop with no refunds yet, or no identified
     customers, has nothing to tie out, which is not an exception. -#}
 null_safe_totals as (
     select
-        identity,
+        identity_name,
         coalesce(expected, 0) as expected,
         coalesce(actual, 0) as actual
     from totals
@@ -212,12 +217,12 @@ null_safe_totals as (
 {%- set grains = [
     ('line_checks', "'line'", 'line_event_id', 'currency_code'),
     ('pnl_checks', "'channel'", 'channel_key', "'USD'"),
-    ('null_safe_totals', "'mart'", 'identity', "'USD'"),
+    ('null_safe_totals', "'mart'", 'identity_name', "'USD'"),
 ] %}
 {% for checks, object_type, object_id, currency in grains -%}
     select
     {{ recon_columns('margin_identities', object_type, object_id, currency, 'expected', 'actual',
-        'identity', recon_beyond_tolerance('expected', 'actual')) }}
+        'identity_name', recon_beyond_tolerance('expected', 'actual')) }}
     from {{ checks }}
     where {{ recon_differs('expected', 'actual') }}
     {% if not loop.last %}union all{% endif %}

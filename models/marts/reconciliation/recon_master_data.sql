@@ -17,73 +17,76 @@
 ] %}
 with
 {% for master, staging, snapshot, key, attributes in masters %}
-{{ master }}_delivered as (
-    select
-        {{ key }} as natural_key,
-        {{ to_utc_timestamp('updated_at') }} as updated_at,
-        _source_file as source_file,
-        row_number() over (partition by {{ key }} order by {{ delivery_order() }}) as delivery_rank,
-        count(*) over (partition by {{ key }}, updated_at) as deliveries_of_version
-    from {{ source('raw', master) }}
-),
+    {{ master }}_delivered as (
+        select
+            {{ key }} as natural_key,
+            {{ to_utc_timestamp('updated_at') }} as updated_at,
+            _source_file as source_file,
+            row_number() over (partition by {{ key }} order by {{ delivery_order() }}) as delivery_rank,
+            count(*) over (partition by {{ key }}, updated_at) as deliveries_of_version
+        from {{ source('raw', master) }}
+    ),
 
-{{ master }}_backwards as (
-    select
-        '{{ master }}' as master,
-        delivered.natural_key,
-        staged.updated_at as current_updated_at,
-        delivered.updated_at as delivered_updated_at,
-        delivered.source_file
-    from {{ master }}_delivered as delivered
-    inner join {{ ref(staging) }} as staged on delivered.natural_key = staged.{{ key }}
-    where
-        delivered.delivery_rank = 1
-        and delivered.updated_at < staged.updated_at
-        and delivered.deliveries_of_version = 1
-),
+    {{ master }}_backwards as (
+        select
+            '{{ master }}' as master,
+            delivered.natural_key,
+            staged.updated_at as current_updated_at,
+            delivered.updated_at as delivered_updated_at,
+            delivered.source_file
+        from {{ master }}_delivered as delivered
+        inner join {{ ref(staging) }} as staged on delivered.natural_key = staged.{{ key }}
+        where
+            delivered.delivery_rank = 1
+            and delivered.updated_at < staged.updated_at
+            and delivered.deliveries_of_version = 1
+    ),
 
-{{ master }}_unsnapshotted as (
-    select
-        '{{ master }}' as master,
-        staged.{{ key }} as natural_key,
-        staged.updated_at,
-        {{ recon_row_text('staged', attributes) }} as staged_attributes,
-        {{ recon_row_text('snapshot', attributes) }} as snapshot_attributes
-    from {{ ref(staging) }} as staged
-    inner join {{ ref(snapshot) }} as snapshot
-        on staged.{{ key }} = snapshot.{{ key }} and snapshot.dbt_valid_to is null
-    where {{ recon_row_text('staged', attributes) }} <> {{ recon_row_text('snapshot', attributes) }}
-),
+    {{ master }}_unsnapshotted as (
+        select
+            '{{ master }}' as master,
+            staged.{{ key }} as natural_key,
+            staged.updated_at,
+            {{ recon_row_text('staged', attributes) }} as staged_attributes,
+            {{ recon_row_text('snapshotted', attributes) }} as snapshot_attributes
+        from {{ ref(staging) }} as staged
+        inner join {{ ref(snapshot) }} as snapshotted
+            on staged.{{ key }} = snapshotted.{{ key }} and snapshotted.dbt_valid_to is null
+        where {{ recon_row_text('staged', attributes) }} <> {{ recon_row_text('snapshotted', attributes) }}
+    ),
 
-{{ master }}_case_twins as (
-    select
-        '{{ master }}' as master,
-        lower(trim({{ key }})) as folded_key,
-        min({{ key }}) as first_key,
-        max({{ key }}) as last_key,
-        count(*) as spellings
-    from {{ ref(staging) }}
-    group by lower(trim({{ key }}))
-    having count(*) > 1
-),
+    {{ master }}_case_twins as (
+        select
+            '{{ master }}' as master,
+            lower(trim({{ key }})) as folded_key,
+            min({{ key }}) as first_key,
+            max({{ key }}) as last_key,
+            count(*) as spellings
+        from {{ ref(staging) }}
+        group by lower(trim({{ key }}))
+        having count(*) > 1
+    ),
 
 {% endfor -%}
 backwards as (
-    {% for master in masters %}select * from {{ master[0] }}_backwards{% if not loop.last %}
-    union all
-    {% endif %}{% endfor %}
+    {% for master in masters -%}
+        select * from {{ master[0] }}_backwards
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 unsnapshotted as (
-    {% for master in masters %}select * from {{ master[0] }}_unsnapshotted{% if not loop.last %}
-    union all
-    {% endif %}{% endfor %}
+    {% for master in masters -%}
+        select * from {{ master[0] }}_unsnapshotted
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 case_twins as (
-    {% for master in masters %}select * from {{ master[0] }}_case_twins{% if not loop.last %}
-    union all
-    {% endif %}{% endfor %}
+    {% for master in masters -%}
+        select * from {{ master[0] }}_case_twins
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 )
 
 select

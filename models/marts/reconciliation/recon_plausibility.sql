@@ -35,14 +35,14 @@ fx_moves as (
 
 daily as (
     {% for measure, expression, drops in measures -%}
-    select
-        date_day,
-        channel,
-        '{{ measure }}' as measure,
-        {{ drops }} as flags_drops,
-        {{ expression }} as amount
-    from {{ ref('pnl_daily_by_channel') }}
-    {% if not loop.last %}union all{% endif %}
+        select
+            date_day,
+            channel,
+            '{{ measure }}' as measure,
+            {{ drops }} as flags_drops,
+            {{ expression }} as amount
+        from {{ ref('pnl_daily_by_channel') }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
@@ -86,8 +86,8 @@ select
 from fx_moves
 union all
 select
-    {{ recon_columns('plausibility', "'channel day'", "channel || ' ' || cast(date_day as varchar(10)) || ' ' || measure",
-        "'USD'", 'bound', 'amount',
+    {{ recon_columns('plausibility', "'channel day'",
+        "channel || ' ' || cast(date_day as varchar(10)) || ' ' || measure", "'USD'", 'bound', 'amount',
         "measure || ' outside ' || cast(history_days as varchar(8)) || ' days of history (expected: the '
             || case when amount > bound then 'highest' else 'lowest' end || ' of them; band x"
             ~ anomaly_band ~ "): a warning'", 'false') }}

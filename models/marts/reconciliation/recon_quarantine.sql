@@ -12,24 +12,28 @@
     'fx_rates': 'the previous publication serves the day, within var max_fx_staleness_days',
     'control_totals': 'the claim is not checked',
 } %}
-{% set effect %}
-    case feed
-        {% for feed, text in effects.items() -%}
-        when '{{ feed }}' then '{{ text }}'
-        {% endfor -%}
-        else 'the record is missing'
-    end
-{%- endset %}
 with latest_delivery as (
     {{ recon_latest_deliveries() }}
 ),
 
 quarantined as (
     {{ recon_quarantine_of('latest_delivery') }}
+),
+
+described as (
+    select
+        quarantined.*,
+        case quarantined.feed
+            {% for feed, text in effects.items() -%}
+                when '{{ feed }}' then '{{ text }}'
+            {% endfor -%}
+            else 'the record is missing'
+        end as effect
+    from quarantined
 )
 
 select
     {{ recon_columns('quarantine', "'quarantined row'",
         "file_name || ' row ' || cast(file_row_number as varchar(16))", 'null', 'null', 'null',
-        "feed || ': ' || coalesce(column_name, '(row)') || ' ' || reason || '; effect: ' || " ~ effect, 'false') }}
-from quarantined
+        "feed || ': ' || coalesce(column_name, '(row)') || ' ' || reason || '; effect: ' || effect", 'false') }}
+from described

@@ -19,7 +19,7 @@ sales as (
     select
         line_event_id,
         {% for attribute in attributes -%}
-        {{ attribute }},
+            {{ attribute }},
         {% endfor -%}
         quantity,
         quantity * unit_price - line_discount as net_goods,
@@ -44,44 +44,46 @@ cumulative as (
 
 over_caps as (
     {% for what, refunded, charged in caps -%}
-    select
-        cumulative.refunded_line_event_id,
-        cumulative.currency_code,
-        '{{ what }}' as capped,
-        sales.{{ charged }} as charged,
-        cumulative.{{ refunded }} as refunded
-    from cumulative
-    inner join sales on cumulative.refunded_line_event_id = sales.line_event_id
-    where cumulative.{{ refunded }} > sales.{{ charged }}
-    {% if not loop.last %}union all{% endif %}
+        select
+            cumulative.refunded_line_event_id,
+            cumulative.currency_code,
+            '{{ what }}' as capped,
+            sales.{{ charged }} as charged,
+            cumulative.{{ refunded }} as refunded
+        from cumulative
+        inner join sales on cumulative.refunded_line_event_id = sales.line_event_id
+        where cumulative.{{ refunded }} > sales.{{ charged }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
-{#- Null-safe: an anonymous sale refunded to an account (or the reverse) is a difference too. -#}
+{# Null-safe: an anonymous sale refunded to an account (or the reverse) is a difference too. -#}
 moved_attributes as (
     {% for attribute in attributes -%}
-    select
-        refunds.line_event_id,
-        refunds.currency_code,
-        '{{ attribute }}' as attribute,
-        sales.{{ attribute }} as sale_value,
-        refunds.{{ attribute }} as refund_value
-    from refunds
-    inner join sales on refunds.refunded_line_event_id = sales.line_event_id
-    where coalesce(refunds.{{ attribute }}, '(none)') <> coalesce(sales.{{ attribute }}, '(none)')
-    {% if not loop.last %}union all{% endif %}
+        select
+            refunds.line_event_id,
+            refunds.currency_code,
+            '{{ attribute }}' as attribute_name,
+            sales.{{ attribute }} as sale_value,
+            refunds.{{ attribute }} as refund_value
+        from refunds
+        inner join sales on refunds.refunded_line_event_id = sales.line_event_id
+        where coalesce(refunds.{{ attribute }}, '(none)') <> coalesce(sales.{{ attribute }}, '(none)')
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )
 
 select
     {{ recon_columns('refunds', "'refund line'", 'line_event_id', 'currency_code', 'null', 'refund_amount',
-        "'refund references sale line ' || coalesce(refunded_line_event_id, '(none)') || ', which does not exist'", 'true') }}
+        "'refund references sale line ' || coalesce(refunded_line_event_id, '(none)') || ', which does not exist'",
+        'true') }}
 from refunds
 where not has_sale_line
 union all
 select
     {{ recon_columns('refunds', "'refund line'", 'line_event_id', 'currency_code', 'null', 'null',
-        "'refund dated ' || cast(event_at as varchar(32)) || ', before its sale at ' || cast(sale_event_at as varchar(32))", 'true') }}
+        "'refund dated ' || cast(event_at as varchar(32)) || ', before its sale at '
+            || cast(sale_event_at as varchar(32))", 'true') }}
 from refunds
 where has_sale_line and event_at < sale_event_at
 union all
@@ -93,6 +95,6 @@ from over_caps
 union all
 select
     {{ recon_columns('refunds', "'refund line'", 'line_event_id', 'currency_code', 'null', 'null',
-        "'refund carries ' || attribute || ' ' || coalesce(refund_value, '(none)') || ', its sale line '
+        "'refund carries ' || attribute_name || ' ' || coalesce(refund_value, '(none)') || ', its sale line '
             || coalesce(sale_value, '(none)')", 'true') }}
 from moved_attributes

@@ -33,15 +33,18 @@ fan_out as (
 )
 
 select
-    {{ recon_columns('scd2_history', "'version'", "dimension || ' ' || natural_key || ' from ' || cast(valid_from as varchar(32))",
+    {{ recon_columns('scd2_history', "'version'",
+        "dimension || ' ' || natural_key || ' from ' || cast(valid_from as varchar(32))",
         'null', 'null', 'null',
-        "case when next_valid_from < valid_to then 'overlaps the next version' else 'leaves a gap before the next version' end",
+        "case when next_valid_from < valid_to then 'overlaps the next version'
+            else 'leaves a gap before the next version' end",
         'true') }}
 from windows
 where next_valid_from is not null and next_valid_from <> valid_to
 union all
 select
-    {{ recon_columns('scd2_history', "'version'", "dimension || ' ' || natural_key || ' from ' || cast(valid_from as varchar(32))",
+    {{ recon_columns('scd2_history', "'version'",
+        "dimension || ' ' || natural_key || ' from ' || cast(valid_from as varchar(32))",
         'null', 'null', 'null', "'empty or inverted validity window'", 'true') }}
 from windows
 where valid_from >= valid_to
