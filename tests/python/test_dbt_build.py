@@ -228,3 +228,29 @@ def fetch(url: str, within: float) -> str:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
+
+
+def test_both_branches_of_every_incremental_model_are_lint_clean(built: Project, tmp_path: Path) -> None:
+    """`make lint` renders models against a scratch warehouse, where is_incremental() is false,
+    so it only sees the full-refresh branch. Rendered against a built warehouse, the incremental
+    branch of every incremental model must be as clean."""
+    manifest = json.loads((built.work / "target" / "manifest.json").read_text())
+    incremental = sorted(
+        node["original_file_path"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+    )
+    assert incremental, "no incremental model found"
+    sqlfluff = str(Path(DBT).with_name("sqlfluff"))
+    against_built = {**built.env, "DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "logs")}
+    against_scratch = {**against_built, "FINANCE_WAREHOUSE_PATH": str(tmp_path / "scratch.duckdb")}
+
+    def run(command: str, path: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sqlfluff, command, path], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+
+    for path in incremental:
+        incremental_branch, full_branch = run("render", path, against_built), run("render", path, against_scratch)
+        assert incremental_branch.returncode == 0 and full_branch.returncode == 0, incremental_branch.stderr[-2000:]
+        assert incremental_branch.stdout != full_branch.stdout, f"{path}: the incremental branch was not rendered"
+        lint = run("lint", path, against_built)
+        assert lint.returncode == 0, lint.stdout[-3000:]
