@@ -117,12 +117,14 @@ GROUPED = {defect for defects in GROUPS.values() for defect in defects}
 PINNED = {"date_outside_calendar": '{calendar_start: "2020-01-01", calendar_end: "2030-12-31"}'}
 
 # Model bugs: ([(file, text to replace, replacement)], what must fail, the exception object ids
-# that must fail). Several edits in one copy are independent bugs proven by one build.
-MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str]]] = {
+# that must fail, and the data defect planted with them, if any). Several edits in one copy are
+# independent bugs proven by one build.
+MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str], str | None]] = {
     "staging_keeps_the_first_restatement": (
         [("models/staging/raw/stg_raw__marketing_spend.sql", "delivery_order(),", "'_source_file asc nulls last',")],
         {"reconciliation_marketing_spend"},
         set(),
+        None,
     ),
     "pnl_contribution_forgets_marketing": (
         [
@@ -134,6 +136,7 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str]]] = {
         ],
         {"reconciliation_margin_identities"},
         set(),
+        None,
     ),
     "staging_drops_amount_only_refunds": (
         [
@@ -145,6 +148,7 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str]]] = {
         ],
         {"reconciliation_completeness"},
         set(),
+        None,
     ),
     # a mart that subtracts refunds a second time and counts returned units as sold (before every
     # measure was tied, only its gross margin was, and both built green)
@@ -166,6 +170,21 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str]]] = {
             "product_performance_monthly.net_revenue_usd = sum of net_revenue_usd over all lines",
             "product_performance_monthly.units_sold = sum of quantity over sale lines",
         },
+        None,
+    ),
+    # a P&L whose margin claims to cover revenue that has no cost (a SKU sold before its first
+    # cost version): its gross margin is no longer covered revenue - COGS on that day
+    "pnl_margin_claims_uncovered_revenue": (
+        [
+            (
+                "models/marts/finance/pnl_daily_by_channel.sql",
+                "case when cogs_usd is not null then net_revenue_usd end as net_revenue_with_cost_usd",
+                "net_revenue_usd as net_revenue_with_cost_usd",
+            )
+        ],
+        {"reconciliation_margin_identities", "reconciliation_cogs_coverage"},
+        set(),
+        "sku_without_cost",
     ),
 }
 
@@ -255,13 +274,13 @@ def test_a_quarantined_row_keeps_rows_and_money_tied_out(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
 def test_model_bug_fails_exactly_its_tests(tmp_path: Path, mutation: str) -> None:
-    edits, expected, object_ids = MUTATIONS[mutation]
+    edits, expected, object_ids, plant = MUTATIONS[mutation]
     copy = project_copy(tmp_path / "project")
     for path, old, new in edits:
         text = (copy / path).read_text()
         assert text.count(old) == 1, f"the mutation no longer applies to {path}"
         (copy / path).write_text(text.replace(old, new))
-    project = _build(tmp_path, project_dir=copy)
+    project = _build(tmp_path, plant=plant, project_dir=copy)
     assert project.failed() == expected, _log(project)
     failing = {row[1] for row in _exceptions(project) if row[4]}
     assert object_ids <= failing, failing

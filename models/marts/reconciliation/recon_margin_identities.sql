@@ -43,7 +43,8 @@ line_checks as (
         'USD' as currency_code,
         'gross margin - fees - shipping cost + shipping charged = contribution (USD)' as identity_name,
         contribution_margin_usd as expected,
-        gross_margin_usd - platform_fee_usd - shipping_cost_usd + shipping_charged_usd as actual
+        {{ contribution_margin('gross_margin_usd', 'platform_fee_usd', 'shipping_cost_usd', 'shipping_charged_usd') }}
+            as actual
     from lines
     where contribution_margin_usd is not null
 ),
@@ -111,10 +112,28 @@ pnl_checks as (
     select
         channel_key,
         'P&L contribution = gross margin - fees - shipping cost + shipping charged - marketing' as identity_name,
-        gross_margin_usd - platform_fee_usd - shipping_cost_usd + shipping_charged_usd - marketing_spend_usd
-            as expected,
+        {{ contribution_margin('gross_margin_usd', 'platform_fee_usd', 'shipping_cost_usd', 'shipping_charged_usd',
+            marketing_spend='marketing_spend_usd') }} as expected,
         contribution_margin_usd as actual
     from pnl_by_channel
+),
+
+{#- Where a margin covers only the lines with a known cost, it says so: on every row of the
+    marts that show one, gross margin = net revenue with a known cost - COGS. -#}
+coverage_checks as (
+    select
+        channel || ' ' || cast(date_day as varchar(10)) as row_id,
+        'P&L row: gross margin = net revenue with a known cost - COGS' as identity_name,
+        net_revenue_with_cost_usd - cogs_usd as expected,
+        gross_margin_usd as actual
+    from {{ ref('pnl_daily_by_channel') }}
+    union all
+    select
+        sku || ' ' || cast(month_start_date as varchar(10)) as row_id,
+        'product month: gross margin = net revenue with a known cost - COGS' as identity_name,
+        net_revenue_with_cost_usd - cogs_usd as expected,
+        gross_margin_usd as actual
+    from {{ ref('product_performance_monthly') }}
 ),
 
 {#- Every measure of every mart ties to what it is built from, at the mart's total: (mart,
@@ -129,6 +148,8 @@ pnl_checks as (
     'lines of a known channel': 'channel_key <> ' ~ unknown_key(),
     'restocked refund lines of a known channel': "event_type = 'refund' and is_restocked and channel_key <> "
         ~ unknown_key(),
+    'refund lines of a known channel with unknown restock': "event_type = 'refund' and is_restocked is null and "
+        ~ "channel_key <> " ~ unknown_key(),
     'refund lines of a known channel and sale line': "event_type = 'refund' and channel_key <> " ~ unknown_key()
         ~ " and refunded_line_event_id in (select line_event_id from lines where event_type = 'sale')",
     'all spend': 'true',
@@ -157,10 +178,18 @@ pnl_checks as (
     ('product_performance_monthly', 'cogs_usd', 'lines', 'cogs_usd', 'all lines'),
     ('product_performance_monthly', 'gross_margin_usd', 'lines', 'gross_margin_usd', 'all lines'),
     ('product_performance_monthly', 'contribution_margin_usd', 'lines', 'contribution_margin_usd', 'all lines'),
+    ('product_performance_monthly', 'net_revenue_with_cost_usd', 'lines', 'case when cogs_usd is not null then net_revenue_usd end', 'all lines'),
+    ('product_performance_monthly', 'lines_without_cost', 'lines', 'case when cogs_usd is null and net_revenue_usd is not null then 1 else 0 end', 'all lines'),
+    ('product_performance_monthly', 'lines_without_usd', 'lines', 'case when net_revenue_usd is null then 1 else 0 end', 'all lines'),
+    ('pnl_daily_by_channel', 'net_revenue_with_cost_usd', 'lines', 'case when cogs_usd is not null then net_revenue_usd end', 'all lines'),
+    ('pnl_daily_by_channel', 'lines_without_cost', 'lines', 'case when cogs_usd is null and net_revenue_usd is not null then 1 else 0 end', 'all lines'),
+    ('pnl_daily_by_channel', 'lines_without_usd', 'lines', 'case when net_revenue_usd is null then 1 else 0 end', 'all lines'),
     ('refunds_monthly', 'sales_usd', 'lines', 'gross_revenue_usd - discount_usd', 'sale lines of a known channel'),
     ('refunds_monthly', 'refund_lines', 'lines', '1', 'refund lines of a known channel'),
     ('refunds_monthly', 'refunded_units', 'lines', '-quantity', 'refund lines of a known channel'),
     ('refunds_monthly', 'restocked_units', 'lines', '-quantity', 'restocked refund lines of a known channel'),
+    ('refunds_monthly', 'restock_unknown_units', 'lines', '-quantity',
+        'refund lines of a known channel with unknown restock'),
     ('refunds_monthly', 'refunded_revenue_usd', 'lines', 'refunded_revenue_usd', 'lines of a known channel'),
     ('refunds_monthly', 'refunded_tax_usd', 'lines', '-tax_usd', 'refund lines of a known channel'),
     ('refunds_monthly', 'refunded_shipping_usd', 'lines', '-shipping_charged_usd', 'refund lines of a known channel'),
@@ -217,6 +246,7 @@ null_safe_totals as (
 {%- set grains = [
     ('line_checks', "'line'", 'line_event_id', 'currency_code'),
     ('pnl_checks', "'channel'", 'channel_key', "'USD'"),
+    ('coverage_checks', "'mart row'", 'row_id', "'USD'"),
     ('null_safe_totals', "'mart'", 'identity_name', "'USD'"),
 ] %}
 {% for checks, object_type, object_id, currency in grains -%}
