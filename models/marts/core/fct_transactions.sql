@@ -86,12 +86,7 @@ campaigns as (
     unresolved as (
         select line_event_id
         from built
-        where not has_fx_rate
-            or not has_unit_cost
-            or product_key = {{ unknown_key() }}
-            or channel_key = {{ unknown_key() }}
-            or campaign_key = {{ unknown_key() }}
-            or (customer_key = {{ unknown_key() }} and customer_id is not null)
+        where {{ unresolved_line() }}
     ),
 
     redelivered as (

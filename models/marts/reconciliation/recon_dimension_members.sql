@@ -9,42 +9,17 @@ with delivered as (
 ),
 
 unresolved as (
-    select
-        'fct_transactions' as fact,
-        'product' as dimension,
-        line_event_id as row_id,
-        sku as natural_key,
-        'products' as source_feed
-    from {{ ref('fct_transactions') }}
-    where product_key = {{ unknown }}
-    union all
-    select
-        'fct_transactions' as fact,
-        'customer' as dimension,
-        line_event_id as row_id,
-        customer_id as natural_key,
-        'customers' as source_feed
-    from {{ ref('fct_transactions') }}
-    where customer_key = {{ unknown }} and customer_id is not null
-    union all
-    select
-        'fct_transactions' as fact,
-        'channel' as dimension,
-        line_event_id as row_id,
-        channel as natural_key,
-        'channels seed' as source_feed
-    from {{ ref('fct_transactions') }}
-    where channel_key = {{ unknown }}
-    union all
-    select
-        'fct_transactions' as fact,
-        'campaign' as dimension,
-        line_event_id as row_id,
-        campaign_id as natural_key,
-        'marketing_spend' as source_feed
-    from {{ ref('fct_transactions') }}
-    where campaign_key = {{ unknown }}
-    union all
+    {% for r in unresolved_line_reasons() if r.natural_key is defined -%}
+        select
+            'fct_transactions' as fact,
+            '{{ r.reason }}' as dimension,
+            line_event_id as row_id,
+            {{ r.natural_key }} as natural_key,
+            '{{ r.source_feed }}' as source_feed
+        from {{ ref('fct_transactions') }}
+        where {{ r.predicate }}
+        union all
+    {% endfor -%}
     select
         'fct_orders' as fact,
         'customer' as dimension,

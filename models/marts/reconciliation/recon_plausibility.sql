@@ -3,7 +3,10 @@
 --      publication fails the build: one wrong rate converts a whole day of sales wrong;
 --   b. a channel's daily net sales, refunds or marketing spend far outside its recent range
 --      (above var anomaly_band times the highest of its previous var anomaly_window active days,
---      or, for sales and spend, below the lowest divided by it) is a warning with its evidence.
+--      or, for sales and spend, below the lowest divided by it) is a warning with its evidence;
+--   c. a sale, refund or spend day dated more than a day after the file that delivered it was
+--      read fails: an event cannot happen after it was reported (a till or export clock gone
+--      wrong), and a calendar from the data would otherwise stretch to it.
 {% set band = var('fx_move_band') %}
 {% set anomaly_band = var('anomaly_band') %}
 {#- (measure, the P&L expression, whether a drop is flagged as well as a spike) -#}
@@ -12,7 +15,35 @@
     ('refunds', 'refunded_revenue_usd', false),
     ('marketing spend', 'marketing_spend_usd', true),
 ] %}
-with rates as (
+with deliveries as (
+    select
+        file_name,
+        cast(read_at as date) as read_date
+    from {{ ref('stg_raw__file_deliveries') }}
+    where is_current and delivery_status = 'loaded'
+),
+
+future_events as (
+    select
+        'transactions' as feed,
+        transactions.line_event_id as event_id,
+        cast(transactions.event_at as date) as event_date,
+        deliveries.read_date
+    from {{ ref('stg_raw__transactions') }} as transactions
+    inner join deliveries on transactions.source_file = deliveries.file_name
+    where cast(transactions.event_at as date) > {{ dbt.dateadd('day', 1, 'deliveries.read_date') }}
+    union all
+    select
+        'marketing_spend' as feed,
+        spend.campaign_id || ' ' || cast(spend.spend_date as varchar(10)) as event_id,
+        spend.spend_date as event_date,
+        deliveries.read_date
+    from {{ ref('stg_raw__marketing_spend') }} as spend
+    inner join deliveries on spend.source_file = deliveries.file_name
+    where spend.spend_date > {{ dbt.dateadd('day', 1, 'deliveries.read_date') }}
+),
+
+rates as (
     select
         currency_code,
         rate_date,
@@ -92,3 +123,9 @@ select
             || case when amount > bound then 'highest' else 'lowest' end || ' of them; band x"
             ~ anomaly_band ~ "): a warning'", 'false') }}
 from anomalies
+union all
+select
+    {{ recon_columns('plausibility', "'event'", "feed || ' ' || event_id", 'null', 'null', 'null',
+        "'dated ' || cast(event_date as varchar(10)) || ', after its file was read on '
+            || cast(read_date as varchar(10)) || ': correct the date at the source'", 'true') }}
+from future_events
