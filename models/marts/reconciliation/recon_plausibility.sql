@@ -26,12 +26,12 @@ with deliveries as (
 future_events as (
     select
         'transactions' as feed,
-        sale_lines.line_event_id as event_id,
-        cast(sale_lines.event_at as date) as event_date,
+        transaction_lines.line_event_id as event_id,
+        cast(transaction_lines.event_at as date) as event_date,
         deliveries.read_date
-    from {{ ref('stg_raw__transactions') }} as sale_lines
-    inner join deliveries on sale_lines.source_file = deliveries.file_name
-    where cast(sale_lines.event_at as date) > {{ dbt.dateadd('day', 1, 'deliveries.read_date') }}
+    from {{ ref('stg_raw__transactions') }} as transaction_lines
+    inner join deliveries on transaction_lines.source_file = deliveries.file_name
+    where cast(transaction_lines.event_at as date) > {{ dbt.dateadd('day', 1, 'deliveries.read_date') }}
     union all
     select
         'marketing_spend' as feed,
