@@ -135,8 +135,8 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str], str |
         [
             (
                 "models/marts/finance/pnl_daily_by_channel.sql",
-                "'daily.shipping_charged_usd', marketing_spend='daily.marketing_spend_usd')",
-                "'daily.shipping_charged_usd')",
+                "'daily.shipping_charged_usd',\n            marketing_spend='daily.marketing_spend_usd'\n",
+                "'daily.shipping_charged_usd'\n",
             )
         ],
         {"reconciliation_margin_identities"},

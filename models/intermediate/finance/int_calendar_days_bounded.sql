@@ -10,27 +10,27 @@ with days as (
 
 select date_day from days
 {% else %}
-with event_dates as (
-    select cast(event_at as date) as event_date from {{ ref('stg_raw__transactions') }}
-    union all
-    select spend_date as event_date from {{ ref('stg_raw__marketing_spend') }}
-),
+    with event_dates as (
+        select cast(event_at as date) as event_date from {{ ref('stg_raw__transactions') }}
+        union all
+        select spend_date as event_date from {{ ref('stg_raw__marketing_spend') }}
+    ),
 
-span as (
-    select
-        cast({{ dbt.date_trunc('year', 'min(event_date)') }} as date) as first_day,
-        cast(
-            {{ dbt.dateadd('day', -1, dbt.dateadd('year', 1, dbt.date_trunc('year', 'max(event_date)'))) }} as date
-        ) as last_day
-    from event_dates
-),
+    span as (
+        select
+            cast({{ dbt.date_trunc('year', 'min(event_date)') }} as date) as first_day,
+            cast(
+                {{ dbt.dateadd('day', -1, dbt.dateadd('year', 1, dbt.date_trunc('year', 'max(event_date)'))) }} as date
+            ) as last_day
+        from event_dates
+    ),
 
-numbers as (
-    {{ integer_series(36525) }}
-)
+    numbers as (
+        {{ integer_series(36525) }}
+    )
 
-select cast({{ dbt.dateadd('day', 'numbers.n', 'span.first_day') }} as date) as date_day
-from numbers
-cross join span
-where {{ dbt.dateadd('day', 'numbers.n', 'span.first_day') }} <= span.last_day
+    select cast({{ dbt.dateadd('day', 'numbers.n', 'span.first_day') }} as date) as date_day
+    from numbers
+    cross join span
+    where {{ dbt.dateadd('day', 'numbers.n', 'span.first_day') }} <= span.last_day
 {% endif %}

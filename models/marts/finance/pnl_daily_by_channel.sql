@@ -97,8 +97,11 @@ select
     daily.shipping_cost_usd,
     daily.marketing_spend_usd,
     cast(
-        {{ contribution_margin('case when daily.transaction_lines = 0 then 0 else daily.gross_margin_usd end', 'daily.platform_fee_usd', 'daily.shipping_cost_usd',
-            'daily.shipping_charged_usd', marketing_spend='daily.marketing_spend_usd') }}
+        {{ contribution_margin(
+            'case when daily.transaction_lines = 0 then 0 else daily.gross_margin_usd end',
+            'daily.platform_fee_usd', 'daily.shipping_cost_usd', 'daily.shipping_charged_usd',
+            marketing_spend='daily.marketing_spend_usd'
+        ) }}
         as {{ converted_money_type() }}
     ) as contribution_margin_usd,
     cast(

@@ -33,7 +33,8 @@ by_event_month as (
         sum(case when event_type = 'refund' then 1 else 0 end) as refund_lines,
         sum(case when event_type = 'refund' then -quantity else 0 end) as refunded_units,
         sum(case when event_type = 'refund' and is_restocked then -quantity else 0 end) as restocked_units,
-        sum(case when event_type = 'refund' and is_restocked is null then -quantity else 0 end) as restock_unknown_units,
+        sum(case when event_type = 'refund' and is_restocked is null then -quantity else 0 end)
+            as restock_unknown_units,
         sum(refunded_revenue_usd) as refunded_revenue_usd,
         sum(case when event_type = 'refund' then -tax_usd else 0 end) as refunded_tax_usd,
         sum(case when event_type = 'refund' then -shipping_charged_usd else 0 end) as refunded_shipping_usd

@@ -118,7 +118,7 @@ pnl_checks as (
     from pnl_by_channel
 ),
 
-{#- Where a margin covers only the lines with a known cost, it says so: on every row of the
+{# Where a margin covers only the lines with a known cost, it says so: on every row of the
     marts that show one, gross margin = net revenue with a known cost - COGS. -#}
 coverage_checks as (
     select
