@@ -76,7 +76,7 @@ def test_both_branches_of_the_incremental_fact_compile(compiled: dict[str, Path]
 def test_redshift_only_sql_comes_from_the_dispatched_macros(compiled: dict[str, Path]) -> None:
     sql = _compiled_sql(compiled["full"], "stg_raw__transactions")
     assert "convert_timezone('UTC'" in sql  # redshift__to_utc_timestamp, not DuckDB's timezone()
-    assert "json_extract_path_text(" in _compiled_sql(compiled["full"], "reconciliation_exceptions")
+    assert "json_extract_path_text(" in _compiled_sql(compiled["full"], "recon_control_totals")
 
 
 def test_a_model_that_queries_the_warehouse_while_compiling_is_named(tmp_path: Path, profiles: Path) -> None:

@@ -19,9 +19,7 @@ select date_day from days
     span as (
         select
             cast({{ dbt.date_trunc('year', 'min(event_date)') }} as date) as first_day,
-            cast(
-                {{ dbt.dateadd('day', -1, dbt.dateadd('year', 1, dbt.date_trunc('year', 'max(event_date)'))) }} as date
-            ) as last_day
+            cast({{ dbt.date_trunc('year', 'max(event_date)') }} as date) as last_year_start
         from event_dates
     ),
 
@@ -32,5 +30,5 @@ select date_day from days
     select cast({{ dbt.dateadd('day', 'numbers.n', 'span.first_day') }} as date) as date_day
     from numbers
     cross join span
-    where {{ dbt.dateadd('day', 'numbers.n', 'span.first_day') }} <= span.last_day
+    where {{ dbt.dateadd('day', 'numbers.n', 'span.first_day') }} < {{ dbt.dateadd('year', 1, 'span.last_year_start') }}
 {% endif %}

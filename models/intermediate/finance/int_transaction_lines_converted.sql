@@ -41,7 +41,7 @@ sale_measures as (
         shipping_charged,
         shipping_cost,
         platform_fee,
-        cast(quantity * unit_cost_usd as {{ converted_money_type() }}) as cogs_usd
+        cast(quantity * unit_cost_usd as {{ converted_money_type() }}) as cost_usd
     from sales
 ),
 
@@ -70,7 +70,7 @@ refund_measures as (
                 else 0
             end
             as {{ converted_money_type() }}
-        ) as cogs_usd
+        ) as cost_usd
     from refunds
 ),
 
@@ -95,7 +95,12 @@ converted as (
 amounts as (
     select
         converted.*,
-        cast({{ divide('cogs_usd', 'rate_to_usd', 6) }} as {{ converted_money_type() }}) as cogs,
+        cast({{ divide('cost_usd', 'rate_to_usd', 6) }} as {{ converted_money_type() }}) as cogs,
+        {#- a line without a rate is in no USD total, its COGS included: otherwise a USD margin
+            would count its cost and not its revenue -#}
+        cast(
+            case when converted.rate_to_usd is not null then converted.cost_usd end as {{ converted_money_type() }}
+        ) as cogs_usd,
         {{ to_reporting('gross_revenue', 'rate_to_usd') }} as gross_revenue_usd,
         {{ to_reporting('discount', 'rate_to_usd') }} as discount_usd,
         {{ to_reporting('refunded_revenue', 'rate_to_usd') }} as refunded_revenue_usd,
