@@ -342,14 +342,24 @@ TRANSACTIONS = Feed(
         Column("line_event_id", "string", "Unique id of this line event (sale or refund)."),
         Column("event_type", "string", "sale or refund.", allowed=("sale", "refund")),
         Column("order_id", "string", "Order the line belongs to (a refund carries its sale's order)."),
-        Column("line_number", "integer", "Line number within the order, from 1.", minimum="1"),
+        Column(
+            "line_number",
+            "integer",
+            "Line number within the order, from 1 (an order-level refund's is not used: its parts take their lines').",
+            minimum="1",
+        ),
         Column("event_ts", "timestamp", "When the event happened, ISO 8601 with a UTC offset."),
         Column("channel", "string", "Sales channel.", reference="channels"),
         Column("store_id", "string", "Store (web shop, marketplace account, retail site, B2B desk)."),
         Column("currency", "string", "ISO 4217 currency of every amount on the row.", allowed=CURRENCIES),
         Column("customer_id", "string", "Customer account; empty for anonymous POS sales.", required=False),
-        Column("sku", "string", "Product SKU."),
-        Column("quantity", "integer", "Units sold; on a refund, units returned (0 for an amount-only refund)."),
+        Column("sku", "string", "Product SKU (an order-level refund's is not used: its parts take their lines')."),
+        Column(
+            "quantity",
+            "integer",
+            "Units sold; on a refund, units returned (0 for an amount-only refund; an order-level refund returns 0 or "
+            "all the order's units).",
+        ),
         _money("unit_price", "Unit price before discount, tax-exclusive."),
         _money("line_discount", "Discount on the line (on a refund: discount reversed)."),
         _money("line_tax", "Tax on the line (on a refund: tax refunded)."),
@@ -368,7 +378,13 @@ TRANSACTIONS = Feed(
             "Order total the source reports (items - discounts + tax + shipping); sale lines only.",
             required=False,
         ),
-        Column("refunded_line_event_id", "string", "On a refund: the sale line it refunds.", required=False),
+        Column(
+            "refunded_line_event_id",
+            "string",
+            "On a refund: the sale line it refunds; empty for an order-level refund (a credit or a cancellation of "
+            "the order in order_id), which is split over the order's lines (decision log §2).",
+            required=False,
+        ),
         _money(
             "refund_amount",
             "On a refund: goods value given back, after discount, tax and shipping excluded "
@@ -389,11 +405,6 @@ TRANSACTIONS = Feed(
         RowRule("quantity", "event_type <> 'refund' or quantity >= 0", "a refund cannot have a negative quantity"),
         RowRule(
             "order_total", "event_type <> 'sale' or order_total is not null", "a sale line must carry the order total"
-        ),
-        RowRule(
-            "refunded_line_event_id",
-            "event_type <> 'refund' or refunded_line_event_id is not null",
-            "a refund must reference the sale line it refunds",
         ),
         RowRule(
             "refunded_line_event_id",
@@ -441,7 +452,7 @@ COGS = Feed(
     primary_key=("sku", "effective_from"),
     when_missing="no costs delivered: COGS and margins are unknown",
     columns=(
-        Column("sku", "string", "Product SKU."),
+        Column("sku", "string", "Product SKU (an order-level refund's is not used: its parts take their lines')."),
         Column("effective_from", "date", "First day the cost applies."),
         Column("unit_cost", "decimal", "Landed cost of one unit.", scale=4, minimum="0", exclusive_minimum=True),
         Column("currency", "string", "ISO 4217 currency of the cost.", allowed=CURRENCIES),
@@ -456,7 +467,7 @@ PRODUCTS = Feed(
     primary_key=("sku", "updated_at"),
     when_missing="products have no names, categories or history",
     columns=(
-        Column("sku", "string", "Product SKU."),
+        Column("sku", "string", "Product SKU (an order-level refund's is not used: its parts take their lines')."),
         Column("product_name", "string", "Name."),
         Column("category", "string", "Category."),
         Column("subcategory", "string", "Subcategory."),

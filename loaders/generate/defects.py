@@ -246,6 +246,83 @@ def _refund_moves_attributes(lines: Lines) -> Lines:
     return lines
 
 
+def _orders_with_lines(lines: Lines, n: int) -> list[np.ndarray]:
+    """Masks of the day's first n sale orders that have two lines or more."""
+    c = lines.columns
+    orders, counts = np.unique(c["order_id"][_sales(lines)], return_counts=True)
+    many = [o for o in orders[counts >= 2]][:n]
+    if len(many) < n:
+        raise ValueError(f"cannot plant the defect: the day has fewer than {n} orders of two lines or more")
+    return [_sales(lines) & (c["order_id"] == order) for order in many]
+
+
+def _order_refund(lines: Lines, order: np.ndarray, suffix: str, units: int, values: dict[str, object]) -> Lines:
+    """One refund row that names its order and no sale line (amounts in cents)."""
+    first = int(np.flatnonzero(order)[0])
+    row = lines.take(np.array([first]))
+    one = np.array([True])
+    changes: dict[str, object] = {
+        "line_event_id": f"{lines.columns['order_id'][first]}-{suffix}",
+        "event_type": "refund",
+        "event_epoch": lines.columns["event_epoch"][first] + 3_600,
+        "quantity": units,
+        "line_discount": 0,
+        "line_tax": 0,
+        "shipping_charged": 0,
+        "shipping_cost": 0,
+        "platform_fee": 0,
+        "campaign_id": "",
+        "order_total": -1,
+        "refunded_line_event_id": "",
+        "refund_reason": "price_adjustment",
+        "restocked": -1,
+        **values,
+    }
+    for column, value in changes.items():
+        row = _set(row, column, one, value)
+    return row
+
+
+def _append(lines: Lines, *rows: Lines) -> Lines:
+    return Lines({k: np.concatenate([v, *(r.columns[k] for r in rows)]) for k, v in lines.columns.items()})
+
+
+def _order_level_refunds(lines: Lines) -> Lines:
+    """A goodwill credit of 10.01 (and 0.83 tax) against one order, and the cancellation of
+    another, all units back in stock: both name the order and no sale line."""
+    credit, cancelled = _orders_with_lines(lines, 2)
+    c = lines.columns
+    goods = c["quantity"] * c["unit_price"] - c["line_discount"]
+    return _append(
+        lines,
+        _order_refund(lines, credit, "CREDIT", 0, {"refund_amount": 1_001, "line_tax": 83}),
+        _set(
+            _order_refund(
+                lines,
+                cancelled,
+                "CANCEL",
+                int(c["quantity"][cancelled].sum()),
+                {
+                    "refund_amount": int(goods[cancelled].sum()),
+                    "line_tax": int(c["line_tax"][cancelled].sum()),
+                    "shipping_charged": int(c["shipping_charged"][cancelled].sum()),
+                    "refund_reason": "changed_mind",
+                },
+            ),
+            "restocked",
+            np.array([True]),
+            1,
+        ),
+    )
+
+
+def _order_refund_of_some_units(lines: Lines) -> Lines:
+    """An order-level refund returning one unit of an order of several lines: which line's unit
+    it is cannot be known."""
+    (order,) = _orders_with_lines(lines, 1)
+    return _append(lines, _order_refund(lines, order, "ONEUNIT", 1, {"refund_amount": 500}))
+
+
 FX_OFF_CURRENCY = "EUR"
 
 
@@ -408,6 +485,13 @@ DEFECTS: dict[str, Defect] = {
     "refund_moves_attributes": Defect(
         "a refund carries another customer, SKU and channel than the line it refunds",
         lines=_refund_moves_attributes,
+    ),
+    "order_level_refunds": Defect(
+        "a credit against one order and the cancellation of another, naming no sale line (split; nothing fails)",
+        lines=_order_level_refunds,
+    ),
+    "order_refund_of_some_units": Defect(
+        "an order-level refund returning one unit of an order of several lines", lines=_order_refund_of_some_units
     ),
     "fx_rate_off": Defect("yesterday's EUR rate corrected to 100 times its value", files=_fx_rate_off),
     "spend_spike": Defect(

@@ -29,3 +29,18 @@
         as decimal(38, {{ scale }})
     )
 {%- endmacro %}
+
+{#- numerator // denominator for non-negative integers (whole cents, units): the quotient
+    rounded down, as an integer. DuckDB's `/` on integers returns a double; Redshift's
+    truncates. -#}
+{% macro floor_divide(numerator, denominator) -%}
+    {{ return(adapter.dispatch('floor_divide')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__floor_divide(numerator, denominator) -%}
+    (({{ numerator }}) / ({{ denominator }}))
+{%- endmacro %}
+
+{% macro duckdb__floor_divide(numerator, denominator) -%}
+    (({{ numerator }}) // ({{ denominator }}))
+{%- endmacro %}

@@ -41,3 +41,12 @@
 {% macro recon_never_delivered(feed, what) -%}
     'the {{ feed }} feed has never been delivered: {{ what }} (a warning, not a failure)'
 {%- endmacro %}
+
+{#- Transaction lines as delivered, counted on a layer that has split order-level refunds into
+    parts (one per sale line): every row counts, except that the parts of one refund count once.
+    A row duplicated by a join still counts twice. -#}
+{% macro delivered_line_count() -%}
+    count(*)
+    - sum(case when line_event_id <> delivered_line_event_id then 1 else 0 end)
+    + count(distinct case when line_event_id <> delivered_line_event_id then delivered_line_event_id end)
+{%- endmacro %}

@@ -1,11 +1,11 @@
--- Each refund line with the sale line it refunds: the sale's date and the unit cost the sale
--- carried, which a restocked return gives back (COGS rule). The refund keeps its own date.
+-- Each refund line (an order-level refund already split into one part per sale line) with the
+-- sale line it refunds: the sale's date and the unit cost the sale carried, which a restocked
+-- return gives back (COGS rule). The refund keeps its own date.
 with refund_lines as (
     select
         *,
         cast(event_at as date) as event_date
-    from {{ ref('stg_raw__transactions') }}
-    where event_type = 'refund'
+    from {{ ref('int_refund_lines_allocated') }}
 ),
 
 sale_lines as (

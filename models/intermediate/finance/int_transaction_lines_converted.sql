@@ -31,6 +31,7 @@ sale_measures as (
         {%- for column in line_attributes %}
             {{ column }},
         {%- endfor %}
+        line_event_id as delivered_line_event_id,
         has_unit_cost,
         true as has_sale_line,
         quantity,
@@ -50,6 +51,7 @@ refund_measures as (
         {%- for column in line_attributes %}
             {{ column }},
         {%- endfor %}
+        delivered_line_event_id,
         sale_has_unit_cost as has_unit_cost,
         has_sale_line,
         -quantity as quantity,
@@ -130,6 +132,7 @@ select
     refund_reason,
     is_restocked,
     dlt_load_id,
+    delivered_line_event_id,
     has_unit_cost,
     has_sale_line,
     has_fx_rate,

@@ -90,7 +90,9 @@ campaigns as (
     ),
 
     redelivered as (
-        select lines.line_event_id
+        select
+            lines.line_event_id,
+            lines.order_id
         from lines
         cross join last_build
         where lines.dlt_load_id > last_build.dlt_load_id
@@ -103,6 +105,9 @@ campaigns as (
         where built.line_event_id is null
             or lines.line_event_id in (select redelivered.line_event_id from redelivered)
             or lines.refunded_line_event_id in (select redelivered.line_event_id from redelivered)
+            -- an order-level refund's parts follow every line of its order
+            or (lines.line_event_id <> lines.delivered_line_event_id
+                and lines.order_id in (select redelivered.order_id from redelivered))
             or lines.line_event_id in (select unresolved.line_event_id from unresolved)
             or lines.sku in (select changed_costs.sku from changed_costs)
             or lines.sku in (select changed_products.sku from changed_products)
@@ -114,6 +119,7 @@ campaigns as (
 final as (
     select
         lines.line_event_id,
+        lines.delivered_line_event_id,
         lines.event_type,
         lines.order_id,
         lines.line_number,

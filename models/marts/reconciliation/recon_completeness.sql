@@ -2,7 +2,8 @@
 -- a. per delivered file: records read = rows in raw from that file + rows quarantined (raw keeps
 -- every file's rows, so a key a later file carried again is in both);
 -- b. per currency, transactions in raw (the latest delivery of each line) = staging = the converted lines
--- = fct_transactions, in rows and in money (no fan-out at any layer);
+-- = fct_transactions, in rows and in money (no fan-out at any layer; the parts an order-level
+-- refund is split into count as the one line delivered);
 -- c. a sale line (order, line number) appears once.
 {% set feeds = ['transactions', 'marketing_spend', 'cogs', 'products', 'customers', 'fx_rates', 'control_totals'] %}
 with latest_delivery as (
@@ -61,7 +62,7 @@ layers as (
     select
         'intermediate' as layer,
         currency_code,
-        count(*) as line_count,
+        {{ delivered_line_count() }} as line_count,
         sum(gross_revenue) as goods,
         sum(refunded_revenue) as refunds
     from {{ ref('int_transaction_lines_converted') }}
@@ -70,7 +71,7 @@ layers as (
     select
         'mart' as layer,
         currency_code,
-        count(*) as line_count,
+        {{ delivered_line_count() }} as line_count,
         sum(gross_revenue) as goods,
         sum(refunded_revenue) as refunds
     from {{ ref('fct_transactions') }}

@@ -4,6 +4,8 @@
 --   b. a channel's daily net sales, refunds or marketing spend far outside its recent range
 --      (above var anomaly_band times the highest of its previous var anomaly_window active days,
 --      or, for sales and spend, below the lowest divided by it) is a warning with its evidence;
+--      days after the last day anything was sold are the data's open edge (a late refund, a
+--      store ahead of UTC) and are not compared;
 --   c. a sale, refund or spend day dated more than a day after the file that delivered it was
 --      read fails: an event cannot happen after it was reported (a till or export clock gone
 --      wrong), and a calendar from the data would otherwise stretch to it.
@@ -64,15 +66,26 @@ fx_moves as (
         )
 ),
 
+pnl as (
+    select * from {{ ref('pnl_daily_by_channel') }}
+),
+
+last_sale_day as (
+    select max(date_day) as date_day
+    from pnl
+    where gross_revenue_usd <> 0
+),
+
 daily as (
     {% for measure, expression, drops in measures -%}
         select
-            date_day,
-            channel,
+            pnl.date_day,
+            pnl.channel,
             '{{ measure }}' as measure,
             {{ drops }} as flags_drops,
             {{ expression }} as amount
-        from {{ ref('pnl_daily_by_channel') }}
+        from pnl
+        inner join last_sale_day on pnl.date_day <= last_sale_day.date_day
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),

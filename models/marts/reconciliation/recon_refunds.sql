@@ -1,4 +1,5 @@
--- 8. A refund references a sale line that exists, is not dated before it, and carries the
+-- 8. A refund references a sale line that exists (an order-level refund: an order with sale
+-- lines, returning 0 or all of its units), is not dated before it, and carries the
 -- customer, SKU, channel, store and currency of that line; and refunds never exceed,
 -- cumulatively, the units, goods value, tax or shipping charged on that line (money beyond the
 -- tolerance fails).
@@ -75,7 +76,11 @@ moved_attributes as (
 
 select
     {{ recon_columns('refunds', "'refund line'", 'line_event_id', 'currency_code', 'null', 'refund_amount',
-        "'refund references sale line ' || coalesce(refunded_line_event_id, '(none)') || ', which does not exist'",
+        "case when is_order_level_refund
+            then 'order-level refund of order ' || order_id || ' returning ' || cast(quantity as varchar(16))
+                || ' units cannot be split over its lines: the order has no sale line, or the units are neither 0 '
+                || 'nor all of the order''s'
+            else 'refund references sale line ' || refunded_line_event_id || ', which does not exist' end",
         'true') }}
 from refunds
 where not has_sale_line
