@@ -2,6 +2,8 @@
 -- refund figures in the reporting currency, acquisition, value tier and RFM segment.
 --   as-of date: the last event date in the warehouse (recency and tenure count to it)
 --   return rate: refunded goods / net sales (after discounts, before refunds)
+--   margins: over the lines with a known cost (unknown, null, when none has one); the coverage
+--            columns say what they cover, as in the P&L
 --   value tier: quartile of lifetime net revenue after refunds among accounts with orders
 --   RFM: quintiles of recency, order count and net revenue; the segment rules are below
 with customers as (
@@ -46,7 +48,10 @@ line_totals as (
         sum(refunded_revenue_usd) as refunded_revenue_usd,
         sum(net_revenue_usd) as net_revenue_usd,
         sum(gross_margin_usd) as gross_margin_usd,
-        sum(contribution_margin_usd) as contribution_margin_usd
+        sum(contribution_margin_usd) as contribution_margin_usd,
+        sum(case when cogs_usd is not null then net_revenue_usd end) as net_revenue_with_cost_usd,
+        sum(case when cogs_usd is null and net_revenue_usd is not null then 1 else 0 end) as lines_without_cost,
+        sum(case when net_revenue_usd is null then 1 else 0 end) as lines_without_usd
     from lines
     group by customer_id
 ),
@@ -81,8 +86,16 @@ profiles as (
         coalesce(order_totals.net_sales_usd, 0) as net_sales_usd,
         coalesce(line_totals.refunded_revenue_usd, 0) as refunded_revenue_usd,
         coalesce(line_totals.net_revenue_usd, 0) as net_revenue_usd,
-        coalesce(line_totals.gross_margin_usd, 0) as gross_margin_usd,
-        coalesce(line_totals.contribution_margin_usd, 0) as contribution_margin_usd,
+        {#- no line: nothing to cover, 0; lines none of which has a cost: unknown, null -#}
+        case when line_totals.customer_id is null then 0 else line_totals.gross_margin_usd end as gross_margin_usd,
+        case
+            when line_totals.customer_id is null then 0 else line_totals.contribution_margin_usd
+        end as contribution_margin_usd,
+        case
+            when line_totals.customer_id is null then 0 else line_totals.net_revenue_with_cost_usd
+        end as net_revenue_with_cost_usd,
+        coalesce(line_totals.lines_without_cost, 0) as lines_without_cost,
+        coalesce(line_totals.lines_without_usd, 0) as lines_without_usd,
         first_orders.acquisition_channel,
         first_orders.acquisition_campaign_id,
         marketing.customer_acquisition_cost_usd as acquisition_cost_usd,
@@ -150,6 +163,9 @@ select
     cast(net_revenue_usd as {{ converted_money_type() }}) as net_revenue_usd,
     cast(gross_margin_usd as {{ converted_money_type() }}) as gross_margin_usd,
     cast(contribution_margin_usd as {{ converted_money_type() }}) as contribution_margin_usd,
+    cast(net_revenue_with_cost_usd as {{ converted_money_type() }}) as net_revenue_with_cost_usd,
+    cast(lines_without_cost as bigint) as lines_without_cost,
+    cast(lines_without_usd as bigint) as lines_without_usd,
     {{ safe_divide('refunded_revenue_usd', 'net_sales_usd') }} as return_rate,
     {{ safe_divide('net_sales_usd', 'orders', 2) }} as average_order_value_usd,
     cast(tenure_days as integer) as tenure_days,

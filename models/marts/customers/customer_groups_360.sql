@@ -1,5 +1,7 @@
 -- One row per account group (the top of a parent-account chain; an account without a parent is
 -- its own group): the group's accounts and their combined figures in the reporting currency.
+-- Margins add up the accounts that ordered: an account without orders has nothing to cover, and
+-- its 0 would turn a group whose costs are all unknown (null) into a margin of 0.
 with accounts as (
     select * from {{ ref('customer_360') }}
 ),
@@ -17,8 +19,11 @@ account_groups as (
         sum(net_sales_usd) as net_sales_usd,
         sum(refunded_revenue_usd) as refunded_revenue_usd,
         sum(net_revenue_usd) as net_revenue_usd,
-        sum(gross_margin_usd) as gross_margin_usd,
-        sum(contribution_margin_usd) as contribution_margin_usd
+        sum(case when orders > 0 then gross_margin_usd end) as gross_margin_usd,
+        sum(case when orders > 0 then contribution_margin_usd end) as contribution_margin_usd,
+        sum(case when orders > 0 then net_revenue_with_cost_usd end) as net_revenue_with_cost_usd,
+        sum(lines_without_cost) as lines_without_cost,
+        sum(lines_without_usd) as lines_without_usd
     from accounts
     group by account_group_id
 )
@@ -40,6 +45,9 @@ select
     cast(account_groups.net_revenue_usd as {{ converted_money_type() }}) as net_revenue_usd,
     cast(account_groups.gross_margin_usd as {{ converted_money_type() }}) as gross_margin_usd,
     cast(account_groups.contribution_margin_usd as {{ converted_money_type() }}) as contribution_margin_usd,
+    cast(account_groups.net_revenue_with_cost_usd as {{ converted_money_type() }}) as net_revenue_with_cost_usd,
+    cast(account_groups.lines_without_cost as bigint) as lines_without_cost,
+    cast(account_groups.lines_without_usd as bigint) as lines_without_usd,
     {{ safe_divide('account_groups.refunded_revenue_usd', 'account_groups.net_sales_usd') }} as return_rate,
     {{ safe_divide('account_groups.net_sales_usd', 'account_groups.orders', 2) }} as average_order_value_usd
 from account_groups

@@ -209,9 +209,16 @@ coverage_checks as (
     ('customer_360', 'net_revenue_usd', 'lines', 'net_revenue_usd', 'known customers'),
     ('customer_360', 'gross_margin_usd', 'lines', 'gross_margin_usd', 'known customers'),
     ('customer_360', 'contribution_margin_usd', 'lines', 'contribution_margin_usd', 'known customers'),
+    ('customer_360', 'net_revenue_with_cost_usd', 'lines', 'case when cogs_usd is not null then net_revenue_usd end',
+        'known customers'),
+    ('customer_360', 'lines_without_cost', 'lines',
+        'case when cogs_usd is null and net_revenue_usd is not null then 1 else 0 end', 'known customers'),
+    ('customer_360', 'lines_without_usd', 'lines', 'case when net_revenue_usd is null then 1 else 0 end',
+        'known customers'),
 ] %}
 {% set group_measures = ['orders', 'units', 'gross_revenue_usd', 'net_sales_usd', 'refunded_revenue_usd',
-    'net_revenue_usd', 'gross_margin_usd', 'contribution_margin_usd'] %}
+    'net_revenue_usd', 'gross_margin_usd', 'contribution_margin_usd', 'net_revenue_with_cost_usd',
+    'lines_without_cost', 'lines_without_usd'] %}
 totals as (
     {% for mart, column, relation, expression, condition in ties -%}
         select
