@@ -5,3 +5,16 @@
     {{ gross_margin }} - {{ platform_fee }} - {{ shipping_cost }} + {{ shipping_charged }}
     {%- if marketing_spend %} - {{ marketing_spend }}{% endif %}
 {%- endmacro %}
+
+{#- What a margin covers (decision log §3, "Coverage"), written once: per fact line, the net
+    revenue that has a known cost (null when its cost is unknown), whether it is a line without
+    a cost, and whether it is a line without a USD amount. A mart sums each into the column of
+    the same name; recon_margin_identities ties those columns to the fact with the same
+    expressions. -#}
+{% macro margin_coverage() -%}
+    {{ return({
+        'net_revenue_with_cost_usd': 'case when cogs_usd is not null then net_revenue_usd end',
+        'lines_without_cost': 'case when cogs_usd is null and net_revenue_usd is not null then 1 else 0 end',
+        'lines_without_usd': 'case when net_revenue_usd is null then 1 else 0 end',
+    }) }}
+{%- endmacro %}

@@ -192,8 +192,8 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str], str |
         [
             (
                 "models/marts/finance/pnl_daily_by_channel.sql",
-                "case when cogs_usd is not null then net_revenue_usd end as net_revenue_with_cost_usd",
-                "net_revenue_usd as net_revenue_with_cost_usd",
+                "cast(sum(net_revenue_with_cost_usd) as",
+                "cast(sum(net_revenue_usd) as",
             )
         ],
         {"reconciliation_margin_identities", "reconciliation_cogs_coverage"},

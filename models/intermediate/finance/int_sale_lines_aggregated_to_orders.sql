@@ -44,6 +44,9 @@ sale_orders as (
         cast(sum(net_revenue_usd) as {{ converted_money_type() }}) as net_sales_usd,
         cast(sum(cogs_usd) as {{ converted_money_type() }}) as cogs_usd,
         cast(sum(gross_margin_usd) as {{ converted_money_type() }}) as gross_margin_usd,
+        {% for column, expression in margin_coverage().items() if column != 'net_revenue_with_cost_usd' -%}
+            cast(sum({{ expression }}) as bigint) as {{ column }},
+        {% endfor -%}
         cast(sum(contribution_margin_usd) as {{ converted_money_type() }}) as contribution_margin_usd
     from lines
     where event_type = 'sale'
@@ -90,6 +93,8 @@ select
     sale_orders.cogs_usd,
     sale_orders.gross_margin_usd,
     sale_orders.contribution_margin_usd,
+    sale_orders.lines_without_cost,
+    sale_orders.lines_without_usd,
     coalesce(refunds.refund_line_count, 0) as refund_line_count,
     coalesce(refunds.refunded_units, 0) as refunded_units,
     {{ to_money('coalesce(refunds.refunded_revenue, 0)') }} as refunded_revenue,

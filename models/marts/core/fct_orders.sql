@@ -54,7 +54,9 @@ select
     orders.refunded_revenue_usd,
     orders.cogs_usd,
     orders.gross_margin_usd,
-    orders.contribution_margin_usd
+    orders.contribution_margin_usd,
+    orders.lines_without_cost,
+    orders.lines_without_usd
 from orders
 {{ join_version_at('customers', 'customers', 'customer_id', 'orders.customer_id', 'orders.ordered_at') }}
 left join channels on channels.channel = orders.channel

@@ -31,10 +31,10 @@ activity as (
         shipping_charged_usd,
         shipping_cost_usd,
         cast(0 as {{ converted_money_type() }}) as marketing_spend_usd,
-        case when cogs_usd is not null then net_revenue_usd end as net_revenue_with_cost_usd,
-        1 as transaction_lines,
-        case when cogs_usd is null and net_revenue_usd is not null then 1 else 0 end as lines_without_cost,
-        case when net_revenue_usd is null then 1 else 0 end as lines_without_usd
+        {% for column, expression in margin_coverage().items() -%}
+            {{ expression }} as {{ column }},
+        {% endfor -%}
+        1 as transaction_lines
     from transactions
     union all
     select
@@ -51,9 +51,9 @@ activity as (
         0 as shipping_cost_usd,
         spend_usd as marketing_spend_usd,
         null as net_revenue_with_cost_usd,
-        0 as transaction_lines,
         0 as lines_without_cost,
-        0 as lines_without_usd
+        0 as lines_without_usd,
+        0 as transaction_lines
     from spend
 ),
 

@@ -23,10 +23,10 @@ monthly as (
         sum(net_revenue_usd) as net_revenue_usd,
         sum(cogs_usd) as cogs_usd,
         sum(gross_margin_usd) as gross_margin_usd,
-        sum(contribution_margin_usd) as contribution_margin_usd,
-        sum(case when cogs_usd is not null then net_revenue_usd end) as net_revenue_with_cost_usd,
-        sum(case when cogs_usd is null and net_revenue_usd is not null then 1 else 0 end) as lines_without_cost,
-        sum(case when net_revenue_usd is null then 1 else 0 end) as lines_without_usd
+        {% for column, expression in margin_coverage().items() -%}
+            sum({{ expression }}) as {{ column }},
+        {% endfor -%}
+        sum(contribution_margin_usd) as contribution_margin_usd
     from transactions
     group by 1, 2
 )

@@ -178,12 +178,6 @@ coverage_checks as (
     ('product_performance_monthly', 'cogs_usd', 'lines', 'cogs_usd', 'all lines'),
     ('product_performance_monthly', 'gross_margin_usd', 'lines', 'gross_margin_usd', 'all lines'),
     ('product_performance_monthly', 'contribution_margin_usd', 'lines', 'contribution_margin_usd', 'all lines'),
-    ('product_performance_monthly', 'net_revenue_with_cost_usd', 'lines', 'case when cogs_usd is not null then net_revenue_usd end', 'all lines'),
-    ('product_performance_monthly', 'lines_without_cost', 'lines', 'case when cogs_usd is null and net_revenue_usd is not null then 1 else 0 end', 'all lines'),
-    ('product_performance_monthly', 'lines_without_usd', 'lines', 'case when net_revenue_usd is null then 1 else 0 end', 'all lines'),
-    ('pnl_daily_by_channel', 'net_revenue_with_cost_usd', 'lines', 'case when cogs_usd is not null then net_revenue_usd end', 'all lines'),
-    ('pnl_daily_by_channel', 'lines_without_cost', 'lines', 'case when cogs_usd is null and net_revenue_usd is not null then 1 else 0 end', 'all lines'),
-    ('pnl_daily_by_channel', 'lines_without_usd', 'lines', 'case when net_revenue_usd is null then 1 else 0 end', 'all lines'),
     ('refunds_monthly', 'sales_usd', 'lines', 'gross_revenue_usd - discount_usd', 'sale lines of a known channel'),
     ('refunds_monthly', 'refund_lines', 'lines', '1', 'refund lines of a known channel'),
     ('refunds_monthly', 'refunded_units', 'lines', '-quantity', 'refund lines of a known channel'),
@@ -209,13 +203,15 @@ coverage_checks as (
     ('customer_360', 'net_revenue_usd', 'lines', 'net_revenue_usd', 'known customers'),
     ('customer_360', 'gross_margin_usd', 'lines', 'gross_margin_usd', 'known customers'),
     ('customer_360', 'contribution_margin_usd', 'lines', 'contribution_margin_usd', 'known customers'),
-    ('customer_360', 'net_revenue_with_cost_usd', 'lines', 'case when cogs_usd is not null then net_revenue_usd end',
-        'known customers'),
-    ('customer_360', 'lines_without_cost', 'lines',
-        'case when cogs_usd is null and net_revenue_usd is not null then 1 else 0 end', 'known customers'),
-    ('customer_360', 'lines_without_usd', 'lines', 'case when net_revenue_usd is null then 1 else 0 end',
-        'known customers'),
 ] %}
+{#- what the margins cover ties like any measure: the same expressions the marts sum -#}
+{% for mart, condition in [('product_performance_monthly', 'all lines'), ('pnl_daily_by_channel', 'all lines'),
+    ('customer_360', 'known customers'), ('fct_orders', 'sale lines')] -%}
+    {% for column, expression in margin_coverage().items() if not (mart == 'fct_orders'
+        and column == 'net_revenue_with_cost_usd') -%}
+        {% do ties.append((mart, column, 'lines', expression, condition)) %}
+    {%- endfor %}
+{%- endfor %}
 {% set group_measures = ['orders', 'units', 'gross_revenue_usd', 'net_sales_usd', 'refunded_revenue_usd',
     'net_revenue_usd', 'gross_margin_usd', 'contribution_margin_usd', 'net_revenue_with_cost_usd',
     'lines_without_cost', 'lines_without_usd'] %}
