@@ -1,4 +1,4 @@
-"""Command line: `python -m loaders {generate,load,contract}`."""
+"""Command line: `python -m loaders {generate,load,contract,import-ecb,import,status}`."""
 
 from __future__ import annotations
 
@@ -85,6 +85,26 @@ def _import_ecb(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_mapping(args: argparse.Namespace) -> int:
+    from .contracts import FEEDS
+    from .mapping import import_files, load_mapping
+
+    if args.feed != "transactions":
+        known = "" if args.feed in FEEDS else f" (no such feed; the feeds are {', '.join(FEEDS)})"
+        print(
+            f"error: --feed {args.feed}{known}: only the transactions feed can be imported with a mapping today "
+            "(for fx_rates from the ECB, use import-ecb)",
+            file=sys.stderr,
+        )
+        return 2
+    mapping = load_mapping(Path(args.mapping))
+    done = import_files(mapping, [Path(f) for f in args.files], Path(args.out))
+    print(f"imported {len(args.files)} file(s) with {mapping.name} into the transactions feed under {args.out}:")
+    for line in done.summary():
+        print(f"  {line}")
+    return 0
+
+
 def _status(args: argparse.Namespace) -> int:
     from .status import report
 
@@ -150,6 +170,18 @@ def build_parser() -> argparse.ArgumentParser:
     ecb.add_argument("file", help="eurofxref-hist.csv or eurofxref-hist.zip, as downloaded from the ECB")
     ecb.add_argument("--out", required=True, help="the delivery root to write into (the file goes to fx_rates/ecb/)")
     ecb.set_defaults(func=_import_ecb)
+    mapped = sub.add_parser(
+        "import",
+        help="turn CSV exports (order lines, invoice lines) into the transactions feed with a mapping file "
+        "(docs/mapping.md)",
+    )
+    mapped.add_argument("--mapping", required=True, help="the mapping file (YAML; see docs/mapping.md)")
+    mapped.add_argument("--feed", default="transactions", help="the feed to write (only transactions today)")
+    mapped.add_argument("files", nargs="+", metavar="SOURCE_FILE", help="CSV export(s), read in the order given")
+    mapped.add_argument(
+        "--out", required=True, help="the delivery root to write into (each file goes to transactions/<its name>/)"
+    )
+    mapped.set_defaults(func=_import_mapping)
     status = sub.add_parser("status", help="show where the warehouse is and what it holds")
     status.set_defaults(func=_status)
     return parser

@@ -1,0 +1,259 @@
+"""Imports export files into the transactions feed with a mapping, and accounts for every row.
+
+Every source file becomes one delivered file, `<out>/transactions/<name>/transactions_<name>.csv`
+(`<name>`: the source file's name without its extension), holding that file's sale lines and
+refunds in source order. Nothing is written until every row of every file has been read, so an
+error leaves the delivery root as it was. Importing the same file again rewrites the same
+bytes (the loader then reads nothing new); importing a corrected one replaces what it delivered.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .config import FEED, Derived, Mapping
+from .problems import MappingError, at
+from .returns import Match, Unmatched, match_returns
+from .rows import Line, RowReader, RowRef
+from .values import iso
+
+REJECTS = "import_rejects"  # beside the feed folders; the loader reads only feed folders
+REJECT_COLUMNS = (
+    "source_file", "source_row", "reason", "order_id", "customer_id", "sku", "quantity", "event_ts", "currency",
+    "goods_after_discount",
+)  # fmt: skip
+SHOWN = 5  # unmatched returns named on the command line; the rejects file lists all
+
+
+@dataclass
+class Totals:
+    """Money of one currency, as written (and what rounding to cents changed)."""
+
+    sales_goods: Decimal = Decimal(0)  # quantity x unit price of the sale lines
+    sales_discount: Decimal = Decimal(0)
+    refunds: Decimal = Decimal(0)  # refund_amount: goods given back, after discount
+    unmatched: Decimal = Decimal(0)  # goods after discount of the returns left out
+    sales_rounding: Decimal = Decimal(0)  # sale lines' net goods written - unrounded, as the source says
+    refunds_rounding: Decimal = Decimal(0)  # the same for refunds
+
+
+@dataclass
+class Imported:
+    """What an import read and wrote. rows_read = sale_lines + refunds + skipped + unmatched."""
+
+    written: list[tuple[Path, int]]  # delivered file, rows
+    rows_read: int
+    sale_lines: int
+    refunds: int
+    skipped: dict[str, int]  # reason -> rows
+    unmatched: list[Unmatched]
+    rejects: list[Path]
+    totals: dict[str, Totals]
+    rounded: int  # values with more than 2 decimals, rounded to cents
+
+    def summary(self) -> list[str]:
+        """The command line's account of the import, one line per fact."""
+        skipped = sum(self.skipped.values())
+        lines = [
+            f"rows read {self.rows_read:,} = {self.sale_lines:,} sale lines + {self.refunds:,} refunds written "
+            f"+ {skipped:,} skipped + {len(self.unmatched):,} returns unmatched"
+        ]
+        if self.skipped:
+            lines.append("skipped: " + "; ".join(f"{n:,} {why}" for why, n in sorted(self.skipped.items())))
+        if self.unmatched:
+            shown = "; ".join(f"{u.ret.ref}: {u.reason}" for u in self.unmatched[:SHOWN])
+            more = f"; and {len(self.unmatched) - SHOWN:,} more" if len(self.unmatched) > SHOWN else ""
+            where = ", ".join(str(p) for p in self.rejects)
+            lines.append(
+                f"returns unmatched {len(self.unmatched):,}, left out (no sale line found; all listed in {where}): "
+                f"{shown}{more}"
+            )
+        for currency, t in sorted(self.totals.items()):
+            lines.append(
+                f"{currency}: sale lines {t.sales_goods:,.2f} goods (quantity x unit price), {t.sales_discount:,.2f} "
+                f"discount; refunds {t.refunds:,.2f} goods given back (after discount); returns unmatched "
+                f"{t.unmatched:,.2f}"
+            )
+        if self.rounded:
+            changes = ", ".join(
+                f"{t.sales_rounding:+f} {c} on sale lines, {t.refunds_rounding:+f} {c} on refunds"
+                for c, t in sorted(self.totals.items())
+                if t.sales_rounding or t.refunds_rounding
+            )
+            lines.append(
+                f"rounded to cents (half away from zero): {self.rounded:,} values with more than 2 decimals"
+                + (f"; goods after discount written differ from the unrounded source by {changes}" if changes else "")
+            )
+        for path, rows in self.written:
+            lines.append(f"wrote {rows:,} rows to {path}")
+        return lines
+
+
+def output_name(path: Path) -> str:
+    """The name a source file's output goes under: its stem, with only safe characters."""
+    stem = path.name.split(".")[0] if path.name.lower().endswith(".gz") else path.stem
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "import"
+
+
+def import_files(mapping: Mapping, sources: Sequence[Path], out: Path) -> Imported:
+    """Reads every source file with the mapping, matches returns, and writes the feed."""
+    names: dict[str, Path] = {}
+    for path in sources:
+        name = output_name(path)
+        if name in names:
+            raise MappingError(f"{path}: writes to the same output as {names[name]} (transactions/{name}/); rename one")
+        names[name] = path
+    reader = RowReader(mapping)
+    for name, path in names.items():
+        reader.add_file(path, name)
+    read = reader.read
+    sales = [line for line in read.lines if not line.is_return]
+    _number_lines(mapping, sales)
+    matched, unmatched = match_returns(sales, [line for line in read.lines if line.is_return])
+    refunds = [_refund(mapping, m) for m in matched]
+    _order_totals(mapping, sales)
+    rows = sorted(sales + refunds, key=lambda line: line.position)
+    _unique_ids(rows)
+    accounted = len(sales) + len(refunds) + sum(read.skipped.values()) + len(unmatched)
+    if accounted != read.rows:  # a bug, never the data: write nothing rather than lose a row
+        raise RuntimeError(f"{accounted} rows accounted for, {read.rows} read")
+    written, rejects = _write(out, list(names), rows, unmatched)
+    return Imported(
+        written, read.rows, len(sales), len(refunds), dict(read.skipped), unmatched, rejects,
+        _totals(sales, refunds, unmatched), read.rounded,
+    )  # fmt: skip
+
+
+def _number_lines(mapping: Mapping, sales: list[Line]) -> None:
+    """line_number per_order (1, 2, ... in source order) and line_event_id order_and_line."""
+    if isinstance(mapping.sources.get("line_number"), Derived):
+        counters: Counter[str] = Counter()
+        for line in sales:
+            counters[line.values["order_id"]] += 1
+            line.values["line_number"] = counters[line.values["order_id"]]
+    if isinstance(mapping.sources.get("line_event_id"), Derived):
+        for line in sales:
+            line.values["line_event_id"] = f"{line.values['order_id']}-{line.values['line_number']}"
+
+
+def _refund(mapping: Mapping, found: Match) -> Line:
+    """A matched return as the contract's refund line: it carries its sale line's order, line
+    number, customer, channel and store (the same SKU and currency), positive amounts, and no
+    order total."""
+    assert mapping.returns is not None
+    ret, sale = found.ret, found.sale
+    carried = {c: sale.values[c] for c in ("order_id", "line_number", "customer_id", "channel", "store_id", "currency")}
+    if isinstance(mapping.sources.get("line_event_id"), Derived):
+        carried["line_event_id"] = f"{sale.values['line_event_id']}-R{found.number}"
+    values = ret.values.copy(
+        **carried,
+        event_type="refund",
+        order_total=None,
+        refunded_line_event_id=sale.values["line_event_id"],
+        refund_amount=ret.net,
+        refund_reason=mapping.returns.reason,
+        restocked=mapping.returns.restocked,
+    )
+    return Line(ret.ref, ret.position, ret.output, True, values, ret.exact_net)
+
+
+def _order_totals(mapping: Mapping, sales: list[Line]) -> None:
+    """order_total sum_of_lines: goods - discount + tax + shipping charged over the order's sale lines."""
+    if not isinstance(mapping.sources.get("order_total"), Derived):
+        return
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for line in sales:
+        totals[line.values["order_id"]] += line.net + line.values["line_tax"] + line.values["shipping_charged"]
+    for line in sales:
+        line.values["order_total"] = totals[line.values["order_id"]]
+
+
+def _unique_ids(rows: list[Line]) -> None:
+    seen: dict[str, RowRef] = {}
+    for line in rows:
+        key = line.values["line_event_id"]
+        if key in seen:
+            raise MappingError(
+                f"{at(line.ref.file, line.ref.row)}: line_event_id {key!r} is also the id of {seen[key]}; ids must be "
+                "unique (map a unique column, or derive: line_event_id: order_and_line)"
+            )
+        seen[key] = line.ref
+
+
+def _totals(sales: list[Line], refunds: list[Line], unmatched: list[Unmatched]) -> dict[str, Totals]:
+    totals: dict[str, Totals] = defaultdict(Totals)
+    for line in sales:
+        t, v = totals[line.values["currency"]], line.values
+        t.sales_goods += v["quantity"] * v["unit_price"]
+        t.sales_discount += v["line_discount"]
+        t.sales_rounding += line.net - line.exact_net
+    for line in refunds:
+        t = totals[line.values["currency"]]
+        t.refunds += line.values["refund_amount"]
+        t.refunds_rounding += line.net - line.exact_net
+    for u in unmatched:
+        totals[u.ret.values["currency"]].unmatched += u.ret.net
+    return dict(totals)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if hasattr(value, "isoformat"):
+        return iso(value)  # type: ignore[arg-type]
+    return str(value)
+
+
+def _write(
+    out: Path, names: list[str], rows: list[Line], unmatched: list[Unmatched]
+) -> tuple[list[tuple[Path, int]], list[Path]]:
+    """One delivered file per source file (a header alone when nothing of it is left), and a
+    rejects file per source file with unmatched returns (an earlier one is removed)."""
+    by_output: dict[str, list[Line]] = defaultdict(list)
+    for line in rows:
+        by_output[line.output].append(line)
+    rejected: dict[str, list[Unmatched]] = defaultdict(list)
+    for u in unmatched:
+        rejected[u.ret.output].append(u)
+    written, rejects = [], []
+    for name in names:
+        target = out / FEED.name / name / f"{FEED.name}_{name}.csv"
+        lines = by_output[name]
+        _write_csv(target, FEED.column_names, ([_text(line.values[c]) for c in FEED.column_names] for line in lines))
+        written.append((target, len(by_output[name])))
+        reject_file = out / REJECTS / f"{FEED.name}_{name}.csv"
+        if rejected[name]:
+            _write_csv(reject_file, REJECT_COLUMNS, (_reject_row(u) for u in rejected[name]))
+            rejects.append(reject_file)
+        else:
+            reject_file.unlink(missing_ok=True)
+    return written, rejects
+
+
+def _reject_row(u: Unmatched) -> list[str]:
+    v = u.ret.values
+    return [
+        u.ret.ref.file, str(u.ret.ref.row), u.reason, v["order_id"], v["customer_id"] or "", v["sku"],
+        str(v["quantity"]), iso(v["event_ts"]), v["currency"], f"{u.ret.net:.2f}",
+    ]  # fmt: skip
+
+
+def _write_csv(target: Path, header: Sequence[str], rows: Any) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    with partial.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    partial.replace(target)  # a loader never sees half a file
