@@ -13,7 +13,7 @@ SAMPLE := data/raw
 SAMPLE_DAYS ?= 100
 SAMPLE_MORE_DAYS ?= 22
 SAMPLE_ORDERS_PER_DAY ?= 150
-PY_SOURCES := loaders redshift_check conventions tests bench
+PY_SOURCES := loaders redshift_check conventions tests bench publish
 # sqlfluff renders the models against a scratch warehouse, so linting never touches the real one.
 LINT_ENV := FINANCE_WAREHOUSE_PATH=target/lint.duckdb
 SQL_PATHS ?= models analyses snapshots
@@ -31,7 +31,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export RUNTIME__DLTHUB_TELEMETRY := false
 
-.PHONY: install run test lint lint-sql conventions docs docs-serve fmt bench bench-parse clean help postgres redshift-check
+.PHONY: install run test lint lint-sql conventions docs docs-serve fmt bench bench-parse clean help postgres redshift-check export report
 
 help:
 	@echo "make run    set up, generate the sample (if SOURCE is empty), load it and build the dbt project"
@@ -41,6 +41,8 @@ help:
 	@echo "make lint   ruff, the SQL lint (sqlfluff) and the conventions gate (dbt-bouncer)"
 	@echo "make fmt    fix what ruff and sqlfluff can fix"
 	@echo "make docs   generate the dbt docs site and serve it on http://127.0.0.1:$(DOCS_PORT)"
+	@echo "make export the marts as Parquet, exports/<mart>/year=YYYY/month=MM/ (switched atomically)"
+	@echo "make report MONTH=YYYY-MM  the month-end pack, one self-contained HTML file in reports/"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -113,5 +115,12 @@ bench-parse: install profiles.yml
 bench: install
 	$(PY) bench/bench_load.py $(if $(N),--lines $(N),)
 
+export: install
+	$(PY) -m publish export --out exports
+
+report: install
+	@test -n "$(MONTH)" || { echo "error: say which month: make report MONTH=YYYY-MM"; exit 2; }
+	$(PY) -m publish report --month $(MONTH) --out reports
+
 clean:
-	rm -rf warehouse .dlt_pipelines target logs data
+	rm -rf warehouse .dlt_pipelines target logs data exports reports

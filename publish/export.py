@@ -1,0 +1,96 @@
+"""The marts as partitioned Parquet, for a lake reader (Athena, Spark, another BI tool) that must
+not touch the warehouse file: `exports/<mart>/year=YYYY/month=MM/*.parquet` for a mart with a
+date, `exports/<mart>/<mart>.parquet` for one without.
+
+Atomic per mart: each export writes a new version folder (`exports/.versions/<mart>/<stamp>/`)
+and then replaces the link `exports/<mart>` with one to it in a single rename, so a reader that
+resolves `exports/<mart>` sees the whole old export or the whole new one, never a mix. The
+previous version is kept until the next export (a reader may still be on it); older ones go.
+Money keeps its fixed-scale decimal type; nothing is rounded or cast to a float.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+# The date each exported mart is partitioned by; marts not named here are written unpartitioned.
+PARTITION_DATE = {
+    "fct_transactions": "event_date",
+    "fct_orders": "order_date",
+    "fct_marketing_spend": "spend_date",
+    "pnl_daily_by_channel": "date_day",
+    "product_performance_monthly": "month_start_date",
+    "refunds_monthly": "month_start_date",
+    "marketing_performance_monthly": "month_start_date",
+}
+UNPARTITIONED = ("customer_360", "customer_groups_360", "reconciliation_exceptions")
+MARTS = (*PARTITION_DATE, *UNPARTITIONED)
+VERSIONS = ".versions"
+
+
+@dataclass(frozen=True)
+class Exported:
+    mart: str
+    rows: int
+    path: Path
+
+
+def _stamp() -> str:
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000_000:09d}"
+
+
+def _swap_link(link: Path, target: Path) -> None:
+    """Points `link` at `target` in one rename (a new link beside it replaces the old one)."""
+    fresh = link.with_name(f".{link.name}.{os.getpid()}.link")
+    fresh.unlink(missing_ok=True)
+    fresh.symlink_to(target.relative_to(link.parent), target_is_directory=True)
+    if link.exists() and not link.is_symlink():
+        raise FileExistsError(f"{link} is a folder, not an export link: move it away and export again")
+    os.replace(fresh, link)
+
+
+def _prune(versions: Path, keep: set[Path]) -> None:
+    for old in versions.iterdir():
+        if old.resolve() not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def export_mart(con: duckdb.DuckDBPyConnection, mart: str, root: Path) -> Exported:
+    """Writes one mart as a new version and switches `root/<mart>` to it."""
+    versions = root / VERSIONS / mart
+    target = versions / _stamp()
+    target.mkdir(parents=True)
+    date = PARTITION_DATE.get(mart)
+    if date:
+        query = (
+            f"select *, cast(extract(year from {date}) as integer) as year, "
+            f"lpad(cast(extract(month from {date}) as varchar), 2, '0') as month from marts.{mart}"
+        )
+        con.execute(f"copy ({query}) to '{target}' (format parquet, partition_by (year, month))")
+    else:
+        con.execute(f"copy (select * from marts.{mart}) to '{target / (mart + '.parquet')}' (format parquet)")
+    rows = con.execute(f"select count(*) from marts.{mart}").fetchone()[0]
+    link = root / mart
+    previous = link.resolve() if link.is_symlink() else None
+    _swap_link(link, target)
+    _prune(versions, {target.resolve(), *([previous] if previous else [])})
+    return Exported(mart, int(rows), link)
+
+
+def export_marts(warehouse: Path, root: Path, marts: tuple[str, ...] = MARTS) -> list[Exported]:
+    """Every mart, each switched atomically; a read-only connection, so a load may run alongside
+    only if it does not hold the file (DuckDB: one writer, or many readers)."""
+    if not warehouse.exists():
+        raise FileNotFoundError(f"{warehouse}: no warehouse to export; run `make run` first")
+    root.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return [export_mart(con, mart, root) for mart in marts]
+    finally:
+        con.close()

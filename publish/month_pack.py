@@ -1,0 +1,228 @@
+"""The month-end pack: one self-contained HTML file (no script, no CDN, charts as inline SVG) with
+the month's P&L by channel, the bridge from gross sales to contribution after marketing, refunds
+with their six-month trend, marketing by campaign and the reconciliation status, for finance to
+archive or send.
+
+Every figure is read from a mart (named under each table) and written with its exact value in a
+`data-value` attribute, so a test, or an auditor, can tie the pack to the warehouse. An unknown
+figure (a margin with no cost delivered) reads "unknown" with its reason, never 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import duckdb
+
+PNL_MEASURES = (
+    ("gross sales", "gross_revenue_usd"),
+    ("discounts", "discount_usd"),
+    ("refunds", "refunded_revenue_usd"),
+    ("net revenue", "net_revenue_usd"),
+    ("COGS", "cogs_usd"),
+    ("gross margin", "gross_margin_usd"),
+    ("fees", "platform_fee_usd"),
+    ("shipping charged", "shipping_charged_usd"),
+    ("shipping cost", "shipping_cost_usd"),
+    ("marketing", "marketing_spend_usd"),
+    ("contribution after marketing", "contribution_margin_usd"),
+    ("net revenue with a known cost", "net_revenue_with_cost_usd"),
+    ("lines without a cost", "lines_without_cost"),
+    ("lines without a USD amount", "lines_without_usd"),
+)
+CENT = Decimal("0.01")
+STYLE = """
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px}
+td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}
+caption{caption-side:bottom;font-size:12px;color:#666;text-align:left}
+.fail{color:#b00020;font-weight:bold}.ok{color:#1b5e20;font-weight:bold}.unknown{color:#8a5a00}
+"""
+
+
+@dataclass(frozen=True)
+class Month:
+    start: dt.date
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        try:
+            return cls(dt.date.fromisoformat(f"{text}-01"))
+        except ValueError:
+            raise ValueError(f"MONTH={text!r}: write the month as YYYY-MM, e.g. 2025-11") from None
+
+    @property
+    def end(self) -> dt.date:
+        return (self.start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+    def back(self, months: int) -> dt.date:
+        index = self.start.year * 12 + self.start.month - 1 - months
+        return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _cell(value: object, reason: str = "") -> str:
+    if value is None:
+        return f'<td class="n unknown" data-value="">unknown{": " + html.escape(reason) if reason else ""}</td>'
+    if isinstance(value, Decimal | int | float):
+        # presentation only: cents, half away from zero (decision log, "Division")
+        shown = f"{value.quantize(CENT, ROUND_HALF_UP):,}" if isinstance(value, Decimal) else f"{value:,}"
+        return f'<td class="n" data-value="{value}">{shown}</td>'
+    return f"<td>{html.escape(str(value))}</td>"
+
+
+def _table(title: str, headers: list[str], rows: list[list[str]], source: str, key: str) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(f"<tr>{''.join(r)}</tr>" for r in rows)
+    return (
+        f'<h2>{html.escape(title)}</h2><table data-table="{key}"><caption>Source: {html.escape(source)}</caption>'
+        f"<tr>{head}</tr>{body}</table>"
+    )
+
+
+def _bars(points: list[tuple[str, Decimal]], title: str) -> str:
+    """A bar chart as inline SVG (negative bars hang below the axis)."""
+    if not points:
+        return ""
+    width, height, pad = 640, 220, 30
+    top = max([abs(v) for _, v in points] + [Decimal(1)])
+    step = (width - 2 * pad) / len(points)
+    zero = height / 2 if any(v < 0 for _, v in points) else height - pad
+    scale = float(zero - 10) / float(top)
+    bars = []
+    for i, (label, value) in enumerate(points):
+        h = abs(float(value)) * scale
+        y = zero - h if value >= 0 else zero
+        x = pad + i * step
+        bars.append(
+            f'<rect x="{x + 4:.1f}" y="{y:.1f}" width="{step - 8:.1f}" height="{h:.1f}" '
+            f'fill="{"#2e7d32" if value >= 0 else "#c62828"}"><title>{html.escape(label)}: {value:,.2f}</title></rect>'
+            f'<text x="{x + step / 2:.1f}" y="{height - 5}" font-size="10" text-anchor="middle">'
+            f"{html.escape(label)}</text>"
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="{html.escape(title)}"><line x1="{pad}" x2="{width - pad}" y1="{zero}" y2="{zero}" '
+        f'stroke="#999"/>{"".join(bars)}</svg>'
+    )
+
+
+def _query(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> list[tuple]:
+    return con.execute(sql, list(params)).fetchall()
+
+
+def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
+    sums = ", ".join(f"sum({column})" for _, column in PNL_MEASURES)
+    pnl_sql = f"select channel, {sums} from marts.pnl_daily_by_channel where date_day >= ? and date_day < ?"
+    by_channel = _query(con, f"{pnl_sql} group by channel order by channel", month.start, month.end)
+    total = _query(con, pnl_sql.replace("select channel, ", "select 'all channels', "), month.start, month.end)[0]
+    headers = ["channel", *(label for label, _ in PNL_MEASURES)]
+    rows = []
+    for row in [*by_channel, total]:
+        uncovered = row[PNL_MEASURES.index(("lines without a cost", "lines_without_cost")) + 1] or 0
+        reason = f"no cost for {uncovered} lines" if uncovered else ""
+        rows.append([_cell(row[0]), *(_cell(v, reason) for v in row[1:])])
+    values = dict(zip((c for _, c in PNL_MEASURES), total[1:], strict=True))
+    zero = Decimal(0)
+
+    def v(column: str) -> Decimal:
+        return values[column] or zero
+
+    before_marketing = v("contribution_margin_usd") + v("marketing_spend_usd")
+    bridge = [
+        ("gross sales", v("gross_revenue_usd")),
+        ("discounts", -v("discount_usd")),
+        ("refunds", -v("refunded_revenue_usd")),
+        ("COGS", -v("cogs_usd")),
+        ("fees", -v("platform_fee_usd")),
+        ("shipping", v("shipping_charged_usd") - v("shipping_cost_usd")),
+        ("marketing", -v("marketing_spend_usd")),
+    ]
+    bridge_rows = [[_cell(label), _cell(amount)] for label, amount in bridge]
+    bridge_rows += [
+        [_cell("net revenue"), _cell(values["net_revenue_usd"])],
+        [_cell("contribution before marketing"), _cell(before_marketing)],
+        [_cell("contribution after marketing"), _cell(values["contribution_margin_usd"])],
+    ]
+    refunds = _query(
+        con,
+        "select month_start_date, sum(refunded_revenue_usd), sum(sales_usd), sum(refunded_units), "
+        "sum(restocked_units), sum(restock_unknown_units) from marts.refunds_monthly "
+        "where month_start_date >= ? and month_start_date < ? group by 1 order by 1",
+        month.back(5),
+        month.end,
+    )
+    marketing = _query(
+        con,
+        "select platform, campaign_id, spend_usd, attributed_revenue_usd, return_on_ad_spend, new_customers, "
+        "customer_acquisition_cost_usd from marts.marketing_performance_monthly where month_start_date = ? "
+        "order by platform, campaign_id",
+        month.start,
+    )
+    recon = _query(
+        con,
+        "select invariant, count(case when is_failure then 1 end), count(case when not is_failure then 1 end) "
+        "from marts.reconciliation_exceptions group by 1 order by 1",
+    )
+    failures = sum(r[1] for r in recon)
+    status = (
+        f'<p class="fail">Reconciliation: {failures} failing exceptions: these figures are not final.</p>'
+        if failures
+        else '<p class="ok">Reconciliation: no failing exception.</p>'
+    )
+    as_of = _query(con, "select max(event_date) from marts.fct_transactions")[0][0]
+    parts = [
+        f"<!doctype html><html lang=en><meta charset=utf-8><title>Month-end pack {month.start:%Y-%m}</title>",
+        f"<style>{STYLE}</style><h1>Month-end pack: {month.start:%B %Y}</h1>",
+        f"<p>Reporting currency USD. Data as of {as_of}. Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.</p>",
+        status,
+        _table("P&L by channel", headers, rows, "marts.pnl_daily_by_channel, summed over the month", "pnl"),
+        "<h2>Bridge: gross sales to contribution after marketing</h2>",
+        _bars(bridge, "bridge"),
+        _table("Bridge", ["step", "USD"], bridge_rows, "marts.pnl_daily_by_channel", "bridge"),
+        "<h2>Refunds, six months</h2>",
+        _bars([(f"{r[0]:%b %y}", r[1] or zero) for r in refunds], "refunds"),
+        _table(
+            "Refunds by refund month",
+            ["month", "refunded", "sales", "units refunded", "restocked", "restock unknown"],
+            [[_cell(f"{r[0]:%Y-%m}"), *(_cell(x) for x in r[1:])] for r in refunds],
+            "marts.refunds_monthly",
+            "refunds",
+        ),
+        _table(
+            "Marketing by campaign",
+            ["platform", "campaign", "spend", "attributed revenue", "ROAS", "new customers", "CAC"],
+            [[_cell(r[0]), _cell(r[1]), *(_cell(x, "no spend or no new customer") for x in r[2:])] for r in marketing],
+            "marts.marketing_performance_monthly",
+            "marketing",
+        ),
+        _table(
+            "Reconciliation status",
+            ["invariant", "failures", "warnings"],
+            [[_cell(r[0]), _cell(r[1]), _cell(r[2])] for r in recon],
+            "marts.reconciliation_exceptions",
+            "reconciliation",
+        ),
+        "</html>",
+    ]
+    return "\n".join(parts)
+
+
+def write_pack(warehouse: Path, month_text: str, out_dir: Path) -> Path:
+    month = Month.parse(month_text)
+    if not warehouse.exists():
+        raise FileNotFoundError(f"{warehouse}: no warehouse to report on; run `make run` first")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        text = render(con, month)
+    finally:
+        con.close()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"month_end_{month.start:%Y-%m}.html"
+    partial = path.with_suffix(".html.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+    return path
