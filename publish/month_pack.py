@@ -110,6 +110,41 @@ def _bars(points: list[tuple[str, Decimal]], title: str) -> str:
     )
 
 
+def _waterfall(steps: list[tuple[str, Decimal, bool]], title: str) -> str:
+    """A bridge as inline SVG: each step floats from the running total before it to the one after
+    (green up, red down); a total (third item true) stands on the axis in grey."""
+    width, height, pad = 760, 260, 30
+    running, spans = Decimal(0), []
+    for label, amount, is_total in steps:
+        start, end = (Decimal(0), amount) if is_total else (running, running + amount)
+        running = end
+        spans.append((label, start, end, is_total))
+    low = min([Decimal(0)] + [min(a, b) for _, a, b, _ in spans])
+    high = max([Decimal(1)] + [max(a, b) for _, a, b, _ in spans])
+    scale = (height - 2 * pad) / float(high - low)
+    step = (width - 2 * pad) / len(spans)
+
+    def y(value: Decimal) -> float:
+        return pad + float(high - value) * scale
+
+    bars = []
+    for i, (label, start, end, is_total) in enumerate(spans):
+        colour = "#757575" if is_total else ("#2e7d32" if end >= start else "#c62828")
+        x = pad + i * step
+        top, bottom = y(max(start, end)), y(min(start, end))
+        bars.append(
+            f'<rect x="{x + 4:.1f}" y="{top:.1f}" width="{step - 8:.1f}" height="{max(bottom - top, 1):.1f}" '
+            f'fill="{colour}"><title>{html.escape(label)}: {end - start:,.2f}</title></rect>'
+            f'<text x="{x + step / 2:.1f}" y="{height - 8}" font-size="10" text-anchor="middle">'
+            f"{html.escape(label)}</text>"
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="{html.escape(title)}"><line x1="{pad}" x2="{width - pad}" y1="{y(Decimal(0)):.1f}" '
+        f'y2="{y(Decimal(0)):.1f}" stroke="#999"/>{"".join(bars)}</svg>'
+    )
+
+
 def _query(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> list[tuple]:
     return con.execute(sql, list(params)).fetchall()
 
@@ -181,7 +216,21 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         status,
         _table("P&L by channel", headers, rows, "marts.pnl_daily_by_channel, summed over the month", "pnl"),
         "<h2>Bridge: gross sales to contribution after marketing</h2>",
-        _bars(bridge, "bridge"),
+        _waterfall(
+            [
+                ("gross sales", v("gross_revenue_usd"), True),
+                ("discounts", -v("discount_usd"), False),
+                ("refunds", -v("refunded_revenue_usd"), False),
+                ("net revenue", v("net_revenue_usd"), True),
+                ("COGS", -v("cogs_usd"), False),
+                ("fees", -v("platform_fee_usd"), False),
+                ("shipping", v("shipping_charged_usd") - v("shipping_cost_usd"), False),
+                ("before marketing", before_marketing, True),
+                ("marketing", -v("marketing_spend_usd"), False),
+                ("after marketing", v("contribution_margin_usd"), True),
+            ],
+            "bridge",
+        ),
         _table("Bridge", ["step", "USD"], bridge_rows, "marts.pnl_daily_by_channel", "bridge"),
         "<h2>Refunds, six months</h2>",
         _bars([(f"{r[0]:%b %y}", r[1] or zero) for r in refunds], "refunds"),
@@ -202,7 +251,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         _table(
             "Reconciliation status",
             ["invariant", "failures", "warnings"],
-            [[_cell(r[0]), _cell(r[1]), _cell(r[2])] for r in recon],
+            [[_cell(r[0]), _cell(r[1]), _cell(r[2])] for r in recon] or [[_cell("none"), _cell(0), _cell(0)]],
             "marts.reconciliation_exceptions",
             "reconciliation",
         ),
