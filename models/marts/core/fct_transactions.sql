@@ -106,8 +106,10 @@ campaigns as (
             or lines.line_event_id in (select redelivered.line_event_id from redelivered)
             or lines.refunded_line_event_id in (select redelivered.line_event_id from redelivered)
             -- an order-level refund's parts follow every line of its order
-            or (lines.line_event_id <> lines.delivered_line_event_id
-                and lines.order_id in (select redelivered.order_id from redelivered))
+            or (
+                lines.line_event_id <> lines.delivered_line_event_id
+                and lines.order_id in (select redelivered.order_id from redelivered)
+            )
             or lines.line_event_id in (select unresolved.line_event_id from unresolved)
             or lines.sku in (select changed_costs.sku from changed_costs)
             or lines.sku in (select changed_products.sku from changed_products)
