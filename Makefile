@@ -13,11 +13,12 @@ SAMPLE := data/raw
 SAMPLE_DAYS ?= 100
 SAMPLE_MORE_DAYS ?= 22
 SAMPLE_ORDERS_PER_DAY ?= 150
-PY_SOURCES := loaders redshift_check conventions tests bench publish
+PY_SOURCES := loaders redshift_check conventions tests bench publish dashboards
 # sqlfluff renders the models against a scratch warehouse, so linting never touches the real one.
 LINT_ENV := FINANCE_WAREHOUSE_PATH=target/lint.duckdb
 SQL_PATHS ?= models analyses snapshots
 DOCS_PORT ?= 8080
+DASHBOARD_PORT ?= 8501
 
 # The sample's warehouse; your own deliveries (SOURCE=...) get a warehouse of their own, named
 # after the delivery root, so they never mix with the sample (set FINANCE_WAREHOUSE_PATH to choose).
@@ -31,7 +32,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export RUNTIME__DLTHUB_TELEMETRY := false
 
-.PHONY: install run test lint lint-sql conventions docs docs-serve fmt bench bench-parse clean help postgres redshift-check export report
+.PHONY: install run test lint lint-sql conventions docs docs-serve fmt bench bench-parse clean help postgres redshift-check export report dashboard chromium
 
 help:
 	@echo "make run    set up, generate the sample (if SOURCE is empty), load it and build the dbt project"
@@ -41,6 +42,7 @@ help:
 	@echo "make lint   ruff, the SQL lint (sqlfluff) and the conventions gate (dbt-bouncer)"
 	@echo "make fmt    fix what ruff and sqlfluff can fix"
 	@echo "make docs   generate the dbt docs site and serve it on http://127.0.0.1:$(DOCS_PORT)"
+	@echo "make dashboard  the finance dashboards on http://127.0.0.1:$(DASHBOARD_PORT)"
 	@echo "make export the marts as Parquet, exports/<mart>/year=YYYY/month=MM/ (switched atomically)"
 	@echo "make report MONTH=YYYY-MM  the month-end pack, one self-contained HTML file in reports/"
 
@@ -69,9 +71,24 @@ else
 endif
 	$(DBT) build
 	@$(PY) -m loaders status
+	@echo "Dashboards: make dashboard, then open http://127.0.0.1:$(DASHBOARD_PORT)"
 
-test: install profiles.yml postgres lint
+test: install profiles.yml postgres chromium lint
 	$(VENV)/bin/pytest
+
+# The dashboards' real-browser test drives Debian's chromium (playwright downloads no browser).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the dashboards' browser test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
+	    { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; \
+	fi
+
+dashboard: install profiles.yml
+	$(DBT) parse --quiet
+	@echo "Finance dashboards: http://127.0.0.1:$(DASHBOARD_PORT) (warehouse $(FINANCE_WAREHOUSE_PATH); Ctrl-C stops)"
+	$(VENV)/bin/streamlit run dashboards/app.py --server.address 127.0.0.1 --server.port $(DASHBOARD_PORT)
 
 # The Redshift tests run dbt-redshift against a private PostgreSQL server (Debian's package).
 postgres:

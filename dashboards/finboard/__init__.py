@@ -1,0 +1,1 @@
+"""The finance dashboards' building blocks: SQL resolution, warehouse reads, money and tiles."""

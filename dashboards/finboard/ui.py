@@ -1,0 +1,205 @@
+"""What every page draws the same way: the filters, KPI tiles with their sources and comparisons,
+"unknown" with its reason, and money tables formatted at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from finboard import money, warehouse
+from finboard.periods import Period, coverage_gap
+
+ALL_CHANNELS = "All channels"
+DEFAULT_DAYS = 28
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    channel: str  # '' = every channel
+    currency: str
+    first_date: date | None
+    last_date: date | None
+
+    def params(self, period: Period | None = None) -> dict[str, Any]:
+        chosen = period or self.period
+        return {"start": chosen.start, "end": chosen.end, "channel": self.channel}
+
+    @property
+    def channel_label(self) -> str:
+        return self.channel or ALL_CHANNELS
+
+
+def sidebar_filters(
+    page: str,
+    *,
+    channels: bool = True,
+    currencies: Sequence[str] = (money.REPORTING_CURRENCY,),
+    currency_note: str | None = None,
+) -> Filters:
+    """Date range, channel and currency, bounded by what the page's marts hold
+    (`queries/<page>__filters.sql`: first_date, last_date and, for a page with channels, channels)."""
+    bounds = warehouse.run(page, "filters").one()
+    first, last = bounds.get("first_date"), bounds.get("last_date")
+    today = date.today()
+    last_day = last or today
+    first_day = first or last_day
+    default_start = max(first_day, last_day - timedelta(days=DEFAULT_DAYS - 1))
+    st.sidebar.header("Filters")
+    chosen = st.sidebar.date_input(
+        "Date range",
+        value=(default_start, last_day),
+        min_value=first_day - timedelta(days=366 * 2),
+        max_value=last_day + timedelta(days=366),
+        key=f"{page}_dates",
+        help=f"The data runs from {first_day} to {last_day}.",
+    )
+    start, end = _range(chosen, default_start, last_day)
+    channel = ""
+    if channels:
+        options = [ALL_CHANNELS, *(bounds.get("channels") or [])]
+        picked = st.sidebar.selectbox("Channel", options, key=f"{page}_channel")
+        channel = "" if picked == ALL_CHANNELS else str(picked)
+    currency = st.sidebar.selectbox(
+        "Currency",
+        list(currencies),
+        key=f"{page}_currency",
+        help="USD is the reporting currency; a local currency shows only what was sold in it.",
+    )
+    if currency_note:
+        st.sidebar.caption(currency_note)
+    return Filters(Period(start, end), channel, str(currency), first, last)
+
+
+def _range(chosen: Any, default_start: date, default_end: date) -> tuple[date, date]:
+    if isinstance(chosen, (tuple, list)):
+        if len(chosen) == 2:
+            return min(chosen), max(chosen)
+        if len(chosen) == 1:  # the second click has not come yet
+            return chosen[0], chosen[0]
+        return default_start, default_end
+    if isinstance(chosen, date):
+        return chosen, chosen
+    return default_start, default_end
+
+
+def source(*columns: str) -> str:
+    return "source: " + ", ".join(f"marts.{c}" for c in columns)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number: its value (None = unknown, with the reason), how to show it, where it is from."""
+
+    value: Decimal | None
+    unknown_reason: str | None = None
+
+    @staticmethod
+    def of(value: Decimal | int | None, reason: str) -> Figure:
+        known = money.dec(value) if value is not None else None
+        return Figure(known, None if known is not None else reason)
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    current: Figure
+    previous: Figure
+    last_year: Figure
+    fmt: Callable[[Decimal | None], str]
+    source: str
+    note: str | None = None
+    delta_color: str = "normal"  # "inverse" where a rise is bad (refunds), "off" where neutral (spend)
+
+
+def change(current: Figure, base: Figure, gap: str | None) -> tuple[str | None, str]:
+    """The relative change (for the metric's delta) and its text, or the reason it is unknown."""
+    if gap:
+        return None, f"unknown: {gap}"
+    if base.value is None:
+        return None, f"unknown: {base.unknown_reason}"
+    if current.value is None:
+        return None, f"unknown: {current.unknown_reason}"
+    if base.value == 0:
+        return None, "unknown: the comparison period is 0"
+    relative = (current.value - base.value) / abs(base.value)
+    text = f"{'+' if relative >= 0 else ''}{money.percent(relative)}"
+    return text, text
+
+
+def tile(spec: Tile, filters: Filters) -> None:
+    shown = (
+        spec.fmt(spec.current.value) if spec.current.value is not None else f"unknown: {spec.current.unknown_reason}"
+    )
+    prev_gap = coverage_gap(filters.period.previous(), filters.first_date, filters.last_date)
+    ly_gap = coverage_gap(filters.period.last_year(), filters.first_date, filters.last_date)
+    delta, prev_text = change(spec.current, spec.previous, prev_gap)
+    _, ly_text = change(spec.current, spec.last_year, ly_gap)
+    st.metric(spec.label, shown, delta=delta, delta_color=spec.delta_color, help=spec.source, border=True)
+    st.caption(f"vs previous {filters.period.days} days: {prev_text}  \nvs same period last year: {ly_text}")
+    st.caption(spec.source)
+    if spec.note:
+        st.caption(spec.note)
+
+
+def unknown(reason: str) -> str:
+    return f"unknown: {reason}"
+
+
+def money_table(
+    records: list[dict[str, Any]],
+    money_columns: Sequence[str] = (),
+    percent_columns: Sequence[str] = (),
+    currency: str = money.REPORTING_CURRENCY,
+    unknown_text: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Money and rates formatted as text at the end (no float ever reaches a shown figure);
+    a null money cell reads 'unknown' (or the reason given for its column)."""
+    reasons = unknown_text or {}
+    rows = []
+    for record in records:
+        row = dict(record)
+        for column in money_columns:
+            value = record.get(column)
+            row[column] = (
+                money.money(money.dec(value), currency) if value is not None else reasons.get(column, "unknown")
+            )
+        for column in percent_columns:
+            value = record.get(column)
+            row[column] = money.percent(value) if value is not None else reasons.get(column, "unknown")
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(records[0].keys()) if records else None)
+
+
+def chart_frame(records: list[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+    """For charts only: money to floats, the one place they are allowed."""
+    frame = pd.DataFrame(records)
+    for column in columns:
+        if column in frame:
+            frame[column] = [money.to_float(money.dec(v)) for v in frame[column]]
+    return frame
+
+
+def margin_coverage_note(net_revenue: Decimal | None, with_cost: Decimal | None, lines_without_cost: Any) -> str | None:
+    """What a margin covers when some lines lack a cost (decision log §3)."""
+    missing = int(lines_without_cost or 0)
+    if missing == 0:
+        return None
+    share = money.ratio(with_cost, net_revenue)
+    return (
+        f"covers {money.percent(share)} of net revenue (net_revenue_with_cost_usd / net_revenue_usd); "
+        f"{missing:,} lines without a cost are left out"
+    )
+
+
+def page_header(title: str, sources: Sequence[str], filters: Filters | None = None) -> None:
+    st.title(title)
+    reads = ", ".join(f"`marts.{s}`" for s in sources)
+    scope = f" · {filters.period.label()} · {filters.channel_label} · {filters.currency}" if filters else ""
+    st.caption(f"reads {reads}{scope}")

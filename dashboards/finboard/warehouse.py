@@ -1,0 +1,161 @@
+"""Short, read-only reads of the warehouse that never stand in a load's or a build's way.
+
+DuckDB allows one writer per file, and a reader holding the file would stop a writer too. So
+every query opens the file read-only, runs, and closes it at once; results are kept by
+`st.cache_data` (ttl) keyed on the file's modification time, so a new build shows on the next
+rerun and an idle dashboard does not touch the file. While a writer holds the file, the last
+result fetched for the same query is shown and the page says "warehouse busy: data as of <time>"
+(the app frame draws the banner, see `busy_since`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import streamlit as st
+
+from finboard import refs
+
+WAREHOUSE_ENV = "FINANCE_WAREHOUSE_PATH"
+DEFAULT_WAREHOUSE = Path("warehouse/finance.duckdb")
+CACHE_TTL_SECONDS = 300
+BUSY_KEY = "_warehouse_busy_as_of"
+FALLBACK_KEY = "_manifest_fallbacks"
+PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+class WarehouseBusy(Exception):
+    """A writer holds the warehouse and nothing was fetched before for this query."""
+
+
+class WarehouseMissing(Exception):
+    """No warehouse file at the configured path."""
+
+
+def warehouse_path() -> Path:
+    """As the loaders and dbt read it: FINANCE_WAREHOUSE_PATH, else warehouse/finance.duckdb."""
+    return Path(os.environ.get(WAREHOUSE_ENV, str(DEFAULT_WAREHOUSE)))
+
+
+@dataclass(frozen=True)
+class Result:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    fetched_at: datetime
+    sources: tuple[str, ...]
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def one(self) -> dict[str, Any]:
+        records = self.records()
+        return records[0] if records else dict.fromkeys(self.columns)
+
+
+# The last result of every query, kept for the whole server process (all sessions): what a page
+# shows while a writer holds the file. Keyed without the file's version.
+_last_good: dict[tuple[str, tuple[tuple[str, Any], ...], str], Result] = {}
+_last_good_lock = threading.Lock()
+
+
+def is_lock_conflict(error: BaseException) -> bool:
+    text = str(error).lower()
+    return isinstance(error, duckdb.IOException) and ("lock" in text or "resource temporarily unavailable" in text)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=1024, show_spinner=False)
+def _fetch(sql: str, params: tuple[tuple[str, Any], ...], path: str, version: int) -> Result:
+    """One read-only connection for one query, closed before returning (`version` is the file's
+    mtime: part of the cache key only)."""
+    con = duckdb.connect(path, read_only=True)
+    try:
+        cursor = con.execute(sql, dict(params)) if params else con.execute(sql)
+        columns = tuple(d[0] for d in cursor.description or ())
+        rows = tuple(tuple(row) for row in cursor.fetchall())
+    finally:
+        con.close()
+    return Result(columns, rows, datetime.now(UTC), ())
+
+
+def run(page: str, name: str, params: Mapping[str, Any] | None = None) -> Result:
+    """Runs `queries/<page>__<name>.sql` with named parameters ($name)."""
+    path = warehouse_path()
+    if not path.exists():
+        raise WarehouseMissing(str(path))
+    rendered = refs.render(refs.load_query(page, name), catalog=path.stem)
+    if rendered.fallbacks:
+        fallbacks = st.session_state.setdefault(FALLBACK_KEY, set())
+        fallbacks.update(rendered.fallbacks)
+    wanted = set(PARAMETER.findall(rendered.sql))
+    given = dict(params or {})
+    if wanted - given.keys():
+        raise KeyError(f"{page}__{name}.sql needs {sorted(wanted - given.keys())}")
+    frozen = tuple(sorted((k, _hashable(v)) for k, v in given.items() if k in wanted))
+    key = (rendered.sql, frozen, str(path.resolve()))
+    try:
+        version = path.stat().st_mtime_ns
+        result = _fetch(rendered.sql, frozen, str(path), version)
+    except duckdb.Error as error:
+        if not is_lock_conflict(error):
+            raise
+        with _last_good_lock:
+            cached = _last_good.get(key)
+        if cached is None:
+            raise WarehouseBusy(str(path)) from error
+        _mark_busy(cached.fetched_at)
+        return _with_sources(cached, rendered)
+    with _last_good_lock:
+        _last_good[key] = result
+    return _with_sources(result, rendered)
+
+
+def _with_sources(result: Result, rendered: refs.Rendered) -> Result:
+    return Result(result.columns, result.rows, result.fetched_at, rendered.refs)
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return tuple(value)
+    return value
+
+
+def _mark_busy(as_of: datetime) -> None:
+    current = st.session_state.get(BUSY_KEY)
+    st.session_state[BUSY_KEY] = as_of if current is None else min(current, as_of)
+
+
+def busy_since() -> datetime | None:
+    """The oldest cached result this run showed because the warehouse was busy (None: all fresh)."""
+    value = st.session_state.get(BUSY_KEY)
+    return value if isinstance(value, datetime) else None
+
+
+def start_run() -> None:
+    st.session_state[BUSY_KEY] = None
+    st.session_state[FALLBACK_KEY] = set()
+
+
+def busy_banner(as_of: datetime | None) -> str:
+    if as_of is None:
+        return "warehouse busy: no data cached yet"
+    return f"warehouse busy: data as of {as_of:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def expire_cache() -> None:
+    """Ends every cached result's ttl now (the last-good results stay, for a busy warehouse)."""
+    _fetch.clear()
+
+
+def clear_memory() -> None:
+    """For tests: forget every cached and last-good result."""
+    _fetch.clear()
+    with _last_good_lock:
+        _last_good.clear()

@@ -1,0 +1,3 @@
+select *
+from {{ ref('customer_groups_360') }}
+where account_group_id = $account_group_id

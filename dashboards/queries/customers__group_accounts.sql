@@ -1,0 +1,15 @@
+-- The accounts of one group, biggest first.
+select
+    customer_id,
+    customer_name,
+    customer_segment,
+    orders,
+    net_revenue_usd,
+    gross_margin_usd,
+    net_revenue_with_cost_usd,
+    lines_without_cost,
+    last_order_at,
+    rfm_segment
+from {{ ref('customer_360') }}
+where account_group_id = $account_group_id
+order by net_revenue_usd desc, customer_id

@@ -1,0 +1,17 @@
+-- Spend and attribution by campaign over the months the range touches (USD).
+select
+    campaign_id,
+    campaign_name,
+    platform,
+    target_channel,
+    sum(spend_usd) as spend_usd,
+    sum(clicks) as clicks,
+    sum(attributed_orders) as attributed_orders,
+    sum(attributed_revenue_usd) as attributed_revenue_usd,
+    sum(new_customers) as new_customers
+from {{ ref('marketing_performance_monthly') }}
+where
+    month_start_date between date_trunc('month', cast($start as date)) and $end
+    and ($channel = '' or target_channel = $channel)
+group by all
+order by spend_usd desc nulls last, campaign_id

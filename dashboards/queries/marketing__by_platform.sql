@@ -1,0 +1,16 @@
+-- Spend and attribution by ad platform over the months the range touches (USD).
+select
+    platform,
+    count(distinct campaign_id) as campaigns,
+    sum(spend_usd) as spend_usd,
+    sum(impressions) as impressions,
+    sum(clicks) as clicks,
+    sum(attributed_orders) as attributed_orders,
+    sum(attributed_revenue_usd) as attributed_revenue_usd,
+    sum(new_customers) as new_customers
+from {{ ref('marketing_performance_monthly') }}
+where
+    month_start_date between date_trunc('month', cast($start as date)) and $end
+    and ($channel = '' or target_channel = $channel)
+group by platform
+order by spend_usd desc nulls last, platform

@@ -1,0 +1,14 @@
+-- P&L figures of one period (USD): net revenue, margin and its coverage, refunds, marketing.
+select
+    count(*) as pnl_rows,
+    sum(net_revenue_usd) as net_revenue_usd,
+    sum(gross_margin_usd) as gross_margin_usd,
+    sum(net_revenue_with_cost_usd) as net_revenue_with_cost_usd,
+    sum(lines_without_cost) as lines_without_cost,
+    sum(lines_without_usd) as lines_without_usd,
+    sum(refunded_revenue_usd) as refunded_revenue_usd,
+    sum(marketing_spend_usd) as marketing_spend_usd
+from {{ ref('pnl_daily_by_channel') }}
+where
+    date_day between $start and $end
+    and ($channel = '' or channel = $channel)

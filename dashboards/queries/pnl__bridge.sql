@@ -1,0 +1,22 @@
+-- The period's bridge from gross sales to contribution after marketing (USD). The margin steps
+-- sum only the rows whose margin is known (a day and channel whose lines all lack a cost has
+-- none); what they leave out is returned beside them.
+select
+    sum(gross_revenue_usd) as gross_revenue_usd,
+    sum(discount_usd) as discount_usd,
+    sum(refunded_revenue_usd) as refunded_revenue_usd,
+    sum(net_revenue_usd) as net_revenue_usd,
+    sum(net_revenue_with_cost_usd) as net_revenue_with_cost_usd,
+    sum(cogs_usd) as cogs_usd,
+    sum(gross_margin_usd) as gross_margin_usd,
+    sum(case when gross_margin_usd is not null then shipping_charged_usd - platform_fee_usd - shipping_cost_usd end)
+        as fees_and_shipping_usd,
+    sum(case when gross_margin_usd is not null then marketing_spend_usd end) as marketing_spend_usd,
+    sum(contribution_margin_usd) as contribution_margin_usd,
+    sum(case when gross_margin_usd is null then marketing_spend_usd end) as marketing_spend_without_margin_usd,
+    sum(lines_without_cost) as lines_without_cost,
+    sum(lines_without_usd) as lines_without_usd
+from {{ ref('pnl_daily_by_channel') }}
+where
+    date_day between $start and $end
+    and ($channel = '' or channel = $channel)

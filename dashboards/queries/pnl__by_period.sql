@@ -1,0 +1,28 @@
+-- The P&L by day, ISO week or month and channel (USD).
+select
+    cast(case $grain
+        when 'week' then date_trunc('week', date_day)
+        when 'month' then date_trunc('month', date_day)
+        else date_day
+    end as date) as period_start,
+    channel,
+    sum(gross_revenue_usd) as gross_revenue_usd,
+    sum(discount_usd) as discount_usd,
+    sum(refunded_revenue_usd) as refunded_revenue_usd,
+    sum(net_revenue_usd) as net_revenue_usd,
+    sum(cogs_usd) as cogs_usd,
+    sum(gross_margin_usd) as gross_margin_usd,
+    sum(platform_fee_usd) as platform_fee_usd,
+    sum(shipping_charged_usd) as shipping_charged_usd,
+    sum(shipping_cost_usd) as shipping_cost_usd,
+    sum(marketing_spend_usd) as marketing_spend_usd,
+    sum(contribution_margin_usd) as contribution_margin_usd,
+    sum(net_revenue_with_cost_usd) as net_revenue_with_cost_usd,
+    sum(lines_without_cost) as lines_without_cost,
+    sum(lines_without_usd) as lines_without_usd
+from {{ ref('pnl_daily_by_channel') }}
+where
+    date_day between $start and $end
+    and ($channel = '' or channel = $channel)
+group by all
+order by period_start, channel

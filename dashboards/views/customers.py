@@ -1,0 +1,102 @@
+"""Customer 360: one account, or one account group and its accounts (lifetime figures), found by
+typing part of a name or an id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from finboard import frame, money, warehouse
+from finboard.ui import margin_coverage_note, money_table, page_header, source
+
+PAGE = "customers"
+NO_COST = "unknown: no cost delivered"
+
+
+def figures(record: dict[str, Any], mart: str) -> None:
+    """The 360's headline figures; a margin with no known cost reads unknown, never 0."""
+    margin = money.dec(record["gross_margin_usd"])
+    aov = money.dec(record["average_order_value_usd"])
+    rate = record["return_rate"]
+    cells = [
+        ("Orders", money.count(record["orders"]), "orders"),
+        ("Net revenue (USD)", money.amount(money.dec(record["net_revenue_usd"])), "net_revenue_usd"),
+        ("Gross margin (USD)", money.amount(margin) if margin is not None else NO_COST, "gross_margin_usd"),
+        ("Refunded (USD)", money.amount(money.dec(record["refunded_revenue_usd"])), "refunded_revenue_usd"),
+        (
+            "Average order value (USD)",
+            money.amount(aov) if aov is not None else "unknown: no orders",
+            "average_order_value_usd",
+        ),
+        ("Return rate", money.percent(rate) if rate is not None else "unknown: no sales", "return_rate"),
+    ]
+    for row in range(0, len(cells), 3):
+        for column, (label, value, name) in zip(st.columns(3), cells[row : row + 3], strict=True):
+            column.metric(label, value, help=source(f"{mart}.{name}"), border=True)
+    st.caption(source(*(f"{mart}.{name}" for _, _, name in cells)))
+    note = margin_coverage_note(
+        money.dec(record["net_revenue_usd"]),
+        money.dec(record["net_revenue_with_cost_usd"]),
+        record["lines_without_cost"],
+    )
+    if margin is not None and note:
+        st.caption("Gross margin " + note)
+
+
+def pick(label: str, records: list[dict[str, Any]], name: str, key: str, needle: str) -> str | None:
+    """A select box over the records whose name or id holds the search text (it also filters as
+    you type in it); the chosen id."""
+    matches = [r for r in records if needle in f"{r[name]} {r[key]}".lower()]
+    labels = {f"{r[name]} · {r[key]}": str(r[key]) for r in matches}
+    choice = st.selectbox(f"{label} ({len(matches):,} found)", list(labels), key=f"customers_{key}")
+    return labels[choice] if choice else None
+
+
+def account(needle: str) -> None:
+    customer_id = pick("Account", warehouse.run(PAGE, "accounts").records(), "customer_name", "customer_id", needle)
+    if customer_id is None:
+        st.write("No account matches.")
+        return
+    record = warehouse.run(PAGE, "account", {"customer_id": customer_id}).one()
+    st.subheader(f"{record['customer_name']} ({record['customer_id']})")
+    st.caption(
+        f"segment {record['customer_segment']} · {record['country_code']} · group {record['account_group_id']}"
+        f" · {record['value_tier']} · RFM {record['rfm_segment']}"
+        f" · acquired via {record['acquisition_channel'] or 'unknown: no order'}"
+    )
+    figures(record, "customer_360")
+
+
+def group(needle: str) -> None:
+    groups = warehouse.run(PAGE, "groups").records()
+    group_id = pick("Account group", groups, "group_name", "account_group_id", needle)
+    if group_id is None:
+        st.write("No account group matches.")
+        return
+    record = warehouse.run(PAGE, "group", {"account_group_id": group_id}).one()
+    st.subheader(f"{record['group_name']} ({group_id})")
+    st.caption(f"{record['accounts']} accounts, {record['ordering_accounts']} with orders")
+    figures(record, "customer_groups_360")
+    st.subheader("The group's accounts")
+    accounts = warehouse.run(PAGE, "group_accounts", {"account_group_id": group_id}).records()
+    st.dataframe(
+        money_table(
+            accounts,
+            ["net_revenue_usd", "gross_margin_usd", "net_revenue_with_cost_usd"],
+            unknown_text={"gross_margin_usd": NO_COST},
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(source("customer_360.net_revenue_usd", "customer_360.gross_margin_usd", "customer_360.orders"))
+
+
+def main() -> None:
+    page_header("Customers", ["customer_360", "customer_groups_360"])
+    mode = st.radio("Look up", ["Account", "Account group"], horizontal=True, key="customers_mode")
+    needle = st.text_input("Search name or id", key="customers_search", placeholder="part of a name or an id")
+    (account if mode == "Account" else group)(needle.strip().lower())
+    st.caption("Lifetime figures as of the last event in the warehouse: the date and channel filters do not apply.")
+
+
+frame.page(main)

@@ -1,0 +1,142 @@
+"""Data health: what each feed brought to the marts and when, quarantined rows, open
+reconciliation exceptions with their detail, and the plausibility warnings."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from finboard import frame, money, warehouse
+from finboard.ui import money_table, page_header, source
+
+PAGE = "data_health"
+NO_LOAD_TIME = "unknown: not in any mart"
+NO_DATE = "unknown: no mart carries this feed's dates"
+
+
+def feed_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    latest_transactions = next((r["latest_date"] for r in records if r["feed"] == "transactions"), None)
+    out = []
+    for record in records:
+        latest: date | None = record["latest_date"]
+        behind = (latest_transactions - latest).days if latest and latest_transactions else None
+        missing = record["lines_missing"]
+        out.append(
+            {
+                "feed": record["feed"],
+                "latest data": latest.isoformat() if latest else _no_date(record),
+                "days behind transactions": str(behind) if behind is not None else "unknown",
+                "last load": record["last_load_at"].strftime("%Y-%m-%d %H:%M UTC")
+                if record["last_load_at"]
+                else NO_LOAD_TIME,
+                "rows in marts": f"{record['mart_rows']:,}" if record["mart_rows"] is not None else "n/a",
+                "lines it leaves unknown": f"{missing:,}" if missing is not None else "n/a",
+                "source": record["source"],
+            }
+        )
+    return out
+
+
+def _no_date(record: dict[str, Any]) -> str:
+    if record["feed"] in ("products", "customers") and record["mart_rows"]:
+        return "first extract only (no change delivered since)"
+    if record["mart_rows"] == 0:
+        return "unknown: never delivered"
+    return NO_DATE
+
+
+def main() -> None:
+    page_header(
+        "Data health",
+        [
+            "fct_transactions",
+            "fct_marketing_spend",
+            "dim_product",
+            "dim_customer",
+            "reconciliation_exceptions",
+            "reconciliation_expected_unknowns",
+        ],
+    )
+    st.caption("The whole warehouse: the date, channel and currency filters do not apply here.")
+
+    st.subheader("Feeds: last load and freshness")
+    feeds = feed_rows(warehouse.run(PAGE, "feeds").records())
+    st.dataframe(pd.DataFrame(feeds), hide_index=True, width="stretch")
+    st.caption(
+        "Last load: only marts.fct_transactions keeps the id of the load that delivered a line; the other feeds'"
+        " load times are in raw.file_deliveries, which no mart exposes (`python -m loaders status` shows them)."
+    )
+
+    exceptions = warehouse.run(PAGE, "exceptions").records()
+    quarantine = [e for e in exceptions if e["invariant"] == "quarantine"]
+    plausibility = [e for e in exceptions if e["invariant"] == "plausibility"]
+    open_rows = [e for e in exceptions if e["invariant"] != "quarantine"]
+    failures = [e for e in open_rows if e["is_failure"]]
+
+    a, b, c = st.columns(3)
+    a.metric(
+        "Failing exceptions", f"{len(failures):,}", help=source("reconciliation_exceptions.is_failure"), border=True
+    )
+    b.metric(
+        "Quarantined rows",
+        f"{len(quarantine):,}",
+        help=source("reconciliation_exceptions (invariant quarantine)"),
+        border=True,
+    )
+    c.metric(
+        "Plausibility warnings",
+        f"{len(plausibility):,}",
+        help=source("reconciliation_exceptions (invariant plausibility)"),
+        border=True,
+    )
+    if failures:
+        st.error(f"{len(failures):,} reconciliation exceptions fail: the close cannot be signed off.")
+
+    money_columns = ["expected_value", "actual_value", "difference"]
+
+    def table(rows: list[dict[str, Any]]) -> None:
+        frame = money_table(
+            [{**r, **{k: (money.dec(r[k]) if r[k] is not None else None) for k in money_columns}} for r in rows],
+            unknown_text=dict.fromkeys(money_columns, ""),
+        )
+        for column in money_columns:
+            frame[column] = [str(money.cents(v)) if v is not None else "" for v in (r[column] for r in rows)]
+        st.dataframe(frame, hide_index=True, width="stretch")
+
+    st.subheader("Open reconciliation exceptions")
+    if open_rows:
+        summary = pd.DataFrame(open_rows).groupby(["invariant", "is_failure"]).size().reset_index(name="rows")
+        st.dataframe(summary, hide_index=True, width="stretch")
+        invariant = st.selectbox("Detail of", sorted({r["invariant"] for r in open_rows}), key="health_invariant")
+        table([r for r in open_rows if r["invariant"] == invariant])
+    else:
+        st.success("No open reconciliation exception.")
+    st.caption(
+        source(
+            "reconciliation_exceptions.invariant",
+            "reconciliation_exceptions.detail",
+            "reconciliation_exceptions.difference",
+        )
+    )
+
+    st.subheader("Quarantined rows")
+    if quarantine:
+        table(quarantine)
+    else:
+        st.write("No quarantined row in the current deliveries.")
+
+    st.subheader("Anomaly and plausibility warnings")
+    if plausibility:
+        table(plausibility)
+    else:
+        st.write("No anomaly or plausibility warning.")
+
+    st.subheader("Expected unknown members")
+    unknowns = warehouse.run(PAGE, "expected_unknowns").records()
+    st.dataframe(pd.DataFrame(unknowns), hide_index=True, width="stretch")
+    st.caption(source("reconciliation_expected_unknowns.unknown_kind", "reconciliation_expected_unknowns.row_count"))
+
+
+frame.page(main)

@@ -1,0 +1,186 @@
+"""Overview: the period's KPIs, each against the previous period of the same length and the same
+period last year."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import streamlit as st
+from finboard import frame, money, warehouse
+from finboard.periods import Period
+from finboard.ui import Figure, Filters, Tile, margin_coverage_note, page_header, sidebar_filters, source, tile
+
+PAGE = "overview"
+
+
+def pnl_figures(filters: Filters, period: Period) -> dict[str, Figure]:
+    pnl = warehouse.run(PAGE, "pnl_totals", filters.params(period)).one()
+    orders = warehouse.run(PAGE, "orders", filters.params(period)).one()
+    lines_without_cost = int(pnl["lines_without_cost"] or 0)
+    with_cost = money.dec(pnl["net_revenue_with_cost_usd"])
+    net_revenue = money.dec(pnl["net_revenue_usd"]) if pnl["pnl_rows"] else Decimal(0)
+    if lines_without_cost and not with_cost:
+        margin = Figure(None, "no cost delivered")
+    else:
+        margin = Figure.of(pnl["gross_margin_usd"] if pnl["pnl_rows"] else 0, "no cost delivered")
+    margin_rate = (
+        Figure(money.ratio(margin.value, with_cost), None)
+        if margin.value is not None and with_cost
+        else Figure(None, margin.unknown_reason or "no net revenue with a known cost")
+    )
+    spend = money.dec(pnl["marketing_spend_usd"]) if pnl["pnl_rows"] else Decimal(0)
+    order_count = int(orders["orders"] or 0)
+    with_usd = int(orders["orders_with_usd"] or 0)
+    net_sales = money.dec(orders["net_sales_usd"])
+    attributed = money.dec(orders["attributed_revenue_usd"]) or Decimal(0)
+    return {
+        "net_revenue": Figure.of(net_revenue, "no USD amount"),
+        "gross_margin": margin,
+        "margin_rate": margin_rate,
+        "orders": Figure(Decimal(order_count)),
+        "aov": Figure(money.ratio(net_sales, Decimal(with_usd)), None if with_usd else "no order with a USD amount"),
+        "refunds": Figure.of(pnl["refunded_revenue_usd"] if pnl["pnl_rows"] else 0, "no USD amount"),
+        "spend": Figure.of(spend, "no USD amount"),
+        "roas": Figure(money.ratio(attributed, spend), None if spend else "no marketing spend in the period"),
+        "_coverage": Figure(None, margin_coverage_note(net_revenue, with_cost, lines_without_cost)),
+        "_lines_without_usd": Figure(Decimal(int(pnl["lines_without_usd"] or 0))),
+        "_orders_without_usd": Figure(Decimal(order_count - with_usd)),
+    }
+
+
+def local_figures(filters: Filters, period: Period) -> dict[str, Figure]:
+    params = {**filters.params(period), "currency": filters.currency}
+    local = warehouse.run(PAGE, "orders_local", params).one()
+    orders = int(local["orders"] or 0)
+    net_sales = money.dec(local["net_sales"]) or Decimal(0)
+    return {
+        "net_sales": Figure(net_sales),
+        "orders": Figure(Decimal(orders)),
+        "aov": Figure(money.ratio(net_sales, Decimal(orders)), None if orders else "no order in the period"),
+        "refunds": Figure(money.dec(local["refunded_revenue"]) or Decimal(0)),
+    }
+
+
+def three(compute: Any, filters: Filters) -> tuple[dict[str, Figure], dict[str, Figure], dict[str, Figure]]:
+    return (
+        compute(filters, filters.period),
+        compute(filters, filters.period.previous()),
+        compute(filters, filters.period.last_year()),
+    )
+
+
+def usd_tiles(filters: Filters) -> None:
+    now, prev, ly = three(pnl_figures, filters)
+
+    def spec(key: str, label: str, fmt: Any, src: str, note: str | None = None, color: str = "normal") -> Tile:
+        return Tile(label, now[key], prev[key], ly[key], fmt, src, note, color)
+
+    usd = money.amount
+    coverage = now["_coverage"].unknown_reason
+    tiles = [
+        spec("net_revenue", "Net revenue (USD)", usd, source("pnl_daily_by_channel.net_revenue_usd")),
+        spec(
+            "gross_margin",
+            "Gross margin (USD)",
+            usd,
+            source("pnl_daily_by_channel.gross_margin_usd"),
+            coverage,
+        ),
+        spec(
+            "margin_rate",
+            "Gross margin %",
+            money.percent,
+            source("pnl_daily_by_channel.gross_margin_usd", "pnl_daily_by_channel.net_revenue_with_cost_usd"),
+            coverage,
+        ),
+        spec("orders", "Orders", money.count, source("fct_orders.order_id (count)")),
+        spec(
+            "aov",
+            "Average order value (USD)",
+            usd,
+            source("fct_orders.net_sales_usd / fct_orders.order_id (count)"),
+            f"{int(now['_orders_without_usd'].value or 0):,} orders without a USD amount left out"
+            if now["_orders_without_usd"].value
+            else None,
+        ),
+        spec("refunds", "Refunds (USD)", usd, source("pnl_daily_by_channel.refunded_revenue_usd"), color="inverse"),
+        spec("spend", "Marketing spend (USD)", usd, source("pnl_daily_by_channel.marketing_spend_usd"), color="off"),
+        spec(
+            "roas",
+            "ROAS",
+            money.multiple,
+            source("fct_orders.net_sales_usd (attributed orders)", "pnl_daily_by_channel.marketing_spend_usd"),
+            "attributed net sales at sale / spend (decision log §6)",
+        ),
+    ]
+    _grid(tiles, filters)
+    if now["_lines_without_usd"].value:
+        st.warning(f"{int(now['_lines_without_usd'].value):,} lines have no USD rate and are in no USD total.")
+
+
+def local_tiles(filters: Filters) -> None:
+    now, prev, ly = three(local_figures, filters)
+    cur = filters.currency
+
+    amount = money.amount
+
+    tiles = [
+        Tile(
+            f"Net sales at sale ({cur})",
+            now["net_sales"],
+            prev["net_sales"],
+            ly["net_sales"],
+            amount,
+            source("fct_orders.net_sales"),
+        ),
+        Tile(
+            f"Orders in {cur}", now["orders"], prev["orders"], ly["orders"], money.count, source("fct_orders.order_id")
+        ),
+        Tile(
+            f"Average order value ({cur})",
+            now["aov"],
+            prev["aov"],
+            ly["aov"],
+            amount,
+            source("fct_orders.net_sales / fct_orders.order_id (count)"),
+        ),
+        Tile(
+            f"Refunded to date ({cur})",
+            now["refunds"],
+            prev["refunds"],
+            ly["refunds"],
+            amount,
+            source("fct_orders.refunded_revenue"),
+            "refunds of these orders so far, whenever they happened",
+            delta_color="inverse",
+        ),
+    ]
+    _grid(tiles, filters)
+    st.info(
+        f"In {cur}: net revenue, margins, marketing spend and ROAS are reported in USD only "
+        "(pnl_daily_by_channel has no local amounts); choose USD to see them."
+    )
+
+
+def _grid(tiles: list[Tile], filters: Filters) -> None:
+    for row in range(0, len(tiles), 3):
+        for column, spec in zip(st.columns(3), tiles[row : row + 3], strict=False):
+            with column:
+                tile(spec, filters)
+
+
+def main() -> None:
+    currencies = warehouse.run(PAGE, "currencies").one().get("currencies") or []
+    filters = sidebar_filters(
+        PAGE,
+        currencies=[money.REPORTING_CURRENCY, *[c for c in currencies if c != money.REPORTING_CURRENCY]],
+    )
+    page_header("Overview", ["pnl_daily_by_channel", "fct_orders"], filters)
+    if filters.currency == money.REPORTING_CURRENCY:
+        usd_tiles(filters)
+    else:
+        local_tiles(filters)
+
+
+frame.page(main)

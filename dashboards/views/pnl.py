@@ -1,0 +1,163 @@
+"""P&L by day, week or month and channel, and the period's bridge from gross sales to
+contribution after marketing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from finboard import frame, money, warehouse
+from finboard.ui import chart_frame, margin_coverage_note, money_table, page_header, sidebar_filters, source
+
+PAGE = "pnl"
+MART = "pnl_daily_by_channel"
+MONEY = (
+    "gross_revenue_usd",
+    "discount_usd",
+    "refunded_revenue_usd",
+    "net_revenue_usd",
+    "cogs_usd",
+    "gross_margin_usd",
+    "platform_fee_usd",
+    "shipping_charged_usd",
+    "shipping_cost_usd",
+    "marketing_spend_usd",
+    "contribution_margin_usd",
+    "net_revenue_with_cost_usd",
+)
+NO_COST = "unknown: no cost delivered"
+
+
+def bridge_steps(totals: dict[str, Any]) -> list[dict[str, Any]]:
+    """(step, amount, kind, source) from gross sales to contribution after marketing. A total is
+    a running subtotal; the margin steps are unknown (None) when no line has a known cost."""
+    d = {k: money.dec(v) for k, v in totals.items() if k not in ("lines_without_cost", "lines_without_usd")}
+    zero = Decimal(0)
+    gross = d["gross_revenue_usd"] or zero
+    net = d["net_revenue_usd"] or zero
+    with_cost = d["net_revenue_with_cost_usd"]
+    margin = d["gross_margin_usd"]
+    if int(totals.get("lines_without_cost") or 0) and not with_cost:
+        margin = None
+    steps: list[dict[str, Any]] = [
+        _step("Gross sales", gross, "total", "gross_revenue_usd"),
+        _step("Discounts", -(d["discount_usd"] or zero), "step", "discount_usd"),
+        _step("Refunds", -(d["refunded_revenue_usd"] or zero), "step", "refunded_revenue_usd"),
+        _step("Net revenue", net, "total", "net_revenue_usd"),
+    ]
+    if margin is None:
+        for label in (
+            "COGS",
+            "Gross margin",
+            "Fees & shipping",
+            "Contribution before marketing",
+            "Marketing",
+            "Contribution after marketing",
+        ):
+            steps.append(_step(label, None, "unknown", "cogs_usd, gross_margin_usd"))
+        return steps
+    if with_cost is not None and with_cost != net:
+        steps.append(_step("Net revenue without a known cost", -(net - with_cost), "step", "net_revenue_with_cost_usd"))
+        steps.append(_step("Net revenue with a known cost", with_cost, "total", "net_revenue_with_cost_usd"))
+    fees = d["fees_and_shipping_usd"] or zero
+    marketing = d["marketing_spend_usd"] or zero
+    before_marketing = margin + fees
+    steps += [
+        _step("COGS", -(d["cogs_usd"] or zero), "step", "cogs_usd"),
+        _step("Gross margin", margin, "total", "gross_margin_usd"),
+        _step("Fees & shipping", fees, "step", "shipping_charged_usd - platform_fee_usd - shipping_cost_usd"),
+        _step(
+            "Contribution before marketing", before_marketing, "total", "contribution_margin_usd + marketing_spend_usd"
+        ),
+        _step("Marketing", -marketing, "step", "marketing_spend_usd"),
+        _step("Contribution after marketing", d["contribution_margin_usd"], "total", "contribution_margin_usd"),
+    ]
+    return steps
+
+
+def _step(label: str, amount: Decimal | None, kind: str, column: str) -> dict[str, Any]:
+    return {"step": label, "amount": amount, "kind": kind, "source": f"marts.{MART}.{column}"}
+
+
+def waterfall(steps: list[dict[str, Any]]) -> alt.Chart:
+    rows = []
+    running = Decimal(0)
+    for order, step in enumerate(s for s in steps if s["amount"] is not None):
+        amount = step["amount"]
+        if step["kind"] == "total":
+            low, high, running = Decimal(0), amount, amount
+        else:
+            low, high = running, running + amount
+            running = high
+        rows.append(
+            {
+                "order": order,
+                "step": step["step"],
+                "low": money.to_float(min(low, high)),
+                "high": money.to_float(max(low, high)),
+                "kind": step["kind"] if step["kind"] == "total" else ("increase" if amount >= 0 else "decrease"),
+                "amount": money.money(amount),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("step:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelAngle=-30)),
+            y=alt.Y("low:Q", title="USD"),
+            y2="high:Q",
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(domain=["total", "increase", "decrease"], range=["#4c78a8", "#54a24b", "#e45756"]),
+                legend=None,
+            ),
+            tooltip=["step", "amount"],
+        )
+        .properties(height=360)
+    )
+
+
+def main() -> None:
+    filters = sidebar_filters(PAGE, currency_note="The P&L is in USD only: pnl_daily_by_channel has no local amounts.")
+    page_header("P&L", [MART], filters)
+    grain = st.radio("Grain", ["day", "week", "month"], horizontal=True, key="pnl_grain")
+
+    totals = warehouse.run(PAGE, "bridge", filters.params()).one()
+    steps = bridge_steps(totals)
+    st.subheader("Bridge: gross sales to contribution after marketing")
+    st.altair_chart(waterfall(steps), width="stretch")
+    bridge = money_table(steps, money_columns=["amount"], unknown_text={"amount": NO_COST})
+    st.dataframe(bridge[["step", "amount", "source"]], hide_index=True, width="stretch")
+    note = margin_coverage_note(
+        money.dec(totals["net_revenue_usd"]),
+        money.dec(totals["net_revenue_with_cost_usd"]),
+        totals["lines_without_cost"],
+    )
+    if note:
+        st.caption("Gross margin " + note)
+    if totals.get("marketing_spend_without_margin_usd"):
+        st.caption(
+            f"{money.money(money.dec(totals['marketing_spend_without_margin_usd']))} of marketing falls on days whose "
+            "margin is unknown and is not in the margin steps."
+        )
+    if totals.get("lines_without_usd"):
+        st.warning(f"{int(totals['lines_without_usd']):,} lines have no USD rate and are in no USD total.")
+
+    st.subheader(f"P&L by {grain} and channel")
+    periods = warehouse.run(PAGE, "by_period", {**filters.params(), "grain": grain}).records()
+    chart = chart_frame(periods, ["net_revenue_usd"])
+    if not chart.empty:
+        st.line_chart(chart, x="period_start", y="net_revenue_usd", color="channel")
+    st.dataframe(
+        money_table(periods, MONEY, unknown_text={"cogs_usd": NO_COST, "gross_margin_usd": NO_COST}),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(source(*(f"{MART}.{c}" for c in MONEY)))
+
+
+frame.page(main)

@@ -1,0 +1,99 @@
+"""Refunds: six-month trend by refund date and by sale cohort, reasons, restocked share and the
+units whose restock is unknown."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import streamlit as st
+from finboard import frame, money, warehouse
+from finboard.ui import chart_frame, money_table, page_header, sidebar_filters, source
+
+PAGE = "refunds"
+MART = "refunds_monthly"
+
+
+def trend_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for record in records:
+        sales = money.dec(record["sales_usd"]) or Decimal(0)
+        refunded_units = int(record["refunded_units"] or 0)
+        out.append(
+            {
+                **record,
+                "refund_rate": money.ratio(money.dec(record["refunded_revenue_usd"]), sales),
+                "cohort_return_rate": money.ratio(money.dec(record["cohort_refunded_revenue_usd"]), sales),
+                "restocked_share": money.ratio(Decimal(int(record["restocked_units"] or 0)), Decimal(refunded_units)),
+            }
+        )
+    return out
+
+
+def main() -> None:
+    filters = sidebar_filters(PAGE, currency_note="USD only: refunds_monthly has no local amounts.")
+    page_header("Refunds", [MART, "fct_transactions"], filters)
+
+    trend = trend_rows(warehouse.run(PAGE, "trend", filters.params()).records())
+    st.subheader(f"Six months to {filters.period.end:%B %Y}: by refund date and by sale cohort")
+    units = sum(int(r["refunded_units"] or 0) for r in trend)
+    restocked = sum(int(r["restocked_units"] or 0) for r in trend)
+    unknown_units = sum(int(r["restock_unknown_units"] or 0) for r in trend)
+    a, b, c = st.columns(3)
+    a.metric("Refunded units (6 months)", f"{units:,}", help=source(f"{MART}.refunded_units"), border=True)
+    b.metric(
+        "Restocked share",
+        money.percent(money.ratio(Decimal(restocked), Decimal(units))) if units else "unknown: no units returned",
+        help=source(f"{MART}.restocked_units", f"{MART}.refunded_units"),
+        border=True,
+    )
+    c.metric(
+        "Units with restock unknown",
+        f"{unknown_units:,}",
+        help=source(f"{MART}.restock_unknown_units"),
+        border=True,
+    )
+    c.caption("their cost stays in COGS (decision log §2)")
+    chart = chart_frame(trend, ["refunded_revenue_usd", "cohort_refunded_revenue_usd"])
+    if not chart.empty:
+        st.bar_chart(
+            chart, x="month_start_date", y=["refunded_revenue_usd", "cohort_refunded_revenue_usd"], stack=False
+        )
+    st.dataframe(
+        money_table(
+            trend,
+            ["sales_usd", "refunded_revenue_usd", "refunded_revenue_6m_usd", "cohort_refunded_revenue_usd"],
+            ["refund_rate", "cohort_return_rate", "restocked_share"],
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        source(
+            f"{MART}.sales_usd",
+            f"{MART}.refunded_revenue_usd",
+            f"{MART}.refunded_revenue_6m_usd",
+            f"{MART}.cohort_refunded_revenue_usd",
+            f"{MART}.restocked_units",
+            f"{MART}.restock_unknown_units",
+        )
+        + "; rates are sums divided, never averaged"
+    )
+
+    st.subheader("Reasons (refunds dated in the range)")
+    reasons = warehouse.run(PAGE, "reasons", filters.params()).records()
+    if reasons:
+        st.dataframe(money_table(reasons, ["refunded_revenue_usd"]), hide_index=True, width="stretch")
+    else:
+        st.write("No refund in the range.")
+    st.caption(
+        source(
+            "fct_transactions.refund_reason",
+            "fct_transactions.quantity",
+            "fct_transactions.is_restocked",
+            "fct_transactions.refunded_revenue_usd",
+        )
+    )
+
+
+frame.page(main)

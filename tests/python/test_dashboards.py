@@ -1,0 +1,388 @@
+"""The Streamlit finance dashboards (dashboards/) on one small built warehouse: every page renders,
+filters change the figures, KPI tiles equal the same figure computed with SQL from the marts,
+each page reads exactly the marts its dbt exposure names, a writer holding the warehouse shows the
+cached figures under a "warehouse busy" banner, and one real browser (Debian's chromium, driven by
+playwright) sees the same numbers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from support import ROOT, Project, make_sample, ok
+
+DASHBOARDS = ROOT / "dashboards"
+APP = DASHBOARDS / "app.py"
+sys.path.insert(0, str(DASHBOARDS))
+
+from finboard import refs, warehouse  # noqa: E402
+from finboard.money import parse_money  # noqa: E402
+from finboard.pages import PAGES  # noqa: E402
+
+CENT = Decimal("0.01")
+CHANNEL_PAGES = ("overview", "pnl", "refunds", "marketing")
+MONEY_TILES = (
+    "Net revenue (USD)",
+    "Gross margin (USD)",
+    "Refunds (USD)",
+    "Marketing spend (USD)",
+    "Average order value (USD)",
+)
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    work = tmp_path_factory.mktemp("dashboards")
+    project = Project(work)
+    assert project.load(make_sample(work / "deliveries")) == 0
+    ok(project.dbt("build"))
+    return project
+
+
+@pytest.fixture(scope="module")
+def without_costs(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A shop that never delivered a cost feed (nor control totals): its margins are unknown."""
+    work = tmp_path_factory.mktemp("dashboards_no_cogs")
+    project = Project(work)
+    source = make_sample(work / "deliveries")
+    for feed in ("cogs", "control_totals"):
+        shutil.rmtree(source / feed)
+    assert project.load(source) == 0
+    ok(project.dbt("build"))
+    return project
+
+
+def use(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINANCE_WAREHOUSE_PATH", str(project.warehouse))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(project.work / "target"))
+    warehouse.clear_memory()
+
+
+@pytest.fixture
+def dash(built: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+    use(built, monkeypatch)
+    yield built
+    warehouse.clear_memory()
+
+
+def app(page: str = "overview") -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    if page != "overview":
+        at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert len(found) == 1, (label, [m.label for m in at.metric])
+    return found[0]
+
+
+def fingerprint(at: AppTest) -> str:
+    """Every figure a page shows: its metrics and its tables."""
+    shown = [f"{m.label}={m.value}" for m in at.metric]
+    shown += [frame.value.to_csv() for frame in at.dataframe]
+    return "\n".join(shown)
+
+
+def bounds(project: Project) -> tuple[date, date]:
+    [(first, last)] = project.query("select min(date_day), max(date_day) from marts.pnl_daily_by_channel")
+    return first, last
+
+
+def overview_sql(project: Project, start: date, end: date, channel: str | None) -> dict[str, Decimal]:
+    """The Overview's figures computed independently from the marts."""
+    where = f"between date '{start}' and date '{end}'" + (f" and channel = '{channel}'" if channel else "")
+    [(net, margin, with_cost, refunds, spend)] = project.query(
+        "select sum(net_revenue_usd), sum(gross_margin_usd), sum(net_revenue_with_cost_usd),"
+        " sum(refunded_revenue_usd), sum(marketing_spend_usd)"
+        f" from marts.pnl_daily_by_channel where date_day {where}"
+    )
+    [(orders, net_sales, with_usd, attributed)] = project.query(
+        "select count(*), sum(net_sales_usd), count(net_sales_usd),"
+        " sum(case when attributed_campaign_id is not null then net_sales_usd else 0 end)"
+        f" from marts.fct_orders where order_date {where}"
+    )
+    return {
+        "Net revenue (USD)": net,
+        "Gross margin (USD)": margin,
+        "Gross margin %": margin / with_cost,
+        "Refunds (USD)": refunds,
+        "Marketing spend (USD)": spend,
+        "Orders": Decimal(orders),
+        "Average order value (USD)": net_sales / with_usd,
+        "ROAS": attributed / spend,
+    }
+
+
+@pytest.mark.parametrize("page", [p.key for p in PAGES])
+def test_every_page_renders_and_names_the_source_of_its_numbers(dash: Project, page: str) -> None:
+    at = app(page)
+    assert at.title, page
+    assert not at.error, [e.value for e in at.error]
+    assert not [w.value for w in at.warning if "warehouse busy" in w.value]
+    for tile in at.metric:
+        assert tile.help and "marts." in tile.help, (page, tile.label, tile.help)
+    captions = " ".join(c.value for c in at.caption)
+    assert "source: marts." in captions, page
+
+
+def test_overview_tiles_equal_the_marts_to_the_cent(dash: Project) -> None:
+    first, last = bounds(dash)
+    period = (last - timedelta(days=3), last)  # four days, and four days of data before them
+    channel = dash.query("select min(channel) from marts.pnl_daily_by_channel")[0][0]
+    at = app()
+    at.date_input(key="overview_dates").set_value(period).run()
+    for chosen in (None, channel):
+        if chosen:
+            at.selectbox(key="overview_channel").set_value(chosen).run()
+        assert not at.exception
+        expected = overview_sql(dash, *period, chosen)
+        for label in MONEY_TILES:
+            assert parse_money(metric(at, label)) == cents(expected[label]), (chosen, label)
+        assert Decimal(metric(at, "Orders").replace(",", "")) == expected["Orders"]
+        assert (
+            metric(at, "Gross margin %")
+            == f"{(expected['Gross margin %'] * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+        )
+        assert metric(at, "ROAS") == f"{cents(expected['ROAS'])}x"
+        # against the four days before: the change is computed, not assumed
+        before = overview_sql(dash, period[0] - timedelta(days=4), period[0] - timedelta(days=1), chosen)
+        change = (expected["Net revenue (USD)"] - before["Net revenue (USD)"]) / abs(before["Net revenue (USD)"]) * 100
+        shown = f"{'+' if change >= 0 else ''}{change.quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+        net_caption = next(c.value for c in at.caption if c.value.startswith("vs previous 4 days"))
+        assert net_caption.startswith(f"vs previous 4 days: {shown}"), (net_caption, shown)
+        # the warehouse has no data a year before: unknown with its reason, never 0
+        assert f"vs same period last year: unknown: no data before {first}" in net_caption
+
+
+@pytest.mark.parametrize("page", CHANNEL_PAGES)
+def test_choosing_a_channel_changes_the_figures(dash: Project, page: str) -> None:
+    at = app(page)
+    everything = fingerprint(at)
+    channel = at.selectbox(key=f"{page}_channel").options[1]
+    at.selectbox(key=f"{page}_channel").set_value(channel).run()
+    assert not at.exception
+    assert fingerprint(at) != everything, page
+
+
+def test_a_local_currency_shows_what_was_sold_in_it(dash: Project) -> None:
+    first, last = bounds(dash)
+    at = app()
+    at.date_input(key="overview_dates").set_value((first, last)).run()
+    at.selectbox(key="overview_currency").set_value("EUR").run()
+    [(net_sales, orders)] = dash.query(
+        "select sum(net_sales), count(*) from marts.fct_orders"
+        f" where currency_code = 'EUR' and order_date between date '{first}' and date '{last}'"
+    )
+    assert metric(at, "Net sales at sale (EUR)") == f"{cents(net_sales):,.2f}"
+    assert metric(at, "Orders in EUR") == f"{orders:,}"
+    assert any("USD only" in i.value for i in at.info)
+
+
+def test_customer_search_and_an_account_groups_accounts(dash: Project) -> None:
+    [(group_id, group_name, accounts, net_revenue)] = dash.query(
+        "select account_group_id, group_name, accounts, net_revenue_usd from marts.customer_groups_360"
+        " order by accounts desc, account_group_id limit 1"
+    )
+    assert accounts > 1, "the sample has a group of several accounts"
+    at = app("customers")
+    at.text_input(key="customers_search").input(group_id.lower()).run()
+    options = at.selectbox(key="customers_customer_id").options
+    assert options and all(group_id.lower() in o.lower() for o in options)
+    at.radio(key="customers_mode").set_value("Account group").run()
+    at.text_input(key="customers_search").input(group_name[:4]).run()
+    box = at.selectbox(key="customers_account_group_id")
+    assert all(group_name[:4].lower() in o.lower() for o in box.options)
+    box.set_value(next(o for o in box.options if o.endswith(f"· {group_id}"))).run()
+    assert not at.exception
+    assert parse_money(metric(at, "Net revenue (USD)")) == cents(net_revenue)
+    shown = at.dataframe[0].value
+    assert sorted(shown["customer_id"]) == sorted(
+        r[0] for r in dash.query(f"select customer_id from marts.customer_360 where account_group_id = '{group_id}'")
+    )
+
+
+def test_a_margin_without_costs_is_unknown_never_zero(without_costs: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    use(without_costs, monkeypatch)
+    [(lines_without_cost,)] = without_costs.query("select sum(lines_without_cost) from marts.pnl_daily_by_channel")
+    assert lines_without_cost > 0
+    at = app()
+    assert metric(at, "Gross margin (USD)") == "unknown: no cost delivered"
+    assert metric(at, "Gross margin %") == "unknown: no cost delivered"
+    assert parse_money(metric(at, "Net revenue (USD)")) != 0
+    pnl = app("pnl")
+    bridge = pnl.dataframe[0].value.set_index("step")["amount"]
+    assert bridge["Gross margin"] == "unknown: no cost delivered"
+    assert bridge["Contribution after marketing"] == "unknown: no cost delivered"
+    warehouse.clear_memory()
+
+
+def test_each_page_reads_exactly_the_marts_its_exposure_names(built: Project) -> None:
+    manifest = json.loads((built.work / "target" / "manifest.json").read_text())
+    exposures = {e["name"]: e for e in manifest["exposures"].values()}
+    models = {n["unique_id"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    for page in PAGES:
+        files = refs.query_files(page.key)
+        assert files, page.key
+        read = refs.page_refs(page.key)
+        exposure = exposures[page.exposure]
+        declared = {models[node]["name"] for node in exposure["depends_on"]["nodes"]}
+        assert read == declared, (page.key, sorted(read), sorted(declared))
+        assert exposure["type"] == "dashboard" and exposure["owner"]["name"]
+        # the default page is served at the root (Streamlit ignores its url_path)
+        assert exposure["url"] == "http://127.0.0.1:8501/" + ("" if page.default else page.key)
+        assert {models[node]["schema"] for node in exposure["depends_on"]["nodes"]} == {"marts"}
+    on_disk = {p.name.split("__")[0] for p in refs.QUERIES_DIR.glob("*.sql")}
+    assert on_disk == {p.key for p in PAGES}, "a query file belongs to no page"
+
+
+def test_refs_resolve_through_the_manifest(dash: Project) -> None:
+    rendered = refs.render("select * from {{ ref('pnl_daily_by_channel') }}", catalog="finance")
+    assert rendered.sql == 'select * from "finance"."marts"."pnl_daily_by_channel"'
+    assert rendered.fallbacks == ()
+    with pytest.raises(refs.NotAMart):
+        refs.render("select * from {{ ref('stg_raw__transactions') }}")
+
+
+def test_a_busy_warehouse_shows_cached_figures_under_a_banner(dash: Project) -> None:
+    at = app()
+    net_revenue = metric(at, "Net revenue (USD)")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time\n"
+            "con = duckdb.connect(sys.argv[1])\n"
+            "con.execute('begin')\n"
+            "print('holding', flush=True)\n"
+            "time.sleep(120)\n",
+            str(dash.warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        warehouse.expire_cache()  # as the ttl would: the next render must read the file
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        banners = [w.value for w in at.warning if w.value.startswith("warehouse busy: data as of ")]
+        assert len(banners) == 1, [w.value for w in at.warning]
+        assert metric(at, "Net revenue (USD)") == net_revenue
+        # a page never shown before has nothing cached: a banner, not an error page
+        at.switch_page("views/marketing.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert any(w.value.startswith("warehouse busy: no data cached yet") for w in at.warning)
+    finally:
+        holder.kill()
+        holder.wait()
+    warehouse.expire_cache()
+    at.switch_page("views/overview.py").run()
+    assert not [w.value for w in at.warning if "warehouse busy" in w.value]
+
+
+# ---- one real browser ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def settle(page: Any) -> None:
+    """Until the script has finished and no element is marked stale."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+    page.wait_for_function("() => document.querySelectorAll('[data-stale=\"true\"]').length === 0", timeout=60_000)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
+
+
+def tile_value(page: Any, label: str) -> str:
+    tile = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)
+    )
+    return str(tile.first.locator('[data-testid="stMetricValue"]').inner_text()).strip()
+
+
+def test_in_a_real_browser(built: Project, tmp_path: Path) -> None:
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is needed for the browser test: apt-get install chromium"
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    env = {
+        **built.env,
+        "FINANCE_WAREHOUSE_PATH": str(built.warehouse),
+        "DBT_TARGET_PATH": str(built.work / "target"),
+    }
+    log = (tmp_path / "streamlit.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError((tmp_path / "streamlit.log").read_text()) from None
+                time.sleep(0.3)
+        first, last = bounds(built)
+        start = max(first, last - timedelta(days=27))  # the default range: the last 28 days
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            page.goto(f"{url}/")
+            page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
+            settle(page)
+            assert parse_money(tile_value(page, "Net revenue (USD)")) == cents(
+                overview_sql(built, start, last, None)["Net revenue (USD)"]
+            )
+            channel = "web_store"
+            page.locator('[data-testid="stSelectbox"]').filter(has_text="Channel").click()
+            page.get_by_role("option", name=channel, exact=True).click()
+            page.get_by_text(f"{channel} · USD").wait_for(timeout=60_000)
+            settle(page)
+            assert parse_money(tile_value(page, "Net revenue (USD)")) == cents(
+                overview_sql(built, start, last, channel)["Net revenue (USD)"]
+            )
+            shot = tmp_path / "overview.png"
+            page.screenshot(path=str(shot), full_page=True)
+            browser.close()
+        Path("/tmp/dash").mkdir(exist_ok=True)
+        shutil.copy(shot, "/tmp/dash/screenshot.png")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+    assert os.path.getsize(shot) > 10_000
