@@ -32,7 +32,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export RUNTIME__DLTHUB_TELEMETRY := false
 
-.PHONY: install run test lint lint-sql conventions docs docs-serve fmt bench bench-parse clean help postgres redshift-check export report dashboard chromium
+.PHONY: install run test lint lint-sql conventions docs docs-serve fmt bench bench-parse clean help postgres redshift-check export report dashboard chromium semantic semantic-dw
 
 help:
 	@echo "make run    set up, generate the sample (if SOURCE is empty), load it and build the dbt project"
@@ -42,6 +42,7 @@ help:
 	@echo "make lint   ruff, the SQL lint (sqlfluff) and the conventions gate (dbt-bouncer)"
 	@echo "make fmt    fix what ruff and sqlfluff can fix"
 	@echo "make docs   generate the dbt docs site and serve it on http://127.0.0.1:$(DOCS_PORT)"
+	@echo "make semantic  validate the semantic layer (MetricFlow), offline; semantic-dw also against the warehouse"
 	@echo "make dashboard  the finance dashboards on http://127.0.0.1:$(DASHBOARD_PORT)"
 	@echo "make export the marts as Parquet, exports/<mart>/year=YYYY/month=MM/ (switched atomically)"
 	@echo "make report MONTH=YYYY-MM  the month-end pack, one self-contained HTML file in reports/"
@@ -102,8 +103,19 @@ postgres:
 redshift-check: install
 	$(PY) -m redshift_check
 
-lint: install profiles.yml conventions lint-sql
+lint: install profiles.yml conventions lint-sql semantic
 	$(VENV)/bin/ruff check $(PY_SOURCES)
+
+# The semantic layer (models/marts/finance/semantic): MetricFlow's checks of the semantic models and
+# metrics, offline: mf reads target/semantic_manifest.json (dbt parse) and opens only the lint scratch warehouse.
+semantic: install profiles.yml
+	$(DBT) parse --quiet
+	$(LINT_ENV) $(VENV)/bin/mf validate-configs --skip-dw
+
+# The same, plus a query per dimension, measure and metric against the built warehouse (`make run` first).
+semantic-dw: install profiles.yml
+	$(DBT) parse --quiet
+	$(VENV)/bin/mf validate-configs
 
 # SQL style (.sqlfluff): sqlfluff renders each model with the dbt templater, then lints it.
 lint-sql: install profiles.yml

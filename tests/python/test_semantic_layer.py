@@ -1,0 +1,208 @@
+"""The semantic layer (models/marts/finance/semantic): MetricFlow validates the semantic models and
+metrics against a built warehouse (and without one, offline), and what `mf query` answers equals
+what the marts say, summed with SQL here: one definition per metric, the marts' own.
+
+Amounts and counts must be equal exactly (six decimals, so to the cent); ratios, which MetricFlow
+divides as doubles, within 1e-12 of the exact ratio of the mart's sums (a ratio of sums, never an
+average of ratios)."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal, localcontext
+from pathlib import Path
+
+import pytest
+from support import Project, make_sample, ok, project_copy
+
+MF = str(Path(sys.executable).with_name("mf"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    work = tmp_path_factory.mktemp("semantic")
+    # mf reads <project>/target/semantic_manifest.json whatever DBT_TARGET_PATH says, so the
+    # project is a private copy whose target/ nobody else writes.
+    copy = project_copy(work / "project")
+    project = Project(work, project_dir=copy)
+    project.env["DBT_TARGET_PATH"] = str(copy / "target")
+    # Ten days across a month end, so grouping by month has two groups to get right, and one line
+    # sold before its SKU has a cost: margins cover the lines with a known cost (decision log §3).
+    source = make_sample(work / "deliveries", plant="sku_without_cost", start="2025-11-25", days=10)
+    assert project.load(source) == 0
+    # The tables the semantic models read and the marts compared with; their data tests run in
+    # test_dbt_build.py, so they are left out here to keep the module quick.
+    marts = ["metricflow_time_spine", "pnl_daily_by_channel", "refunds_monthly", "marketing_performance_monthly"]
+    ok(project.dbt("build", "--select", *[f"+{m}" for m in marts], "--exclude-resource-type", "test", "unit_test"))
+    return project
+
+
+def _mf(project: Project, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **project.env,
+        "DBT_PROJECT_DIR": str(project.project_dir),
+        # mf asks PyPI for a newer version of itself on every run; the tests stay offline.
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "https_proxy": "http://127.0.0.1:9",
+        **env,
+    }
+    for name in ("NO_PROXY", "no_proxy"):
+        environment.pop(name, None)
+    return subprocess.run(
+        [MF, *args], cwd=project.project_dir, env=environment, capture_output=True, text=True, check=False
+    )
+
+
+def _query(project: Project, metrics: list[str], group_by: list[str]) -> list[dict[str, str]]:
+    out = project.work / "mf_query.csv"
+    out.unlink(missing_ok=True)
+    ok(_mf(project, "query", "--metrics", ",".join(metrics), "--group-by", ",".join(group_by), "--csv", str(out)))
+    with out.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _number(text: str | None) -> Decimal | None:
+    return None if text in (None, "") else Decimal(text)
+
+
+def _expected(project: Project, sql: str) -> dict[tuple, Decimal]:
+    """Rows of (key..., value) or (key..., numerator, denominator): the value by key, a ratio
+    divided exactly; a key without a value (no rows, or a zero denominator) is left out."""
+    is_ratio = sql.count("/* ratio */") == 1
+    values = {}
+    for row in project.query(sql.replace("/* ratio */", "")):
+        keys, numbers = (row[:-2], row[-2:]) if is_ratio else (row[:-1], row[-1:])
+        keys = tuple(k.isoformat() if isinstance(k, date) else k for k in keys)
+        if is_ratio:
+            numerator, denominator = (None if n is None else Decimal(n) for n in numbers)
+            if numerator is None or not denominator:
+                continue
+            with localcontext() as ctx:
+                ctx.prec = 40
+                values[keys] = numerator / denominator
+        elif numbers[0] is not None:
+            values[keys] = Decimal(numbers[0])
+    return values
+
+
+def _answered(rows: list[dict[str, str]], metric: str, group_by: list[str]) -> dict[tuple, Decimal]:
+    """MetricFlow's answer for one metric by key (a row where the metric is null is left out)."""
+    answer = {}
+    for row in rows:
+        value = _number(row[metric])
+        if value is not None:
+            keys = tuple(row[g][:10] if g.startswith("metric_time") else row[g] for g in group_by)
+            answer[keys] = value
+    return answer
+
+
+def _assert_same(metric: str, answered: dict[tuple, Decimal], expected: dict[tuple, Decimal], ratio: bool) -> None:
+    assert expected, f"{metric}: the marts have nothing to compare"
+    assert answered.keys() == expected.keys(), f"{metric}: groups differ: {answered.keys() ^ expected.keys()}"
+    for key, value in expected.items():
+        got = answered[key]
+        if ratio:
+            assert abs(got - value) <= abs(value) * Decimal("1e-12"), f"{metric} {key}: mf {got}, marts {value}"
+        else:
+            assert got == value, f"{metric} {key}: mf {got}, marts {value}"
+
+
+def _compare(project: Project, group_by: list[str], expected_sql: dict[str, str]) -> None:
+    rows = _query(project, list(expected_sql), group_by)
+    assert rows, "mf query returned no rows"
+    for metric, sql in expected_sql.items():
+        _assert_same(metric, _answered(rows, metric, group_by), _expected(project, sql), ratio="/* ratio */" in sql)
+
+
+def _month(column: str) -> str:
+    return f"cast(date_trunc('month', {column}) as date)"
+
+
+PNL = "from marts.pnl_daily_by_channel group by 1"
+ORDERS = "from marts.fct_orders group by 1"
+MARKETING = "from marts.marketing_performance_monthly group by 1"
+
+# The marts' own figures by month, each from the mart that reports it.
+BY_MONTH = {
+    "net_sales": f"select {_month('date_day')}, sum(gross_revenue_usd - discount_usd) {PNL}",
+    "net_revenue": f"select {_month('date_day')}, sum(net_revenue_usd) {PNL}",
+    "cogs": f"select {_month('date_day')}, sum(cogs_usd) {PNL}",
+    "gross_margin": f"select {_month('date_day')}, sum(gross_margin_usd) {PNL}",
+    "net_revenue_with_cost": f"select {_month('date_day')}, sum(net_revenue_with_cost_usd) {PNL}",
+    "lines_without_cost": f"select {_month('date_day')}, sum(lines_without_cost) {PNL}",
+    "gross_margin_pct": f"select {_month('date_day')}, /* ratio */ sum(gross_margin_usd), "
+    f"sum(net_revenue_with_cost_usd) {PNL}",
+    "marketing_spend": f"select {_month('date_day')}, sum(marketing_spend_usd) {PNL}",
+    "contribution_margin_after_marketing": f"select {_month('date_day')}, sum(contribution_margin_usd) {PNL}",
+    "orders": f"select {_month('order_date')}, count(*) {ORDERS}",
+    "average_order_value": f"select {_month('order_date')}, /* ratio */ sum(net_sales_usd), count(*) {ORDERS}",
+    "refund_rate": "select month_start_date, /* ratio */ sum(refunded_revenue_usd), sum(sales_usd) "
+    "from marts.refunds_monthly group by 1",
+    "roas": f"select month_start_date, /* ratio */ sum(attributed_revenue_usd), sum(spend_usd) {MARKETING}",
+    "cac": f"select month_start_date, /* ratio */ sum(spend_usd), sum(new_customers) {MARKETING}",
+    "ctr": f"select month_start_date, /* ratio */ sum(clicks), sum(impressions) {MARKETING}",
+    "cpc": f"select month_start_date, /* ratio */ sum(spend_usd), sum(clicks) {MARKETING}",
+}
+
+# By month and channel: the P&L allocates marketing to the channel its campaign targets.
+PNL_BY_CHANNEL = "from marts.pnl_daily_by_channel group by 1, 2"
+BY_MONTH_AND_CHANNEL = {
+    "net_revenue": f"select {_month('date_day')}, channel, sum(net_revenue_usd) {PNL_BY_CHANNEL}",
+    "gross_margin": f"select {_month('date_day')}, channel, sum(gross_margin_usd) {PNL_BY_CHANNEL}",
+    "contribution_margin_after_marketing": f"select {_month('date_day')}, channel, sum(contribution_margin_usd) "
+    f"{PNL_BY_CHANNEL}",
+    "marketing_spend": f"select {_month('spend.spend_date')}, channels.channel, sum(spend.spend_usd) "
+    "from marts.fct_marketing_spend as spend inner join marts.dim_channel as channels "
+    "on spend.channel_key = channels.channel_key group by 1, 2",
+    "refund_rate": "select month_start_date, channel, /* ratio */ sum(refunded_revenue_usd), sum(sales_usd) "
+    "from marts.refunds_monthly group by 1, 2",
+}
+
+# By product category: each line joins the product version valid at its event time.
+LINES_BY_CATEGORY = (
+    "from marts.fct_transactions as lines inner join marts.dim_product as products "
+    "on lines.product_key = products.product_key group by 1"
+)
+BY_CATEGORY = {
+    "net_revenue": f"select products.category, sum(lines.net_revenue_usd) {LINES_BY_CATEGORY}",
+    "gross_margin_pct": f"select products.category, /* ratio */ sum(lines.gross_margin_usd), "
+    f"sum(case when lines.cogs_usd is not null then lines.net_revenue_usd end) {LINES_BY_CATEGORY}",
+    "units": f"select products.category, sum(case when lines.event_type = 'sale' then lines.quantity else 0 end) "
+    f"{LINES_BY_CATEGORY}",
+}
+
+
+def test_metricflow_validates_the_semantic_layer_against_the_warehouse(built: Project) -> None:
+    result = _mf(built, "validate-configs")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "Successfully validated the semantics of built manifest" in result.stdout
+    assert "Successfully validated metrics against data warehouse" in result.stdout
+
+
+def test_the_semantic_layer_validates_offline_without_a_warehouse(built: Project) -> None:
+    """`--skip-dw` needs only the semantic manifest `dbt parse` writes: no built table is read."""
+    empty = built.work / "no_warehouse" / "finance.duckdb"
+    empty.parent.mkdir()
+    result = _mf(built, "validate-configs", "--skip-dw", FINANCE_WAREHOUSE_PATH=str(empty))
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "Successfully validated the semantics of built manifest" in result.stdout
+    assert "against data warehouse" not in result.stdout
+
+
+def test_metrics_by_month_equal_the_marts(built: Project) -> None:
+    months, uncosted = built.query(
+        "select count(distinct date_trunc('month', date_day)), sum(lines_without_cost) from marts.pnl_daily_by_channel"
+    )[0]
+    assert months == 2 and uncosted > 0
+    _compare(built, ["metric_time__month"], BY_MONTH)
+
+
+def test_metrics_by_month_and_channel_equal_the_channel_pnl(built: Project) -> None:
+    _compare(built, ["metric_time__month", "channel__channel_code"], BY_MONTH_AND_CHANNEL)
+
+
+def test_metrics_by_product_category_follow_the_version_valid_at_the_event(built: Project) -> None:
+    _compare(built, ["product__category"], BY_CATEGORY)
