@@ -237,10 +237,11 @@ class RedshiftStandIn:
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RedshiftStandIn, Project]]:
-    """The same two batches of deliveries built on the Redshift stand-in and on DuckDB; the first
-    has two warning-level defects, so the exceptions mart has rows to compare on both engines."""
+    """The same two batches of deliveries built on the Redshift stand-in and on DuckDB; the second
+    ends with two warning-level defects, so the exceptions mart has rows to compare on both engines
+    (planted last: a later day's spend file restates the days before it)."""
     work = tmp_path_factory.mktemp("redshift_on_postgres")
-    source = make_sample(work / "deliveries", plant="quarantined_row,spend_spike", days=12)
+    source = make_sample(work / "deliveries", days=12)
     redshift = RedshiftStandIn(work / "redshift")
     duck_work = work / "duckdb"
     duck_work.mkdir()
@@ -248,7 +249,13 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RedshiftSta
     try:
         for batch in (1, 2):
             if batch == 2:
-                generate(source, Params(**{**SMALL.__dict__, "days": 16}), first_day_to_write=12, progress=False)
+                generate(
+                    source,
+                    Params(**{**SMALL.__dict__, "days": 16}),
+                    first_day_to_write=12,
+                    progress=False,
+                    plant="quarantined_row,spend_spike",
+                )
             assert redshift.load(source) == 0
             ok(redshift.dbt("build"))
             assert duck.load(source) == 0
