@@ -12,7 +12,7 @@ from finboard import frame, money, warehouse
 from finboard.ui import money_table, page_header, source
 
 PAGE = "data_health"
-NO_LOAD_TIME = "unknown: not in any mart"
+NO_LOAD_TIME = "unknown: never delivered"
 NO_DATE = "unknown: no mart carries this feed's dates"
 
 
@@ -51,6 +51,7 @@ def main() -> None:
     page_header(
         "Data health",
         [
+            "feed_deliveries",
             "fct_transactions",
             "fct_marketing_spend",
             "dim_product",
@@ -65,8 +66,8 @@ def main() -> None:
     feeds = feed_rows(warehouse.run(PAGE, "feeds").records())
     st.dataframe(pd.DataFrame(feeds), hide_index=True, width="stretch")
     st.caption(
-        "Last load: only marts.fct_transactions keeps the id of the load that delivered a line; the other feeds'"
-        " load times are in raw.file_deliveries, which no mart exposes (`python -m loaders status` shows them)."
+        "Last load: when the loader last read a file of the feed (marts.feed_deliveries.last_read_at, UTC);"
+        " latest data: the latest date the feed's rows reached the marts."
     )
 
     exceptions = warehouse.run(PAGE, "exceptions").records()
