@@ -1,5 +1,6 @@
 """`python -m redshift_check`: compile the project for Redshift without a warehouse, both
-branches of every incremental model, and check the SQL for Redshift traps. Exit 1 on findings."""
+branches of every incremental model, render every metric's MetricFlow SQL for Redshift, and
+check the SQL for Redshift traps. Exit 1 on findings."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from .lint import lint_manifest
+from .metrics import lint_metrics, semantic_manifest
 from .offline import OfflineCompileError, compile_offline
 
 BRANCHES = {"full": False, "incremental": True}
@@ -20,9 +22,10 @@ def check(project_dir: Path, out: Path) -> int:
     shutil.copy(project_dir / "profiles.yml.example", profiles / "profiles.yml")
     reported: set[tuple[str, str, int, str]] = set()
     problems = 0
+    targets: dict[str, Path] = {}
     try:
         for branch, incremental in BRANCHES.items():
-            target = compile_offline(project_dir, out / branch, incremental, profiles_dir=profiles)
+            target = targets[branch] = compile_offline(project_dir, out / branch, incremental, profiles_dir=profiles)
             linted, findings = lint_manifest(target)
             print(f"{branch} build: compiled {linted} models, snapshots, analyses and tests for Redshift offline")
             for item in findings:
@@ -31,6 +34,13 @@ def check(project_dir: Path, out: Path) -> int:
                     reported.add(key)
                     problems += 1
                     print(item)
+        rendered, metric_findings = lint_metrics(
+            semantic_manifest(project_dir, targets["full"], profiles), sql_dir=out / "metrics"
+        )
+        print(f"metrics: rendered {rendered} MetricFlow queries for Redshift offline")
+        for metric_finding in metric_findings:
+            problems += 1
+            print(metric_finding)
     except OfflineCompileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
