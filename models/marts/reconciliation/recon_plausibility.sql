@@ -4,8 +4,8 @@
 --   b. a channel's daily net sales, refunds or marketing spend far outside its recent range
 --      (above var anomaly_band times the highest of its previous var anomaly_window active days,
 --      or, for sales and spend, below the lowest divided by it) is a warning with its evidence;
---      days after the last day anything was sold are the data's open edge (a late refund, a
---      store ahead of UTC) and are not compared;
+--      a channel's days after the last day it sold are the data's open edge (a late refund, a
+--      store behind UTC whose evening is the next UTC day) and are not compared;
 --   c. a sale, refund or spend day dated more than a day after the file that delivered it was
 --      read fails: an event cannot happen after it was reported (a till or export clock gone
 --      wrong), and a calendar from the data would otherwise stretch to it.
@@ -70,10 +70,13 @@ pnl as (
     select * from {{ ref('pnl_daily_by_channel') }}
 ),
 
-last_sale_day as (
-    select max(date_day) as date_day
+last_sale_days as (
+    select
+        channel,
+        max(date_day) as date_day
     from pnl
     where gross_revenue_usd <> 0
+    group by channel
 ),
 
 daily as (
@@ -85,7 +88,9 @@ daily as (
             {{ drops }} as flags_drops,
             {{ expression }} as amount
         from pnl
-        inner join last_sale_day on pnl.date_day <= last_sale_day.date_day
+        inner join last_sale_days
+            on pnl.channel = last_sale_days.channel
+                and pnl.date_day <= last_sale_days.date_day
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
