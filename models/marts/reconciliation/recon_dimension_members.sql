@@ -1,8 +1,8 @@
 -- 6. Every fact row resolves to a dimension member. A natural key that is present but finds no
 -- member (an unknown SKU, account, channel or campaign) fails; anonymous sales and orders with
--- no campaign are expected and are counted in reconciliation_summary, not here. While the feed a
--- dimension comes from (products, customers, marketing spend) has never been delivered, every
--- member is unknown: warnings.
+-- no campaign are expected and are counted in reconciliation_expected_unknowns, not here. While
+-- the feed a dimension comes from (products, customers, marketing spend) has never been
+-- delivered, every member is unknown: warnings.
 {% set unknown = unknown_key() %}
 with delivered as (
     {{ recon_delivered_feeds() }}
