@@ -110,11 +110,17 @@ def _bars(points: list[tuple[str, Decimal]], title: str) -> str:
     )
 
 
-def _waterfall(steps: list[tuple[str, Decimal, bool]], title: str) -> str:
+def _waterfall(steps: list[tuple[str, Decimal | None, bool]], title: str) -> str:
     """A bridge as inline SVG: each step floats from the running total before it to the one after
     (green up, red down); a total (third item true) stands on the axis in grey."""
     width, height, pad = 760, 260, 30
     running, spans = Decimal(0), []
+    known = []
+    for label, amount, is_total in steps:
+        if amount is None:  # unknown: the bridge stops being drawn here, never as a 0
+            break
+        known.append((label, amount, is_total))
+    steps = known or [("unknown", Decimal(0), True)]
     for label, amount, is_total in steps:
         start, end = (Decimal(0), amount) if is_total else (running, running + amount)
         running = end
@@ -163,24 +169,29 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     values = dict(zip((c for _, c in PNL_MEASURES), total[1:], strict=True))
     zero = Decimal(0)
 
-    def v(column: str) -> Decimal:
-        return values[column] or zero
+    def v(column: str) -> Decimal | None:
+        """The month's sum; None (unknown) stays None, so no unknown step turns into a 0."""
+        return values[column]
 
-    before_marketing = v("contribution_margin_usd") + v("marketing_spend_usd")
+    def neg(value: Decimal | None) -> Decimal | None:
+        return None if value is None else -value
+
+    contribution, spend = v("contribution_margin_usd"), v("marketing_spend_usd")
+    before_marketing = None if contribution is None else contribution + (spend or zero)
     bridge = [
         ("gross sales", v("gross_revenue_usd")),
-        ("discounts", -v("discount_usd")),
-        ("refunds", -v("refunded_revenue_usd")),
-        ("COGS", -v("cogs_usd")),
-        ("fees", -v("platform_fee_usd")),
-        ("shipping", v("shipping_charged_usd") - v("shipping_cost_usd")),
-        ("marketing", -v("marketing_spend_usd")),
+        ("discounts", neg(v("discount_usd"))),
+        ("refunds", neg(v("refunded_revenue_usd"))),
+        ("COGS", neg(v("cogs_usd"))),
+        ("fees", neg(v("platform_fee_usd"))),
+        ("shipping", (v("shipping_charged_usd") or zero) - (v("shipping_cost_usd") or zero)),
+        ("marketing", neg(spend)),
     ]
-    bridge_rows = [[_cell(label), _cell(amount)] for label, amount in bridge]
+    bridge_rows = [[_cell(label), _cell(amount, "no cost delivered")] for label, amount in bridge]
     bridge_rows += [
         [_cell("net revenue"), _cell(values["net_revenue_usd"])],
-        [_cell("contribution before marketing"), _cell(before_marketing)],
-        [_cell("contribution after marketing"), _cell(values["contribution_margin_usd"])],
+        [_cell("contribution before marketing"), _cell(before_marketing, "no cost delivered")],
+        [_cell("contribution after marketing"), _cell(values["contribution_margin_usd"], "no cost delivered")],
     ]
     refunds = _query(
         con,
@@ -219,14 +230,14 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         _waterfall(
             [
                 ("gross sales", v("gross_revenue_usd"), True),
-                ("discounts", -v("discount_usd"), False),
-                ("refunds", -v("refunded_revenue_usd"), False),
+                ("discounts", neg(v("discount_usd")), False),
+                ("refunds", neg(v("refunded_revenue_usd")), False),
                 ("net revenue", v("net_revenue_usd"), True),
-                ("COGS", -v("cogs_usd"), False),
-                ("fees", -v("platform_fee_usd"), False),
-                ("shipping", v("shipping_charged_usd") - v("shipping_cost_usd"), False),
+                ("COGS", neg(v("cogs_usd")), False),
+                ("fees", neg(v("platform_fee_usd")), False),
+                ("shipping", (v("shipping_charged_usd") or zero) - (v("shipping_cost_usd") or zero), False),
                 ("before marketing", before_marketing, True),
-                ("marketing", -v("marketing_spend_usd"), False),
+                ("marketing", neg(spend), False),
                 ("after marketing", v("contribution_margin_usd"), True),
             ],
             "bridge",
