@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -288,14 +289,17 @@ def _append(lines: Lines, *rows: Lines) -> Lines:
 
 
 def _order_level_refunds(lines: Lines) -> Lines:
-    """A goodwill credit of 10.01 (and 0.83 tax) against one order, and the cancellation of
-    another, all units back in stock: both name the order and no sale line."""
+    """A goodwill credit of 10.01 (and 0.83 tax, or the order's tax if less: a tax-exempt order
+    gets none back) against one order, and the cancellation of another, all units back in
+    stock: both name the order and no sale line."""
     credit, cancelled = _orders_with_lines(lines, 2)
     c = lines.columns
     goods = c["quantity"] * c["unit_price"] - c["line_discount"]
     return _append(
         lines,
-        _order_refund(lines, credit, "CREDIT", 0, {"refund_amount": 1_001, "line_tax": 83}),
+        _order_refund(
+            lines, credit, "CREDIT", 0, {"refund_amount": 1_001, "line_tax": min(83, int(c["line_tax"][credit].sum()))}
+        ),
         _set(
             _order_refund(
                 lines,
@@ -326,23 +330,29 @@ def _order_refund_of_some_units(lines: Lines) -> Lines:
 FX_OFF_CURRENCY = "EUR"
 
 
-def _fx_rate_off(deliveries: list[Delivery], day: Day) -> None:
-    """Yesterday's EUR rate re-sent today as a correction, 100 times too high (a misplaced
-    decimal point): well formed, positive, and wrong."""
-    previous = day.previous.get("fx_rates")
-    if previous is None or previous.num_rows == 0:
-        raise ValueError("cannot plant the defect: no fx_rates file the day before")
-    row = previous.filter(pc.equal(previous.column("currency"), FX_OFF_CURRENCY)).slice(0, 1)
-    if row.num_rows == 0:
-        raise ValueError(f"cannot plant the defect: no {FX_OFF_CURRENCY} rate the day before")
-    rate = row.column("rate_to_usd")
-    wrong = pc.multiply(rate, 100).cast(rate.type)
-    row = row.set_column(row.schema.get_field_index("rate_to_usd"), "rate_to_usd", wrong)
-    fx = _delivery(deliveries, "fx_rates")
-    if fx is None:
-        deliveries.append(Delivery("fx_rates", row, {}))
-    else:
-        _replace_rows(fx, pa.concat_tables([fx.table, row.cast(fx.table.schema)]))
+def _fx_rate_resent(factor: str) -> Callable[[list[Delivery], Day], None]:
+    """Yesterday's EUR rate re-sent today as a correction, `factor` times its value: a late rate
+    for a day already built."""
+
+    def plant(deliveries: list[Delivery], day: Day) -> None:
+        previous = day.previous.get("fx_rates")
+        if previous is None or previous.num_rows == 0:
+            raise ValueError("cannot plant the defect: no fx_rates file the day before")
+        row = previous.filter(pc.equal(previous.column("currency"), FX_OFF_CURRENCY)).slice(0, 1)
+        if row.num_rows == 0:
+            raise ValueError(f"cannot plant the defect: no {FX_OFF_CURRENCY} rate the day before")
+        rate = row.column("rate_to_usd")
+        step = Decimal(1).scaleb(-rate.type.scale) if pa.types.is_decimal(rate.type) else Decimal("1e-8")
+        values = [(Decimal(str(v)) * Decimal(factor)).quantize(step) for v in rate.to_pylist()]
+        resent = pa.array(values).cast(rate.type)
+        row = row.set_column(row.schema.get_field_index("rate_to_usd"), "rate_to_usd", resent)
+        fx = _delivery(deliveries, "fx_rates")
+        if fx is None:
+            deliveries.append(Delivery("fx_rates", row, {}))
+        else:
+            _replace_rows(fx, pa.concat_tables([fx.table, row.cast(fx.table.schema)]))
+
+    return plant
 
 
 def _spend_spike(deliveries: list[Delivery], day: Day) -> None:
@@ -493,7 +503,11 @@ DEFECTS: dict[str, Defect] = {
     "order_refund_of_some_units": Defect(
         "an order-level refund returning one unit of an order of several lines", lines=_order_refund_of_some_units
     ),
-    "fx_rate_off": Defect("yesterday's EUR rate corrected to 100 times its value", files=_fx_rate_off),
+    "fx_rate_off": Defect("yesterday's EUR rate corrected to 100 times its value", files=_fx_rate_resent("100")),
+    "fx_rate_restated": Defect(
+        "yesterday's EUR rate re-sent today 0.2% higher (a late correction: nothing fails)",
+        files=_fx_rate_resent("1.002"),
+    ),
     "spend_spike": Defect(
         "a campaign's spend 1,000 times its usual on one day (listed, not failed)", files=_spend_spike
     ),

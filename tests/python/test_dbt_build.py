@@ -8,6 +8,7 @@ import io
 import json
 import random
 import re
+import shutil
 import socket
 import subprocess
 import time
@@ -16,13 +17,14 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 import yaml
 from support import DBT, ROOT, SMALL, Project, make_sample, ok
 
-from loaders.contracts import FEEDS, LINEAGE_COLUMNS
+from loaders.contracts import FEEDS, LINEAGE_COLUMNS, Column
 from loaders.generate import Params, generate
 from loaders.generate.writer import Writer
 
@@ -34,10 +36,19 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     source = make_sample(work / "deliveries", days=12)
     assert project.load(source) == 0
     ok(project.dbt("build"))
-    generate(source, Params(**{**SMALL.__dict__, "days": 16}), first_day_to_write=12, progress=False)
+    # The second batch holds every kind of change a new day brings (decision log §11): new files,
+    # late refunds of older sales (order-level ones too), marketing days restated, new master and
+    # cost versions, a corrected transactions file and a late correction of an FX rate.
+    generate(
+        source, Params(**{**SMALL.__dict__, "days": 16}), first_day_to_write=12, progress=False,
+        plant="order_level_refunds",
+    )  # fmt: skip
     project.cancelled = _cancel_a_refund(source)  # type: ignore[attr-defined]
+    project.restated_rate = _restate_a_rate(source)  # type: ignore[attr-defined]
     assert project.load(source) == 0
     project.second_build = ok(project.dbt("build"))  # type: ignore[attr-defined]
+    project.after_incremental_run = work / "after_incremental_run.duckdb"  # type: ignore[attr-defined]
+    shutil.copy(project.warehouse, project.after_incremental_run)  # type: ignore[attr-defined]
     return project
 
 
@@ -57,14 +68,35 @@ def _cancel_a_refund(source: Path) -> str:
     raise AssertionError("the sample has no refund line to cancel")
 
 
-def _claim_again(source: Path, delivered: Path) -> None:
+def _restate_a_rate(source: Path) -> str:
+    """The source re-delivers the FX file of the third day with its EUR rate 0.2% higher (a late
+    correction of a day the first build converted at the old rate); returns that day."""
+    path = sorted(source.glob("fx_rates/*/*.csv"))[2]
+    header, *lines = path.read_text().splitlines()
+    restated = []
+    for line in lines:
+        day, currency, rate = line.split(",")
+        if currency == '"EUR"':
+            rate = str((Decimal(rate) * Decimal("1.002")).quantize(Decimal("0.00000001")))
+        restated.append(",".join([day, currency, rate]))
+    path.write_text("\n".join([header, *restated]) + "\n")
+    _claim_again(source, path, "fx_rates")
+    return path.parent.name.removeprefix("date=")
+
+
+def _claim_again(source: Path, delivered: Path, feed_name: str = "transactions") -> None:
     """Rewrites the control totals of `delivered` as the generator computes them."""
-    feed = FEEDS["transactions"]
-    types = {"decimal": pa.decimal128(18, 2), "integer": pa.int64()}
+    feed = FEEDS[feed_name]
+
+    def arrow_type(column: Column) -> pa.DataType:
+        if column.type == "decimal":
+            return pa.decimal128(column.precision, column.scale)
+        return pa.int64() if column.type == "integer" else pa.string()
+
     table = pacsv.read_csv(
         delivered,
         convert_options=pacsv.ConvertOptions(
-            column_types={c.name: types.get(c.type, pa.string()) for c in feed.columns}, strings_can_be_null=True
+            column_types={c.name: arrow_type(c) for c in feed.columns}, strings_can_be_null=True
         ),
     )
     day = delivered.parent.name.removeprefix("date=")
@@ -83,6 +115,45 @@ def test_second_batch_builds_everything(built: Project) -> None:
     out = built.second_build  # type: ignore[attr-defined]
     assert "ERROR=0" in out and "Completed successfully" in out
     assert "unit_test" in out
+
+
+def test_every_model_after_an_incremental_run_equals_a_full_rebuild(built: Project, tmp_path: Path) -> None:
+    """Equivalence (decision log §11): days 1..N-1 built, then day N (every kind of change, see the
+    fixture) loaded and built incrementally, equals a full rebuild of the same warehouse, for every
+    intermediate model and mart, row for row. The full rebuild starts from the same raw layer and
+    snapshots: SCD2 history is what the snapshots saw when they ran, which a one-shot build of days
+    1..N cannot know."""
+    full = Project(tmp_path)
+    shutil.copy(built.after_incremental_run, full.warehouse)  # type: ignore[attr-defined]
+    ok(full.dbt("run", "--full-refresh"))
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{built.after_incremental_run}' as incremental (read_only)")  # type: ignore[attr-defined]
+        con.execute(f"attach '{full.warehouse}' as full_build (read_only)")
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = 'full_build' "
+            "and schema_name in ('intermediate', 'marts') order by all"
+        ).fetchall()
+        assert len(tables) > 30
+        differing = {}
+        for schema, table in tables:
+            name = f"{schema}.{table}"
+            rows = con.execute(
+                f"select (select count(*) from (from incremental.{name} except all from full_build.{name})), "
+                f"(select count(*) from (from full_build.{name} except all from incremental.{name}))"
+            ).fetchone()
+            if rows != (0, 0):
+                differing[name] = rows
+        assert differing == {}, f"(only after the incremental run, only after the full rebuild): {differing}"
+        # the late rate reached lines the first build had converted at the old one
+        restated = con.execute(
+            "select count(*) from incremental.marts.fct_transactions where currency_code = 'EUR' "
+            f"and event_date = '{built.restated_rate}' "  # type: ignore[attr-defined]
+            "and dlt_load_id < (select max(_dlt_load_id) from incremental.raw.fx_rates)"
+        ).fetchone()
+        assert restated[0] > 0
+    finally:
+        con.close()
 
 
 def test_the_incremental_fact_equals_a_full_rebuild(built: Project) -> None:
