@@ -32,12 +32,13 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export RUNTIME__DLTHUB_TELEMETRY := false
 
-.PHONY: install run test lint lint-sql conventions docs docs-serve fmt bench bench-parse clean help postgres redshift-check export report dashboard chromium semantic semantic-dw
+.PHONY: install run test lint lint-sql conventions docs docs-serve fmt bench bench-parse bench-warehouse clean help postgres redshift-check export report dashboard chromium semantic semantic-dw
 
 help:
 	@echo "make run    set up, generate the sample (if SOURCE is empty), load it and build the dbt project"
 	@echo "make test   set up and run every test"
 	@echo "make bench  loader benchmark against DuckDB's own CSV reader (N=1000000 by default)"
+	@echo "make bench-warehouse  the whole warehouse against plain SQL: build, new day, dashboards, memory (N=1000000)"
 	@echo "make redshift-check  compile for Redshift without a warehouse and check the SQL for Redshift traps"
 	@echo "make lint   ruff, the SQL lint (sqlfluff) and the conventions gate (dbt-bouncer)"
 	@echo "make fmt    fix what ruff and sqlfluff can fix"
@@ -143,6 +144,10 @@ bench-parse: install profiles.yml
 
 bench: install
 	$(PY) bench/bench_load.py $(if $(N),--lines $(N),)
+
+# Writes every figure to bench/results/<UTC timestamp>_<N>.json (bench/README.md).
+bench-warehouse: install profiles.yml
+	$(PY) bench/bench_warehouse.py $(if $(N),--lines $(N),)
 
 export: install
 	$(PY) -m publish export --out exports

@@ -1,11 +1,20 @@
 -- Each refund line (an order-level refund already split into one part per sale line) with the
 -- sale line it refunds: the sale's date and the unit cost the sale carried, which a restocked
--- return gives back (COGS rule). The refund keeps its own date.
+-- return gives back (COGS rule). The refund keeps its own date. Incremental (decision log §11):
+-- a run links only the refunds int_transaction_lines_invalidated lists.
+-- The incremental branch reads int_transaction_lines_invalidated; dbt learns it here:
+-- depends_on: {{ ref('int_transaction_lines_invalidated') }}
 with refund_lines as (
     select
         *,
         cast(event_at as date) as event_date
     from {{ ref('int_refund_lines_allocated') }}
+    {%- if is_incremental() %}
+        where delivered_line_event_id in (
+                select invalidated.delivered_line_event_id
+                from {{ invalidated('int_transaction_lines_invalidated') }} as invalidated
+            )
+    {%- endif %}
 ),
 
 sale_lines as (

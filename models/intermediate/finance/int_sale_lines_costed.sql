@@ -1,13 +1,26 @@
 -- Each sale line with the unit cost in force on its sale date (the version with the latest
 -- effective date on or before that date), converted to the reporting currency at the cost
 -- currency's rate of the sale date. has_unit_cost is false where no version exists yet.
+-- Incremental (decision log §11): a run costs only the lines int_transaction_lines_invalidated
+-- lists.
+-- The incremental branch reads int_transaction_lines_invalidated; dbt learns it here:
+-- depends_on: {{ ref('int_transaction_lines_invalidated') }}
 with sale_lines as (
     select
         *,
         cast(event_at as date) as event_date
     from {{ ref('stg_raw__transactions') }}
+    -- sqlfluff reads the indent of this templated filter differently in each branch
+    -- noqa: disable=LT02
     where event_type = 'sale'
+    {%- if is_incremental() %}
+        and line_event_id in (
+            select invalidated.delivered_line_event_id
+            from {{ invalidated('int_transaction_lines_invalidated') }} as invalidated
+        )
+    {%- endif %}
 ),
+-- noqa: enable=LT02
 
 cost_versions as (
     select * from {{ ref('int_cogs_versions_ranged') }}

@@ -7,6 +7,10 @@
 --   gross margin      = net revenue - cogs
 --   contribution      = gross margin - platform fees - shipping cost + shipping charged
 --                       (marketing is allocated in the channel P&L, not per line)
+-- Incremental (decision log §11): a run converts only the lines int_transaction_lines_invalidated
+-- lists.
+-- The incremental branch reads int_transaction_lines_invalidated; dbt learns it here:
+-- depends_on: {{ ref('int_transaction_lines_invalidated') }}
 {#- What a sale line and a refund line carry through unchanged. -#}
 {%- set line_attributes = [
     'line_event_id', 'event_type', 'order_id', 'line_number', 'event_at', 'event_date', 'channel',
@@ -16,10 +20,22 @@
 
 with sales as (
     select * from {{ ref('int_sale_lines_costed') }}
+    {%- if is_incremental() %}
+        where line_event_id in (
+                select invalidated.delivered_line_event_id
+                from {{ invalidated('int_transaction_lines_invalidated') }} as invalidated
+            )
+    {%- endif %}
 ),
 
 refunds as (
     select * from {{ ref('int_refund_lines_linked') }}
+    {%- if is_incremental() %}
+        where delivered_line_event_id in (
+                select invalidated.delivered_line_event_id
+                from {{ invalidated('int_transaction_lines_invalidated') }} as invalidated
+            )
+    {%- endif %}
 ),
 
 fx as (

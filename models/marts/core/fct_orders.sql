@@ -1,7 +1,16 @@
 -- One row per order: its sale lines summed, what has been refunded on it to date, the
--- campaign it is credited to, and whether it is the customer's first order.
+-- campaign it is credited to, and whether it is the customer's first order. Incremental
+-- (decision log §11): a run rebuilds only the orders int_orders_invalidated lists.
+-- The incremental branch reads int_orders_invalidated; dbt learns it here:
+-- depends_on: {{ ref('int_orders_invalidated') }}
 with orders as (
     select * from {{ ref('int_sale_lines_aggregated_to_orders') }}
+    {%- if is_incremental() %}
+        where order_id in (
+                select invalidated.order_id
+                from {{ invalidated('int_orders_invalidated') }} as invalidated
+            )
+    {%- endif %}
 ),
 
 customers as (
@@ -56,7 +65,8 @@ select
     orders.gross_margin_usd,
     orders.contribution_margin_usd,
     orders.lines_without_cost,
-    orders.lines_without_usd
+    orders.lines_without_usd,
+    orders.dlt_load_id
 from orders
 {{ join_version_at('customers', 'customers', 'customer_id', 'orders.customer_id', 'orders.ordered_at') }}
 left join channels on channels.channel = orders.channel

@@ -3,13 +3,11 @@
 -- revenue, and give back COGS only for restocked units. Amounts in the line's currency and in
 -- the reporting currency (suffix _usd) at the event date's rate.
 --
--- Incremental (docs/decisions.md, "Incremental fact"): a run rebuilds the lines whose inputs may
--- have changed since the newest load the fact holds, and replaces them by line_event_id
--- (delete+insert, which Redshift supports). dlt load ids compare as text: they are epoch seconds
--- with ten integer digits.
--- The rebuild rule reads these only on incremental runs; dbt learns them here:
--- depends_on: {{ ref('stg_raw__cogs') }}, {{ ref('stg_raw__products') }}
--- depends_on: {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__fx_rates') }}
+-- Incremental (decision log §11): a run rebuilds the lines int_transaction_lines_invalidated
+-- lists (the rebuild rule, written once) and replaces them by the delivered line they come from
+-- (delete+insert, which Redshift supports), so an order-level refund's parts are replaced whole.
+-- The incremental branch reads int_transaction_lines_invalidated; dbt learns it here:
+-- depends_on: {{ ref('int_transaction_lines_invalidated') }}
 with lines as (
     select * from {{ ref('int_transaction_lines_converted') }}
 ),
@@ -30,94 +28,6 @@ campaigns as (
     select * from {{ ref('dim_campaign') }}
 ),
 
-{% if is_incremental() %}
-    cost_versions as (
-        select * from {{ ref('stg_raw__cogs') }}
-    ),
-
-    products_delivered as (
-        select * from {{ ref('stg_raw__products') }}
-    ),
-
-    customers_delivered as (
-        select * from {{ ref('stg_raw__customers') }}
-    ),
-
-    rates_delivered as (
-        select * from {{ ref('stg_raw__fx_rates') }}
-    ),
-
-    built as (
-        select * from {{ this }}
-    ),
-
-    last_build as (
-        select max(dlt_load_id) as dlt_load_id from built
-    ),
-
-    changed_costs as (
-        select distinct cost_versions.sku
-        from cost_versions
-        cross join last_build
-        where cost_versions.dlt_load_id > last_build.dlt_load_id
-    ),
-
-    changed_products as (
-        select products_delivered.sku
-        from products_delivered
-        cross join last_build
-        where products_delivered.dlt_load_id > last_build.dlt_load_id
-    ),
-
-    changed_customers as (
-        select customers_delivered.customer_id
-        from customers_delivered
-        cross join last_build
-        where customers_delivered.dlt_load_id > last_build.dlt_load_id
-    ),
-
-    first_changed_rate as (
-        select min(rates_delivered.rate_date) as rate_date
-        from rates_delivered
-        cross join last_build
-        where rates_delivered.dlt_load_id > last_build.dlt_load_id
-    ),
-
-    unresolved as (
-        select line_event_id
-        from built
-        where {{ unresolved_line() }}
-    ),
-
-    redelivered as (
-        select
-            lines.line_event_id,
-            lines.order_id
-        from lines
-        cross join last_build
-        where lines.dlt_load_id > last_build.dlt_load_id
-    ),
-
-    to_build as (
-        select lines.line_event_id
-        from lines
-        left join built on lines.line_event_id = built.line_event_id
-        where built.line_event_id is null
-            or lines.line_event_id in (select redelivered.line_event_id from redelivered)
-            or lines.refunded_line_event_id in (select redelivered.line_event_id from redelivered)
-            -- an order-level refund's parts follow every line of its order
-            or (
-                lines.line_event_id <> lines.delivered_line_event_id
-                and lines.order_id in (select redelivered.order_id from redelivered)
-            )
-            or lines.line_event_id in (select unresolved.line_event_id from unresolved)
-            or lines.sku in (select changed_costs.sku from changed_costs)
-            or lines.sku in (select changed_products.sku from changed_products)
-            or lines.customer_id in (select changed_customers.customer_id from changed_customers)
-            or lines.event_date >= (select first_changed_rate.rate_date from first_changed_rate)
-    ),
-
-{% endif %}
 final as (
     select
         lines.line_event_id,
@@ -176,7 +86,10 @@ final as (
     left join channels on channels.channel = lines.channel
     left join campaigns on campaigns.campaign_id = lines.campaign_id
     {% if is_incremental() -%}
-        where lines.line_event_id in (select to_build.line_event_id from to_build)
+        where lines.delivered_line_event_id in (
+                select invalidated.delivered_line_event_id
+                from {{ invalidated('int_transaction_lines_invalidated') }} as invalidated
+            )
     {%- endif %}
 )
 

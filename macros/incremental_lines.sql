@@ -1,0 +1,73 @@
+{#- The incremental chain (decision log §11): the models that rebuild only the lines, or the orders,
+    that int_transaction_lines_invalidated lists, and keep everything else as it was. Each carries
+    dlt_load_id, the newest load behind its rows; the oldest of theirs is where the next run looks
+    for changes, so a run that stopped half way is caught up by the next. -#}
+{% macro incremental_chain_models() -%}
+    {{ return([
+        'int_sale_lines_costed', 'int_refund_lines_allocated', 'int_refund_lines_linked',
+        'int_transaction_lines_converted', 'fct_transactions', 'int_sale_lines_aggregated_to_orders', 'fct_orders',
+    ]) }}
+{%- endmacro %}
+
+{#- The relation a model of this project builds, read without ref(): the invalidation models read
+    what the chain built last time, before the chain runs again (a ref would be a cycle). -#}
+{% macro built_relation(model_name) -%}
+    {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ model_name] -%}
+    {{ return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)) }}
+{%- endmacro %}
+
+{#- The relations of the incremental chain as the last run left them, or none when this run must
+    rebuild everything: a full refresh, or a model of the chain not built yet. -#}
+{% macro incremental_chain_state() -%}
+    {%- if not execute or flags.FULL_REFRESH -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set relations = [] -%}
+    {%- for model_name in incremental_chain_models() -%}
+        {%- set relation = built_relation(model_name) -%}
+        {%- if relation is none -%}
+            {{ return(none) }}
+        {%- endif -%}
+        {%- do relations.append(relation) -%}
+    {%- endfor -%}
+    {{ return(relations) }}
+{%- endmacro %}
+
+{#- The lines (or orders) an incremental run of the chain rebuilds: the relation of `model_name`
+    (int_transaction_lines_invalidated or int_orders_invalidated). On an incremental run it must
+    have been rebuilt by this very invocation, or the chain would replay an old list and miss
+    today's changes: a run or build selecting a chain model without it stops with what to run
+    instead (compiling, linting and rendering are not checked). -#}
+{% macro invalidated(model_name) -%}
+    {%- set relation = ref(model_name) -%}
+    {%- if execute and flags.WHICH in ['run', 'build'] and is_incremental() -%}
+        {%- set unique_id = 'model.' ~ project_name ~ '.' ~ model_name -%}
+        {%- if unique_id not in selected_resources -%}
+            {{ exceptions.raise_compiler_error(
+                this.identifier ~ ' rebuilds only what ' ~ model_name ~ ' lists, and this run does not rebuild '
+                ~ model_name ~ ': select it too (dbt build -s +' ~ this.identifier ~ '), or run with --full-refresh') }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(relation) }}
+{%- endmacro %}
+
+{#- Post-hook of the chain's line models: delete+insert replaces only the keys it inserts, so the
+    rows of a line no longer delivered (a corrected file dropped it) are deleted here (a full build
+    lists none). -#}
+{% macro delete_lines_no_longer_delivered(key_column) -%}
+    delete from {{ this }}
+    where {{ key_column }} in (
+        select delivered_line_event_id from {{ ref('int_transaction_lines_invalidated') }}
+        where not is_delivered
+    )
+{%- endmacro %}
+
+{#- Post-hook of the chain's order models: an order left with no sale line (a corrected file
+    dropped them all) is deleted here (a full build lists none). -#}
+{% macro delete_orders_no_longer_delivered() -%}
+    delete from {{ this }}
+    where order_id in (
+        select order_id from {{ ref('int_orders_invalidated') }}
+        where not is_delivered
+    )
+{%- endmacro %}

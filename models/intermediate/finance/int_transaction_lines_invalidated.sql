@@ -1,0 +1,179 @@
+-- The delivered transaction lines whose built rows are out of date: the rebuild rule of decision
+-- log §11, written once. Every model of the incremental chain (macro incremental_chain_models)
+-- rebuilds exactly these lines, or the orders they belong to, and keeps everything else as it
+-- was. A line is out of date when
+--   its own inputs changed since the chain's watermark (the oldest newest-load of the chain's
+--   models): it is new or delivered again, its SKU has a new cost or product version, its
+--   customer a new version, or its date is on or after the earliest newly published FX rate;
+--   it is still unresolved in fct_transactions (no rate, no cost, an unknown member), or not in
+--   it at all;
+--   it is a refund of a sale line out of date or gone, or an order-level refund of an order with
+--   such a line (a refund takes its cost, and its split, from its sale lines);
+--   it is no longer delivered (a corrected file dropped it): listed with is_delivered false, and
+--   the chain deletes its rows.
+-- A full build, or a chain not built yet, lists every delivered line.
+-- The incremental branch reads the new versions of masters, costs and rates; dbt learns them here:
+-- depends_on: {{ ref('stg_raw__cogs') }}, {{ ref('stg_raw__products') }}
+-- depends_on: {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__fx_rates') }}
+{%- set chain = incremental_chain_state() %}
+with lines as (
+    select
+        line_event_id,
+        event_type,
+        order_id,
+        customer_id,
+        sku,
+        refunded_line_event_id,
+        dlt_load_id,
+        cast(event_at as date) as event_date
+    from {{ ref('stg_raw__transactions') }}
+),
+
+{% if chain is none %}
+    final as (
+        select
+            line_event_id as delivered_line_event_id,
+            order_id,
+            customer_id,
+            true as is_delivered
+        from lines
+    )
+{% else %}
+    cost_versions as (
+        select * from {{ ref('stg_raw__cogs') }}
+    ),
+
+    products_delivered as (
+        select * from {{ ref('stg_raw__products') }}
+    ),
+
+    customers_delivered as (
+        select * from {{ ref('stg_raw__customers') }}
+    ),
+
+    rates_delivered as (
+        select * from {{ ref('stg_raw__fx_rates') }}
+    ),
+
+    built as (
+        select * from {{ built_relation('fct_transactions') }}
+    ),
+
+    watermark as (
+        select
+            coalesce(least(
+                {%- for relation in chain %}
+                    (select max(dlt_load_id) from {{ relation }}){% if not loop.last %},{% endif %}
+                {%- endfor %}
+            ), '') as dlt_load_id
+    ),
+
+    built_lines as (
+        select
+            delivered_line_event_id,
+            max(order_id) as order_id,
+            max(customer_id) as customer_id,
+            bool_or({{ unresolved_line() }}) as is_unresolved
+        from built
+        group by delivered_line_event_id
+    ),
+
+    changed_costs as (
+        select distinct cost_versions.sku
+        from cost_versions
+        cross join watermark
+        where cost_versions.dlt_load_id > watermark.dlt_load_id
+    ),
+
+    changed_products as (
+        select distinct products_delivered.sku
+        from products_delivered
+        cross join watermark
+        where products_delivered.dlt_load_id > watermark.dlt_load_id
+    ),
+
+    changed_customers as (
+        select distinct customers_delivered.customer_id
+        from customers_delivered
+        cross join watermark
+        where customers_delivered.dlt_load_id > watermark.dlt_load_id
+    ),
+
+    first_changed_rate as (
+        select min(rates_delivered.rate_date) as rate_date
+        from rates_delivered
+        cross join watermark
+        where rates_delivered.dlt_load_id > watermark.dlt_load_id
+    ),
+
+    changed as (
+        select
+            lines.line_event_id,
+            lines.order_id
+        from lines
+        cross join watermark
+        left join built_lines on lines.line_event_id = built_lines.delivered_line_event_id
+        where built_lines.delivered_line_event_id is null
+            or built_lines.is_unresolved
+            or lines.dlt_load_id > watermark.dlt_load_id
+            or lines.sku in (select changed_costs.sku from changed_costs)
+            or lines.sku in (select changed_products.sku from changed_products)
+            or lines.customer_id in (select changed_customers.customer_id from changed_customers)
+            or lines.event_date >= (select first_changed_rate.rate_date from first_changed_rate)
+    ),
+
+    vanished as (
+        select
+            built_lines.delivered_line_event_id,
+            built_lines.order_id,
+            built_lines.customer_id
+        from built_lines
+        left join lines on built_lines.delivered_line_event_id = lines.line_event_id
+        where lines.line_event_id is null
+    ),
+
+    lines_out_of_date as (
+        select changed.line_event_id from changed
+        union all
+        select vanished.delivered_line_event_id from vanished
+    ),
+
+    orders_out_of_date as (
+        select changed.order_id from changed
+        union all
+        select vanished.order_id from vanished
+    ),
+
+    followers as (
+        select lines.line_event_id
+        from lines
+        where lines.event_type = 'refund'
+            and (
+                lines.refunded_line_event_id in (select lines_out_of_date.line_event_id from lines_out_of_date)
+                or (
+                    lines.refunded_line_event_id is null
+                    and lines.order_id in (select orders_out_of_date.order_id from orders_out_of_date)
+                )
+            )
+    ),
+
+    final as (
+        select
+            lines.line_event_id as delivered_line_event_id,
+            lines.order_id,
+            lines.customer_id,
+            true as is_delivered
+        from lines
+        where lines.line_event_id in (select changed.line_event_id from changed)
+            or lines.line_event_id in (select followers.line_event_id from followers)
+        union all
+        select
+            delivered_line_event_id,
+            order_id,
+            customer_id,
+            false as is_delivered
+        from vanished
+    )
+{% endif %}
+
+select * from final
