@@ -1,5 +1,6 @@
 """Runs a page's body with the warehouse banners above it: "warehouse busy" when a writer holds
-the file (the page shows what was cached), a hint when there is no warehouse or manifest."""
+the file (the page shows what was cached), a hint when there is no warehouse or manifest. The
+body's queries share one read-only connection, closed as soon as the body returns."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ def page(body: Callable[[], None]) -> None:
     warehouse.start_run()
     banner = st.container()
     try:
-        body()
+        with warehouse.one_connection():
+            body()
     except warehouse.WarehouseBusy:
         banner.warning(
             warehouse.busy_banner(None) + ": a load or dbt build holds the file; reload this page when it finishes."

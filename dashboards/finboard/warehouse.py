@@ -1,11 +1,20 @@
 """Short, read-only reads of the warehouse that never stand in a load's or a build's way.
 
-DuckDB allows one writer per file, and a reader holding the file would stop a writer too. So
-every query opens the file read-only, runs, and closes it at once; results are kept by
-`st.cache_data` (ttl) keyed on the file's modification time, so a new build shows on the next
-rerun and an idle dashboard does not touch the file. While a writer holds the file, the last
-result fetched for the same query is shown and the page says "warehouse busy: data as of <time>"
-(the app frame draws the banner, see `busy_since`).
+DuckDB allows one writer per file, and a reader holding the file would stop a writer too. So the
+file is read only while a page renders, and released when the render ends: `frame.page` wraps
+every page in `one_connection`, whose queries that miss the cache share one read-only reading of
+the file, made at the first of them. Opening a DuckDB file costs more than most questions: DuckDB
+starts an instance (its function catalog, ICU, JSON, Parquet) and loads the catalog and column
+statistics of every table in the file. So the instance is started once per server process, in
+memory (it holds no file), and the warehouse is ATTACHed to it read-only while at least one page
+render needs it and DETACHed when the last one ends; a render that needs another file than the
+one attached under the same catalog name opens its own connection. Outside `one_connection` each
+query opens and closes a connection of its own.
+
+Results are kept by `st.cache_data` (ttl) keyed on the file's modification time, so a new build
+shows on the next rerun and an idle dashboard does not touch the file. While a writer holds the
+file, the last result fetched for the same query is shown and the page says "warehouse busy: data
+as of <time>" (the app frame draws the banner, see `busy_since`).
 """
 
 from __future__ import annotations
@@ -13,7 +22,9 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,17 +82,131 @@ def is_lock_conflict(error: BaseException) -> bool:
     return isinstance(error, duckdb.IOException) and ("lock" in text or "resource temporarily unavailable" in text)
 
 
+RESERVED_CATALOGS = frozenset({"memory", "system", "temp", "main"})
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class _Attachments:
+    """The server process's in-memory DuckDB, and the warehouse ATTACHed to it read-only (as
+    catalog <file stem>, the name the queries are rendered with) while page renders use it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._instance: duckdb.DuckDBPyConnection | None = None
+        self._path: str | None = None
+        self._users = 0
+
+    def acquire(self, path: str) -> duckdb.DuckDBPyConnection | None:
+        """A cursor that reads `path`, attached for it unless already attached; None if another
+        file is attached under the same catalog name (the caller opens the file itself). A writer
+        holding the file: raises duckdb.IOException, and nothing is attached."""
+        catalog = Path(path).stem
+        if catalog.lower() in RESERVED_CATALOGS:
+            return None
+        path = str(Path(path).resolve())  # one file, one name: never attached twice
+        with self._lock:
+            if self._users and self._path != path:
+                return None
+            if self._instance is None:
+                self._instance = duckdb.connect()
+            if not self._users:  # ATTACH takes no bound parameter: the configured path, quoted
+                self._instance.execute(f"attach {_literal(path)} as {_quoted(catalog)} (read_only)")
+                self._path = path
+            self._users += 1
+            return self._instance.cursor()
+
+    def release(self) -> None:
+        """One user fewer; the last one detaches the file (writers can take it at once)."""
+        with self._lock:
+            self._users -= 1
+            if not self._users and self._instance is not None and self._path is not None:
+                path, self._path = self._path, None
+                try:
+                    self._instance.execute(f"detach {_quoted(Path(path).stem)}")
+                except duckdb.Error:  # never keep the file: drop the instance with it
+                    instance, self._instance = self._instance, None
+                    instance.close()
+
+    @property
+    def attached(self) -> str | None:
+        return self._path
+
+
+_attachments = _Attachments()
+
+
+class _RunConnection:
+    """What the queries of one page render read through: made by the first query that misses the
+    cache, given up by `one_connection` when the render ends."""
+
+    def __init__(self) -> None:
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._path: str | None = None
+        self._attached = False
+
+    def get(self, path: str) -> duckdb.DuckDBPyConnection:
+        if self._con is None or self._path != path:
+            self.close()
+            cursor = _attachments.acquire(path)
+            self._attached = cursor is not None
+            self._con = cursor if cursor is not None else duckdb.connect(path, read_only=True)
+            self._path = path
+        return self._con
+
+    def close(self) -> None:
+        if self._con is None:
+            return
+        con, attached = self._con, self._attached
+        self._con, self._path, self._attached = None, None, False
+        try:
+            con.close()
+        finally:
+            if attached:
+                _attachments.release()
+
+
+_run_connection: ContextVar[_RunConnection | None] = ContextVar("finboard_run_connection", default=None)
+
+
+@contextmanager
+def one_connection() -> Iterator[None]:
+    """Within the block (one page render), queries read the file through one attachment made at
+    the first cache miss (none if every result is cached); it is given up when the block ends,
+    however it ends (a rerun or page switch raises through it)."""
+    shared = _RunConnection()
+    token = _run_connection.set(shared)
+    try:
+        yield
+    finally:
+        _run_connection.reset(token)
+        shared.close()
+
+
+def attached() -> str | None:
+    """The warehouse file the server process has attached now (None: the file is free)."""
+    return _attachments.attached
+
+
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=1024, show_spinner=False)
 def _fetch(sql: str, params: tuple[tuple[str, Any], ...], path: str, version: int) -> Result:
-    """One read-only connection for one query, closed before returning (`version` is the file's
-    mtime: part of the cache key only)."""
-    con = duckdb.connect(path, read_only=True)
+    """The query on the run's shared connection, or on one of its own closed before returning
+    (`version` is the file's mtime: part of the cache key only)."""
+    shared = _run_connection.get()
+    con = shared.get(path) if shared is not None else duckdb.connect(path, read_only=True)
     try:
         cursor = con.execute(sql, dict(params)) if params else con.execute(sql)
         columns = tuple(d[0] for d in cursor.description or ())
         rows = tuple(tuple(row) for row in cursor.fetchall())
     finally:
-        con.close()
+        if shared is None:
+            con.close()
     return Result(columns, rows, datetime.now(UTC), ())
 
 

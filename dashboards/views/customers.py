@@ -1,5 +1,6 @@
 """Customer 360: one account, or one account group and its accounts (lifetime figures), found by
-typing part of a name or an id."""
+typing part of a name or an id: the search runs in the warehouse as you type and lists at most
+50 matches, never every account."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from finboard.ui import margin_coverage_note, money_table, page_header, source
 
 PAGE = "customers"
 NO_COST = "unknown: no cost delivered"
+SEARCH_LIMIT = 50  # the `limit` of queries/customers__accounts.sql and customers__groups.sql
 
 
 def figures(record: dict[str, Any], mart: str) -> None:
@@ -43,19 +45,27 @@ def figures(record: dict[str, Any], mart: str) -> None:
         st.caption("Gross margin " + note)
 
 
-def pick(label: str, records: list[dict[str, Any]], name: str, key: str, needle: str) -> str | None:
-    """A select box over the records whose name or id holds the search text (it also filters as
-    you type in it); the chosen id."""
-    matches = [r for r in records if needle in f"{r[name]} {r[key]}".lower()]
+def pick(label: str, query: str, name: str, key: str, needle: str, sources: tuple[str, str]) -> str | None:
+    """The accounts (or groups) whose name or id holds the search text, found in the warehouse
+    (`queries/customers__<query>.sql`: at most SEARCH_LIMIT, closest first) in a select box; the
+    chosen id. Nothing is read before something is typed."""
+    st.caption(source(*sources) + f" (search: name or id holds the text, any case; at most {SEARCH_LIMIT} shown)")
+    if not needle:
+        st.info(f"Type part of a name or an id to find an {label.lower()}.")
+        return None
+    matches = warehouse.run(PAGE, query, {"search": needle}).records()
     labels = {f"{r[name]} · {r[key]}": str(r[key]) for r in matches}
-    choice = st.selectbox(f"{label} ({len(matches):,} found)", list(labels), key=f"customers_{key}")
+    found = f"first {SEARCH_LIMIT}: type more to narrow" if len(matches) >= SEARCH_LIMIT else f"{len(matches):,} found"
+    choice = st.selectbox(f"{label} ({found})", list(labels), key=f"customers_{key}")
     return labels[choice] if choice else None
 
 
 def account(needle: str) -> None:
-    customer_id = pick("Account", warehouse.run(PAGE, "accounts").records(), "customer_name", "customer_id", needle)
+    sources = ("customer_360.customer_name", "customer_360.customer_id")
+    customer_id = pick("Account", "accounts", "customer_name", "customer_id", needle, sources)
     if customer_id is None:
-        st.write("No account matches.")
+        if needle:
+            st.write("No account matches.")
         return
     record = warehouse.run(PAGE, "account", {"customer_id": customer_id}).one()
     st.subheader(f"{record['customer_name']} ({record['customer_id']})")
@@ -68,10 +78,11 @@ def account(needle: str) -> None:
 
 
 def group(needle: str) -> None:
-    groups = warehouse.run(PAGE, "groups").records()
-    group_id = pick("Account group", groups, "group_name", "account_group_id", needle)
+    sources = ("customer_groups_360.group_name", "customer_groups_360.account_group_id")
+    group_id = pick("Account group", "groups", "group_name", "account_group_id", needle, sources)
     if group_id is None:
-        st.write("No account group matches.")
+        if needle:
+            st.write("No account group matches.")
         return
     record = warehouse.run(PAGE, "group", {"account_group_id": group_id}).one()
     st.subheader(f"{record['group_name']} ({group_id})")
@@ -94,8 +105,15 @@ def group(needle: str) -> None:
 def main() -> None:
     page_header("Customers", ["customer_360", "customer_groups_360"])
     mode = st.radio("Look up", ["Account", "Account group"], horizontal=True, key="customers_mode")
-    needle = st.text_input("Search name or id", key="customers_search", placeholder="part of a name or an id")
-    (account if mode == "Account" else group)(needle.strip().lower())
+    needle = st.text_input(
+        "Search name or id",
+        key="customers_search",
+        placeholder="part of a name or an id",
+        type="search",
+        live=True,  # searches after a pause in typing (250 ms), no Enter needed
+        max_chars=100,
+    )
+    (account if mode == "Account" else group)((needle or "").strip().lower())
     st.caption("Lifetime figures as of the last event in the warehouse: the date and channel filters do not apply.")
 
 

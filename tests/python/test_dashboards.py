@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 from support import ROOT, Project, make_sample, ok
@@ -198,6 +199,35 @@ def test_a_local_currency_shows_what_was_sold_in_it(dash: Project) -> None:
     assert any("USD only" in i.value for i in at.info)
 
 
+SEARCH_LIMIT = 50
+
+
+def rows(project: Project, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(project.warehouse), read_only=True)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def search_sql(project: Project, table: str, name: str, key: str, needle: str) -> list[tuple[str, str]]:
+    """Every (name, id) whose name or id holds the text, any case: what the search must find."""
+    return rows(
+        project,
+        f"select {name}, {key} from marts.{table}"
+        f" where contains(lower({name}), lower($needle)) or contains(lower({key}), lower($needle))",
+        {"needle": needle},
+    )
+
+
+def found_label(label: str, matches: int) -> str:
+    return (
+        f"{label} (first {SEARCH_LIMIT}: type more to narrow)"
+        if matches >= SEARCH_LIMIT
+        else f"{label} ({matches} found)"
+    )
+
+
 def test_customer_search_and_an_account_groups_accounts(dash: Project) -> None:
     [(group_id, group_name, accounts, net_revenue)] = dash.query(
         "select account_group_id, group_name, accounts, net_revenue_usd from marts.customer_groups_360"
@@ -205,13 +235,35 @@ def test_customer_search_and_an_account_groups_accounts(dash: Project) -> None:
     )
     assert accounts > 1, "the sample has a group of several accounts"
     at = app("customers")
+    # nothing typed: nothing listed (the search box is never filled with every account)
+    assert not [s for s in at.selectbox if s.key == "customers_customer_id"]
+    assert any("Type part of a name or an id" in i.value for i in at.info)
+    # a letter most accounts hold: the warehouse returns the first 50, names starting with it first
+    every = search_sql(dash, "customer_360", "customer_name", "customer_id", "a")
+    assert len(every) > SEARCH_LIMIT, "the sample has more than 50 accounts holding an a"
+    at.text_input(key="customers_search").input("A").run()
+    box = at.selectbox(key="customers_customer_id")
+    assert box.label == f"Account (first {SEARCH_LIMIT}: type more to narrow)"
+    assert len(box.options) == SEARCH_LIMIT and all("a" in o.lower() for o in box.options)
+    starting = sum(1 for name, _ in every if name.lower().startswith("a"))
+    assert [o.lower().startswith("a") for o in box.options] == sorted(
+        [True] * min(starting, SEARCH_LIMIT) + [False] * max(SEARCH_LIMIT - starting, 0), reverse=True
+    )
+    # part of an id: every account holding it, the one whose id it is first
     at.text_input(key="customers_search").input(group_id.lower()).run()
-    options = at.selectbox(key="customers_customer_id").options
-    assert options and all(group_id.lower() in o.lower() for o in options)
+    box = at.selectbox(key="customers_customer_id")
+    expected = search_sql(dash, "customer_360", "customer_name", "customer_id", group_id)
+    assert sorted(box.options) == sorted(f"{n} · {k}" for n, k in expected)
+    assert box.options[0].endswith(f"· {group_id}")
     at.radio(key="customers_mode").set_value("Account group").run()
     at.text_input(key="customers_search").input(group_name[:4]).run()
     box = at.selectbox(key="customers_account_group_id")
+    expected = search_sql(dash, "customer_groups_360", "group_name", "account_group_id", group_name[:4])
+    assert len(box.options) == min(len(expected), SEARCH_LIMIT)
     assert all(group_name[:4].lower() in o.lower() for o in box.options)
+    if len(expected) > SEARCH_LIMIT:  # narrow down to the group
+        at.text_input(key="customers_search").input(group_id).run()
+        box = at.selectbox(key="customers_account_group_id")
     box.set_value(next(o for o in box.options if o.endswith(f"· {group_id}"))).run()
     assert not at.exception
     assert parse_money(metric(at, "Net revenue (USD)")) == cents(net_revenue)
@@ -219,6 +271,10 @@ def test_customer_search_and_an_account_groups_accounts(dash: Project) -> None:
     assert sorted(shown["customer_id"]) == sorted(
         r[0] for r in dash.query(f"select customer_id from marts.customer_360 where account_group_id = '{group_id}'")
     )
+    # nothing matches: said so, nothing shown
+    at.text_input(key="customers_search").input("no such customer").run()
+    assert any(m.value == "No account group matches." for m in at.markdown)
+    assert not at.metric
 
 
 def test_a_margin_without_costs_is_unknown_never_zero(without_costs: Project, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -261,6 +317,32 @@ def test_refs_resolve_through_the_manifest(dash: Project) -> None:
     assert rendered.fallbacks == ()
     with pytest.raises(refs.NotAMart):
         refs.render("select * from {{ ref('stg_raw__transactions') }}")
+
+
+def test_a_page_reads_the_warehouse_once_and_releases_it(dash: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening the file costs more than most questions: one attachment per page render, shared
+    by its queries, given up when the render ends (a writer can take the file at once)."""
+    opened: list[str] = []
+    connect, acquire = duckdb.connect, warehouse._attachments.acquire
+
+    def counting_connect(*args: Any, **kwargs: Any) -> duckdb.DuckDBPyConnection:
+        opened.append(f"connect {args[0] if args else ':memory:'}")
+        return connect(*args, **kwargs)
+
+    def counting_acquire(path: str) -> duckdb.DuckDBPyConnection | None:
+        opened.append(f"attach {path}")
+        return acquire(path)
+
+    monkeypatch.setattr(warehouse.duckdb, "connect", counting_connect)
+    monkeypatch.setattr(warehouse._attachments, "acquire", counting_acquire)
+    at = app()  # the Overview asks 8 questions
+    assert [o for o in opened if "memory" not in o] == [f"attach {dash.warehouse}"]
+    assert warehouse.attached() is None
+    writer = connect(str(dash.warehouse))  # fails if a reader still holds the file
+    writer.close()
+    opened.clear()
+    at.run()  # every result cached: the file is not read at all
+    assert opened == []
 
 
 def test_a_busy_warehouse_shows_cached_figures_under_a_banner(dash: Project) -> None:
@@ -323,6 +405,39 @@ def tile_value(page: Any, label: str) -> str:
     return str(tile.first.locator('[data-testid="stMetricValue"]').inner_text()).strip()
 
 
+def search_as_you_type(project: Project, page: Any, url: str) -> None:
+    """Customers: typing (no Enter, no blur) searches the warehouse after each pause; then one
+    account, not the first listed, is chosen and its figures shown."""
+    [(name, accounts)] = project.query(
+        "select customer_name, count(*) from marts.customer_360 group by all order by 2 desc, 1 limit 1"
+    )
+    assert accounts > 1, "the sample has a name several accounts share"
+    shorter = search_sql(project, "customer_360", "customer_name", "customer_id", name[:3])
+    assert len(shorter) > accounts, "typing the rest of the name narrows the list"
+    [(customer_id, net_revenue)] = rows(
+        project,
+        "select customer_id, net_revenue_usd from marts.customer_360"
+        " where customer_name = $name order by customer_id desc limit 1",
+        {"name": name},
+    )
+    page.goto(f"{url}/customers")
+    search = page.get_by_placeholder("part of a name or an id")
+    search.wait_for(timeout=60_000)
+    settle(page)
+    assert page.locator('[data-testid="stSelectbox"]').count() == 0  # nothing listed before typing
+    boxes = page.locator('[data-testid="stSelectbox"]')
+    for typed, part in ((name[:3], name[:3]), (name, name[3:])):
+        search.press_sequentially(part.lower(), delay=40)
+        label = found_label("Account", len(search_sql(project, "customer_360", "customer_name", "customer_id", typed)))
+        boxes.filter(has_text=label).wait_for(timeout=60_000)
+        settle(page)
+    boxes.filter(has_text="Account (").click()
+    page.get_by_role("option", name=f"{name} · {customer_id}", exact=True).click()
+    page.locator("h3", has_text=f"{name} ({customer_id})").wait_for(timeout=60_000)
+    settle(page)
+    assert parse_money(tile_value(page, "Net revenue (USD)")) == cents(net_revenue)
+
+
 def test_in_a_real_browser(built: Project, tmp_path: Path) -> None:
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is needed for the browser test: apt-get install chromium"
@@ -375,6 +490,7 @@ def test_in_a_real_browser(built: Project, tmp_path: Path) -> None:
             )
             shot = tmp_path / "overview.png"
             page.screenshot(path=str(shot), full_page=True)
+            search_as_you_type(built, page, url)
             browser.close()
         Path("/tmp/dash").mkdir(exist_ok=True)
         shutil.copy(shot, "/tmp/dash/screenshot.png")
