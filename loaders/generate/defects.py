@@ -505,7 +505,7 @@ DEFECTS: dict[str, Defect] = {
     ),
     "fx_rate_off": Defect("yesterday's EUR rate corrected to 100 times its value", files=_fx_rate_resent("100")),
     "fx_rate_restated": Defect(
-        "yesterday's EUR rate re-sent today 0.2% higher (a late correction: nothing fails)",
+        "yesterday's EUR rate re-sent today 0.2 percent higher (a late correction: nothing fails)",
         files=_fx_rate_resent("1.002"),
     ),
     "spend_spike": Defect(

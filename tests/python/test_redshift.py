@@ -66,11 +66,15 @@ def test_every_model_compiles_for_redshift_offline(compiled: dict[str, Path]) ->
         assert json.loads((target / "manifest.json").read_text())["metadata"]["adapter_type"] == "redshift"
 
 
-def test_both_branches_of_the_incremental_fact_compile(compiled: dict[str, Path]) -> None:
+def test_both_branches_of_the_incremental_chain_compile(compiled: dict[str, Path]) -> None:
     full = _compiled_sql(compiled["full"], "fct_transactions")
     incremental = _compiled_sql(compiled["incremental"], "fct_transactions")
-    assert "to_build" not in full
-    assert "to_build" in incremental and '"marts"."fct_transactions"' in incremental
+    assert "as invalidated" not in full
+    assert "as invalidated" in incremental
+    # the rule reads what the chain built last time, the fact included
+    rule = _compiled_sql(compiled["incremental"], "int_transaction_lines_invalidated")
+    assert '"marts"."fct_transactions"' in rule and "least(" in rule
+    assert "least(" not in _compiled_sql(compiled["full"], "int_transaction_lines_invalidated")
 
 
 def test_redshift_only_sql_comes_from_the_dispatched_macros(compiled: dict[str, Path]) -> None:
