@@ -33,7 +33,8 @@ is the price of the project's machinery. loader / floor read is dlt's and the ch
 dbt build / floor transform is dbt's (start-up, parse, 250+ nodes, tests, snapshots, the
 reconciliation marts the floor leaves out); dbt run / floor transform is the same without tests.
 The targets (spec): full dbt build <= 2x the floor's transform; a new day (load + build) <= 10% of
-the full dbt build; each dashboard question <= 50 ms median; every step's peak RSS <= 4 GiB.
+the full dbt build; each dashboard question <= 50 ms median; every step's peak RSS <= 4 GiB (the
+floor's left out: it runs with DuckDB's defaults, no memory limit).
 Every figure goes to bench/results/<UTC timestamp>_<N>.json (or --results). Scratch goes to a
 temporary folder, removed unless --keep.
 """
@@ -567,8 +568,8 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     over = print_dashboards(steps["dashboards"])
 
     progress("[7/7] peak memory, ratios, targets")
-    peak = max(steps.values(), key=lambda s: s.max_rss_mib)
-    print(f"peak RSS: {mib(peak.max_rss_mib)} ({peak.name})")
+    peak = max(project_steps(steps), key=lambda s: s.max_rss_mib)
+    print(f"peak RSS: {mib(peak.max_rss_mib)} ({peak.name}; the floor, which has no memory limit, left out)")
     figures = ratios_and_targets(steps, over)
     return {
         "lines_requested": args.lines,
@@ -606,7 +607,7 @@ def ratios_and_targets(steps: dict[str, Step], over: int) -> dict[str, Any]:
     questions = steps["dashboards"].detail["questions"]
     timed = {name: q["median_ms"] for name, q in questions.items() if "error" not in q}
     worst = max(timed.items(), key=lambda item: item[1], default=("", None))
-    peak = max(s.max_rss_mib for s in steps.values())
+    peak = max(s.max_rss_mib for s in project_steps(steps))
     build_failed = failed_steps(steps, "dbt build")
     targets = {
         f"full dbt build <= {BUILD_OVER_FLOOR_LIMIT:g}x floor transform": verdict(
@@ -634,6 +635,12 @@ def ratios_and_targets(steps: dict[str, Step], over: int) -> dict[str, Any]:
     for name, result in targets.items():
         print(f"  {name}: {result['text']}")
     return {"ratios": ratios, "targets": targets}
+
+
+def project_steps(steps: dict[str, Step]) -> list[Step]:
+    """The steps the memory target is about: the project's own, run under the profile's (and the
+    loader's) memory limit; the plain-SQL floor is a yardstick with DuckDB's defaults."""
+    return [step for name, step in steps.items() if "floor" not in name]
 
 
 def failed_steps(steps: dict[str, Step], *names: str) -> str | None:

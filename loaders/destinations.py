@@ -48,8 +48,12 @@ class Target:
 
 def duckdb_credentials(path: str | Path) -> DuckDbCredentials:
     """Raw tables have no row order anyone may rely on; without keeping insertion order, DuckDB
-    writes a large load in parallel and does not rewrite it when it checkpoints."""
-    return DuckDbCredentials(str(path), global_config={"preserve_insertion_order": False})
+    writes a large load in parallel and does not rewrite it when it checkpoints. The memory limit
+    is dbt's (FINANCE_DUCKDB_MEMORY_LIMIT): beyond it DuckDB spills to disk."""
+    return DuckDbCredentials(
+        str(path),
+        global_config={"preserve_insertion_order": False, "memory_limit": settings.duckdb_memory_limit()},
+    )
 
 
 def duckdb_target() -> Target:

@@ -207,10 +207,11 @@ def _parsed_in_order(
 
 
 def _scratch() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB to check rows in; it spills to the pipelines folder when a load does
-    not fit in memory."""
+    """An in-memory DuckDB to check rows in; beyond the memory limit dbt has too
+    (FINANCE_DUCKDB_MEMORY_LIMIT) it spills to the pipelines folder."""
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
+    con.execute(f"set memory_limit = '{settings.duckdb_memory_limit()}'")
     con.execute("set preserve_insertion_order = false")  # the order rows reach dlt in is no one's concern
     spill = str(settings.pipelines_dir() / "scratch").replace("'", "''")
     con.execute(f"set temp_directory = '{spill}'")

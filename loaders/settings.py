@@ -15,10 +15,18 @@ PIPELINES_ENV = "FINANCE_PIPELINES_DIR"
 SEEDS_ENV = "FINANCE_SEEDS_DIR"
 RAW_DATASET = "raw"
 PIPELINE_NAME = "commerce_raw"
+MEMORY_LIMIT_ENV = "FINANCE_DUCKDB_MEMORY_LIMIT"
+# The dbt profile's default too (profiles.yml.example); a test checks that the two agree.
+DEFAULT_MEMORY_LIMIT = "3GB"
 
 
 def warehouse_path() -> Path:
     return Path(os.environ.get(WAREHOUSE_ENV, str(DEFAULT_WAREHOUSE)))
+
+
+def duckdb_memory_limit() -> str:
+    """What one DuckDB connection of a load may hold in memory before it spills to disk."""
+    return os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)
 
 
 def pipelines_dir() -> Path:

@@ -1,14 +1,14 @@
 -- The search box's account groups: those whose name or id holds the search text ($search, any
 -- case), at most 50: an id equal to the text first, then names starting with it, then by name
--- and id.
+-- and id (marts.customer_group_search: the lowercase forms and the name-then-id order,
+-- precomputed).
 select account_group_id, group_name, accounts
-from {{ ref('customer_groups_360') }}
+from {{ ref('customer_group_search') }}
 where
-    contains(lower(group_name), lower($search))
-    or contains(lower(account_group_id), lower($search))
+    contains(group_name_lower, lower($search))
+    or contains(account_group_id_lower, lower($search))
 order by
-    lower(account_group_id) = lower($search) desc nulls last,
-    starts_with(lower(group_name), lower($search)) desc nulls last,
-    group_name asc nulls last,
-    account_group_id asc nulls last
+    account_group_id_lower = lower($search) desc nulls last,
+    starts_with(group_name_lower, lower($search)) desc nulls last,
+    search_order asc
 limit 50

@@ -1,10 +1,11 @@
--- Orders of one period (USD): count, net sales at sale, and what is attributed to a campaign.
+-- Orders of one period (USD): count, net sales at sale, and what is attributed to a campaign
+-- (marts.orders_daily: fct_orders summed by day, channel and currency).
 select
-    count(*) as orders,
-    count(net_sales_usd) as orders_with_usd,
+    cast(coalesce(sum(orders), 0) as bigint) as orders,
+    cast(coalesce(sum(orders_with_usd), 0) as bigint) as orders_with_usd,
     sum(net_sales_usd) as net_sales_usd,
-    sum(case when attributed_campaign_id is not null then net_sales_usd end) as attributed_revenue_usd
-from {{ ref('fct_orders') }}
+    sum(attributed_revenue_usd) as attributed_revenue_usd
+from {{ ref('orders_daily') }}
 where
     order_date between $start and $end
     and ($channel = '' or channel = $channel)

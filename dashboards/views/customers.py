@@ -61,7 +61,7 @@ def pick(label: str, query: str, name: str, key: str, needle: str, sources: tupl
 
 
 def account(needle: str) -> None:
-    sources = ("customer_360.customer_name", "customer_360.customer_id")
+    sources = ("customer_search.customer_name", "customer_search.customer_id")
     customer_id = pick("Account", "accounts", "customer_name", "customer_id", needle, sources)
     if customer_id is None:
         if needle:
@@ -78,7 +78,7 @@ def account(needle: str) -> None:
 
 
 def group(needle: str) -> None:
-    sources = ("customer_groups_360.group_name", "customer_groups_360.account_group_id")
+    sources = ("customer_group_search.group_name", "customer_group_search.account_group_id")
     group_id = pick("Account group", "groups", "group_name", "account_group_id", needle, sources)
     if group_id is None:
         if needle:
@@ -103,7 +103,7 @@ def group(needle: str) -> None:
 
 
 def main() -> None:
-    page_header("Customers", ["customer_360", "customer_groups_360"])
+    page_header("Customers", ["customer_360", "customer_groups_360", "customer_search", "customer_group_search"])
     mode = st.radio("Look up", ["Account", "Account group"], horizontal=True, key="customers_mode")
     needle = st.text_input(
         "Search name or id",

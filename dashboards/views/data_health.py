@@ -52,10 +52,7 @@ def main() -> None:
         "Data health",
         [
             "feed_deliveries",
-            "fct_transactions",
-            "fct_marketing_spend",
-            "dim_product",
-            "dim_customer",
+            "feed_freshness",
             "reconciliation_exceptions",
             "reconciliation_expected_unknowns",
         ],
@@ -67,7 +64,8 @@ def main() -> None:
     st.dataframe(pd.DataFrame(feeds), hide_index=True, width="stretch")
     st.caption(
         "Last load: when the loader last read a file of the feed (marts.feed_deliveries.last_read_at, UTC);"
-        " latest data: the latest date the feed's rows reached the marts."
+        " latest data: the latest date the feed's rows reached the marts (marts.feed_freshness.latest_date,"
+        " from the mart column named in source)."
     )
 
     exceptions = warehouse.run(PAGE, "exceptions").records()

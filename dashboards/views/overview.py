@@ -94,12 +94,12 @@ def usd_tiles(filters: Filters) -> None:
             source("pnl_daily_by_channel.gross_margin_usd", "pnl_daily_by_channel.net_revenue_with_cost_usd"),
             coverage,
         ),
-        spec("orders", "Orders", money.count, source("fct_orders.order_id (count)")),
+        spec("orders", "Orders", money.count, source("orders_daily.orders")),
         spec(
             "aov",
             "Average order value (USD)",
             usd,
-            source("fct_orders.net_sales_usd / fct_orders.order_id (count)"),
+            source("orders_daily.net_sales_usd / orders_daily.orders_with_usd"),
             f"{int(now['_orders_without_usd'].value or 0):,} orders without a USD amount left out"
             if now["_orders_without_usd"].value
             else None,
@@ -110,7 +110,7 @@ def usd_tiles(filters: Filters) -> None:
             "roas",
             "ROAS",
             money.multiple,
-            source("fct_orders.net_sales_usd (attributed orders)", "pnl_daily_by_channel.marketing_spend_usd"),
+            source("orders_daily.attributed_revenue_usd", "pnl_daily_by_channel.marketing_spend_usd"),
             "attributed net sales at sale / spend (decision log §6)",
         ),
     ]
@@ -132,10 +132,10 @@ def local_tiles(filters: Filters) -> None:
             prev["net_sales"],
             ly["net_sales"],
             amount,
-            source("fct_orders.net_sales"),
+            source("orders_daily.net_sales"),
         ),
         Tile(
-            f"Orders in {cur}", now["orders"], prev["orders"], ly["orders"], money.count, source("fct_orders.order_id")
+            f"Orders in {cur}", now["orders"], prev["orders"], ly["orders"], money.count, source("orders_daily.orders")
         ),
         Tile(
             f"Average order value ({cur})",
@@ -143,7 +143,7 @@ def local_tiles(filters: Filters) -> None:
             prev["aov"],
             ly["aov"],
             amount,
-            source("fct_orders.net_sales / fct_orders.order_id (count)"),
+            source("orders_daily.net_sales / orders_daily.orders"),
         ),
         Tile(
             f"Refunded to date ({cur})",
@@ -151,7 +151,7 @@ def local_tiles(filters: Filters) -> None:
             prev["refunds"],
             ly["refunds"],
             amount,
-            source("fct_orders.refunded_revenue"),
+            source("orders_daily.refunded_revenue"),
             "refunds of these orders so far, whenever they happened",
             delta_color="inverse",
         ),
@@ -176,7 +176,7 @@ def main() -> None:
         PAGE,
         currencies=[money.REPORTING_CURRENCY, *[c for c in currencies if c != money.REPORTING_CURRENCY]],
     )
-    page_header("Overview", ["pnl_daily_by_channel", "fct_orders"], filters)
+    page_header("Overview", ["pnl_daily_by_channel", "orders_daily"], filters)
     if filters.currency == money.REPORTING_CURRENCY:
         usd_tiles(filters)
     else:

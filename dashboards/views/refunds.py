@@ -32,7 +32,7 @@ def trend_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def main() -> None:
     filters = sidebar_filters(PAGE, currency_note="USD only: refunds_monthly has no local amounts.")
-    page_header("Refunds", [MART, "fct_transactions"], filters)
+    page_header("Refunds", [MART, "refund_reasons_daily"], filters)
 
     trend = trend_rows(warehouse.run(PAGE, "trend", filters.params()).records())
     st.subheader(f"Six months to {filters.period.end:%B %Y}: by refund date and by sale cohort")
@@ -88,10 +88,11 @@ def main() -> None:
         st.write("No refund in the range.")
     st.caption(
         source(
-            "fct_transactions.refund_reason",
-            "fct_transactions.quantity",
-            "fct_transactions.is_restocked",
-            "fct_transactions.refunded_revenue_usd",
+            "refund_reasons_daily.refund_reason",
+            "refund_reasons_daily.refunded_units",
+            "refund_reasons_daily.restocked_units",
+            "refund_reasons_daily.restock_unknown_units",
+            "refund_reasons_daily.refunded_revenue_usd",
         )
     )
 

@@ -43,10 +43,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
         source, Params(**{**SMALL.__dict__, "days": 16}), first_day_to_write=12, progress=False,
         plant="order_level_refunds",
     )  # fmt: skip
+    project.moved_order = _move_an_order(source)  # type: ignore[attr-defined]
     project.cancelled = _cancel_a_refund(source)  # type: ignore[attr-defined]
     project.restated_rate = _restate_a_rate(source)  # type: ignore[attr-defined]
-    project.moved_order = _move_an_order(source)  # type: ignore[attr-defined]
-    project.credited_order = _credit_an_old_order(source)  # type: ignore[attr-defined]
+    project.credited_order = _credit_an_old_order(source, avoid=project.moved_order[1])  # type: ignore[attr-defined]
     assert project.load(source) == 0
     project.second_build = ok(project.dbt("build"))  # type: ignore[attr-defined]
     project.after_incremental_run = work / "after_incremental_run.duckdb"  # type: ignore[attr-defined]
@@ -70,20 +70,43 @@ def _cancel_a_refund(source: Path) -> str:
     raise AssertionError("the sample has no refund line to cancel")
 
 
-def _move_an_order(source: Path) -> tuple[str, str]:
-    """The source corrects the first day's file: its first order without refunds belonged to the
-    customer of the day's last order. That customer's first order changes with it, and perhaps
-    the former owner's: a sequence the incremental run must rank again over all of both
-    customers' orders. Returns the order and its new customer."""
+def _move_an_order(source: Path) -> tuple[str, str, str]:
+    """The source corrects the first day's file: one order (no refunds) belonged to the customer of
+    the day's last order. Its former owner has other orders, all early in the first batch and
+    untouched by the second (no new line, refund, master or cost version, or restated rate reaches
+    them), so only the rule that rebuilds every order of a customer as built before
+    (int_orders_invalidated) ranks that customer's first order again. Returns the order, its former
+    and its new customer."""
+    start = date.fromisoformat(SMALL.start)
+    second_batch, restated_day = (f"date={start + timedelta(days=d)}" for d in (12, 11))
     files = sorted(source.glob("transactions/*/*.csv"))
     header, *lines = files[0].read_text().splitlines()
     names = next(csv.reader([header]))
-    order, customer, kind = names.index("order_id"), names.index("customer_id"), names.index("event_type")
-    refunded = {
-        r[order] for path in files for r in csv.reader(path.read_text().splitlines()[1:]) if r[kind] == "refund"
-    }
-    rows = list(csv.reader(lines))
-    moved, owner = next((r[order], r[customer]) for r in rows if r[customer] and r[order] not in refunded)
+    order, customer, kind, sku = (names.index(n) for n in ("order_id", "customer_id", "event_type", "sku"))
+    rows_of = {path: list(csv.reader(path.read_text().splitlines()[1:])) for path in files}
+    refunded = {r[order] for rows in rows_of.values() for r in rows if r[kind] == "refund"}
+    versioned = {
+        r[0] for feed in ("customers", "cogs", "products") for path in source.glob(f"{feed}/*/*.csv")
+        if path.parent.name >= second_batch for r in csv.reader(path.read_text().splitlines()[1:])
+    }  # fmt: skip
+    untouched: dict[str, bool] = {}
+    orders_of: dict[str, set[str]] = {}
+    for path in files:
+        for r in rows_of[path]:
+            orders_of.setdefault(r[customer], set()).add(r[order])
+            untouched[r[customer]] = untouched.get(r[customer], True) and (
+                path.parent.name < restated_day and r[order] not in refunded
+                and r[customer] not in versioned and r[sku] not in versioned
+            )  # fmt: skip
+    rows = rows_of[files[0]]
+    first_day: dict[str, set[str]] = {}
+    for r in rows:
+        first_day.setdefault(r[customer], set()).add(r[order])
+    moved, owner = next(
+        (r[order], r[customer]) for r in rows
+        if r[customer] and untouched[r[customer]] and len(first_day[r[customer]]) == 1
+        and len(orders_of[r[customer]]) > 1
+    )  # fmt: skip
     new_owner = next(r[customer] for r in reversed(rows) if r[customer] and r[customer] != owner)
     lines = [
         line.replace(f',"{owner}",', f',"{new_owner}",') if r[order] == moved else line
@@ -91,13 +114,13 @@ def _move_an_order(source: Path) -> tuple[str, str]:
     ]
     files[0].write_text("\n".join([header, *lines]) + "\n")
     _claim_again(source, files[0])
-    return moved, new_owner
+    return moved, owner, new_owner
 
 
-def _credit_an_old_order(source: Path) -> str:
+def _credit_an_old_order(source: Path, avoid: str) -> str:
     """Today's file also carries a goodwill credit naming only an order of the second day (built
-    by the first batch, no refunds so far): the incremental run splits it over sale lines it does
-    not rebuild. Returns the order."""
+    by the first batch, no refunds so far, not of customer `avoid`): the incremental run splits it
+    over sale lines it does not rebuild. Returns the order."""
     files = sorted(source.glob("transactions/*/*.csv"))
     names = next(csv.reader([files[0].read_text().splitlines()[0]]))
     col = {name: i for i, name in enumerate(names)}
@@ -110,7 +133,7 @@ def _credit_an_old_order(source: Path) -> str:
     sale = next(
         r
         for r in csv.reader(files[1].read_text().splitlines()[1:])
-        if r[col["customer_id"]] and r[col["order_id"]] not in refunded
+        if r[col["customer_id"]] not in ("", avoid) and r[col["order_id"]] not in refunded
         and Decimal(r[col["unit_price"]]) * int(r[col["quantity"]]) > 20
     )  # fmt: skip
     today = files[-1]
@@ -218,12 +241,15 @@ def test_every_model_after_an_incremental_run_equals_a_full_rebuild(built: Proje
             "and dlt_load_id < (select max(_dlt_load_id) from incremental.raw.fx_rates)"
         ).fetchone()
         assert restated[0] > 0
-        # the moved order is its new customer's first, and that customer's former first order is not
-        moved, new_owner = built.moved_order  # type: ignore[attr-defined]
+        # the moved order is its new customer's first, and its former owner's next order is theirs
+        moved, owner, new_owner = built.moved_order  # type: ignore[attr-defined]
         firsts = con.execute(
-            "select order_id from incremental.marts.fct_orders where is_first_order and customer_id = ?", [new_owner]
+            "select customer_id, order_id from incremental.marts.fct_orders where is_first_order "
+            "and customer_id in (?, ?) order by customer_id",
+            [owner, new_owner],
         ).fetchall()
-        assert firsts == [(moved,)]
+        assert dict(firsts)[new_owner] == moved
+        assert len(firsts) == 2 and dict(firsts)[owner] != moved
         # the late credit was split over the old order's lines, which the run did not otherwise rebuild
         parts = con.execute(
             "select count(*) from incremental.marts.fct_transactions where delivered_line_event_id = ?",

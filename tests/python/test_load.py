@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from support import SMALL, make_sample
+from support import ROOT, SMALL, make_sample
 
 from loaders.contracts import CONTROL_SUMS, FEEDS, MONEY_METRICS
 from loaders.generate import Params, generate
@@ -391,3 +391,22 @@ def test_raw_without_its_load_log_is_never_emptied(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no _dlt_loads table" in err[0], err
     assert query("select count(*) from raw.transactions") == rows
+
+
+def test_every_loader_connection_holds_dbts_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load's DuckDB connections (the checker's scratch and dlt's destination) spill beyond the
+    limit the dbt profile sets, from the same variable and with the same default."""
+    from loaders import settings
+    from loaders.destinations import duckdb_credentials
+    from loaders.pipeline import _scratch
+
+    profile = (ROOT / "profiles.yml.example").read_text()
+    assert f"env_var('{settings.MEMORY_LIMIT_ENV}', '{settings.DEFAULT_MEMORY_LIMIT}')" in profile
+    monkeypatch.setenv(settings.MEMORY_LIMIT_ENV, "700MB")
+    assert duckdb_credentials("x.duckdb").global_config["memory_limit"] == "700MB"
+    scratch = _scratch()
+    try:
+        limit = scratch.execute("select current_setting('memory_limit')").fetchone()[0]
+    finally:
+        scratch.close()
+    assert limit == "667.5 MiB"  # 700 MB as DuckDB reports it

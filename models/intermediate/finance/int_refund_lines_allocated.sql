@@ -12,7 +12,7 @@
 --              delivered_line_event_id (its own id is the refund's id, ':', the sale line's id).
 -- A refund whose order has no sale line stays one unallocated row, without a sale line.
 -- Incremental (decision log §11): a run splits only the refunds int_transaction_lines_invalidated
--- lists, each against all the sale lines of its order (the sale lines of the listed lines' orders).
+-- lists, each against all the sale lines of its order.
 -- The incremental branch reads int_transaction_lines_invalidated; dbt learns it here:
 -- depends_on: {{ ref('int_transaction_lines_invalidated') }}
 {% set amounts = ['refund_amount', 'line_discount', 'line_tax', 'shipping_charged', 'shipping_cost', 'platform_fee'] %}
@@ -40,17 +40,15 @@ sale_lines as (
         quantity,
         cast(round((quantity * unit_price - line_discount) * 100) as bigint) as goods_cents
     from {{ ref('stg_raw__transactions') }}
-    -- sqlfluff reads the indent of this templated filter differently in each branch
-    -- noqa: disable=LT02
-    where event_type = 'sale'
-    {%- if is_incremental() %}
+    where
+        event_type = 'sale'
+        -- only the orders an order-level refund is split over: the other sale lines have no use here
         and order_id in (
-            select invalidated.order_id
-            from {{ invalidated('int_transaction_lines_invalidated') }} as invalidated
+            select order_credits.order_id
+            from refund_lines as order_credits
+            where order_credits.refunded_line_event_id is null
         )
-    {%- endif %}
 ),
--- noqa: enable=LT02
 
 orders as (
     select

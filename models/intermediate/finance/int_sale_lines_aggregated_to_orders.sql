@@ -20,24 +20,6 @@ known_campaigns as (
     select distinct campaign_id from {{ ref('stg_raw__marketing_spend') }}
 ),
 
-reported as (
-    select
-        order_id,
-        {{ to_money('max(reported_order_total)') }} as reported_order_total
-    from {{ ref('stg_raw__transactions') }}
-    -- sqlfluff reads the indent of this templated filter differently in each branch
-    -- noqa: disable=LT02
-    where event_type = 'sale'
-    {%- if is_incremental() %}
-        and order_id in (
-            select invalidated.order_id
-            from {{ invalidated('int_orders_invalidated') }} as invalidated
-        )
-    {%- endif %}
-    group by order_id
-),
--- noqa: enable=LT02
-
 newest_loads as (
     select
         order_id,
@@ -57,6 +39,7 @@ sale_orders as (
         max(currency_code) as currency_code,
         max(campaign_id) as campaign_id,
         max(rate_to_usd) as rate_to_usd,
+        {{ to_money('max(reported_order_total)') }} as reported_order_total,
         cast(count(*) as bigint) as line_count,
         cast(sum(quantity) as bigint) as units,
         {{ to_money('sum(gross_revenue)') }} as gross_revenue,
@@ -113,7 +96,7 @@ select
     sale_orders.shipping_cost,
     sale_orders.platform_fee,
     {{ to_money('sale_orders.net_sales + sale_orders.tax + sale_orders.shipping_charged') }} as computed_order_total,
-    reported.reported_order_total,
+    sale_orders.reported_order_total,
     sale_orders.gross_revenue_usd,
     sale_orders.discount_usd,
     sale_orders.net_sales_usd,
@@ -135,6 +118,5 @@ select
     newest_loads.dlt_load_id
 from sale_orders
 inner join newest_loads on sale_orders.order_id = newest_loads.order_id
-left join reported on sale_orders.order_id = reported.order_id
 left join refunds on sale_orders.order_id = refunds.order_id
 left join known_campaigns on sale_orders.campaign_id = known_campaigns.campaign_id

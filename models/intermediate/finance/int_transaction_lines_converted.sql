@@ -14,8 +14,8 @@
 {#- What a sale line and a refund line carry through unchanged. -#}
 {%- set line_attributes = [
     'line_event_id', 'event_type', 'order_id', 'line_number', 'event_at', 'event_date', 'channel',
-    'store_id', 'currency_code', 'customer_id', 'sku', 'campaign_id', 'refunded_line_event_id',
-    'refund_reason', 'is_restocked', 'dlt_load_id',
+    'store_id', 'currency_code', 'customer_id', 'sku', 'campaign_id', 'reported_order_total',
+    'refunded_line_event_id', 'refund_reason', 'is_restocked', 'dlt_load_id',
 ] %}
 
 with sales as (
@@ -144,6 +144,7 @@ select
     customer_id,
     sku,
     campaign_id,
+    reported_order_total,
     refunded_line_event_id,
     refund_reason,
     is_restocked,

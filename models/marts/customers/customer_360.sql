@@ -193,3 +193,6 @@ select
         else 'promising'
     end as rfm_segment
 from scored
+-- Stored by group, then account: a group's accounts (and an account, whose group is most often
+-- itself) sit in a few row groups, so a lookup by either reads only those.
+order by account_group_id asc nulls last, customer_id asc nulls last

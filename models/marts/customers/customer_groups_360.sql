@@ -52,3 +52,5 @@ select
     {{ safe_divide('account_groups.net_sales_usd', 'account_groups.orders', 2) }} as average_order_value_usd
 from account_groups
 left join accounts as top_account on account_groups.account_group_id = top_account.customer_id
+-- Stored by group id, so a lookup of one group reads only the row group holding it.
+order by account_groups.account_group_id asc nulls last

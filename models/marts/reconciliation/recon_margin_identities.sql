@@ -1,8 +1,9 @@
 -- 5. The margin identities hold at every grain: per line, net revenue - COGS = gross margin and
 -- gross margin - fees - shipping cost + shipping charged = contribution (local and USD); per
 -- channel, every measure of the daily P&L summed over days equals the fact; and every summable
--- measure of every other mart (orders, products, refunds, marketing, both customer 360s) equals
--- the total of the rows it is built from. An empty set sums to zero on both sides.
+-- measure of every other mart (orders, products, refunds, marketing, both customer 360s, the
+-- dashboards' daily aggregates) equals the total of the rows it is built from. An empty set sums
+-- to zero on both sides.
 {#- A known customer is an account with a member in dim_customer: an account the master lacks
     is a dimension_members exception (a failure, or a warning while no customer master was
     ever delivered), and has no 360 row to tie to. -#}
@@ -139,6 +140,9 @@ coverage_checks as (
 {#- Every measure of every mart ties to what it is built from, at the mart's total: (mart,
     its column, the relation that column sums, the expression summed there, which of its rows
     count). A measure the mart derives from others (rates, ROAS) is not summed. -#}
+{#- Every measure of every mart ties to what it is built from, at the mart's total: (mart,
+    its column, the relation that column sums, the expression summed there, which of its rows
+    count). A measure the mart derives from others (rates, ROAS) is not summed. -#}
 {% set conditions = {
     'all lines': 'true',
     'sale lines': "event_type = 'sale'",
@@ -151,11 +155,15 @@ coverage_checks as (
     'refund lines of a known channel with unknown restock': "event_type = 'refund' and is_restocked is null and "
         ~ "channel_key <> " ~ unknown_key(),
     'refund lines of a known channel and sale line': "event_type = 'refund' and channel_key <> " ~ unknown_key()
-        ~ " and refunded_line_event_id in (select line_event_id from lines where event_type = 'sale')",
+        ~ " and refunds_a_sale_line",
     'all spend': 'true',
     'attributed orders': 'attributed_campaign_id is not null',
     'attributed first orders': 'attributed_campaign_id is not null and is_first_order',
     'known customers': known_customer,
+    'restocked refund lines': "event_type = 'refund' and is_restocked",
+    'refund lines with unknown restock': "event_type = 'refund' and is_restocked is null",
+    'all orders': 'true',
+    'all rows': 'true',
 } %}
 {% set ties = [
     ('fct_orders', 'line_count', 'lines', '1', 'sale lines'),
@@ -195,6 +203,20 @@ coverage_checks as (
     ('marketing_performance_monthly', 'attributed_orders', 'orders', '1', 'attributed orders'),
     ('marketing_performance_monthly', 'attributed_revenue_usd', 'orders', 'net_sales_usd', 'attributed orders'),
     ('marketing_performance_monthly', 'new_customers', 'orders', '1', 'attributed first orders'),
+    ('orders_daily', 'orders', 'orders', '1', 'all orders'),
+    ('orders_daily', 'orders_with_usd', 'orders', 'case when net_sales_usd is not null then 1 else 0 end',
+        'all orders'),
+    ('orders_daily', 'net_sales_usd', 'lines', 'net_revenue_usd', 'sale lines'),
+    ('orders_daily', 'attributed_revenue_usd', 'orders', 'net_sales_usd', 'attributed orders'),
+    ('refund_reasons_daily', 'refund_lines', 'lines', '1', 'refund lines'),
+    ('refund_reasons_daily', 'refunded_units', 'lines', '-quantity', 'refund lines'),
+    ('refund_reasons_daily', 'restocked_units', 'lines', '-quantity', 'restocked refund lines'),
+    ('refund_reasons_daily', 'restock_unknown_units', 'lines', '-quantity', 'refund lines with unknown restock'),
+    ('refund_reasons_daily', 'refunded_revenue_usd', 'lines', 'refunded_revenue_usd', 'refund lines'),
+    ('refund_reasons_daily', 'refund_lines_without_usd', 'lines',
+        'case when refunded_revenue_usd is null then 1 else 0 end', 'refund lines'),
+    ('feed_freshness', 'lines_missing', 'lines',
+        'case when not has_unit_cost then 1 else 0 end + case when not has_fx_rate then 1 else 0 end', 'all lines'),
     ('customer_360', 'orders', 'orders', '1', 'known customers'),
     ('customer_360', 'units', 'orders', 'units', 'known customers'),
     ('customer_360', 'gross_revenue_usd', 'orders', 'gross_revenue_usd', 'known customers'),
@@ -215,24 +237,102 @@ coverage_checks as (
 {% set group_measures = ['orders', 'units', 'gross_revenue_usd', 'net_sales_usd', 'refunded_revenue_usd',
     'net_revenue_usd', 'gross_margin_usd', 'contribution_margin_usd', 'net_revenue_with_cost_usd',
     'lines_without_cost', 'lines_without_usd'] %}
-totals as (
-    {% for mart, column, relation, expression, condition in ties -%}
+{#- One identity per tie: (number, name, relation summed, expression, condition, mart, column). -#}
+{% set identities = [] %}
+{% for mart, column, relation, expression, condition in ties -%}
+    {% do identities.append((identities | length + 1, mart ~ '.' ~ column ~ ' = sum of ' ~ expression ~ ' over '
+        ~ condition, relation, expression, condition, mart, column)) %}
+{%- endfor %}
+{% for column in group_measures -%}
+    {% do identities.append((identities | length + 1, 'customer_groups_360 ' ~ column ~ ' = customer_360',
+        'customer_360', column, 'all rows', 'customer_groups_360', column)) %}
+{%- endfor %}
+{#- Each relation is read once for all its sums (a scalar subquery per identity read the fact
+    once per identity): one single-row aggregate per relation summed and per mart. -#}
+{% set summed = {'lines': 'lines_with_sale_flag', 'orders': 'orders', 'spend': 'spend',
+    'customer_360': ref('customer_360')} %}
+{% set marts = [] %}
+{% for identity in identities if identity[5] not in marts -%}
+    {% do marts.append(identity[5]) %}
+{%- endfor %}
+sale_line_ids as (
+    select line_event_id from lines
+    where event_type = 'sale'
+),
+
+lines_with_sale_flag as (
+    select
+        lines.*,
+        sale_line_ids.line_event_id is not null as refunds_a_sale_line
+    from lines
+    left join sale_line_ids on lines.refunded_line_event_id = sale_line_ids.line_event_id
+),
+
+{% for relation, source in summed.items() %}
+    expected_from_{{ relation }} as (
         select
-            '{{ mart }}.{{ column }} = sum of {{ expression }} over {{ condition }}' as identity_name,
-            (
-                select sum({{ expression }}) from {{ relation }}
-                where {{ conditions[condition] }}
-            ) as expected,
-            (select sum({{ column }}) from {{ ref(mart) }}) as actual
-        union all
-    {% endfor -%}
-    {% for column in group_measures -%}
+            {%- for number, name, summed_relation, expression, condition, mart, column in identities
+                if summed_relation == relation %}
+                sum(case when {{ conditions[condition] }} then {{ expression }} end) as expected_{{ number }}
+                {%- if not loop.last %},{% endif %}
+            {%- endfor %}
+        from {{ source }}
+    ),
+
+{% endfor %}
+{% for mart in marts %}
+    actual_from_{{ mart }} as (
         select
-            'customer_groups_360 {{ column }} = customer_360' as identity_name,
-            (select sum({{ column }}) from {{ ref('customer_360') }}) as expected,
-            (select sum({{ column }}) from {{ ref('customer_groups_360') }}) as actual
+            {%- for number, name, summed_relation, expression, condition, identity_mart, column in identities
+                if identity_mart == mart %}
+                sum({{ column }}) as actual_{{ number }}
+                {%- if not loop.last %},{% endif %}
+            {%- endfor %}
+        from {{ ref(mart) }}
+    ),
+
+{% endfor %}
+sums as (
+    select
+        {% for relation in summed -%}
+            expected_from_{{ relation }}.*,
+        {% endfor -%}
+        {% for mart in marts -%}
+            actual_from_{{ mart }}.*{% if not loop.last %},{% endif %}
+        {% endfor %}
+    from expected_from_lines
+    {%- for relation in summed if relation != 'lines' %}
+        cross join expected_from_{{ relation }}
+    {%- endfor %}
+    {%- for mart in marts %}
+        cross join actual_from_{{ mart }}
+    {%- endfor %}
+),
+
+identity_names as (
+    {% for identity in identities -%}
+        select
+            {{ identity[0] }} as identity_number,
+            '{{ identity[1] }}' as identity_name
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
+),
+
+totals as (
+    select
+        identity_names.identity_name,
+        case identity_names.identity_number
+            {%- for identity in identities %}
+                when {{ identity[0] }} then sums.expected_{{ identity[0] }}
+            {%- endfor %}
+        end as expected,
+        case identity_names.identity_number
+            {%- for identity in identities %}
+                when {{ identity[0] }} then sums.actual_{{ identity[0] }}
+            {%- endfor %}
+        end as actual
+    from identity_names
+    cross join sums
 ),
 
 {# An empty set sums to zero on both sides: a shop with no refunds yet, or no identified
