@@ -190,6 +190,25 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str], str |
         },
         None,
     ),
+    # the dashboards' aggregates drift from the fact: orders_daily counts only identified
+    # customers' orders (anonymous POS sales dropped) and refund_reasons_daily flips the sign of
+    # restocked units; each is a tie of recon_margin_identities
+    "dashboard_aggregates_drift": (
+        [
+            ("models/marts/finance/orders_daily.sql", "count(*) as orders,", "count(customer_id) as orders,"),
+            (
+                "models/marts/finance/refund_reasons_daily.sql",
+                "sum(case when is_restocked then -quantity else 0 end) as restocked_units",
+                "sum(case when is_restocked then quantity else 0 end) as restocked_units",
+            ),
+        ],
+        {"reconciliation_margin_identities"},
+        {
+            "orders_daily.orders = sum of 1 over all orders",
+            "refund_reasons_daily.restocked_units = sum of -quantity over restocked refund lines",
+        },
+        None,
+    ),
     # a P&L whose margin claims to cover revenue that has no cost (a SKU sold before its first
     # cost version): its gross margin is no longer covered revenue - COGS on that day
     "pnl_margin_claims_uncovered_revenue": (
