@@ -22,12 +22,12 @@ PLANTED = {
     ),
     # A mart that is a view, without contract or key test, in a wrongly named YAML file with an
     # undescribed column.
-    "models/marts/finance/orders_daily.sql": (
+    "models/marts/finance/orders_by_day.sql": (
         "{{ config(materialized='view') }}\n"
         "select order_date, count(*) as orders from {{ ref('fct_orders') }} group by order_date\n"
     ),
     "models/marts/finance/_planted__models.yml": (
-        "version: 2\nmodels:\n  - name: orders_daily\n    description: Orders per day.\n"
+        "version: 2\nmodels:\n  - name: orders_by_day\n    description: Orders per day.\n"
         "    columns:\n      - name: order_date\n"
         # a name every other model uses for after refunds, described as before refunds
         "      - name: net_revenue_usd\n        description: \"{{ doc('net_sales') }}\"\n"
@@ -56,12 +56,12 @@ PLANTED = {
 BREACHES = {
     ("check_lineage_source_cannot_be_used", "int_orders_sourced"),
     ("check_source_staged_once", "raw_transactions"),
-    ("check_model_materialization_permitted", "orders_daily"),
-    ("check_model_contract_enforced_for_public_model", "orders_daily"),
-    ("check_model_has_unique_test", "orders_daily"),
-    ("check_model_column_description_populated", "orders_daily"),
-    ("check_model_properties_file_named_for_its_folder", "orders_daily"),
-    ("check_column_named_for_its_definition", "orders_daily"),
+    ("check_model_materialization_permitted", "orders_by_day"),
+    ("check_model_contract_enforced_for_public_model", "orders_by_day"),
+    ("check_model_has_unique_test", "orders_by_day"),
+    ("check_model_column_description_populated", "orders_by_day"),
+    ("check_model_properties_file_named_for_its_folder", "orders_by_day"),
+    ("check_column_named_for_its_definition", "orders_by_day"),
     ("check_model_names", "raw_products"),
     ("check_lineage_permitted_upstream_models", "raw_products"),
     ("check_model_incremental_has_unique_key", "fct_order_increments"),
