@@ -1,5 +1,6 @@
 {#- The latest row per key from a relation holding several versions of it: the staging
-    layer's one piece of logic beyond renames and casts. -#}
+    layer's one piece of logic beyond renames and casts (for transactions, the incremental
+    int_transaction_lines_deduplicated, over the staged deliveries). Adds version_rank (1). -#}
 {% macro dedupe_latest(relation, partition_by, order_by) -%}
     select *
     from (
@@ -14,7 +15,8 @@
 
 {#- Delivery order, latest first: the load a file version arrived in, then its path within the
     load (decision log §13). Raw keeps every delivered file's rows; wherever a key was
-    delivered more than once, the latest delivery is the one that counts. -#}
-{% macro delivery_order() -%}
-    _dlt_load_id desc nulls last, _source_file desc nulls last
+    delivered more than once, the latest delivery is the one that counts. The columns default to
+    raw's; a model over a staged relation names its renamed ones. -#}
+{% macro delivery_order(load_column='_dlt_load_id', file_column='_source_file') -%}
+    {{ load_column }} desc nulls last, {{ file_column }} desc nulls last
 {%- endmacro %}

@@ -71,3 +71,13 @@
         where not is_delivered
     )
 {%- endmacro %}
+
+{#- Post-hook of int_transaction_lines_deduplicated: a line whose every delivery left raw (the
+    corrected file that carried it no longer does) has no latest delivery; its kept row goes. -#}
+{% macro delete_lines_without_delivery() -%}
+    delete from {{ this }}
+    where line_event_id not in (
+        select line_event_id from {{ ref('stg_raw__transactions') }}
+        where line_event_id is not null
+    )
+{%- endmacro %}

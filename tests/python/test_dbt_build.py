@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import random
 import re
@@ -34,6 +35,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     work = tmp_path_factory.mktemp("dbt")
     project = Project(work)
     source = make_sample(work / "deliveries", days=12)
+    project.carried = _carry_a_line_again(source)  # type: ignore[attr-defined]
     assert project.load(source) == 0
     ok(project.dbt("build"))
     # The second batch holds every kind of change a new day brings (decision log §11): new files,
@@ -47,11 +49,45 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     project.cancelled = _cancel_a_refund(source)  # type: ignore[attr-defined]
     project.restated_rate = _restate_a_rate(source)  # type: ignore[attr-defined]
     project.credited_order = _credit_an_old_order(source, avoid=project.moved_order[1])  # type: ignore[attr-defined]
+    _drop_the_line_carried_again(source, *project.carried)  # type: ignore[attr-defined]
     assert project.load(source) == 0
     project.second_build = ok(project.dbt("build"))  # type: ignore[attr-defined]
     project.after_incremental_run = work / "after_incremental_run.duckdb"  # type: ignore[attr-defined]
     shutil.copy(project.warehouse, project.after_incremental_run)  # type: ignore[attr-defined]
     return project
+
+
+def _carry_a_line_again(source: Path) -> tuple[str, Path, Path]:
+    """A late file of the first batch carries again an anonymous sale line of the file before it,
+    its platform fee one unit higher (a fee is outside the order total): the later delivery
+    counts. Not the day of the last FX file (the late rate correction must find lines of its day
+    built by the first batch), and no customer's line (the moved order's former owner must stay
+    untouched). Returns the line, its first file and the file carrying it again."""
+    files = sorted(source.glob("transactions/*/*.csv"))
+    last_rate_day = sorted(source.glob("fx_rates/*/*.csv"))[-1].parent.name
+    pairs = reversed(list(itertools.pairwise(files)))
+    first, again = next((a, b) for a, b in pairs if b.parent.name != last_rate_day)
+    header, *lines = first.read_text().splitlines()
+    names = next(csv.reader([header]))
+    kind, fee, customer = (names.index(n) for n in ("event_type", "platform_fee", "customer_id"))
+    row = next(r for r in csv.reader(lines) if r[kind] == "sale" and not r[customer])
+    row[fee] = str(Decimal(row[fee]) + 1)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(row)
+    again.write_text(again.read_text() + out.getvalue())
+    _claim_again(source, again)
+    return row[0], first, again
+
+
+def _drop_the_line_carried_again(source: Path, line: str, first: Path, again: Path) -> None:
+    """The source corrects the file that carried the line again, without it: the line's latest
+    delivery is its first file's again, which the incremental run must find although nothing
+    new delivers the line."""
+    header, *lines = again.read_text().splitlines()
+    kept = [text for text in lines if next(csv.reader([text]))[0] != line]
+    assert len(kept) == len(lines) - 1
+    again.write_text("\n".join([header, *kept]) + "\n")
+    _claim_again(source, again)
 
 
 def _cancel_a_refund(source: Path) -> str:
@@ -302,6 +338,22 @@ def test_a_line_a_corrected_file_dropped_leaves_raw_and_the_fact(built: Project)
     cancelled = built.cancelled  # type: ignore[attr-defined]
     assert built.query(f"select count(*) from raw.transactions where line_event_id = '{cancelled}'") == [(0,)]
     assert built.query(f"select count(*) from marts.fct_transactions where line_event_id = '{cancelled}'") == [(0,)]
+
+
+def test_a_line_whose_later_delivery_was_withdrawn_counts_as_first_delivered(built: Project) -> None:
+    """The incremental run finds a line nothing new delivers: the file that carried it again (its
+    fee one unit higher) was corrected without it, so its first file's delivery counts again."""
+    line, first, again = built.carried  # type: ignore[attr-defined]
+    delivered = built.query(f"select _source_file from raw.transactions where line_event_id = '{line}'")
+    assert delivered == [(str(first.relative_to(first.parents[2])),)]
+    kept = built.query(
+        "select lines.source_file, lines.platform_fee, fact.platform_fee = lines.platform_fee"
+        " from intermediate.int_transaction_lines_deduplicated as lines"
+        " inner join marts.fct_transactions as fact on lines.line_event_id = fact.line_event_id"
+        f" where lines.line_event_id = '{line}'"
+    )
+    first_row = next(r for r in csv.DictReader(first.read_text().splitlines()) if r["line_event_id"] == line)
+    assert kept == [(delivered[0][0], Decimal(first_row["platform_fee"]), True)], again
 
 
 def test_source_freshness_reads_dlt_load_times(built: Project) -> None:

@@ -11,7 +11,7 @@ with days as (
 select date_day from days
 {% else %}
     with event_dates as (
-        select cast(event_at as date) as event_date from {{ ref('stg_raw__transactions') }}
+        select cast(event_at as date) as event_date from {{ ref('int_transaction_lines_deduplicated') }}
         union all
         select spend_date as event_date from {{ ref('stg_raw__marketing_spend') }}
     ),

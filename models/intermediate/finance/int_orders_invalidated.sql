@@ -10,7 +10,7 @@ with orders as (
     select distinct
         order_id,
         customer_id
-    from {{ ref('stg_raw__transactions') }}
+    from {{ ref('int_transaction_lines_deduplicated') }}
     where event_type = 'sale'
 ),
 

@@ -17,7 +17,7 @@
 -- depends_on: {{ ref('int_transaction_lines_invalidated') }}
 {% set amounts = ['refund_amount', 'line_discount', 'line_tax', 'shipping_charged', 'shipping_cost', 'platform_fee'] %}
 with refund_lines as (
-    select * from {{ ref('stg_raw__transactions') }}
+    select * from {{ ref('int_transaction_lines_deduplicated') }}
     -- sqlfluff reads the indent of this templated filter differently in each branch
     -- noqa: disable=LT02
     where event_type = 'refund'
@@ -39,7 +39,7 @@ sale_lines as (
         unit_price,
         quantity,
         cast(round((quantity * unit_price - line_discount) * 100) as bigint) as goods_cents
-    from {{ ref('stg_raw__transactions') }}
+    from {{ ref('int_transaction_lines_deduplicated') }}
     where
         event_type = 'sale'
         -- only the orders an order-level refund is split over: the other sale lines have no use here

@@ -9,7 +9,7 @@ with sale_lines as (
     select
         *,
         cast(event_at as date) as event_date
-    from {{ ref('stg_raw__transactions') }}
+    from {{ ref('int_transaction_lines_deduplicated') }}
     -- sqlfluff reads the indent of this templated filter differently in each branch
     -- noqa: disable=LT02
     where event_type = 'sale'

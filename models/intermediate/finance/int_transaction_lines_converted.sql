@@ -15,7 +15,7 @@
 {%- set line_attributes = [
     'line_event_id', 'event_type', 'order_id', 'line_number', 'event_at', 'event_date', 'channel',
     'store_id', 'currency_code', 'customer_id', 'sku', 'campaign_id', 'reported_order_total',
-    'refunded_line_event_id', 'refund_reason', 'is_restocked', 'dlt_load_id',
+    'refunded_line_event_id', 'refund_reason', 'is_restocked', 'source_file', 'dlt_load_id',
 ] %}
 
 with sales as (
@@ -148,6 +148,7 @@ select
     refunded_line_event_id,
     refund_reason,
     is_restocked,
+    source_file,
     dlt_load_id,
     delivered_line_event_id,
     has_unit_cost,

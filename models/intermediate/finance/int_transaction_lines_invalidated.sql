@@ -5,6 +5,8 @@
 --   its own inputs changed since the chain's watermark (the oldest newest-load of the chain's
 --   models): it is new or delivered again, its SKU has a new cost or product version, its
 --   customer a new version, or its date is on or after the earliest newly published FX rate;
+--   it was built from another delivery than its latest (file and load): a later delivery was
+--   withdrawn (its file corrected without the line), so an earlier one counts again;
 --   it is still unresolved in fct_transactions (no rate, no cost, an unknown member), or not in
 --   it at all;
 --   it is a refund of a sale line out of date or gone, or an order-level refund of an order with
@@ -24,9 +26,10 @@ with lines as (
         customer_id,
         sku,
         refunded_line_event_id,
+        source_file,
         dlt_load_id,
         cast(event_at as date) as event_date
-    from {{ ref('stg_raw__transactions') }}
+    from {{ ref('int_transaction_lines_deduplicated') }}
 ),
 
 {% if chain is none %}
@@ -73,6 +76,8 @@ with lines as (
             delivered_line_event_id,
             max(order_id) as order_id,
             max(customer_id) as customer_id,
+            max(source_file) as source_file,
+            max(dlt_load_id) as dlt_load_id,
             bool_or({{ unresolved_line() }}) as is_unresolved
         from built
         group by delivered_line_event_id
@@ -116,6 +121,10 @@ with lines as (
         where built_lines.delivered_line_event_id is null
             or built_lines.is_unresolved
             or lines.dlt_load_id > watermark.dlt_load_id
+            -- built from another delivery: a later one was withdrawn (its file corrected without
+            -- the line), so an earlier one counts again, though nothing new delivered it
+            or lines.dlt_load_id <> built_lines.dlt_load_id
+            or lines.source_file <> built_lines.source_file
             or lines.sku in (select changed_costs.sku from changed_costs)
             or lines.sku in (select changed_products.sku from changed_products)
             or lines.customer_id in (select changed_customers.customer_id from changed_customers)

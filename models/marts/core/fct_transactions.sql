@@ -79,6 +79,7 @@ final as (
         lines.cogs_usd,
         lines.gross_margin_usd,
         lines.contribution_margin_usd,
+        lines.source_file,
         lines.dlt_load_id
     from lines
     {{ join_version_at('products', 'products', 'sku', 'lines.sku', 'lines.event_at') }}

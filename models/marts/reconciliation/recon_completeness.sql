@@ -1,8 +1,9 @@
 -- 2. Nothing lost or double counted from delivery to mart.
 -- a. per delivered file: records read = rows in raw from that file + rows quarantined (raw keeps
 -- every file's rows, so a key a later file carried again is in both);
--- b. per currency, transactions in raw (the latest delivery of each line) = staging = the converted lines
--- = fct_transactions, in rows and in money (no fan-out at any layer; the parts an order-level
+-- b. per currency, transactions in raw (the latest delivery of each line, ranked here) = the kept
+-- latest deliveries (int_transaction_lines_deduplicated) = the converted lines = fct_transactions, in
+-- rows and in money (no fan-out at any layer, no currency lost or invented; the parts an order-level
 -- refund is split into count as the one line delivered);
 -- c. a sale line (order, line number) appears once.
 {% set feeds = ['transactions', 'marketing_spend', 'cogs', 'products', 'customers', 'fx_rates', 'control_totals'] %}
@@ -51,12 +52,12 @@ layers as (
     group by currency
     union all
     select
-        'staging' as layer,
+        'deduplicated' as layer,
         currency_code,
         count(*) as line_count,
         sum(case when event_type = 'sale' then quantity * unit_price else 0 end) as goods,
         sum(coalesce(refund_amount, 0)) as refunds
-    from {{ ref('stg_raw__transactions') }}
+    from {{ ref('int_transaction_lines_deduplicated') }}
     group by currency_code
     union all
     select
@@ -78,36 +79,63 @@ layers as (
     group by currency_code
 ),
 
+raw_layer as (
+    select * from layers
+    where layer = 'raw'
+),
+
+later_layers as (
+    select * from layers
+    where layer <> 'raw'
+),
+
+layer_names as (
+    select distinct layer from later_layers
+),
+
+-- every later layer against raw, per currency either side holds: a currency a layer lost, or
+-- one it has and raw does not, counts as 0 on the side without it
+compared as (
+    select
+        coalesce(later_layers.layer, layer_names.layer) as layer,
+        coalesce(later_layers.currency_code, raw_layer.currency_code) as currency_code,
+        coalesce(raw_layer.line_count, 0) as expected_lines,
+        coalesce(later_layers.line_count, 0) as actual_lines,
+        coalesce(raw_layer.goods, 0) as expected_goods,
+        coalesce(later_layers.goods, 0) as actual_goods,
+        coalesce(raw_layer.refunds, 0) as expected_refunds,
+        coalesce(later_layers.refunds, 0) as actual_refunds
+    from raw_layer
+    cross join layer_names
+    full outer join later_layers
+        on raw_layer.currency_code = later_layers.currency_code
+            and layer_names.layer = later_layers.layer
+),
+
 layer_checks as (
     select
-        later.layer,
-        later.currency_code,
+        layer,
+        currency_code,
         'lines' as measure,
-        raw_layer.line_count as expected,
-        later.line_count as actual
-    from layers as later inner join layers as raw_layer
-        on raw_layer.layer = 'raw' and later.currency_code = raw_layer.currency_code
-    where later.layer <> 'raw'
+        expected_lines as expected,
+        actual_lines as actual
+    from compared
     union all
     select
-        later.layer,
-        later.currency_code,
+        layer,
+        currency_code,
         'goods sold' as measure,
-        raw_layer.goods as expected,
-        later.goods as actual
-    from layers as later inner join layers as raw_layer
-        on raw_layer.layer = 'raw' and later.currency_code = raw_layer.currency_code
-    where later.layer <> 'raw'
+        expected_goods as expected,
+        actual_goods as actual
+    from compared
     union all
     select
-        later.layer,
-        later.currency_code,
+        layer,
+        currency_code,
         'goods refunded' as measure,
-        raw_layer.refunds as expected,
-        later.refunds as actual
-    from layers as later inner join layers as raw_layer
-        on raw_layer.layer = 'raw' and later.currency_code = raw_layer.currency_code
-    where later.layer <> 'raw'
+        expected_refunds as expected,
+        actual_refunds as actual
+    from compared
 ),
 
 repeated_lines as (

@@ -39,6 +39,6 @@ union all
 select
     {{ recon_columns('currency', "'order'", 'order_id', 'null', '1', 'count(distinct currency_code)',
         "'the order mixes currencies'", 'true') }}
-from {{ ref('stg_raw__transactions') }}
+from {{ ref('int_transaction_lines_deduplicated') }}
 group by order_id
 having count(distinct currency_code) > 1

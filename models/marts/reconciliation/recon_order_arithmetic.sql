@@ -12,7 +12,7 @@ select
     {{ recon_columns('order_arithmetic', "'order'", 'order_id', 'max(currency_code)',
         'min(reported_order_total)', 'max(reported_order_total)',
         "'the lines of the order carry different order totals'", 'true') }}
-from {{ ref('stg_raw__transactions') }}
+from {{ ref('int_transaction_lines_deduplicated') }}
 where event_type = 'sale'
 group by order_id
 having count(distinct reported_order_total) > 1

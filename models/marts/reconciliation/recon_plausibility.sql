@@ -31,7 +31,7 @@ future_events as (
         transaction_lines.line_event_id as event_id,
         cast(transaction_lines.event_at as date) as event_date,
         deliveries.read_date
-    from {{ ref('stg_raw__transactions') }} as transaction_lines
+    from {{ ref('int_transaction_lines_deduplicated') }} as transaction_lines
     inner join deliveries on transaction_lines.source_file = deliveries.file_name
     where cast(transaction_lines.event_at as date) > {{ dbt.dateadd('day', 1, 'deliveries.read_date') }}
     union all

@@ -26,7 +26,7 @@ sales as (
         quantity * unit_price - line_discount as net_goods,
         line_tax,
         shipping_charged
-    from {{ ref('stg_raw__transactions') }}
+    from {{ ref('int_transaction_lines_deduplicated') }}
     where event_type = 'sale'
 ),
 

@@ -1,7 +1,8 @@
--- One row per sale or refund line event: its latest delivery. Raw keeps each delivered file's
--- rows, so a line a later file carried again is there twice; the later delivery counts.
+-- One row per delivered sale or refund line: raw keeps each delivered file's rows, so a line a
+-- later file carried again is here twice. The latest delivery of each line, the one that counts,
+-- is int_transaction_lines_deduplicated: an incremental table, so no run ranks all of raw again.
 with source as (
-    {{ dedupe_latest(source('raw', 'transactions'), 'line_event_id', delivery_order()) }}
+    select * from {{ source('raw', 'transactions') }}
 ),
 
 renamed as (
