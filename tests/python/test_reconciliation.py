@@ -168,6 +168,20 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str], str |
         set(),
         None,
     ),
+    # a layer that loses every line of one currency: before, the layer checks joined each later
+    # layer to raw on the currency, so a currency missing from the later layer compared nothing
+    "converted_loses_a_currency": (
+        [
+            (
+                "models/intermediate/finance/int_transaction_lines_converted.sql",
+                "    ) as contribution_margin_usd\nfrom amounts\n",
+                "    ) as contribution_margin_usd\nfrom amounts\nwhere currency_code <> 'CAD'\n",
+            )
+        ],
+        {"reconciliation_completeness"},
+        {"intermediate: lines", "mart: lines"},
+        None,
+    ),
     # a mart that subtracts refunds a second time and counts returned units as sold (before every
     # measure was tied, only its gross margin was, and both built green)
     "marts_count_refunds_twice": (
