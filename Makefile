@@ -32,11 +32,12 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export RUNTIME__DLTHUB_TELEMETRY := false
 
-.PHONY: install run test lint lint-sql conventions docs docs-serve fmt bench bench-parse bench-warehouse clean help postgres redshift-check export report dashboard chromium semantic semantic-dw
+.PHONY: install run test test-fast lint lint-sql conventions docs docs-serve fmt bench bench-parse bench-warehouse clean help postgres redshift-check export report dashboard chromium semantic semantic-dw
 
 help:
 	@echo "make run    set up, generate the sample (if SOURCE is empty), load it and build the dbt project"
 	@echo "make test   set up and run every test"
+	@echo "make test-fast  the inner loop (about 3 minutes): ruff, then the dbt build tests on one two-batch warehouse"
 	@echo "make bench  loader benchmark against DuckDB's own CSV reader (N=1000000 by default)"
 	@echo "make bench-warehouse  the whole warehouse against plain SQL: build, new day, dashboards, memory (N=1000000)"
 	@echo "make redshift-check  compile for Redshift without a warehouse and check the SQL for Redshift traps"
@@ -77,6 +78,12 @@ endif
 
 test: install profiles.yml postgres chromium lint
 	$(VENV)/bin/pytest
+
+# The inner loop, about 3 minutes: ruff, then one warehouse built in two batches and everything
+# tested on it (dbt's unit and data tests, incremental equals full rebuild, both branches linted).
+test-fast: install profiles.yml
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -x tests/python/test_dbt_build.py
 
 # The dashboards' real-browser test drives Debian's chromium (playwright downloads no browser).
 chromium:
