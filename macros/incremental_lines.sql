@@ -73,11 +73,16 @@
 {%- endmacro %}
 
 {#- Post-hook of int_transaction_lines_deduplicated: a line whose every delivery left raw (the
-    corrected file that carried it no longer does) has no latest delivery; its kept row goes. -#}
+    corrected file that carried it no longer does) has no latest delivery, so its kept row still
+    names a delivery (file and load) raw no longer holds; such rows go. -#}
 {% macro delete_lines_without_delivery() -%}
     delete from {{ this }}
-    where line_event_id not in (
-        select line_event_id from {{ ref('stg_raw__transactions') }}
-        where line_event_id is not null
+    where source_file || '|' || dlt_load_id in (
+        select source_file || '|' || dlt_load_id
+        from (
+            select source_file, dlt_load_id from {{ this }}
+            except
+            select source_file, dlt_load_id from {{ ref('stg_raw__transactions') }}
+        ) as deliveries_gone
     )
 {%- endmacro %}

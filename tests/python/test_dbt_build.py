@@ -356,6 +356,25 @@ def test_a_line_whose_later_delivery_was_withdrawn_counts_as_first_delivered(bui
     assert kept == [(delivered[0][0], Decimal(first_row["platform_fee"]), True)], again
 
 
+def test_a_raw_row_deleted_by_hand_is_not_kept_quietly(built: Project, tmp_path: Path) -> None:
+    """The kept latest deliveries compare deliveries, not rows: raw loses rows only a whole
+    delivery at a time (decision log §11, §13). A row deleted by hand is not seen by the
+    incremental run, so the reconciliation must say so rather than the build passing."""
+    copy = Project(tmp_path)
+    shutil.copy(built.after_incremental_run, copy.warehouse)  # type: ignore[attr-defined]
+    con = duckdb.connect(str(copy.warehouse))
+    try:
+        line = con.execute(
+            "select min(line_event_id) from raw.transactions where event_type = 'sale' and customer_id is null"
+        ).fetchone()[0]
+        con.execute("delete from raw.transactions where line_event_id = ?", [line])
+    finally:
+        con.close()
+    result = copy.dbt("build")
+    assert result.returncode == 1
+    assert copy.failed() == {"reconciliation_completeness", "reconciliation_control_totals"}, line
+
+
 def test_source_freshness_reads_dlt_load_times(built: Project) -> None:
     out = ok(built.dbt("source", "freshness"))
     assert "PASS" in out and "ERROR STALE" not in out

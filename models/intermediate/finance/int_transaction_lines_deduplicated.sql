@@ -3,8 +3,9 @@
 -- reconciliation read it instead of each ranking all of raw again. Incremental: a run ranks again
 -- only the lines a load delivered since the table's newest load, and the lines whose kept delivery
 -- (file and load) left raw, a corrected file having replaced it: such a line takes its latest
--- remaining delivery, and a line with none left is deleted by the post-hook.
--- recon_completeness ties this table to raw in rows and money.
+-- remaining delivery, and a line with none left is deleted by the post-hook. Anything this misses
+-- (a row deleted from raw by hand) fails recon_completeness, which ranks raw on its own and ties
+-- this table to it in rows and money.
 with deliveries as (
     select * from {{ ref('stg_raw__transactions') }}
 ),
@@ -24,14 +25,27 @@ with deliveries as (
         where deliveries.dlt_load_id > (select coalesce(max(kept.dlt_load_id), '') from kept)
     ),
 
+    -- deliveries (file and load) kept here that raw no longer holds: raw loses rows only a whole
+    -- delivery at a time (a corrected file replaces its earlier rows, a failed load is rolled
+    -- back: decision log §13), so comparing the few deliveries is enough, and cheap
+    deliveries_gone as (
+        select
+            kept.source_file,
+            kept.dlt_load_id
+        from kept
+        except
+        select
+            deliveries.source_file,
+            deliveries.dlt_load_id
+        from deliveries
+    ),
+
     delivery_gone as (
         select kept.line_event_id
         from kept
-        left join deliveries
-            on kept.line_event_id = deliveries.line_event_id
-                and kept.dlt_load_id = deliveries.dlt_load_id
-                and kept.source_file = deliveries.source_file
-        where deliveries.line_event_id is null
+        inner join deliveries_gone
+            on kept.source_file = deliveries_gone.source_file
+                and kept.dlt_load_id = deliveries_gone.dlt_load_id
     ),
 
     candidates as (
