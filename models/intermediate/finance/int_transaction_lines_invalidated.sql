@@ -5,8 +5,8 @@
 --   its own inputs changed since the chain's watermark (the oldest newest-load of the chain's
 --   models): it is new or delivered again, its SKU has a new cost or product version, its
 --   customer a new version, or its date is on or after the earliest newly published FX rate;
---   it was built from another delivery than its latest (file and load): a later delivery was
---   withdrawn (its file corrected without the line), so an earlier one counts again;
+--   it was built from a delivery (file and load) that is no line's latest any more: a later
+--   delivery was withdrawn (its file corrected without the line), so an earlier one counts again;
 --   it is still unresolved in fct_transactions (no rate, no cost, an unknown member), or not in
 --   it at all;
 --   it is a refund of a sale line out of date or gone, or an order-level refund of an order with
@@ -76,11 +76,32 @@ with lines as (
             delivered_line_event_id,
             max(order_id) as order_id,
             max(customer_id) as customer_id,
-            max(source_file) as source_file,
-            max(dlt_load_id) as dlt_load_id,
             bool_or({{ unresolved_line() }}) as is_unresolved
         from built
         group by delivered_line_event_id
+    ),
+
+    -- the deliveries (file and load) the fact was built from that no line's latest is any more: a
+    -- later delivery was withdrawn (its file corrected without the line), so an earlier one
+    -- counts again though nothing new delivered it; a few deliveries, compared as such
+    deliveries_gone as (
+        select
+            built.source_file,
+            built.dlt_load_id
+        from built
+        except
+        select
+            lines.source_file,
+            lines.dlt_load_id
+        from lines
+    ),
+
+    built_from_gone as (
+        select built.delivered_line_event_id
+        from built
+        inner join deliveries_gone
+            on built.source_file = deliveries_gone.source_file
+                and built.dlt_load_id = deliveries_gone.dlt_load_id
     ),
 
     changed_costs as (
@@ -121,10 +142,7 @@ with lines as (
         where built_lines.delivered_line_event_id is null
             or built_lines.is_unresolved
             or lines.dlt_load_id > watermark.dlt_load_id
-            -- built from another delivery: a later one was withdrawn (its file corrected without
-            -- the line), so an earlier one counts again, though nothing new delivered it
-            or lines.dlt_load_id <> built_lines.dlt_load_id
-            or lines.source_file <> built_lines.source_file
+            or lines.line_event_id in (select built_from_gone.delivered_line_event_id from built_from_gone)
             or lines.sku in (select changed_costs.sku from changed_costs)
             or lines.sku in (select changed_products.sku from changed_products)
             or lines.customer_id in (select changed_customers.customer_id from changed_customers)
