@@ -72,17 +72,24 @@
     )
 {%- endmacro %}
 
+{#- The deliveries (source file and load) that `built` holds rows of and `current` no longer
+    does. Raw loses rows only a whole delivery at a time (decision log §13: a corrected file
+    replaces its earlier rows, a failed load is rolled back), so comparing the few deliveries
+    finds every row whose delivery left, without comparing rows. Both relations carry
+    source_file and dlt_load_id. -#}
+{% macro deliveries_gone(built, current) -%}
+    select source_file, dlt_load_id from {{ built }}
+    except
+    select source_file, dlt_load_id from {{ current }}
+{%- endmacro %}
+
 {#- Post-hook of int_transaction_lines_deduplicated: a line whose every delivery left raw (the
     corrected file that carried it no longer does) has no latest delivery, so its kept row still
-    names a delivery (file and load) raw no longer holds; such rows go. -#}
+    names a delivery raw no longer holds; such rows go. -#}
 {% macro delete_lines_without_delivery() -%}
     delete from {{ this }}
     where source_file || '|' || dlt_load_id in (
         select source_file || '|' || dlt_load_id
-        from (
-            select source_file, dlt_load_id from {{ this }}
-            except
-            select source_file, dlt_load_id from {{ ref('stg_raw__transactions') }}
-        ) as deliveries_gone
+        from ({{ deliveries_gone(this, ref('stg_raw__transactions')) }}) as gone
     )
 {%- endmacro %}

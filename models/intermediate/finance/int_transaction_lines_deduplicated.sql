@@ -25,19 +25,9 @@ with deliveries as (
         where deliveries.dlt_load_id > (select coalesce(max(kept.dlt_load_id), '') from kept)
     ),
 
-    -- deliveries (file and load) kept here that raw no longer holds: raw loses rows only a whole
-    -- delivery at a time (a corrected file replaces its earlier rows, a failed load is rolled
-    -- back: decision log §13), so comparing the few deliveries is enough, and cheap
+    -- deliveries (file and load) kept here that raw no longer holds
     deliveries_gone as (
-        select
-            kept.source_file,
-            kept.dlt_load_id
-        from kept
-        except
-        select
-            deliveries.source_file,
-            deliveries.dlt_load_id
-        from deliveries
+        {{ deliveries_gone('kept', 'deliveries') }}
     ),
 
     delivery_gone as (

@@ -83,17 +83,9 @@ with lines as (
 
     -- the deliveries (file and load) the fact was built from that no line's latest is any more: a
     -- later delivery was withdrawn (its file corrected without the line), so an earlier one
-    -- counts again though nothing new delivered it; a few deliveries, compared as such
+    -- counts again though nothing new delivered it
     deliveries_gone as (
-        select
-            built.source_file,
-            built.dlt_load_id
-        from built
-        except
-        select
-            lines.source_file,
-            lines.dlt_load_id
-        from lines
+        {{ deliveries_gone('built', 'lines') }}
     ),
 
     built_from_gone as (
