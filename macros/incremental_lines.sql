@@ -76,11 +76,12 @@
     does. Raw loses rows only a whole delivery at a time (decision log §13: a corrected file
     replaces its earlier rows, a failed load is rolled back), so comparing the few deliveries
     finds every row whose delivery left, without comparing rows. Both relations carry
-    source_file and dlt_load_id. -#}
+    source_file and dlt_load_id; each side is grouped to its few deliveries first (a set
+    difference of the rows themselves probes every row: 3 s of 10M). -#}
 {% macro deliveries_gone(built, current) -%}
-    select source_file, dlt_load_id from {{ built }}
+    select source_file, dlt_load_id from {{ built }} group by source_file, dlt_load_id
     except
-    select source_file, dlt_load_id from {{ current }}
+    select source_file, dlt_load_id from {{ current }} group by source_file, dlt_load_id
 {%- endmacro %}
 
 {#- Post-hook of int_transaction_lines_deduplicated: a line whose every delivery left raw (the

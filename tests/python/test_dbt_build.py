@@ -356,29 +356,52 @@ def test_a_line_whose_later_delivery_was_withdrawn_counts_as_first_delivered(bui
     assert kept == [(delivered[0][0], Decimal(first_row["platform_fee"]), True)], again
 
 
-def test_a_raw_row_deleted_by_hand_is_not_kept_quietly(built: Project, tmp_path: Path) -> None:
-    """The kept latest deliveries compare deliveries, not rows: raw loses rows only a whole
-    delivery at a time (decision log §11, §13). A row deleted by hand is not seen by the
-    incremental run, so the reconciliation must say so rather than the build passing."""
+def test_rows_deleted_by_hand_from_raw_or_the_fact_are_not_kept_quietly(built: Project, tmp_path: Path) -> None:
+    """The kept latest deliveries and the rebuild rule compare deliveries, not rows: raw loses rows
+    only a whole delivery at a time (decision log §11, §13). A row deleted by hand, from raw or
+    from the fact, is not seen by the incremental run, so the reconciliation must say so rather
+    than the build passing. Two independent defects in one build, in two currencies."""
     copy = Project(tmp_path)
     shutil.copy(built.after_incremental_run, copy.warehouse)  # type: ignore[attr-defined]
     con = duckdb.connect(str(copy.warehouse))
     try:
-        line = con.execute(
-            "select min(line_event_id) from raw.transactions where event_type = 'sale' and customer_id is null"
-        ).fetchone()[0]
-        con.execute("delete from raw.transactions where line_event_id = ?", [line])
+        raw_line, raw_currency = con.execute(
+            "select line_event_id, currency from raw.transactions where event_type = 'sale' and customer_id is null "
+            "order by line_event_id limit 1"
+        ).fetchone()
+        fact_line, fact_currency = con.execute(
+            "select line_event_id, currency_code from marts.fct_transactions "
+            "where event_type = 'sale' and customer_id is null and currency_code <> ? order by line_event_id limit 1",
+            [raw_currency],
+        ).fetchone()
+        con.execute("delete from raw.transactions where line_event_id = ?", [raw_line])
+        con.execute("delete from marts.fct_transactions where line_event_id = ?", [fact_line])
     finally:
         con.close()
     result = copy.dbt("build")
     assert result.returncode == 1
-    assert copy.failed() == {"reconciliation_completeness", "reconciliation_control_totals"}, line
-    # beyond the file's own accounting: the kept row is named, layer by layer, against raw ranked anew
-    failing = copy.query(
-        "select distinct object_id from marts.reconciliation_exceptions where invariant = 'completeness' "
-        "and object_type = 'layer' and is_failure"
+    # the raw row fails completeness and the file's control totals; the fact row fails completeness
+    # and the ties of the marts built beside the fact (fct_orders) to it
+    assert copy.failed() == {
+        "reconciliation_completeness",
+        "reconciliation_control_totals",
+        "reconciliation_margin_identities",
+    }, (raw_line, fact_line)
+    # beyond the file's own accounting: each row is named, layer by layer, against raw ranked anew
+    failing = set(
+        copy.query(
+            "select distinct object_id, currency_code from marts.reconciliation_exceptions "
+            "where invariant = 'completeness' and object_type = 'layer' and is_failure"
+        )
     )
-    assert {("deduplicated: lines",), ("mart: lines",)} <= set(failing), failing
+    assert {
+        ("deduplicated: lines", raw_currency),
+        ("mart: lines", raw_currency),
+        ("mart: lines", fact_currency),
+    } <= failing, failing
+    # the fact row's loss is the fact's alone: the layers under it still hold its line
+    assert ("deduplicated: lines", fact_currency) not in failing, failing
+    assert ("intermediate: lines", fact_currency) not in failing, failing
 
 
 def test_source_freshness_reads_dlt_load_times(built: Project) -> None:

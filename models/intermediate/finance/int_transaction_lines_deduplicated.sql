@@ -6,12 +6,13 @@
 -- remaining delivery, and a line with none left is deleted by the post-hook. Anything this misses
 -- (a row deleted from raw by hand) fails recon_completeness, which ranks raw on its own and ties
 -- this table to it in rows and money.
-with deliveries as (
+-- deliveries and kept are each read several times, a few columns or rows each: inlined, not stored.
+with deliveries as {{ not_materialized() }} (
     select * from {{ ref('stg_raw__transactions') }}
 ),
 
 {% if is_incremental() %}
-    kept as (
+    kept as {{ not_materialized() }} (
         select
             line_event_id,
             source_file,

@@ -7,18 +7,23 @@
 --   customer a new version, or its date is on or after the earliest newly published FX rate;
 --   it was built from a delivery (file and load) that is no line's latest any more: a later
 --   delivery was withdrawn (its file corrected without the line), so an earlier one counts again;
---   it is still unresolved in fct_transactions (no rate, no cost, an unknown member), or not in
---   it at all;
+--   it is still unresolved in fct_transactions (no rate, no cost, an unknown member);
 --   it is a refund of a sale line out of date or gone, or an order-level refund of an order with
 --   such a line (a refund takes its cost, and its split, from its sale lines);
 --   it is no longer delivered (a corrected file dropped it): listed with is_delivered false, and
 --   the chain deletes its rows.
 -- A full build, or a chain not built yet, lists every delivered line.
+-- Raw loses rows only a whole delivery at a time (§13), so a line the fact holds and raw no longer
+-- delivers was built from a delivery that left, and a delivered line the fact lacks is new since
+-- the watermark or was built from a delivery that left: the rule reads the fact's few deliveries
+-- and its unresolved lines, never joins its 10M lines to the delivered ones. A line lost any other
+-- way (a row deleted by hand) fails recon_completeness instead.
+-- lines and built are read several times, a few columns or rows each: inlined, not stored.
 -- The incremental branch reads the new versions of masters, costs and rates; dbt learns them here:
 -- depends_on: {{ ref('stg_raw__cogs') }}, {{ ref('stg_raw__products') }}
 -- depends_on: {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__fx_rates') }}
 {%- set chain = incremental_chain_state() %}
-with lines as (
+with lines as {{ not_materialized() }} (
     select
         line_event_id,
         event_type,
@@ -58,7 +63,7 @@ with lines as (
         select * from {{ ref('stg_raw__fx_rates') }}
     ),
 
-    built as (
+    built as {{ not_materialized() }} (
         select * from {{ built_relation('fct_transactions') }}
     ),
 
@@ -71,29 +76,29 @@ with lines as (
             ), '') as dlt_load_id
     ),
 
-    built_lines as (
-        select
-            delivered_line_event_id,
-            max(order_id) as order_id,
-            max(customer_id) as customer_id,
-            bool_or({{ unresolved_line() }}) as is_unresolved
-        from built
-        group by delivered_line_event_id
-    ),
-
     -- the deliveries (file and load) the fact was built from that no line's latest is any more: a
     -- later delivery was withdrawn (its file corrected without the line), so an earlier one
-    -- counts again though nothing new delivered it
+    -- counts again though nothing new delivered it; or every delivery of the line left
     deliveries_gone as (
         {{ deliveries_gone('built', 'lines') }}
     ),
 
     built_from_gone as (
-        select built.delivered_line_event_id
+        select
+            built.delivered_line_event_id,
+            max(built.order_id) as order_id,
+            max(built.customer_id) as customer_id
         from built
         inner join deliveries_gone
             on built.source_file = deliveries_gone.source_file
                 and built.dlt_load_id = deliveries_gone.dlt_load_id
+        group by built.delivered_line_event_id
+    ),
+
+    unresolved as (
+        select distinct built.delivered_line_event_id
+        from built
+        where {{ unresolved_line() }}
     ),
 
     changed_costs as (
@@ -130,25 +135,25 @@ with lines as (
             lines.order_id
         from lines
         cross join watermark
-        left join built_lines on lines.line_event_id = built_lines.delivered_line_event_id
-        where built_lines.delivered_line_event_id is null
-            or built_lines.is_unresolved
-            or lines.dlt_load_id > watermark.dlt_load_id
+        where lines.dlt_load_id > watermark.dlt_load_id
             or lines.line_event_id in (select built_from_gone.delivered_line_event_id from built_from_gone)
+            or lines.line_event_id in (select unresolved.delivered_line_event_id from unresolved)
             or lines.sku in (select changed_costs.sku from changed_costs)
             or lines.sku in (select changed_products.sku from changed_products)
             or lines.customer_id in (select changed_customers.customer_id from changed_customers)
             or lines.event_date >= (select first_changed_rate.rate_date from first_changed_rate)
     ),
 
+    -- built from a delivery that left and not delivered now: every line of built_from_gone still
+    -- delivered is in changed
     vanished as (
         select
-            built_lines.delivered_line_event_id,
-            built_lines.order_id,
-            built_lines.customer_id
-        from built_lines
-        left join lines on built_lines.delivered_line_event_id = lines.line_event_id
-        where lines.line_event_id is null
+            built_from_gone.delivered_line_event_id,
+            built_from_gone.order_id,
+            built_from_gone.customer_id
+        from built_from_gone
+        left join changed on built_from_gone.delivered_line_event_id = changed.line_event_id
+        where changed.line_event_id is null
     ),
 
     lines_out_of_date as (

@@ -8,7 +8,8 @@
     is a dimension_members exception (a failure, or a warning while no customer master was
     ever delivered), and has no 360 row to tie to. -#}
 {% set known_customer = 'customer_id is not null and customer_key <> ' ~ unknown_key() %}
-with lines as (
+-- lines is read six times, a few columns each: inlined, not stored (10M rows of every column).
+with lines as {{ not_materialized() }} (
     select * from {{ ref('fct_transactions') }}
 ),
 
