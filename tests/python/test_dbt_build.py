@@ -7,6 +7,7 @@ import csv
 import io
 import itertools
 import json
+import math
 import random
 import re
 import shutil
@@ -426,19 +427,49 @@ def test_sources_match_the_loader_contract() -> None:
 
 def test_divide_is_exact_and_rounds_half_away_from_zero(built: Project) -> None:
     """DuckDB divides decimals as doubles (573.93 / 2 = 286.96499...); the divide macro must give
-    what exact arithmetic gives, as Redshift does."""
+    what exact arithmetic gives, as Redshift does. On DuckDB it estimates small quotients in
+    doubles and corrects them, and takes large ones in 128-bit integers: pairs on both sides of
+    that line, and ties, which an estimate off by one would round the wrong way."""
     r = random.Random(11)
     pairs = [("573.93", "2"), ("-573.93", "2"), ("1", "3"), ("-2", "3"), ("0.005", "1"), ("5", "0")]
     pairs += [(f"{r.randint(-(10**9), 10**9) / 10**6:.6f}", f"{r.randint(1, 10**9) / 10**8:.8f}") for _ in range(300)]
+    # ties at 2 and 6 decimals: (k + 1/2) units times the divisor
+    for scale in (2, 6):
+        for _ in range(100):
+            d = Decimal(r.randint(1, 10**6)) / 100 * r.choice((1, -1))
+            n = (Decimal(r.randint(0, 10**5)) + Decimal("0.5")) * d / Decimal(10) ** scale * r.choice((1, -1))
+            if n == n.quantize(Decimal("0.000001")):
+                pairs.append((f"{n:.6f}", f"{d:.8f}"))
+    # quotients near 2^48, where an estimate in doubles is one too high or one too low (found the
+    # way the macro estimates: floor((2n 10^6 + d) / 2d) in doubles, n and d in 10^-8 units)
+    high, low = [], []
+    while len(high) < 20 or len(low) < 20:
+        n_units = r.randint(10**12, 10**13 - 1) * 100
+        d_units = r.randint(1, 4) * n_units * 10**6 // (2**49 * 9 // 10) + r.randint(1, 1000)
+        dividend, divisor = 2 * n_units * 10**6 + d_units, 2 * d_units
+        estimate = math.floor(float(dividend) / float(divisor))
+        found = high if estimate > dividend // divisor else low if estimate < dividend // divisor else []
+        if len(found) < 20:
+            found.append((f"{Decimal(n_units) / 10**8:.6f}", f"{Decimal(d_units) / 10**8:.8f}"))
+    pairs += high + low
+    # large operands and large quotients: the 128-bit path, and either side of where it starts
+    pairs += [("9999999.999999", "0.00000001"), ("10000000", "3"), ("-10000000.000001", "7"), ("9999999.999999", "-3")]
+    pairs += [("99999999999999999999.999999", "0.00000003"), ("1", "0.00000001"), ("-1", "10000000")]
+    pairs += [("0.000001", "9999999.99999999"), ("5629499.534213", "0.01"), ("5629499.534214", "0.01")]
+    pairs += [
+        (f"{r.randint(-(10**26), 10**26) / 10**6:.6f}", f"{r.randint(1, 10**20) / 10**8:.8f}") for _ in range(100)
+    ]
+    pairs += [(f"{r.randint(-(10**13), 10**13) / 10**6:.6f}", f"{r.randint(1, 10**4) / 10**8:.8f}") for _ in range(100)]
     values = ", ".join(
         f"({i}, cast({n} as decimal(28, 6)), cast({d} as decimal(28, 8)))" for i, (n, d) in enumerate(pairs)
     )
     sql = (
-        "select i, {{ divide('n', 'd', 2) }} as q2, {{ divide('n', 'd', 6) }} as q6 "
+        "select i, cast({{ divide('n', 'd', 2) }} as varchar) as q2, cast({{ divide('n', 'd', 6) }} as varchar) as q6 "
         f"from (values {values}) as t(i, n, d)"
     )
-    out = ok(built.dbt("show", "--inline", sql, "--limit", "1000", "--output", "json", "--quiet"))
+    out = ok(built.dbt("show", "--inline", sql, "--limit", "10000", "--output", "json", "--quiet"))
     rows = {row["i"]: row for row in json.loads(out)["show"]}
+    assert len(rows) == len(pairs)
     with localcontext() as ctx:
         ctx.prec = 60
         for i, (n, d) in enumerate(pairs):
@@ -446,8 +477,8 @@ def test_divide_is_exact_and_rounds_half_away_from_zero(built: Project) -> None:
                 assert rows[i]["q2"] is None
                 continue
             exact = Decimal(n) / Decimal(d)
-            assert Decimal(str(rows[i]["q2"])) == exact.quantize(Decimal("0.01"), ROUND_HALF_UP), (n, d)
-            assert Decimal(str(rows[i]["q6"])) == exact.quantize(Decimal("0.000001"), ROUND_HALF_UP), (n, d)
+            assert Decimal(rows[i]["q2"]) == exact.quantize(Decimal("0.01"), ROUND_HALF_UP), (n, d)
+            assert Decimal(rows[i]["q6"]) == exact.quantize(Decimal("0.000001"), ROUND_HALF_UP), (n, d)
 
 
 def test_every_built_column_is_described(built: Project) -> None:
