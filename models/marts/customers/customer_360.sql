@@ -11,7 +11,8 @@ with customers as (
     where is_current and customer_id <> 'unknown'
 ),
 
-orders as (
+-- orders is read twice, a few columns each: inlined, not stored.
+orders as {{ not_materialized() }} (
     select * from {{ ref('fct_orders') }}
     where customer_id is not null
 ),

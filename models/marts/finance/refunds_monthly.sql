@@ -2,7 +2,8 @@
 --   by refund month (what the P&L shows): refunds dated in the month, against that month's sales;
 --   by sale cohort: of the goods sold in the month, how much has been refunded so far.
 -- Grain: one row per month and channel, every month from the first to the last activity.
-with transactions as (
+-- transactions is read five times, a few columns each: inlined, not stored.
+with transactions as {{ not_materialized() }} (
     select * from {{ ref('fct_transactions') }}
 ),
 
