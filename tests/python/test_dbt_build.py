@@ -382,7 +382,7 @@ def test_rows_deleted_by_hand_from_raw_or_the_fact_are_not_kept_quietly(built: P
     result = copy.dbt("build")
     assert result.returncode == 1
     # the raw row fails completeness and the file's control totals; the fact row fails completeness
-    # and the ties of the marts built beside the fact (fct_orders) to it
+    # and the margin identities, which tie marts not built from the fact to its totals
     assert copy.failed() == {
         "reconciliation_completeness",
         "reconciliation_control_totals",
