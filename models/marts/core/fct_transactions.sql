@@ -10,6 +10,12 @@
 -- depends_on: {{ ref('int_transaction_lines_invalidated') }}
 with lines as (
     select * from {{ ref('int_transaction_lines_converted') }}
+    {%- if is_incremental() %}
+        where delivered_line_event_id in (
+                select invalidated.delivered_line_event_id
+                from {{ invalidated('int_transaction_lines_invalidated') }} as invalidated
+            )
+    {%- endif %}
 ),
 
 products as (
@@ -86,12 +92,6 @@ final as (
     {{ join_version_at('customers', 'customers', 'customer_id', 'lines.customer_id', 'lines.event_at') }}
     left join channels on channels.channel = lines.channel
     left join campaigns on campaigns.campaign_id = lines.campaign_id
-    {% if is_incremental() -%}
-        where lines.delivered_line_event_id in (
-                select invalidated.delivered_line_event_id
-                from {{ invalidated('int_transaction_lines_invalidated') }} as invalidated
-            )
-    {%- endif %}
 )
 
 select * from final
