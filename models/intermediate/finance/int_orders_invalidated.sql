@@ -1,8 +1,12 @@
 -- The orders whose built rows are out of date (decision log §11): every order with a line in
--- int_transaction_lines_invalidated, and every order of the customers of those orders, as they
--- are delivered now and as they were built before, because a customer's first order is a
--- sequence over all of the customer's orders. An order with no sale line left is listed with
--- is_delivered false, and the order chain deletes it. A full build lists every order.
+-- int_transaction_lines_invalidated ("touched"), and of each customer of a touched order (as
+-- delivered now and as built before) the orders whose first-order flag can change. That is the
+-- customer's first order as built, when it is untouched: no untouched order can come before it,
+-- so the first order now is it or a touched order, both listed. When that first order is itself
+-- touched (or the customer has none), any order can be first now: all of the customer's orders
+-- are listed. So the list holds each touched customer's first order, and ranking the listed
+-- orders alone finds it. An order with no sale line left is listed with is_delivered false, and
+-- the order chain deletes it. A full build lists every order.
 -- The incremental branch reads int_transaction_lines_invalidated; dbt learns it here:
 -- depends_on: {{ ref('int_transaction_lines_invalidated') }}
 {%- set chain = incremental_chain_state() %}
@@ -29,7 +33,8 @@ with orders as (
     built_orders as (
         select
             order_id,
-            customer_id
+            customer_id,
+            is_first_order
         from {{ built_relation('int_sale_lines_aggregated_to_orders') }}
     ),
 
@@ -48,16 +53,43 @@ with orders as (
             and built_orders.order_id in (select touched_orders.order_id from touched_orders)
     ),
 
+    -- each customer's first order as built, where it is untouched: it stays first unless a
+    -- touched order (listed anyway) now comes before it
+    kept_first_orders as (
+        select
+            built_orders.order_id,
+            built_orders.customer_id
+        from built_orders
+        where built_orders.is_first_order
+            and built_orders.customer_id in (select customers.customer_id from customers)
+            and built_orders.order_id not in (
+                select touched_orders.order_id
+                from touched_orders
+                where touched_orders.order_id is not null
+            )
+    ),
+
+    -- customers whose first order as built is touched, or who have none: any order may be first
+    customers_ranked_again as (
+        select customers.customer_id
+        from customers
+        where customers.customer_id not in (select kept_first_orders.customer_id from kept_first_orders)
+    ),
+
     out_of_date as (
         select touched_orders.order_id from touched_orders
         union
+        select kept_first_orders.order_id from kept_first_orders
+        union
         select orders.order_id
         from orders
-        where orders.customer_id in (select customers.customer_id from customers)
+        where orders.customer_id in (select customers_ranked_again.customer_id from customers_ranked_again)
         union
         select built_orders.order_id
         from built_orders
-        where built_orders.customer_id in (select customers.customer_id from customers)
+        where built_orders.customer_id in (
+                select customers_ranked_again.customer_id from customers_ranked_again
+            )
     ),
 
     final as (

@@ -2,8 +2,8 @@
 -- (docs/decisions.md): an order belongs to the campaign the source attributes it to, if that
 -- campaign is known from the spend feed; otherwise it is unattributed (and an unknown id is
 -- kept for the exceptions report). Incremental (decision log §11): a run rebuilds only the
--- orders int_orders_invalidated lists, which holds every order of each customer it touches, so
--- the first order is ranked over all of the customer's orders.
+-- orders int_orders_invalidated lists, which holds the first order of each customer it touches,
+-- so ranking the listed orders finds it.
 -- The incremental branch reads int_orders_invalidated; dbt learns it here:
 -- depends_on: {{ ref('int_orders_invalidated') }}
 with lines as (
