@@ -111,9 +111,10 @@ def _move_an_order(source: Path) -> tuple[str, str, str]:
     """The source corrects the first day's file: one order (no refunds) belonged to the customer of
     the day's last order. Its former owner has other orders, all early in the first batch and
     untouched by the second (no new line, refund, master or cost version, or restated rate reaches
-    them), so only the rule that rebuilds every order of a customer as built before
-    (int_orders_invalidated) ranks that customer's first order again. Returns the order, its former
-    and its new customer."""
+    them), so only the order rule (int_orders_invalidated: a customer whose first order as built is
+    touched has all its orders as built listed) ranks that customer's first order again; the new
+    customer's first order as built is listed beside it. Returns the order, its former and its new
+    customer."""
     start = date.fromisoformat(SMALL.start)
     second_batch, restated_day = (f"date={start + timedelta(days=d)}" for d in (12, 11))
     files = sorted(source.glob("transactions/*/*.csv"))
