@@ -35,14 +35,30 @@ quarantined as (
     ),
 
 {% endfor -%}
+-- each feed's rows summed in one pass, per file and currency (a feed without a currency: one
+-- per file); the claims per file are sums of these
+{% for feed, spec in metrics.items() -%}
+    summed_{{ feed }} as (
+        select
+            file_name,
+            currency,
+            {% for metric, expression, is_money in spec.sums -%}
+                sum({{ expression }}) as {{ metric }},
+            {% endfor -%}
+            count(*) as row_count
+        from delivered_{{ feed }}
+        group by file_name, currency
+    ),
+
+{% endfor -%}
 found as (
     {% for feed, spec in metrics.items() -%}
         select
             file_name,
             'row_count' as metric,
             'XXX' as currency_code,
-            cast(count(*) as numeric(28, 6)) as metric_value
-        from delivered_{{ feed }}
+            cast(sum(row_count) as numeric(28, 6)) as metric_value
+        from summed_{{ feed }}
         group by file_name
         {% for metric, expression, is_money in spec.sums -%}
             union all
@@ -50,8 +66,8 @@ found as (
                 file_name,
                 '{{ metric }}' as metric,
                 {{ 'currency' if is_money else "'XXX'" }} as currency_code,
-                cast(coalesce(sum({{ expression }}), 0) as numeric(28, 6)) as metric_value
-            from delivered_{{ feed }}
+                cast(coalesce(sum({{ metric }}), 0) as numeric(28, 6)) as metric_value
+            from summed_{{ feed }}
             group by file_name{{ ', currency' if is_money else '' }}
         {% endfor -%}
         {% if not loop.last %}union all{% endif %}

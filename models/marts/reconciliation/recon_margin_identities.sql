@@ -8,139 +8,6 @@
     is a dimension_members exception (a failure, or a warning while no customer master was
     ever delivered), and has no 360 row to tie to. -#}
 {% set known_customer = 'customer_id is not null and customer_key <> ' ~ unknown_key() %}
--- lines is read six times, a few columns each: inlined, not stored (10M rows of every column).
-with lines as {{ not_materialized() }} (
-    select * from {{ ref('fct_transactions') }}
-),
-
-orders as (
-    select * from {{ ref('fct_orders') }}
-),
-
-spend as (
-    select * from {{ ref('fct_marketing_spend') }}
-),
-
-line_checks as (
-    select
-        line_event_id,
-        currency_code,
-        'net revenue - cogs = gross margin (' || currency_code || ')' as identity_name,
-        gross_margin as expected,
-        net_revenue - cogs as actual
-    from lines
-    where cogs is not null
-    union all
-    select
-        line_event_id,
-        'USD' as currency_code,
-        'net revenue - cogs = gross margin (USD)' as identity_name,
-        gross_margin_usd as expected,
-        net_revenue_usd - cogs_usd as actual
-    from lines
-    where cogs_usd is not null and net_revenue_usd is not null
-    union all
-    select
-        line_event_id,
-        'USD' as currency_code,
-        'gross margin - fees - shipping cost + shipping charged = contribution (USD)' as identity_name,
-        contribution_margin_usd as expected,
-        {{ contribution_margin('gross_margin_usd', 'platform_fee_usd', 'shipping_cost_usd', 'shipping_charged_usd') }}
-            as actual
-    from lines
-    where contribution_margin_usd is not null
-),
-
-fact_by_channel as (
-    select
-        channel_key,
-        sum(gross_revenue_usd) as gross_revenue_usd,
-        sum(discount_usd) as discount_usd,
-        sum(refunded_revenue_usd) as refunded_revenue_usd,
-        sum(net_revenue_usd) as net_revenue_usd,
-        sum(cogs_usd) as cogs_usd,
-        sum(gross_margin_usd) as gross_margin_usd,
-        sum(platform_fee_usd) as platform_fee_usd,
-        sum(shipping_cost_usd) as shipping_cost_usd,
-        sum(shipping_charged_usd) as shipping_charged_usd
-    from lines
-    group by channel_key
-),
-
-spend_by_channel as (
-    select
-        channel_key,
-        sum(spend_usd) as spend_usd
-    from {{ ref('fct_marketing_spend') }}
-    group by channel_key
-),
-
-pnl_by_channel as (
-    select
-        channel_key,
-        sum(gross_revenue_usd) as gross_revenue_usd,
-        sum(discount_usd) as discount_usd,
-        sum(refunded_revenue_usd) as refunded_revenue_usd,
-        sum(net_revenue_usd) as net_revenue_usd,
-        sum(cogs_usd) as cogs_usd,
-        sum(gross_margin_usd) as gross_margin_usd,
-        sum(platform_fee_usd) as platform_fee_usd,
-        sum(shipping_cost_usd) as shipping_cost_usd,
-        sum(shipping_charged_usd) as shipping_charged_usd,
-        sum(marketing_spend_usd) as marketing_spend_usd,
-        sum(contribution_margin_usd) as contribution_margin_usd
-    from {{ ref('pnl_daily_by_channel') }}
-    group by channel_key
-),
-
-pnl_checks as (
-    {% for measure in ['gross_revenue_usd', 'discount_usd', 'refunded_revenue_usd', 'net_revenue_usd', 'cogs_usd',
-        'gross_margin_usd', 'platform_fee_usd', 'shipping_cost_usd', 'shipping_charged_usd'] -%}
-        select
-            coalesce(pnl.channel_key, fact.channel_key) as channel_key,
-            'P&L {{ measure }} summed over days = fact total' as identity_name,
-            coalesce(fact.{{ measure }}, 0) as expected,
-            coalesce(pnl.{{ measure }}, 0) as actual
-        from pnl_by_channel as pnl full outer join fact_by_channel as fact on pnl.channel_key = fact.channel_key
-        union all
-    {% endfor -%}
-    select
-        coalesce(pnl.channel_key, spend.channel_key) as channel_key,
-        'P&L marketing spend summed over days = fct_marketing_spend' as identity_name,
-        coalesce(spend.spend_usd, 0) as expected,
-        coalesce(pnl.marketing_spend_usd, 0) as actual
-    from pnl_by_channel as pnl full outer join spend_by_channel as spend on pnl.channel_key = spend.channel_key
-    union all
-    select
-        channel_key,
-        'P&L contribution = gross margin - fees - shipping cost + shipping charged - marketing' as identity_name,
-        {{ contribution_margin('gross_margin_usd', 'platform_fee_usd', 'shipping_cost_usd', 'shipping_charged_usd',
-            marketing_spend='marketing_spend_usd') }} as expected,
-        contribution_margin_usd as actual
-    from pnl_by_channel
-),
-
-{# Where a margin covers only the lines with a known cost, it says so: on every row of the
-    marts that show one, gross margin = net revenue with a known cost - COGS. -#}
-coverage_checks as (
-    select
-        channel || ' ' || cast(date_day as varchar(10)) as row_id,
-        'P&L row: gross margin = net revenue with a known cost - COGS' as identity_name,
-        net_revenue_with_cost_usd - cogs_usd as expected,
-        gross_margin_usd as actual
-    from {{ ref('pnl_daily_by_channel') }}
-    union all
-    select
-        sku || ' ' || cast(month_start_date as varchar(10)) as row_id,
-        'product month: gross margin = net revenue with a known cost - COGS' as identity_name,
-        net_revenue_with_cost_usd - cogs_usd as expected,
-        gross_margin_usd as actual
-    from {{ ref('product_performance_monthly') }}
-),
-
-{#- Every measure of every mart ties to what it is built from, at the mart's total: (mart,
-    its column, the relation that column sums, the expression summed there, which of its rows
-    count). A measure the mart derives from others (rates, ROAS) is not summed. -#}
 {#- Every measure of every mart ties to what it is built from, at the mart's total: (mart,
     its column, the relation that column sums, the expression summed there, which of its rows
     count). A measure the mart derives from others (rates, ROAS) is not summed. -#}
@@ -249,13 +116,79 @@ coverage_checks as (
         'customer_360', column, 'all rows', 'customer_groups_360', column)) %}
 {%- endfor %}
 {#- Each relation is read once for all its sums (a scalar subquery per identity read the fact
-    once per identity): one single-row aggregate per relation summed and per mart. -#}
-{% set summed = {'lines': 'lines_with_sale_flag', 'orders': 'orders', 'spend': 'spend',
+    once per identity): one single-row aggregate per relation summed and per mart. The fact's
+    sums are taken per channel first, with the P&L's, in its one pass (lines_by_channel). -#}
+{% set summed = {'lines': 'lines_by_channel', 'orders': 'orders', 'spend': 'spend',
     'customer_360': ref('customer_360')} %}
 {% set marts = [] %}
 {% for identity in identities if identity[5] not in marts -%}
     {% do marts.append(identity[5]) %}
 {%- endfor %}
+{#- (identity, currency of both sides, expected, actual, which lines it holds for) -#}
+{% set line_identities = [
+    ("'net revenue - cogs = gross margin (' || currency_code || ')'", 'currency_code', 'gross_margin',
+        'net_revenue - cogs', 'cogs is not null'),
+    ("'net revenue - cogs = gross margin (USD)'", "'USD'", 'gross_margin_usd', 'net_revenue_usd - cogs_usd',
+        'cogs_usd is not null and net_revenue_usd is not null'),
+    ("'gross margin - fees - shipping cost + shipping charged = contribution (USD)'", "'USD'",
+        'contribution_margin_usd',
+        contribution_margin('gross_margin_usd', 'platform_fee_usd', 'shipping_cost_usd', 'shipping_charged_usd'),
+        'contribution_margin_usd is not null'),
+] %}
+{#- the P&L measures summed from the fact per channel -#}
+{% set pnl_measures = ['gross_revenue_usd', 'discount_usd', 'refunded_revenue_usd', 'net_revenue_usd', 'cogs_usd',
+    'gross_margin_usd', 'platform_fee_usd', 'shipping_cost_usd', 'shipping_charged_usd'] %}
+-- lines is read three times, a few columns each: inlined, not stored (10M rows of every column).
+with lines as {{ not_materialized() }} (
+    select * from {{ ref('fct_transactions') }}
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }}
+),
+
+spend as (
+    select * from {{ ref('fct_marketing_spend') }}
+),
+
+-- the lines breaking any identity, in one pass over the fact (none, when the build is right);
+-- read three times, so stored: only the columns the identities read
+lines_breaking_an_identity as (
+    select
+        line_event_id,
+        currency_code,
+        net_revenue,
+        cogs,
+        gross_margin,
+        net_revenue_usd,
+        cogs_usd,
+        gross_margin_usd,
+        platform_fee_usd,
+        shipping_cost_usd,
+        shipping_charged_usd,
+        contribution_margin_usd
+    from lines
+    where
+        {% for name, currency, expected, actual, holds_for in line_identities -%}
+            ({{ holds_for }} and {{ recon_differs(expected, actual) }})
+            {%- if not loop.last %} or{% endif %}
+        {% endfor %}
+),
+
+line_checks as (
+    {% for name, currency, expected, actual, holds_for in line_identities -%}
+        select
+            line_event_id,
+            {{ currency }} as currency_code,
+            {{ name }} as identity_name,
+            {{ expected }} as expected,
+            {{ actual }} as actual
+        from lines_breaking_an_identity
+        where {{ holds_for }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
 sale_line_ids as (
     select line_event_id from lines
     where event_type = 'sale'
@@ -269,12 +202,112 @@ lines_with_sale_flag as (
     left join sale_line_ids on lines.refunded_line_event_id = sale_line_ids.line_event_id
 ),
 
+-- one pass over the fact for every sum taken from it: the P&L's measures and each identity's
+-- expected total, per channel (summed again over channels in expected_from_lines)
+lines_by_channel as (
+    select
+        channel_key,
+        {% for measure in pnl_measures -%}
+            sum({{ measure }}) as {{ measure }},
+        {% endfor -%}
+        {%- for number, name, summed_relation, expression, condition, mart, column in identities
+            if summed_relation == 'lines' %}
+            sum(case when {{ conditions[condition] }} then {{ expression }} end) as expected_{{ number }}
+            {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from lines_with_sale_flag
+    group by channel_key
+),
+
+fact_by_channel as (
+    select
+        channel_key,
+        {% for measure in pnl_measures -%}
+            {{ measure }}{% if not loop.last %},{% endif %}
+        {% endfor %}
+    from lines_by_channel
+),
+
+spend_by_channel as (
+    select
+        channel_key,
+        sum(spend_usd) as spend_usd
+    from {{ ref('fct_marketing_spend') }}
+    group by channel_key
+),
+
+pnl_by_channel as (
+    select
+        channel_key,
+        sum(gross_revenue_usd) as gross_revenue_usd,
+        sum(discount_usd) as discount_usd,
+        sum(refunded_revenue_usd) as refunded_revenue_usd,
+        sum(net_revenue_usd) as net_revenue_usd,
+        sum(cogs_usd) as cogs_usd,
+        sum(gross_margin_usd) as gross_margin_usd,
+        sum(platform_fee_usd) as platform_fee_usd,
+        sum(shipping_cost_usd) as shipping_cost_usd,
+        sum(shipping_charged_usd) as shipping_charged_usd,
+        sum(marketing_spend_usd) as marketing_spend_usd,
+        sum(contribution_margin_usd) as contribution_margin_usd
+    from {{ ref('pnl_daily_by_channel') }}
+    group by channel_key
+),
+
+pnl_checks as (
+    {% for measure in pnl_measures -%}
+        select
+            coalesce(pnl.channel_key, fact.channel_key) as channel_key,
+            'P&L {{ measure }} summed over days = fact total' as identity_name,
+            coalesce(fact.{{ measure }}, 0) as expected,
+            coalesce(pnl.{{ measure }}, 0) as actual
+        from pnl_by_channel as pnl full outer join fact_by_channel as fact on pnl.channel_key = fact.channel_key
+        union all
+    {% endfor -%}
+    select
+        coalesce(pnl.channel_key, spend.channel_key) as channel_key,
+        'P&L marketing spend summed over days = fct_marketing_spend' as identity_name,
+        coalesce(spend.spend_usd, 0) as expected,
+        coalesce(pnl.marketing_spend_usd, 0) as actual
+    from pnl_by_channel as pnl full outer join spend_by_channel as spend on pnl.channel_key = spend.channel_key
+    union all
+    select
+        channel_key,
+        'P&L contribution = gross margin - fees - shipping cost + shipping charged - marketing' as identity_name,
+        {{ contribution_margin('gross_margin_usd', 'platform_fee_usd', 'shipping_cost_usd', 'shipping_charged_usd',
+            marketing_spend='marketing_spend_usd') }} as expected,
+        contribution_margin_usd as actual
+    from pnl_by_channel
+),
+
+{# Where a margin covers only the lines with a known cost, it says so: on every row of the
+    marts that show one, gross margin = net revenue with a known cost - COGS. -#}
+coverage_checks as (
+    select
+        channel || ' ' || cast(date_day as varchar(10)) as row_id,
+        'P&L row: gross margin = net revenue with a known cost - COGS' as identity_name,
+        net_revenue_with_cost_usd - cogs_usd as expected,
+        gross_margin_usd as actual
+    from {{ ref('pnl_daily_by_channel') }}
+    union all
+    select
+        sku || ' ' || cast(month_start_date as varchar(10)) as row_id,
+        'product month: gross margin = net revenue with a known cost - COGS' as identity_name,
+        net_revenue_with_cost_usd - cogs_usd as expected,
+        gross_margin_usd as actual
+    from {{ ref('product_performance_monthly') }}
+),
+
 {% for relation, source in summed.items() %}
     expected_from_{{ relation }} as (
         select
             {%- for number, name, summed_relation, expression, condition, mart, column in identities
                 if summed_relation == relation %}
-                sum(case when {{ conditions[condition] }} then {{ expression }} end) as expected_{{ number }}
+                {% if relation == 'lines' -%}
+                    sum(expected_{{ number }})
+                {%- else -%}
+                    sum(case when {{ conditions[condition] }} then {{ expression }} end)
+                {%- endif %} as expected_{{ number }}
                 {%- if not loop.last %},{% endif %}
             {%- endfor %}
         from {{ source }}

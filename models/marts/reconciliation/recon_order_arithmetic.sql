@@ -15,4 +15,5 @@ select
 from {{ ref('int_transaction_lines_deduplicated') }}
 where event_type = 'sale'
 group by order_id
-having count(distinct reported_order_total) > 1
+-- two different totals: the same as count(distinct) > 1 (both ignore nulls), without a distinct per order
+having min(reported_order_total) <> max(reported_order_total)

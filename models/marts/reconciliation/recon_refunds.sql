@@ -43,33 +43,67 @@ cumulative as (
     group by refunds.refunded_line_event_id
 ),
 
+-- each refunded sale line joined to its sale once for every cap (then one row per cap exceeded),
+-- and each refund line once for every attribute (then one row per attribute moved): two joins of
+-- the 10M sale lines, not one per check
+capped_sales as (
+    select
+        cumulative.refunded_line_event_id,
+        cumulative.currency_code,
+        {% for what, refunded, charged in caps -%}
+            sales.{{ charged }},
+            cumulative.{{ refunded }}{% if not loop.last %},{% endif %}
+        {% endfor %}
+    from cumulative
+    inner join sales on cumulative.refunded_line_event_id = sales.line_event_id
+    where
+        {% for what, refunded, charged in caps -%}
+            cumulative.{{ refunded }} > sales.{{ charged }}{% if not loop.last %} or{% endif %}
+        {% endfor %}
+),
+
 over_caps as (
     {% for what, refunded, charged in caps -%}
         select
-            cumulative.refunded_line_event_id,
-            cumulative.currency_code,
+            refunded_line_event_id,
+            currency_code,
             '{{ what }}' as capped,
-            sales.{{ charged }} as charged,
-            cumulative.{{ refunded }} as refunded
-        from cumulative
-        inner join sales on cumulative.refunded_line_event_id = sales.line_event_id
-        where cumulative.{{ refunded }} > sales.{{ charged }}
+            {{ charged }} as charged,
+            {{ refunded }} as refunded
+        from capped_sales
+        where {{ refunded }} > {{ charged }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
 {# Null-safe: an anonymous sale refunded to an account (or the reverse) is a difference too. -#}
+refunds_with_moved_attributes as (
+    select
+        refunds.line_event_id,
+        refunds.currency_code,
+        {% for attribute in attributes -%}
+            sales.{{ attribute }} as sale_{{ attribute }},
+            refunds.{{ attribute }} as refund_{{ attribute }}{% if not loop.last %},{% endif %}
+        {% endfor %}
+    from refunds
+    inner join sales on refunds.refunded_line_event_id = sales.line_event_id
+    where
+        {% for attribute in attributes -%}
+            coalesce(refunds.{{ attribute }}, '(none)') <> coalesce(sales.{{ attribute }}, '(none)')
+            {%- if not loop.last %} or{% endif %}
+        {% endfor %}
+),
+
 moved_attributes as (
     {% for attribute in attributes -%}
         select
-            refunds.line_event_id,
-            refunds.currency_code,
+            line_event_id,
+            currency_code,
             '{{ attribute }}' as attribute_name,
-            sales.{{ attribute }} as sale_value,
-            refunds.{{ attribute }} as refund_value
-        from refunds
-        inner join sales on refunds.refunded_line_event_id = sales.line_event_id
-        where coalesce(refunds.{{ attribute }}, '(none)') <> coalesce(sales.{{ attribute }}, '(none)')
+            sale_{{ attribute }} as sale_value,
+            refund_{{ attribute }} as refund_value
+        from refunds_with_moved_attributes
+        where coalesce(refund_{{ attribute }}, '(none)') <> coalesce(sale_{{ attribute }}, '(none)')
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )
