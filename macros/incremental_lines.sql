@@ -51,6 +51,15 @@
     {{ return(relation) }}
 {%- endmacro %}
 
+{#- The condition an incremental model of the chain reads its input with: the rows of `relation`
+    whose `key_column` is listed by `list_model` (int_transaction_lines_invalidated, by delivered
+    line, or int_orders_invalidated, by order), read without scanning the rest (rows_with_keys). -#}
+{% macro listed_rows(relation, key_column, list_model) -%}
+    {%- set listed_column = 'order_id' if list_model == 'int_orders_invalidated' else 'delivered_line_event_id' -%}
+    {{ rows_with_keys(relation, key_column,
+        'select invalidated.' ~ listed_column ~ ' from ' ~ invalidated(list_model) ~ ' as invalidated') }}
+{%- endmacro %}
+
 {#- Post-hook of the chain's line models: delete+insert replaces only the keys it inserts, so the
     rows of a line no longer delivered (a corrected file dropped it) are deleted here (a full build
     lists none). -#}

@@ -22,10 +22,7 @@ with refund_lines as (
     -- noqa: disable=LT02
     where event_type = 'refund'
     {%- if is_incremental() %}
-        and line_event_id in (
-            select invalidated.delivered_line_event_id
-            from {{ invalidated('int_transaction_lines_invalidated') }} as invalidated
-        )
+        and {{ listed_rows(ref('int_transaction_lines_deduplicated'), 'line_event_id', 'int_transaction_lines_invalidated') }}
     {%- endif %}
 ),
 -- noqa: enable=LT02

@@ -9,10 +9,7 @@
 with lines as (
     select * from {{ ref('int_transaction_lines_converted') }}
     {%- if is_incremental() %}
-        where order_id in (
-                select invalidated.order_id
-                from {{ invalidated('int_orders_invalidated') }} as invalidated
-            )
+        where {{ listed_rows(ref('int_transaction_lines_converted'), 'order_id', 'int_orders_invalidated') }}
     {%- endif %}
 ),
 

@@ -21,20 +21,14 @@
 with sales as (
     select * from {{ ref('int_sale_lines_costed') }}
     {%- if is_incremental() %}
-        where line_event_id in (
-                select invalidated.delivered_line_event_id
-                from {{ invalidated('int_transaction_lines_invalidated') }} as invalidated
-            )
+        where {{ listed_rows(ref('int_sale_lines_costed'), 'line_event_id', 'int_transaction_lines_invalidated') }}
     {%- endif %}
 ),
 
 refunds as (
     select * from {{ ref('int_refund_lines_linked') }}
     {%- if is_incremental() %}
-        where delivered_line_event_id in (
-                select invalidated.delivered_line_event_id
-                from {{ invalidated('int_transaction_lines_invalidated') }} as invalidated
-            )
+        where {{ listed_rows(ref('int_refund_lines_linked'), 'delivered_line_event_id', 'int_transaction_lines_invalidated') }}
     {%- endif %}
 ),
 

@@ -6,10 +6,7 @@
 with orders as (
     select * from {{ ref('int_sale_lines_aggregated_to_orders') }}
     {%- if is_incremental() %}
-        where order_id in (
-                select invalidated.order_id
-                from {{ invalidated('int_orders_invalidated') }} as invalidated
-            )
+        where {{ listed_rows(ref('int_sale_lines_aggregated_to_orders'), 'order_id', 'int_orders_invalidated') }}
     {%- endif %}
 ),
 

@@ -11,10 +11,7 @@
 with lines as (
     select * from {{ ref('int_transaction_lines_converted') }}
     {%- if is_incremental() %}
-        where delivered_line_event_id in (
-                select invalidated.delivered_line_event_id
-                from {{ invalidated('int_transaction_lines_invalidated') }} as invalidated
-            )
+        where {{ listed_rows(ref('int_transaction_lines_converted'), 'delivered_line_event_id', 'int_transaction_lines_invalidated') }}
     {%- endif %}
 ),
 
