@@ -10,8 +10,9 @@
 -- The incremental branch reads int_transaction_lines_invalidated; dbt learns it here:
 -- depends_on: {{ ref('int_transaction_lines_invalidated') }}
 {%- set chain = incremental_chain_state() %}
-with orders as (
-    select distinct
+-- read a few orders at a time below, and never made distinct whole (5M orders of 10M lines)
+with sale_lines as {{ not_materialized() }} (
+    select
         order_id,
         customer_id
     from {{ ref('int_transaction_lines_deduplicated') }}
@@ -23,7 +24,7 @@ with orders as (
         select distinct
             order_id,
             true as is_delivered
-        from orders
+        from sale_lines
     )
 {% else %}
     invalidated_lines as (
@@ -81,9 +82,9 @@ with orders as (
         union
         select kept_first_orders.order_id from kept_first_orders
         union
-        select orders.order_id
-        from orders
-        where orders.customer_id in (select customers_ranked_again.customer_id from customers_ranked_again)
+        select sale_lines.order_id
+        from sale_lines
+        where sale_lines.customer_id in (select customers_ranked_again.customer_id from customers_ranked_again)
         union
         select built_orders.order_id
         from built_orders
@@ -92,11 +93,18 @@ with orders as (
             )
     ),
 
+    delivered_out_of_date as (
+        select distinct sale_lines.order_id
+        from sale_lines
+        where sale_lines.order_id in (select out_of_date.order_id from out_of_date)
+    ),
+
     final as (
         select
             out_of_date.order_id,
-            out_of_date.order_id in (select orders.order_id from orders) as is_delivered
+            delivered_out_of_date.order_id is not null as is_delivered
         from out_of_date
+        left join delivered_out_of_date on out_of_date.order_id = delivered_out_of_date.order_id
     )
 {% endif %}
 

@@ -10,7 +10,8 @@ with refund_lines as (
         cast(event_at as date) as event_date
     from {{ ref('int_refund_lines_allocated') }}
     {%- if is_incremental() %}
-        where {{ listed_rows(ref('int_refund_lines_allocated'), 'delivered_line_event_id', 'int_transaction_lines_invalidated') }}
+        where {{ listed_rows(ref('int_refund_lines_allocated'), 'delivered_line_event_id',
+            'int_transaction_lines_invalidated') }}
     {%- endif %}
 ),
 

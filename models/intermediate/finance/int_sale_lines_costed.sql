@@ -14,7 +14,8 @@ with sale_lines as (
     -- noqa: disable=LT02
     where event_type = 'sale'
     {%- if is_incremental() %}
-        and {{ listed_rows(ref('int_transaction_lines_deduplicated'), 'line_event_id', 'int_transaction_lines_invalidated') }}
+        and {{ listed_rows(ref('int_transaction_lines_deduplicated'), 'line_event_id',
+            'int_transaction_lines_invalidated') }}
     {%- endif %}
 ),
 -- noqa: enable=LT02

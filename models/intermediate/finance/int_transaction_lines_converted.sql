@@ -28,7 +28,8 @@ with sales as (
 refunds as (
     select * from {{ ref('int_refund_lines_linked') }}
     {%- if is_incremental() %}
-        where {{ listed_rows(ref('int_refund_lines_linked'), 'delivered_line_event_id', 'int_transaction_lines_invalidated') }}
+        where {{ listed_rows(ref('int_refund_lines_linked'), 'delivered_line_event_id',
+            'int_transaction_lines_invalidated') }}
     {%- endif %}
 ),
 

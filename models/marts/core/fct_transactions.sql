@@ -11,7 +11,8 @@
 with lines as (
     select * from {{ ref('int_transaction_lines_converted') }}
     {%- if is_incremental() %}
-        where {{ listed_rows(ref('int_transaction_lines_converted'), 'delivered_line_event_id', 'int_transaction_lines_invalidated') }}
+        where {{ listed_rows(ref('int_transaction_lines_converted'), 'delivered_line_event_id',
+            'int_transaction_lines_invalidated') }}
     {%- endif %}
 ),
 
