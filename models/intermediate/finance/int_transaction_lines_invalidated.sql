@@ -8,6 +8,8 @@
 --   it was built from a delivery (file and load) that is no line's latest any more: a later
 --   delivery was withdrawn (its file corrected without the line), so an earlier one counts again;
 --   it is still unresolved in fct_transactions (no rate, no cost, an unknown member);
+--   it is credited to a campaign the spend feed no longer holds (a corrected file dropped every
+--   row of it): its campaign key is gone from dim_campaign;
 --   it is a refund of a sale line out of date or gone, or an order-level refund of an order with
 --   such a line (a refund takes its cost, and its split, from its sale lines);
 --   it is no longer delivered (a corrected file dropped it): listed with is_delivered false, and
@@ -21,7 +23,7 @@
 -- lines and built are read several times, a few columns or rows each: inlined, not stored.
 -- The incremental branch reads the new versions of masters, costs and rates; dbt learns them here:
 -- depends_on: {{ ref('stg_raw__cogs') }}, {{ ref('stg_raw__products') }}
--- depends_on: {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__fx_rates') }}
+-- depends_on: {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__fx_rates') }}, {{ ref('dim_campaign') }}
 {%- set chain = incremental_chain_state() %}
 with lines as {{ not_materialized() }} (
     select
@@ -101,6 +103,16 @@ with lines as {{ not_materialized() }} (
         where {{ unresolved_line() }}
     ),
 
+    campaigns as (
+        select campaign_key from {{ ref('dim_campaign') }}
+    ),
+
+    campaign_gone as (
+        select distinct built.delivered_line_event_id
+        from built
+        where built.campaign_key not in (select campaigns.campaign_key from campaigns)
+    ),
+
     changed_costs as (
         select distinct cost_versions.sku
         from cost_versions
@@ -138,6 +150,7 @@ with lines as {{ not_materialized() }} (
         where lines.dlt_load_id > watermark.dlt_load_id
             or lines.line_event_id in (select built_from_gone.delivered_line_event_id from built_from_gone)
             or lines.line_event_id in (select unresolved.delivered_line_event_id from unresolved)
+            or lines.line_event_id in (select campaign_gone.delivered_line_event_id from campaign_gone)
             or lines.sku in (select changed_costs.sku from changed_costs)
             or lines.sku in (select changed_products.sku from changed_products)
             or lines.customer_id in (select changed_customers.customer_id from changed_customers)
