@@ -9,7 +9,7 @@
 --   delivery was withdrawn (its file corrected without the line), so an earlier one counts again;
 --   it is still unresolved in fct_transactions (no rate, no cost, an unknown member);
 --   it is credited to a campaign the spend feed no longer holds (a corrected file dropped every
---   row of it): its campaign key is gone from dim_campaign;
+--   row of it): dim_campaign has lost its key;
 --   it is a refund of a sale line out of date or gone, or an order-level refund of an order with
 --   such a line (a refund takes its cost, and its split, from its sale lines);
 --   it is no longer delivered (a corrected file dropped it): listed with is_delivered false, and
@@ -23,7 +23,8 @@
 -- lines and built are read several times, a few columns or rows each: inlined, not stored.
 -- The incremental branch reads the new versions of masters, costs and rates; dbt learns them here:
 -- depends_on: {{ ref('stg_raw__cogs') }}, {{ ref('stg_raw__products') }}
--- depends_on: {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__fx_rates') }}, {{ ref('dim_campaign') }}
+-- depends_on: {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__fx_rates') }}
+-- depends_on: {{ ref('stg_raw__marketing_spend') }}
 {%- set chain = incremental_chain_state() %}
 with lines as {{ not_materialized() }} (
     select
@@ -103,14 +104,18 @@ with lines as {{ not_materialized() }} (
         where {{ unresolved_line() }}
     ),
 
-    campaigns as (
-        select campaign_key from {{ ref('dim_campaign') }}
+    campaigns_delivered as (
+        select distinct campaign_id
+        from {{ ref('stg_raw__marketing_spend') }}
+        where campaign_id is not null
     ),
 
+    -- built with a campaign's own key (not the none or unknown member) whose campaign is gone
     campaign_gone as (
         select distinct built.delivered_line_event_id
         from built
-        where built.campaign_key not in (select campaigns.campaign_key from campaigns)
+        where built.campaign_key not in ({{ no_campaign_key() }}, {{ unknown_key() }})
+            and built.campaign_id not in (select campaigns_delivered.campaign_id from campaigns_delivered)
     ),
 
     changed_costs as (
