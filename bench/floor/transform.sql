@@ -1,9 +1,10 @@
 -- The floor, step 2 of 2: the project's core transformations as plain DuckDB SQL, from the raw
 -- tables read.sql filled to the facts and marts finance reads. Each statement names the model
 -- whose definition it follows (docs/decisions.md); types and casts are the models' own
--- (money numeric(18, 2), rates numeric(18, 8), converted amounts numeric(28, 6)), so the totals
--- tie out to the cent and beyond. What it leaves out: tests, reconciliation, snapshots and
--- dimension keys, account groups, local-currency COGS, products and marketing marts.
+-- (money numeric(18, 2), rates numeric(18, 8), a converted amount numeric(18, 6) per line or
+-- order and numeric(28, 6) summed), so the totals tie out to the cent and beyond. What it leaves
+-- out: tests, reconciliation, snapshots and dimension keys, account groups, local-currency COGS,
+-- products and marketing marts.
 -- `{{ seeds }}` is the project's seeds folder; bench/bench_warehouse.py fills it in.
 
 -- Staging (stg_raw__*, dedupe_latest + delivery_order()): the latest delivery of every key wins.
@@ -137,7 +138,7 @@ create table sale_lines_costed as
 select
     sales.*,
     costs.effective_from is not null as has_unit_cost,
-    cast(costs.unit_cost * cost_fx.rate_to_usd as decimal(28, 8)) as unit_cost_usd
+    cast(costs.unit_cost * cost_fx.rate_to_usd as decimal(18, 8)) as unit_cost_usd
 from (select * from stg_transactions where event_type = 'sale') as sales
 asof left join stg_cogs as costs
     on sales.sku = costs.sku and sales.event_date >= costs.effective_from
@@ -334,7 +335,7 @@ with lines as (
         shipping_charged,
         shipping_cost,
         platform_fee,
-        cast(quantity * unit_cost_usd as decimal(28, 6)) as cost_usd
+        cast(quantity * unit_cost_usd as decimal(18, 6)) as cost_usd
     from sale_lines_costed
     union all
     select
@@ -369,7 +370,7 @@ with lines as (
                 when sales.unit_cost_usd is null then null
                 when refunds.is_restocked then -refunds.quantity * sales.unit_cost_usd
                 else 0
-            end as decimal(28, 6)
+            end as decimal(18, 6)
         )
     from refund_lines_allocated as refunds
     left join sale_lines_costed as sales on refunds.refunded_line_event_id = sales.line_event_id
@@ -389,22 +390,22 @@ converted as (
 usd as (
     select
         converted.* exclude (cost_usd),
-        cast(case when rate_to_usd is not null then cost_usd end as decimal(28, 6)) as cogs_usd,
-        cast(gross_revenue * rate_to_usd as decimal(28, 6)) as gross_revenue_usd,
-        cast(discount * rate_to_usd as decimal(28, 6)) as discount_usd,
-        cast(refunded_revenue * rate_to_usd as decimal(28, 6)) as refunded_revenue_usd,
-        cast(net_revenue * rate_to_usd as decimal(28, 6)) as net_revenue_usd,
-        cast(tax * rate_to_usd as decimal(28, 6)) as tax_usd,
-        cast(shipping_charged * rate_to_usd as decimal(28, 6)) as shipping_charged_usd,
-        cast(shipping_cost * rate_to_usd as decimal(28, 6)) as shipping_cost_usd,
-        cast(platform_fee * rate_to_usd as decimal(28, 6)) as platform_fee_usd
+        cast(case when rate_to_usd is not null then cost_usd end as decimal(18, 6)) as cogs_usd,
+        cast(gross_revenue * rate_to_usd as decimal(18, 6)) as gross_revenue_usd,
+        cast(discount * rate_to_usd as decimal(18, 6)) as discount_usd,
+        cast(refunded_revenue * rate_to_usd as decimal(18, 6)) as refunded_revenue_usd,
+        cast(net_revenue * rate_to_usd as decimal(18, 6)) as net_revenue_usd,
+        cast(tax * rate_to_usd as decimal(18, 6)) as tax_usd,
+        cast(shipping_charged * rate_to_usd as decimal(18, 6)) as shipping_charged_usd,
+        cast(shipping_cost * rate_to_usd as decimal(18, 6)) as shipping_cost_usd,
+        cast(platform_fee * rate_to_usd as decimal(18, 6)) as platform_fee_usd
     from converted
 )
 
 select
     *,
-    cast(net_revenue_usd - cogs_usd as decimal(28, 6)) as gross_margin_usd,
-    cast(net_revenue_usd - cogs_usd - platform_fee_usd - shipping_cost_usd + shipping_charged_usd as decimal(28, 6))
+    cast(net_revenue_usd - cogs_usd as decimal(18, 6)) as gross_margin_usd,
+    cast(net_revenue_usd - cogs_usd - platform_fee_usd - shipping_cost_usd + shipping_charged_usd as decimal(18, 6))
         as contribution_margin_usd
 from usd;
 
@@ -413,7 +414,7 @@ create table fct_marketing_spend as
 select
     spend.*,
     fx.rate_to_usd,
-    cast(spend.spend * fx.rate_to_usd as decimal(28, 6)) as spend_usd
+    cast(spend.spend * fx.rate_to_usd as decimal(18, 6)) as spend_usd
 from stg_marketing_spend as spend
 left join fx_rates_filled as fx
     on spend.currency_code = fx.currency_code and spend.spend_date = fx.date_day;
@@ -526,11 +527,11 @@ sale_orders as (
         cast(sum(tax) as decimal(18, 2)) as tax,
         cast(sum(shipping_charged) as decimal(18, 2)) as shipping_charged,
         cast(max(reported_order_total) as decimal(18, 2)) as reported_order_total,
-        cast(sum(gross_revenue_usd) as decimal(28, 6)) as gross_revenue_usd,
-        cast(sum(net_revenue_usd) as decimal(28, 6)) as net_sales_usd,
-        cast(sum(cogs_usd) as decimal(28, 6)) as cogs_usd,
-        cast(sum(gross_margin_usd) as decimal(28, 6)) as gross_margin_usd,
-        cast(sum(contribution_margin_usd) as decimal(28, 6)) as contribution_margin_usd,
+        cast(sum(gross_revenue_usd) as decimal(18, 6)) as gross_revenue_usd,
+        cast(sum(net_revenue_usd) as decimal(18, 6)) as net_sales_usd,
+        cast(sum(cogs_usd) as decimal(18, 6)) as cogs_usd,
+        cast(sum(gross_margin_usd) as decimal(18, 6)) as gross_margin_usd,
+        cast(sum(contribution_margin_usd) as decimal(18, 6)) as contribution_margin_usd,
         cast(sum(case when cogs_usd is null and net_revenue_usd is not null then 1 else 0 end) as bigint)
             as lines_without_cost,
         cast(sum(case when net_revenue_usd is null then 1 else 0 end) as bigint) as lines_without_usd
@@ -545,7 +546,7 @@ refunds as (
         cast(count(*) as bigint) as refund_line_count,
         cast(-sum(quantity) as bigint) as refunded_units,
         cast(sum(refunded_revenue) as decimal(18, 2)) as refunded_revenue,
-        cast(sum(refunded_revenue_usd) as decimal(28, 6)) as refunded_revenue_usd
+        cast(sum(refunded_revenue_usd) as decimal(18, 6)) as refunded_revenue_usd
     from fct_transactions
     where event_type = 'refund'
     group by order_id
@@ -560,7 +561,7 @@ select
     coalesce(refunds.refund_line_count, 0) as refund_line_count,
     coalesce(refunds.refunded_units, 0) as refunded_units,
     cast(coalesce(refunds.refunded_revenue, 0) as decimal(18, 2)) as refunded_revenue,
-    cast(coalesce(refunds.refunded_revenue_usd, 0) as decimal(28, 6)) as refunded_revenue_usd,
+    cast(coalesce(refunds.refunded_revenue_usd, 0) as decimal(18, 6)) as refunded_revenue_usd,
     case
         when sale_orders.customer_id is null then false
         else row_number() over (

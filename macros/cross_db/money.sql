@@ -1,6 +1,11 @@
-{#- Money types, written once. Amounts in their own currency have two decimals; converted
-    amounts keep six so that nothing is rounded before it is summed. -#}
+{#- Money types, written once (decision log §5). Amounts in their own currency have two
+    decimals; converted amounts keep six so that nothing is rounded before it is summed.
+    converted_amount_type: one line's, one order's or one spend row's amount in the reporting
+    currency, up to 999,999,999,999.999999 in 64-bit integers; converted_money_type: a sum over
+    many of them (the marts), in 128-bit integers. A value past its type fails the build (a cast
+    error), never truncates. -#}
 {% macro money_type() -%}numeric(18, 2){%- endmacro %}
+{% macro converted_amount_type() -%}numeric(18, 6){%- endmacro %}
 {% macro converted_money_type() -%}numeric(28, 6){%- endmacro %}
 {% macro rate_type() -%}numeric(18, 8){%- endmacro %}
 
@@ -20,5 +25,5 @@
 
 {#- An amount in its own currency converted to the reporting currency, kept unrounded. -#}
 {% macro to_reporting(amount, rate) -%}
-    cast({{ amount }} * {{ rate }} as {{ converted_money_type() }})
+    cast({{ amount }} * {{ rate }} as {{ converted_amount_type() }})
 {%- endmacro %}

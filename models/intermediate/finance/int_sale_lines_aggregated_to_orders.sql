@@ -43,19 +43,19 @@ orders as (
         {{ to_money('sum(' ~ sale ~ 'shipping_charged end)') }} as shipping_charged,
         {{ to_money('sum(' ~ sale ~ 'shipping_cost end)') }} as shipping_cost,
         {{ to_money('sum(' ~ sale ~ 'platform_fee end)') }} as platform_fee,
-        cast(sum({{ sale }}gross_revenue_usd end) as {{ converted_money_type() }}) as gross_revenue_usd,
-        cast(sum({{ sale }}discount_usd end) as {{ converted_money_type() }}) as discount_usd,
-        cast(sum({{ sale }}net_revenue_usd end) as {{ converted_money_type() }}) as net_sales_usd,
-        cast(sum({{ sale }}cogs_usd end) as {{ converted_money_type() }}) as cogs_usd,
-        cast(sum({{ sale }}gross_margin_usd end) as {{ converted_money_type() }}) as gross_margin_usd,
+        cast(sum({{ sale }}gross_revenue_usd end) as {{ converted_amount_type() }}) as gross_revenue_usd,
+        cast(sum({{ sale }}discount_usd end) as {{ converted_amount_type() }}) as discount_usd,
+        cast(sum({{ sale }}net_revenue_usd end) as {{ converted_amount_type() }}) as net_sales_usd,
+        cast(sum({{ sale }}cogs_usd end) as {{ converted_amount_type() }}) as cogs_usd,
+        cast(sum({{ sale }}gross_margin_usd end) as {{ converted_amount_type() }}) as gross_margin_usd,
         {% for column, expression in margin_coverage().items() if column != 'net_revenue_with_cost_usd' -%}
             cast(sum({{ sale }}{{ expression }} end) as bigint) as {{ column }},
         {% endfor -%}
-        cast(sum({{ sale }}contribution_margin_usd end) as {{ converted_money_type() }}) as contribution_margin_usd,
+        cast(sum({{ sale }}contribution_margin_usd end) as {{ converted_amount_type() }}) as contribution_margin_usd,
         cast(count({{ refund }}1 end) as bigint) as refund_line_count,
         cast(-sum({{ refund }}quantity end) as bigint) as refunded_units,
         {{ to_money('sum(' ~ refund ~ 'refunded_revenue end)') }} as refunded_revenue,
-        cast(sum({{ refund }}refunded_revenue_usd end) as {{ converted_money_type() }}) as refunded_revenue_usd
+        cast(sum({{ refund }}refunded_revenue_usd end) as {{ converted_amount_type() }}) as refunded_revenue_usd
     from lines
     group by order_id
 ),
@@ -98,7 +98,7 @@ select
     sale_orders.refund_line_count,
     coalesce(sale_orders.refunded_units, 0) as refunded_units,
     {{ to_money('coalesce(sale_orders.refunded_revenue, 0)') }} as refunded_revenue,
-    cast(coalesce(sale_orders.refunded_revenue_usd, 0) as {{ converted_money_type() }}) as refunded_revenue_usd,
+    cast(coalesce(sale_orders.refunded_revenue_usd, 0) as {{ converted_amount_type() }}) as refunded_revenue_usd,
     case
         when sale_orders.customer_id is null then false
         else row_number() over (

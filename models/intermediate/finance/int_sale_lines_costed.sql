@@ -47,5 +47,5 @@ costed as (
 select
     *,
     cogs_version_id is not null as has_unit_cost,
-    cast(unit_cost * cost_rate_to_usd as numeric(28, 8)) as unit_cost_usd
+    cast(unit_cost * cost_rate_to_usd as numeric(18, 8)) as unit_cost_usd
 from costed

@@ -53,7 +53,7 @@ sale_measures as (
         shipping_charged,
         shipping_cost,
         platform_fee,
-        cast(quantity * unit_cost_usd as {{ converted_money_type() }}) as cost_usd
+        cast(quantity * unit_cost_usd as {{ converted_amount_type() }}) as cost_usd
     from sales
 ),
 
@@ -82,7 +82,7 @@ refund_measures as (
                 when is_restocked then -quantity * sale_unit_cost_usd
                 else 0
             end
-            as {{ converted_money_type() }}
+            as {{ converted_amount_type() }}
         ) as cost_usd
     from refunds
 ),
@@ -108,11 +108,11 @@ converted as (
 amounts as (
     select
         converted.*,
-        cast({{ divide('cost_usd', 'rate_to_usd', 6) }} as {{ converted_money_type() }}) as cogs,
+        cast({{ divide('cost_usd', 'rate_to_usd', 6) }} as {{ converted_amount_type() }}) as cogs,
         {#- a line without a rate is in no USD total, its COGS included: otherwise a USD margin
             would count its cost and not its revenue -#}
         cast(
-            case when converted.rate_to_usd is not null then converted.cost_usd end as {{ converted_money_type() }}
+            case when converted.rate_to_usd is not null then converted.cost_usd end as {{ converted_amount_type() }}
         ) as cogs_usd,
         {{ to_reporting('gross_revenue', 'rate_to_usd') }} as gross_revenue_usd,
         {{ to_reporting('discount', 'rate_to_usd') }} as discount_usd,
@@ -160,10 +160,10 @@ select
     shipping_cost,
     platform_fee,
     cogs,
-    cast(net_revenue - cogs as {{ converted_money_type() }}) as gross_margin,
+    cast(net_revenue - cogs as {{ converted_amount_type() }}) as gross_margin,
     cast(
         {{ contribution_margin('(net_revenue - cogs)', 'platform_fee', 'shipping_cost', 'shipping_charged') }}
-        as {{ converted_money_type() }}
+        as {{ converted_amount_type() }}
     ) as contribution_margin,
     gross_revenue_usd,
     discount_usd,
@@ -174,10 +174,10 @@ select
     shipping_cost_usd,
     platform_fee_usd,
     cogs_usd,
-    cast(net_revenue_usd - cogs_usd as {{ converted_money_type() }}) as gross_margin_usd,
+    cast(net_revenue_usd - cogs_usd as {{ converted_amount_type() }}) as gross_margin_usd,
     cast(
         {{ contribution_margin('(net_revenue_usd - cogs_usd)', 'platform_fee_usd', 'shipping_cost_usd',
             'shipping_charged_usd') }}
-        as {{ converted_money_type() }}
+        as {{ converted_amount_type() }}
     ) as contribution_margin_usd
 from amounts
