@@ -259,7 +259,8 @@ def _sized_types(tree: exp.Expression) -> Iterator[Finding]:
                 "numeric-precision",
                 line_of(dtype),
                 "numeric without precision: Redshift makes it numeric(18, 0) and drops the decimals",
-                "write numeric(18, 2) (money), numeric(28, 6) (converted) or the scale you mean",
+                "write numeric(18, 2) (money), numeric(18, 6) (a converted amount), numeric(28, 6) (a converted sum)"
+                " or the scale you mean",
             )
         elif dtype.this == exp.DataType.Type.TEXT or (dtype.this in UNSIZED_TEXT and not dtype.expressions):
             yield Finding(
