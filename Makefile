@@ -19,6 +19,7 @@ LINT_ENV := FINANCE_WAREHOUSE_PATH=target/lint.duckdb
 SQL_PATHS ?= models analyses snapshots
 DOCS_PORT ?= 8080
 DASHBOARD_PORT ?= 8501
+TEST_WORKERS ?= 2
 
 # The sample's warehouse; your own deliveries (SOURCE=...) get a warehouse of their own, named
 # after the delivery root, so they never mix with the sample (set FINANCE_WAREHOUSE_PATH to choose).
@@ -76,8 +77,9 @@ endif
 	@$(PY) -m loaders status
 	@echo "Dashboards: make dashboard, then open http://127.0.0.1:$(DASHBOARD_PORT)"
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist); tests sharing a built warehouse stay together.
 test: install profiles.yml postgres chromium lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # The inner loop, about 3 minutes: ruff, then one warehouse built in two batches and everything
 # tested on it (dbt's unit and data tests, incremental equals full rebuild, both branches linted).

@@ -13,6 +13,22 @@ from support import make_sample
 from loaders.pipeline import run_load
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keeps the tests that share a module-scoped fixture (a built warehouse) on one xdist worker.
+
+    `make test` runs two workers with `--dist loadgroup`: a test that uses a module-scoped fixture
+    joins its module's group, so that fixture is built once; every other test goes to whichever
+    worker is free. Without xdist the marker does nothing.
+    """
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        scopes = {d.scope for defs in info.name2fixturedefs.values() for d in defs}
+        if "module" in scopes:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 @pytest.fixture(scope="session")
 def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_sample(tmp_path_factory.mktemp("sample"))
