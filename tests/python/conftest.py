@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -13,20 +14,30 @@ from support import make_sample
 from loaders.pipeline import run_load
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keeps the tests that share a module-scoped fixture (a built warehouse) on one xdist worker.
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`make test` runs two workers with `--dist loadgroup`; this is the grouping it uses.
 
-    `make test` runs two workers with `--dist loadgroup`: a test that uses a module-scoped fixture
-    joins its module's group, so that fixture is built once; every other test goes to whichever
-    worker is free. Without xdist the marker does nothing.
+    The tests of a module that defines a module-scoped fixture (a built warehouse, a Redshift
+    stand-in) run on one worker, so that fixture is built once; every other test goes alone to
+    whichever worker is free, the largest groups first. xdist's own loadgroup reads markers it
+    can no longer write into pytest 9's test ids, so it would build those fixtures twice.
     """
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        scopes = {d.scope for defs in info.name2fixturedefs.values() for d in defs}
-        if "module" in scopes:
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if _defines_module_fixture(config.rootpath / module) else nodeid
+
+    return SharedFixtureScheduling(config, log)
+
+
+@functools.cache
+def _defines_module_fixture(path: Path) -> bool:
+    return 'scope="module"' in path.read_text()
 
 
 @pytest.fixture(scope="session")
