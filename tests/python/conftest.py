@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -10,34 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 from support import make_sample
+from xdist_grouping import pytest_xdist_make_scheduler  # noqa: F401  (the hook, registered here)
 
 from loaders.pipeline import run_load
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
-    """`make test` runs two workers with `--dist loadgroup`; this is the grouping it uses.
-
-    The tests of a module that defines a module-scoped fixture (a built warehouse, a Redshift
-    stand-in) run on one worker, so that fixture is built once; every other test goes alone to
-    whichever worker is free, the largest groups first. xdist's own loadgroup reads markers it
-    can no longer write into pytest 9's test ids, so it would build those fixtures twice.
-    """
-    if config.getvalue("dist") != "loadgroup":
-        return None
-    from xdist.scheduler import LoadScopeScheduling
-
-    class SharedFixtureScheduling(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return module if _defines_module_fixture(config.rootpath / module) else nodeid
-
-    return SharedFixtureScheduling(config, log)
-
-
-@functools.cache
-def _defines_module_fixture(path: Path) -> bool:
-    return 'scope="module"' in path.read_text()
 
 
 @pytest.fixture(scope="session")
