@@ -17,8 +17,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
 
     The tests of a module that defines a module-scoped fixture (a built warehouse, a Redshift
     stand-in) run on one worker, so that fixture is built once; every other test goes alone to
-    whichever worker is free, the largest groups first. xdist's own loadgroup reads markers it
-    can no longer write into pytest 9's test ids, so it would build those fixtures twice.
+    whichever worker is free, the largest groups first. xdist's own loadgroup cannot be used:
+    it writes the group into a test id field pytest 9.2 no longer reads, so every test went
+    alone and the Redshift stand-in was built twice (pytest-dev/pytest-xdist#1386, open).
     """
     if config.getvalue("dist") != "loadgroup":
         return None
