@@ -428,9 +428,10 @@ def test_sources_match_the_loader_contract() -> None:
 
 def test_divide_is_exact_and_rounds_half_away_from_zero(built: Project) -> None:
     """DuckDB divides decimals as doubles (573.93 / 2 = 286.96499...); the divide macro must give
-    what exact arithmetic gives, as Redshift does. On DuckDB it estimates small quotients in
-    doubles and corrects them, and takes large ones in 128-bit integers: pairs on both sides of
-    that line, and ties, which an estimate off by one would round the wrong way."""
+    what exact arithmetic gives, as Redshift does. On DuckDB it divides 64-bit integers where the
+    dividend fits, estimates other small quotients in doubles and corrects them, and takes large
+    ones in 128-bit integers: pairs on both sides of each line, at every scale the models use,
+    integer operands, and ties, which an estimate off by one would round the wrong way."""
     r = random.Random(11)
     pairs = [("573.93", "2"), ("-573.93", "2"), ("1", "3"), ("-2", "3"), ("0.005", "1"), ("5", "0")]
     pairs += [(f"{r.randint(-(10**9), 10**9) / 10**6:.6f}", f"{r.randint(1, 10**9) / 10**8:.8f}") for _ in range(300)]
@@ -461,25 +462,43 @@ def test_divide_is_exact_and_rounds_half_away_from_zero(built: Project) -> None:
         (f"{r.randint(-(10**26), 10**26) / 10**6:.6f}", f"{r.randint(1, 10**20) / 10**8:.8f}") for _ in range(100)
     ]
     pairs += [(f"{r.randint(-(10**13), 10**13) / 10**6:.6f}", f"{r.randint(1, 10**4) / 10**8:.8f}") for _ in range(100)]
+    # where the 64-bit path ends: a dividend 2|n| 10^scale + |d| (10^-8 units) of 9 x 10^18, at
+    # |n| = 45,000 for 6 decimals and 4,500,000 for 4; beyond it, up to 2^63, a 64-bit product
+    # would overflow
+    for bound in (45_000, 4_500_000):
+        pairs += [(f"{bound - 1:.6f}", "0.00000001"), (f"{bound:.6f}", "0.00000001"), (f"{-bound - 1:.6f}", "7")]
+        pairs += [
+            (
+                f"{r.randint(-bound * 105 // 100 * 10**6, bound * 105 // 100 * 10**6) / 10**6:.6f}",
+                f"{r.randint(1, 10**15) / 10**8:.8f}",
+            )
+            for _ in range(100)
+        ]
     values = ", ".join(
         f"({i}, cast({n} as decimal(28, 6)), cast({d} as decimal(28, 8)))" for i, (n, d) in enumerate(pairs)
     )
-    sql = (
-        "select i, cast({{ divide('n', 'd', 2) }} as varchar) as q2, cast({{ divide('n', 'd', 6) }} as varchar) as q6 "
-        f"from (values {values}) as t(i, n, d)"
+    scales = {"q2": 2, "q4": 4, "q6": 6}
+    quotients = ", ".join(f"cast({{{{ divide('n', 'd', {scale}) }}}} as varchar) as {q}" for q, scale in scales.items())
+    sql = f"select i, {quotients} from (values {values}) as t(i, n, d)"
+    # integer operands (counts: orders, clicks)
+    whole = [(r.randint(-(10**9), 10**9), r.randint(-(10**7), 10**7)) for _ in range(50)] + [(7, 2), (-7, 2), (1, 0)]
+    whole_values = ", ".join(
+        f"({len(pairs) + i}, cast({n} as bigint), cast({d} as bigint))" for i, (n, d) in enumerate(whole)
     )
+    sql += f" union all select i, {quotients} from (values {whole_values}) as t(i, n, d)"
+    pairs += [(str(n), str(d)) for n, d in whole]
     out = ok(built.dbt("show", "--inline", sql, "--limit", "10000", "--output", "json", "--quiet"))
     rows = {row["i"]: row for row in json.loads(out)["show"]}
     assert len(rows) == len(pairs)
     with localcontext() as ctx:
         ctx.prec = 60
         for i, (n, d) in enumerate(pairs):
-            if Decimal(d) == 0:
-                assert rows[i]["q2"] is None
-                continue
-            exact = Decimal(n) / Decimal(d)
-            assert Decimal(rows[i]["q2"]) == exact.quantize(Decimal("0.01"), ROUND_HALF_UP), (n, d)
-            assert Decimal(rows[i]["q6"]) == exact.quantize(Decimal("0.000001"), ROUND_HALF_UP), (n, d)
+            for q, scale in scales.items():
+                if Decimal(d) == 0:
+                    assert rows[i][q] is None, (n, d)
+                    continue
+                exact = (Decimal(n) / Decimal(d)).quantize(Decimal(10) ** -scale, ROUND_HALF_UP)
+                assert Decimal(rows[i][q]) == exact, (n, d, scale)
 
 
 def test_every_built_column_is_described(built: Project) -> None:
