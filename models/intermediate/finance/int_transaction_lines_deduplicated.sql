@@ -39,11 +39,17 @@ with deliveries as {{ not_materialized() }} (
                 and kept.dlt_load_id = deliveries_gone.dlt_load_id
     ),
 
+    -- one list, one semi join: DuckDB then skips raw's row groups outside the listed ids' range
+    -- (at 10M lines it read 5.6M rows, in 1.4 s; two IN lists joined by OR read and cast all 10.1M,
+    -- in 2.2-2.4 s)
     candidates as (
         select deliveries.*
         from deliveries
-        where deliveries.line_event_id in (select delivered_since.line_event_id from delivered_since)
-            or deliveries.line_event_id in (select delivery_gone.line_event_id from delivery_gone)
+        where deliveries.line_event_id in (
+                select delivered_since.line_event_id from delivered_since
+                union all
+                select delivery_gone.line_event_id from delivery_gone
+            )
     ),
 {% else %}
     candidates as (
