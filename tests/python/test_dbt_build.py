@@ -482,6 +482,7 @@ def test_divide_is_exact_and_rounds_half_away_from_zero(built: Project) -> None:
     sql = f"select i, {quotients} from (values {values}) as t(i, n, d)"
     # integer operands (counts: orders, clicks)
     whole = [(r.randint(-(10**9), 10**9), r.randint(-(10**7), 10**7)) for _ in range(50)] + [(7, 2), (-7, 2), (1, 0)]
+    whole += [(r.randint(-(10**6), 10**6), r.randint(-1000, 1000) or 1) for _ in range(50)]  # the 64-bit path
     whole_values = ", ".join(
         f"({len(pairs) + i}, cast({n} as bigint), cast({d} as bigint))" for i, (n, d) in enumerate(whole)
     )
