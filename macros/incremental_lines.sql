@@ -4,8 +4,8 @@
     for changes, so a run that stopped half way is caught up by the next. -#}
 {% macro incremental_chain_models() -%}
     {{ return([
-        'int_sale_lines_costed', 'int_refund_lines_allocated', 'int_refund_lines_linked',
-        'int_transaction_lines_converted', 'fct_transactions', 'int_sale_lines_aggregated_to_orders', 'fct_orders',
+        'int_sale_lines_costed', 'int_refund_lines_allocated', 'int_refund_lines_linked', 'fct_transactions',
+        'fct_orders',
     ]) }}
 {%- endmacro %}
 

@@ -301,7 +301,7 @@ select * from parts
 union all
 select * from as_delivered;
 
--- Signed lines in local currency and USD (int_transaction_lines_converted, fct_transactions):
+-- Signed lines in local currency and USD (fct_transactions):
 -- net revenue = quantity x unit price - discount - refunded goods, refunds on their own date; a
 -- restocked return gives back its units' cost at the sale's unit cost, an unknown sale cost stays
 -- unknown; every amount converts at the rate of its event date, and a line without a rate is in
@@ -500,7 +500,7 @@ select
     cast(lines_without_usd as bigint) as lines_without_usd
 from daily;
 
--- One row per order (int_sale_lines_aggregated_to_orders, fct_orders): its sale lines summed, what
+-- One row per order (fct_orders): its sale lines summed, what
 -- has been refunded on it to date, the campaign credited if the spend feed knows it, and whether
 -- it is the customer's first order.
 create table fct_orders as

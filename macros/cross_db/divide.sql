@@ -18,7 +18,7 @@
 
 {#- On DuckDB, with n and d the operands in integers of 10^-8 units, the quotient is
     q = floor((2|n| 10^scale + |d|) / 2|d|), signed. DuckDB's 128-bit arithmetic is slow (24 s for
-    10M quotients by 128-bit division, half of int_transaction_lines_converted; 0.56 us a quotient
+    10M quotients by 128-bit division, half of the line conversion; 0.56 us a quotient
     still for the 128-bit correction below), so the quotient takes the first of three paths that
     holds, all exact:
     - 64-bit: n and d under 10^7 (so in 10^-8 units they convert from doubles exactly) and the

@@ -2,7 +2,7 @@
     one column), for a select reading `relation` alone: `select * from r where {{ rows_with_keys(
     r, 'k', 'select k from listed') }}`. DuckDB does not push a semi join into the scan: it reads
     every column of every row, then keeps the few listed (5.9 s for 237k of 10.1M lines of
-    int_transaction_lines_converted). The ids of the listed rows, found from the key column
+    the converted lines). The ids of the listed rows, found from the key column
     alone, are pushed into the scan, which then reads only those rows (0.7 s, the same rows).
     Elsewhere the plain semi join. -#}
 {% macro rows_with_keys(relation, key_column, keys) -%}

@@ -170,16 +170,17 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str], str |
     ),
     # a layer that loses every line of one currency: before, the layer checks joined each later
     # layer to raw on the currency, so a currency missing from the later layer compared nothing
-    "converted_loses_a_currency": (
+    "fact_loses_a_currency": (
         [
             (
-                "models/intermediate/finance/int_transaction_lines_converted.sql",
-                "    ) as contribution_margin_usd\nfrom amounts\n",
-                "    ) as contribution_margin_usd\nfrom amounts\nwhere currency_code <> 'CAD'\n",
+                "models/marts/core/fct_transactions.sql",
+                "    left join campaigns on campaigns.campaign_id = amounts.campaign_id\n",
+                "    left join campaigns on campaigns.campaign_id = amounts.campaign_id\n"
+                "    where amounts.currency_code <> 'CAD'\n",
             )
         ],
         {"reconciliation_completeness"},
-        {"intermediate: lines", "mart: lines"},
+        {"mart: lines"},
         None,
     ),
     # a mart that subtracts refunds a second time and counts returned units as sold (before every

@@ -36,7 +36,7 @@ with sale_lines as {{ not_materialized() }} (
             order_id,
             customer_id,
             is_first_order
-        from {{ built_relation('int_sale_lines_aggregated_to_orders') }}
+        from {{ built_relation('fct_orders') }}
     ),
 
     touched_orders as (

@@ -2,7 +2,8 @@
 -- a. per delivered file: records read = rows in raw from that file + rows quarantined (raw keeps
 -- every file's rows, so a key a later file carried again is in both);
 -- b. per currency, transactions in raw (the latest delivery of each line, ranked here) = the kept
--- latest deliveries (int_transaction_lines_deduplicated) = the converted lines = fct_transactions, in
+-- latest deliveries (int_transaction_lines_deduplicated) = the costed sale and linked refund lines
+-- (int_sale_lines_costed, int_refund_lines_linked) = fct_transactions, in
 -- rows and in money (no fan-out at any layer, no currency lost or invented; the parts an order-level
 -- refund is split into count as the one line delivered);
 -- c. a sale line (order, line number) appears once.
@@ -64,9 +65,25 @@ layers as (
         'intermediate' as layer,
         currency_code,
         {{ delivered_line_count() }} as line_count,
-        sum(gross_revenue) as goods,
-        sum(refunded_revenue) as refunds
-    from {{ ref('int_transaction_lines_converted') }}
+        sum(goods) as goods,
+        sum(refunds) as refunds
+    from (
+        select
+            currency_code,
+            line_event_id,
+            line_event_id as delivered_line_event_id,
+            quantity * unit_price as goods,
+            0 as refunds
+        from {{ ref('int_sale_lines_costed') }}
+        union all
+        select
+            currency_code,
+            line_event_id,
+            delivered_line_event_id,
+            0 as goods,
+            refund_amount as refunds
+        from {{ ref('int_refund_lines_linked') }}
+    ) as chain_lines
     group by currency_code
     union all
     select

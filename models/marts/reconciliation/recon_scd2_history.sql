@@ -28,7 +28,8 @@ currents as (
 
 fan_out as (
     select
-        (select count(*) from {{ ref('int_transaction_lines_converted') }}) as expected,
+        (select count(*) from {{ ref('int_sale_lines_costed') }})
+        + (select count(*) from {{ ref('int_refund_lines_linked') }}) as expected,
         (select count(*) from {{ ref('fct_transactions') }}) as actual
 )
 
