@@ -33,6 +33,22 @@
     {{ return(relations) }}
 {%- endmacro %}
 
+{#- True when this run rebuilds every model of the incremental chain in full, so none of them reads
+    a work list (int_*_invalidated): a full refresh, or a first build (no chain model built yet).
+    Not when some chain models are built and others are not (one dropped by hand): the built ones
+    run incrementally, and their work lists must then hold every line and order. -#}
+{% macro incremental_chain_rebuilt_in_full() -%}
+    {%- if not execute or flags.FULL_REFRESH -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- for model_name in incremental_chain_models() -%}
+        {%- if built_relation(model_name) is not none -%}
+            {{ return(false) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(true) }}
+{%- endmacro %}
+
 {#- The lines (or orders) an incremental run of the chain rebuilds: the relation of `model_name`
     (int_transaction_lines_invalidated or int_orders_invalidated). On an incremental run it must
     have been rebuilt by this very invocation, or the chain would replay an old list and miss

@@ -406,6 +406,31 @@ def test_rows_deleted_by_hand_from_raw_or_the_fact_are_not_kept_quietly(built: P
     assert ("intermediate: lines", fact_currency) not in failing, failing
 
 
+def test_the_work_lists_are_empty_on_a_full_refresh_and_whole_for_a_chain_partly_built(
+    built: Project, tmp_path: Path
+) -> None:
+    """A full refresh rebuilds every chain model in full and none reads a work list, so the lists
+    hold nothing (decision log §11: at 10M lines listing every line and order cost about 11 s).
+    A chain with one model dropped by hand is not rebuilt in full: the models still built run
+    incrementally, so the lists must then hold every delivered line and order."""
+    copy = Project(tmp_path)
+    shutil.copy(built.after_incremental_run, copy.warehouse)  # type: ignore[attr-defined]
+    lists = ("int_transaction_lines_invalidated", "int_orders_invalidated")
+    counts = (
+        "select (select count(*) from intermediate.int_transaction_lines_invalidated), "
+        "(select count(*) from intermediate.int_orders_invalidated)"
+    )
+    delivered = copy.query(
+        "select count(*), count(distinct case when event_type = 'sale' then order_id end) "
+        "from intermediate.int_transaction_lines_deduplicated"
+    )
+    ok(copy.dbt("run", "--full-refresh", "-s", *lists))
+    assert copy.query(counts) == [(0, 0)]
+    copy.execute("drop table marts.fct_orders")
+    ok(copy.dbt("run", "-s", *lists))
+    assert copy.query(counts) == delivered
+
+
 def test_source_freshness_reads_dlt_load_times(built: Project) -> None:
     out = ok(built.dbt("source", "freshness"))
     assert "PASS" in out and "ERROR STALE" not in out

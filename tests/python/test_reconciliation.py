@@ -176,7 +176,7 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str], str |
                 "models/marts/core/fct_transactions.sql",
                 "    left join campaigns on campaigns.campaign_id = amounts.campaign_id\n",
                 "    left join campaigns on campaigns.campaign_id = amounts.campaign_id\n"
-                "    where amounts.currency_code <> 'CAD'\n",
+                "    where coalesce(amounts.currency_code, '') <> 'CAD'\n",
             )
         ],
         {"reconciliation_completeness"},

@@ -6,7 +6,8 @@
 -- touched (or the customer has none), any order can be first now: all of the customer's orders
 -- are listed. So the list holds each touched customer's first order, and ranking the listed
 -- orders alone finds it. An order with no sale line left is listed with is_delivered false, and
--- the order chain deletes it. A full build lists every order.
+-- the order chain deletes it. A full refresh or a first build lists none (no order model reads
+-- the list); a chain partly built lists every order.
 -- The incremental branch reads int_transaction_lines_invalidated; dbt learns it here:
 -- depends_on: {{ ref('int_transaction_lines_invalidated') }}
 {%- set chain = incremental_chain_state() %}
@@ -25,6 +26,10 @@ with sale_lines as {{ not_materialized() }} (
             order_id,
             true as is_delivered
         from sale_lines
+        {%- if incremental_chain_rebuilt_in_full() %}
+            -- no order model reads the list
+            where false
+        {%- endif %}
     )
 {% else %}
     invalidated_lines as (

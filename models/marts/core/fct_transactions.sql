@@ -12,7 +12,7 @@
 -- back COGS only for restocked units.
 --
 -- The lines are converted here, not in an intermediate table first: at 10M lines a stored copy of
--- the converted lines cost 20-29 s to write and 7 s to read again (decision log §11).
+-- the converted lines took 20-29 s to build and 7 s to read again (decision log §11).
 --
 -- Incremental (decision log §11): a run rebuilds the lines int_transaction_lines_invalidated
 -- lists (the rebuild rule, written once) and replaces them by the delivered line they come from
