@@ -34,7 +34,8 @@ dbt build / floor transform is dbt's (start-up, parse, 250+ nodes, tests, snapsh
 reconciliation marts the floor leaves out); dbt run / floor transform is the same without tests.
 The targets (spec): full dbt build <= 2x the floor's transform; a new day (load + build) <= 10% of
 the full dbt build; each dashboard question <= 50 ms median; every step's peak RSS <= 4 GiB (the
-floor's left out: it runs with DuckDB's defaults, no memory limit).
+floor's left out: it runs with DuckDB's defaults, no memory limit, except that it writes the
+warehouse's file format, loaders/settings.py DUCKDB_STORAGE_VERSION).
 Every figure goes to bench/results/<UTC timestamp>_<N>.json (or --results). Scratch goes to a
 temporary folder, removed unless --keep.
 """
@@ -62,6 +63,9 @@ from typing import Any
 import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from loaders.settings import DUCKDB_STORAGE_VERSION  # noqa: E402
+
 FLOOR_DIR = Path(__file__).resolve().parent / "floor"
 DBT = str(Path(sys.executable).with_name("dbt"))
 PLANTS = "redelivered_line,order_level_refunds,fx_rate_restated"
@@ -325,7 +329,8 @@ def sql_literal_path(path: Path) -> str:
 
 def child_floor(source: str, db: str, report: str) -> int:
     values = {"{{ source }}": sql_literal_path(Path(source)), "{{ seeds }}": sql_literal_path(ROOT / "seeds")}
-    con = duckdb.connect(db)
+    # the warehouse's file format, so that both write their tables the same way
+    con = duckdb.connect(db, config={"storage_compatibility_version": DUCKDB_STORAGE_VERSION})
     con.execute("set TimeZone = 'UTC'")
     timings: dict[str, dict[str, float]] = {}
     for part in ("read", "transform"):

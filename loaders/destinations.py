@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+import duckdb
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from . import settings
@@ -54,6 +55,13 @@ def duckdb_credentials(path: str | Path) -> DuckDbCredentials:
         str(path),
         global_config={"preserve_insertion_order": False, "memory_limit": settings.duckdb_memory_limit()},
     )
+
+
+def create_warehouse_file(path: str | Path) -> None:
+    """Creates an empty warehouse file in the project's DuckDB file format
+    (settings.DUCKDB_STORAGE_VERSION), before dlt opens it in DuckDB's default one. The caller
+    holds the load lock and has seen that the file does not exist."""
+    duckdb.connect(str(path), config={"storage_compatibility_version": settings.DUCKDB_STORAGE_VERSION}).close()
 
 
 def duckdb_target() -> Target:

@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from . import faults, settings
 from .contracts import FEEDS, LINEAGE_COLUMNS, Feed
-from .destinations import DestinationConfigError, Target, target, warehouse_exists
+from .destinations import DestinationConfigError, Target, create_warehouse_file, target, warehouse_exists
 from .files import DeliveredFile, Source, UnreadFile, content_hash
 from .lock import warehouse_lock
 from .parse import FileRejected, ParsedFile, parse
@@ -389,6 +389,7 @@ def run_load(
         if destination == "duckdb" and not warehouse_exists():
             # A new warehouse file: forget local pipeline state and packages of an older one.
             shutil.rmtree(settings.dlt_pipelines_dir() / settings.PIPELINE_NAME, ignore_errors=True)
+            create_warehouse_file(settings.warehouse_path())
         return load_into(t, source, names, progress)
 
 

@@ -410,3 +410,39 @@ def test_every_loader_connection_holds_dbts_memory_limit(monkeypatch: pytest.Mon
     finally:
         scratch.close()
     assert limit == "667.5 MiB"  # 700 MB as DuckDB reports it
+
+
+def test_a_new_warehouse_is_written_in_the_projects_file_format(
+    sample: Path,
+    warehouse: Path,
+    load: Callable[..., int],
+    query: Query,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A load that creates the warehouse writes it in DUCKDB_STORAGE_VERSION, not in DuckDB's
+    oldest format, and dbt's profile names the same format for a file dbt creates. A warehouse
+    created before keeps its format and still takes loads."""
+    import duckdb
+    import yaml
+
+    from loaders import settings
+
+    version = "select tags['storage_version'] from duckdb_databases() where not internal"
+    assert load(sample) == 0
+    assert query(version) == [(f"{settings.DUCKDB_STORAGE_VERSION}+",)]
+    profile = yaml.safe_load((ROOT / "profiles.yml.example").read_text())
+    options = profile["commerce_finance"]["outputs"]["duckdb"]["config_options"]
+    assert options == {"storage_compatibility_version": settings.DUCKDB_STORAGE_VERSION}
+
+    older = tmp_path / "older" / "finance.duckdb"
+    older.parent.mkdir()
+    duckdb.connect(str(older)).close()  # DuckDB's own default format
+    monkeypatch.setenv("FINANCE_WAREHOUSE_PATH", str(older))
+    assert load(sample) == 0
+    con = duckdb.connect(str(older), read_only=True)
+    try:
+        assert con.execute(version).fetchall() == [("v1.0.0+",)]
+        assert con.execute("select count(*) from raw.transactions").fetchone()[0] > 0
+    finally:
+        con.close()
