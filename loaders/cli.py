@@ -1,4 +1,4 @@
-"""Command line: `python -m loaders {generate,load,contract,import-ecb,import,status}`."""
+"""Command line: `python -m loaders {generate,load,contract,import-ecb,import,status,upgrade-format}`."""
 
 from __future__ import annotations
 
@@ -105,6 +105,13 @@ def _import_mapping(args: argparse.Namespace) -> int:
     return 0
 
 
+def _upgrade_format(args: argparse.Namespace) -> int:
+    from .file_format import upgrade
+
+    print(upgrade())
+    return 0
+
+
 def _status(args: argparse.Namespace) -> int:
     from .status import report
 
@@ -184,6 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     mapped.set_defaults(func=_import_mapping)
     status = sub.add_parser("status", help="show where the warehouse is and what it holds")
     status.set_defaults(func=_status)
+    upgrade = sub.add_parser(
+        "upgrade-format",
+        help=f"rewrite a warehouse created before in DuckDB's {settings.DUCKDB_STORAGE_VERSION} file format "
+        "(stop dbt, loads and the dashboards first; the old file is kept beside it)",
+    )
+    upgrade.set_defaults(func=_upgrade_format)
     return parser
 
 

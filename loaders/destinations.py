@@ -64,10 +64,15 @@ def create_warehouse_file(path: str | Path) -> None:
     duckdb.connect(str(path), config={"storage_compatibility_version": settings.DUCKDB_STORAGE_VERSION}).close()
 
 
+def duckdb_lock_path(path: Path) -> Path:
+    """The load lock of a warehouse file: a file beside it (loaders/lock.py)."""
+    return path.resolve().with_name(path.resolve().name + ".load-lock")
+
+
 def duckdb_target() -> Target:
     path = settings.warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock = path.resolve().with_name(path.resolve().name + ".load-lock")
+    lock = duckdb_lock_path(path)
     return Target(dlt.destinations.duckdb(credentials=duckdb_credentials(path)), None, f"DuckDB file {path}", lock)
 
 

@@ -8,6 +8,16 @@ from . import settings
 from .contracts import FEEDS
 
 
+def file_format_line(con: duckdb.DuckDBPyConnection) -> str:
+    from .file_format import version_of
+
+    version = version_of(con)
+    line = f"file format: DuckDB {version}"
+    if version != version_of():
+        line += f" (older than the project's; `python -m loaders upgrade-format` rewrites it in {version_of()})"
+    return line
+
+
 def report() -> str:
     path = settings.warehouse_path()
     if not path.exists():
@@ -20,7 +30,7 @@ def report() -> str:
             "select table_name from information_schema.tables where table_schema = ?", [schema]
         ).fetchall()
     }
-    lines = [f"warehouse: {path.resolve()}", f"raw schema '{schema}':"]
+    lines = [f"warehouse: {path.resolve()}", file_format_line(con), f"raw schema '{schema}':"]
     quarantined: dict[str, int] = {}
     if "quarantine" in tables:
         quarantined = dict(con.execute(f"select feed, count(*) from {schema}.quarantine group by feed").fetchall())

@@ -446,3 +446,83 @@ def test_a_new_warehouse_is_written_in_the_projects_file_format(
         assert con.execute("select count(*) from raw.transactions").fetchone()[0] > 0
     finally:
         con.close()
+
+
+def test_upgrade_format_rewrites_a_warehouse_created_before_and_keeps_the_old_file(
+    sample: Path, warehouse: Path, load: Callable[..., int], query: Query, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m loaders upgrade-format` copies a warehouse in DuckDB's default format into the
+    project's: every table with its rows, and a view naming the warehouse's catalog still answers.
+    The old file stays beside it; a second run has nothing to do; the next load finds nothing new."""
+    import duckdb
+
+    from loaders import settings
+    from loaders.cli import main
+
+    warehouse.parent.mkdir(parents=True)
+    duckdb.connect(str(warehouse)).close()  # created before: DuckDB's own default format
+    assert load(sample) == 0
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema marts")
+    con.execute(f"create view marts.lines as select count(*) as n from {warehouse.stem}.raw.transactions")
+    con.close()
+    tables = "select schema_name || '.' || table_name, estimated_size from duckdb_tables() order by all"
+    before = query(tables)
+    lines = query("select count(*) from raw.transactions")[0][0]
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    assert "file format: DuckDB v1.0.0+ (older than the project's; `python -m loaders upgrade-format`" in (
+        capsys.readouterr().out
+    )
+
+    assert main(["upgrade-format"]) == 0
+    out = capsys.readouterr().out
+    assert "rewrote" in out and "v1.0.0+" in out, out
+    version = "select tags['storage_version'] from duckdb_databases() where not internal"
+    assert query(version) == [(f"{settings.DUCKDB_STORAGE_VERSION}+",)]
+    assert query(tables) == before
+    assert query("select n from marts.lines") == [(lines,)]
+    kept = duckdb.connect(str(warehouse.with_name(warehouse.name + ".before-upgrade")), read_only=True)
+    try:
+        assert kept.execute(version).fetchall() == [("v1.0.0+",)]
+    finally:
+        kept.close()
+
+    assert main(["status"]) == 0
+    assert f"file format: DuckDB {settings.DUCKDB_STORAGE_VERSION}+\n" in capsys.readouterr().out
+    assert main(["upgrade-format"]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    assert load(sample) == 0
+    assert query("select count(*) from raw.transactions") == [(lines,)]
+
+
+def test_upgrade_format_leaves_the_warehouse_alone_when_the_copy_differs(
+    sample: Path,
+    warehouse: Path,
+    load: Callable[..., int],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A copy that does not count the same rows in every table is not put in the warehouse's place."""
+    import duckdb
+
+    from loaders import file_format
+    from loaders.cli import main
+
+    warehouse.parent.mkdir(parents=True)
+    duckdb.connect(str(warehouse)).close()
+    assert load(sample) == 0
+    counted = file_format._row_counts
+
+    def one_row_short(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, int]:
+        counts = counted(con, catalog)
+        if catalog == "new_file":
+            counts["raw.transactions"] -= 1
+        return counts
+
+    monkeypatch.setattr(file_format, "_row_counts", one_row_short)
+    assert main(["upgrade-format"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "does not hold the same rows (raw.transactions)" in err[0], err
+    assert file_format.storage_version(warehouse) == "v1.0.0+"
+    assert not warehouse.with_name(warehouse.name + ".before-upgrade").exists()
