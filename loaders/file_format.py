@@ -60,6 +60,7 @@ def _copy(path: Path, new: Path) -> dict[str, int]:
     con = duckdb.connect()
     try:
         con.execute(f"set memory_limit = {_literal(settings.duckdb_memory_limit())}")
+        con.execute(f"set temp_directory = {_literal(path.with_name(path.name + '.tmp'))}")  # dbt's spill folder
         con.execute(f"attach {_literal(path)} as old_file (read_only)")
         con.execute(f"attach {_literal(new)} as new_file (storage_version {_literal(settings.DUCKDB_STORAGE_VERSION)})")
         con.execute("copy from database old_file to new_file")
