@@ -659,6 +659,7 @@ def machine() -> dict[str, Any]:
         "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "python": platform.python_version(),
         "duckdb": duckdb.__version__,
+        "duckdb_file_format": DUCKDB_STORAGE_VERSION,
         "platform": platform.platform(),
     }
 
