@@ -108,7 +108,7 @@ def _import_mapping(args: argparse.Namespace) -> int:
 def _upgrade_format(args: argparse.Namespace) -> int:
     from .file_format import upgrade
 
-    print(upgrade())
+    print(upgrade(wait=args.wait))
     return 0
 
 
@@ -195,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
         "upgrade-format",
         help=f"rewrite a warehouse created before in DuckDB's {settings.DUCKDB_STORAGE_VERSION} file format "
         "(stop dbt, loads and the dashboards first; the old file is kept beside it)",
+    )
+    upgrade.add_argument(
+        "--wait", action="store_true", help="when a load holds the warehouse, wait for it instead of stopping"
     )
     upgrade.set_defaults(func=_upgrade_format)
     return parser

@@ -19,11 +19,12 @@ MEMORY_LIMIT_ENV = "FINANCE_DUCKDB_MEMORY_LIMIT"
 # The dbt profile's default too (profiles.yml.example); a test checks that the two agree.
 DEFAULT_MEMORY_LIMIT = "3GB"
 # The file format a new warehouse is written in (DuckDB's `storage_compatibility_version`). Left
-# to itself DuckDB writes the oldest format its releases still read (v0.10.2), which compresses
-# text columns one way or the other; the 1.5 format tries both at once (DICT_FSST). At 10M lines a
-# full build took 152 s against 169 s, on the same data back to back. Every program that opens the
-# warehouse runs the pinned duckdb (1.5.6). The dbt profile's `config_options` say the same, for a
-# file dbt creates; a test checks that the two agree. A file keeps the format it was created in.
+# to itself DuckDB writes the oldest format its releases still read (setting v0.10.2, which a file
+# reports as v1.0.0+): it compresses text columns one way or the other, where the 1.5 format tries
+# both at once (DICT_FSST). At 10M lines a full build took 152-161 s against 169-186 s, on the
+# same data. Every program that opens the warehouse runs the duckdb pyproject.toml pins. The dbt
+# profile's `config_options` say the same, for a file dbt creates; a test checks that the two
+# agree. A file keeps the format it was created in (`python -m loaders upgrade-format`).
 DUCKDB_STORAGE_VERSION = "v1.5.0"
 
 

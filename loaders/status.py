@@ -14,7 +14,7 @@ def file_format_line(con: duckdb.DuckDBPyConnection) -> str:
     version = version_of(con)
     line = f"file format: DuckDB {version}"
     if version != version_of():
-        line += f" (older than the project's; `python -m loaders upgrade-format` rewrites it in {version_of()})"
+        line += f" (not the project's; `python -m loaders upgrade-format` rewrites it in {version_of()})"
     return line
 
 

@@ -471,7 +471,7 @@ def test_upgrade_format_rewrites_a_warehouse_created_before_and_keeps_the_old_fi
     lines = query("select count(*) from raw.transactions")[0][0]
     capsys.readouterr()
     assert main(["status"]) == 0
-    assert "file format: DuckDB v1.0.0+ (older than the project's; `python -m loaders upgrade-format`" in (
+    assert "file format: DuckDB v1.0.0+ (not the project's; `python -m loaders upgrade-format`" in (
         capsys.readouterr().out
     )
 
@@ -496,6 +496,15 @@ def test_upgrade_format_rewrites_a_warehouse_created_before_and_keeps_the_old_fi
     assert query("select count(*) from raw.transactions") == [(lines,)]
 
 
+def _older_warehouse(warehouse: Path, load: Callable[..., int], sample: Path) -> None:
+    """A warehouse created in DuckDB's own default format, with the sample loaded."""
+    import duckdb
+
+    warehouse.parent.mkdir(parents=True)
+    duckdb.connect(str(warehouse)).close()
+    assert load(sample) == 0
+
+
 def test_upgrade_format_leaves_the_warehouse_alone_when_the_copy_differs(
     sample: Path,
     warehouse: Path,
@@ -509,20 +518,68 @@ def test_upgrade_format_leaves_the_warehouse_alone_when_the_copy_differs(
     from loaders import file_format
     from loaders.cli import main
 
-    warehouse.parent.mkdir(parents=True)
-    duckdb.connect(str(warehouse)).close()
-    assert load(sample) == 0
-    counted = file_format._row_counts
+    _older_warehouse(warehouse, load, sample)
+    counted = file_format._contents
 
     def one_row_short(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, int]:
-        counts = counted(con, catalog)
+        contents = counted(con, catalog)
         if catalog == "new_file":
-            counts["raw.transactions"] -= 1
-        return counts
+            contents["table raw.transactions"] -= 1
+        return contents
 
-    monkeypatch.setattr(file_format, "_row_counts", one_row_short)
+    monkeypatch.setattr(file_format, "_contents", one_row_short)
     assert main(["upgrade-format"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "does not hold the same rows (raw.transactions)" in err[0], err
+    assert len(err) == 1 and "does not hold what it holds (table raw.transactions)" in err[0], err
     assert file_format.storage_version(warehouse) == "v1.0.0+"
     assert not warehouse.with_name(warehouse.name + ".before-upgrade").exists()
+
+
+def test_upgrade_format_takes_in_the_log_a_crashed_writer_left(
+    sample: Path, warehouse: Path, load: Callable[..., int], query: Query
+) -> None:
+    """Rows a process wrote and never checkpointed (its write-ahead log beside the file) are in the
+    copy, and no log is left beside the new file to be replayed onto it."""
+    import subprocess
+    import sys
+
+    from loaders.cli import main
+
+    _older_warehouse(warehouse, load, sample)
+    lines = query("select count(*) from raw.transactions")[0][0]
+    script = (
+        "import duckdb, os, sys; c = duckdb.connect(sys.argv[1]); c.execute(\"set checkpoint_threshold = '10GB'\"); "
+        "c.execute('create table main.late as select * from raw.transactions limit 5'); os._exit(0)"
+    )
+    subprocess.run([sys.executable, "-c", script, str(warehouse)], check=True)
+    assert Path(f"{warehouse}.wal").exists()
+    assert main(["upgrade-format"]) == 0
+    assert not list(warehouse.parent.glob("*.wal"))
+    assert query("select count(*) from main.late") == [(5,)]
+    assert query("select count(*) from raw.transactions") == [(lines,)]
+
+
+def test_upgrade_format_keeps_the_warehouse_whole_when_the_swap_fails(
+    sample: Path, warehouse: Path, load: Callable[..., int], query: Query, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure as the copy takes the warehouse's name leaves the warehouse as it was, with no
+    second file holding it beside it."""
+    from loaders import file_format
+    from loaders.cli import main
+
+    _older_warehouse(warehouse, load, sample)
+    lines = query("select count(*) from raw.transactions")[0][0]
+
+    real_replace = os.replace
+
+    def fail(source: str | Path, target: str | Path) -> None:
+        if Path(target) == warehouse:
+            raise OSError("the disk went away")
+        real_replace(source, target)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(file_format.os, "replace", fail)
+        assert main(["upgrade-format"]) == 1
+    assert file_format.storage_version(warehouse) == "v1.0.0+"
+    assert query("select count(*) from raw.transactions") == [(lines,)]
+    assert sorted(p.name for p in warehouse.parent.iterdir()) == ["finance.duckdb", "finance.duckdb.load-lock"]
