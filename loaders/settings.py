@@ -21,7 +21,7 @@ DEFAULT_MEMORY_LIMIT = "3GB"
 # The file format a new warehouse is written in (DuckDB's `storage_compatibility_version`). Left
 # to itself DuckDB writes the oldest format its releases still read (setting v0.10.2, which a file
 # reports as v1.0.0+): it compresses text columns one way or the other, where the 1.5 format tries
-# both at once (DICT_FSST). At 10M lines a full build took 152-161 s against 169-186 s, on the
+# both at once (DICT_FSST). At 10M lines a full build took 152-163 s against 169-186 s, on the
 # same data. Every program that opens the warehouse runs the duckdb pyproject.toml pins. The dbt
 # profile's `config_options` say the same, for a file dbt creates; a test checks that the two
 # agree. A file keeps the format it was created in (`python -m loaders upgrade-format`).
