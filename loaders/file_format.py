@@ -45,11 +45,12 @@ class UpgradeError(ValueError):
     """The upgrade cannot go on; the warehouse was left as it was."""
 
 
-def version_of(con: duckdb.DuckDBPyConnection | None = None) -> str:
-    """The DuckDB format of the file a connection has open, as DuckDB names it (e.g. `v1.5.0+`);
-    without a connection, the project's format, named the same way."""
-    if con is None:
-        return f"{settings.DUCKDB_STORAGE_VERSION}+"
+# the project's format as a file reports it
+PROJECT_FORMAT = f"{settings.DUCKDB_STORAGE_VERSION}+"
+
+
+def version_of(con: duckdb.DuckDBPyConnection) -> str:
+    """The DuckDB format of the file a connection has open, as DuckDB names it (e.g. `v1.0.0+`)."""
     return str(con.execute(VERSION_SQL).fetchone()[0])
 
 
@@ -137,7 +138,7 @@ def upgrade(path: Path | None = None, wait: bool = False) -> str:
     """Rewrites the warehouse in the project's format, holding the load lock (with `wait`, queued
     behind a load) and DuckDB's file lock; returns what was done, in one line."""
     path = path or settings.warehouse_path()
-    wanted = version_of()
+    wanted = PROJECT_FORMAT
     new = path.with_name(path.name + ".upgrading")
     kept = path.with_name(path.name + ".before-upgrade")
     if not path.exists():

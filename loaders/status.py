@@ -9,12 +9,12 @@ from .contracts import FEEDS
 
 
 def file_format_line(con: duckdb.DuckDBPyConnection) -> str:
-    from .file_format import version_of
+    from .file_format import PROJECT_FORMAT, version_of
 
     version = version_of(con)
     line = f"file format: DuckDB {version}"
-    if version != version_of():
-        line += f" (not the project's; `python -m loaders upgrade-format` rewrites it in {version_of()})"
+    if version != PROJECT_FORMAT:
+        line += f" (not the project's; `python -m loaders upgrade-format` rewrites it in {PROJECT_FORMAT})"
     return line
 
 

@@ -448,6 +448,15 @@ def test_a_new_warehouse_is_written_in_the_projects_file_format(
         con.close()
 
 
+def _older_warehouse(warehouse: Path, load: Callable[..., int], sample: Path) -> None:
+    """A warehouse created in DuckDB's own default format, with the sample loaded."""
+    import duckdb
+
+    warehouse.parent.mkdir(parents=True)
+    duckdb.connect(str(warehouse)).close()
+    assert load(sample) == 0
+
+
 def test_upgrade_format_rewrites_a_warehouse_created_before_and_keeps_the_old_file(
     sample: Path, warehouse: Path, load: Callable[..., int], query: Query, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -459,9 +468,7 @@ def test_upgrade_format_rewrites_a_warehouse_created_before_and_keeps_the_old_fi
     from loaders import settings
     from loaders.cli import main
 
-    warehouse.parent.mkdir(parents=True)
-    duckdb.connect(str(warehouse)).close()  # created before: DuckDB's own default format
-    assert load(sample) == 0
+    _older_warehouse(warehouse, load, sample)
     con = duckdb.connect(str(warehouse))
     con.execute("create schema marts")
     con.execute(f"create view marts.lines as select count(*) as n from {warehouse.stem}.raw.transactions")
@@ -494,15 +501,6 @@ def test_upgrade_format_rewrites_a_warehouse_created_before_and_keeps_the_old_fi
     assert "nothing to do" in capsys.readouterr().out
     assert load(sample) == 0
     assert query("select count(*) from raw.transactions") == [(lines,)]
-
-
-def _older_warehouse(warehouse: Path, load: Callable[..., int], sample: Path) -> None:
-    """A warehouse created in DuckDB's own default format, with the sample loaded."""
-    import duckdb
-
-    warehouse.parent.mkdir(parents=True)
-    duckdb.connect(str(warehouse)).close()
-    assert load(sample) == 0
 
 
 def test_upgrade_format_leaves_the_warehouse_alone_when_the_copy_differs(
