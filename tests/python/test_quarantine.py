@@ -8,10 +8,14 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from support import ROOT
+
+from loaders.contracts import FEEDS
+from loaders.validate import BLANK, PADDED, Checker
 
 Query = Callable[[str], list[tuple]]
 
@@ -198,6 +202,50 @@ def test_blank_and_padded_ids_are_quarantined(sample: Path, load: Callable[..., 
     assert "surrounding whitespace" in found[2][2]
     assert query("select count(*) from raw.transactions where trim(line_event_id) = ''") == [(0,)]
     assert query(f"select count(*) from raw.transactions where _source_file = '{name}'") == [(len(rows) - 3,)]
+
+
+# RE2's \s is [\t\n\f\r ]: a vertical tab, a control character or a no-break space is not whitespace
+TRICKY_VALUES = [
+    "SKU-1", "S KU", "", " ", "   ", "\t", "\t\n \r\x0c", " SKU-1", "SKU-1 ", "SKU-1\t", "\rSKU-1", "SKU-1\n",
+    "\x0b", "SKU\x0b", "\x01SKU", "SKU\x1f", "SKU\u00a0", "\u00a0SKU", "SKU\u3000", "!", "SKU!", "é", "SKUé ",
+]  # fmt: skip
+
+
+def test_blank_and_padded_values_are_found_exactly_as_the_regexes_say() -> None:
+    """The checks look only at values that sort below '!' (or whose last character does); every
+    value, whitespace or not, ASCII or not, must come out as the plain regexes decide."""
+    feed = FEEDS["transactions"]
+    sale = {
+        "line_event_id": "O1-1", "event_type": "sale", "order_id": "O1", "line_number": "1",
+        "event_ts": "2025-09-01T09:09:47+00:00", "channel": "web_store", "store_id": "WEB-UK",
+        "currency": "GBP", "customer_id": "C1", "sku": "SKU-1", "quantity": "1", "unit_price": "10.00",
+        "line_discount": "0.00", "line_tax": "2.00", "shipping_charged": "0.00", "shipping_cost": "1.00",
+        "platform_fee": "0.50", "order_total": "12.00",
+    }  # fmt: skip
+    rows = [
+        {**sale, "line_event_id": f"O{n}-1", "order_id": f"O{n}", "sku": value, "campaign_id": value}
+        for n, value in enumerate(TRICKY_VALUES)
+    ]
+    columns = {c.name: pa.array([r.get(c.name) for r in rows], pa.string()) for c in feed.columns}
+    columns["_source_file"] = pa.array(["f.csv"] * len(rows), pa.string())
+    columns["_source_row_number"] = pa.array(range(1, len(rows) + 1), pa.int64())
+    con = duckdb.connect()
+    checker = Checker(con, feed)
+    bad = checker.add(pa.table(columns)).bad.to_pylist()
+    found = {r["row_number"] - 1: r["reason"] for r in bad}
+    campaign_ids = dict(
+        con.execute(f"select _source_row_number - 1, campaign_id from {checker.table} order by 1").fetchall()
+    )
+    expected = {}
+    for n, value in enumerate(TRICKY_VALUES):
+        blank, padded = con.execute(
+            "select regexp_full_match($1, $2), regexp_matches($1, $3)", [value, BLANK, PADDED]
+        ).fetchone()
+        if blank or padded:
+            expected[n] = "missing required value" if blank else "an id with surrounding whitespace"
+        assert campaign_ids[n] == (None if blank else value), repr(value)  # a blank optional value is missing
+    assert {n: reason.split(" (")[0] for n, reason in found.items()} == expected
+    assert sorted(set(expected.values())) == ["an id with surrounding whitespace", "missing required value"]
 
 
 def test_a_corrected_file_supersedes_its_quarantined_rows(sample: Path, load: Callable[..., int], query: Query) -> None:
