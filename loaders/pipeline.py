@@ -206,6 +206,19 @@ def _parsed_in_order(
                 future.cancel()
 
 
+def _read_ahead(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Yields `batches` in order, fetching the next one in a thread while the caller handles the
+    last: DuckDB's export of the checked rows and dlt's Parquet writer then run side by side
+    instead of in turn (at 1.4M lines, 1.84 s in turn, 1.22-1.32 s side by side). The batches'
+    source is used by that one thread only, one batch at a time."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        remaining = iter(batches)
+        upcoming = pool.submit(next, remaining, None)
+        while (batch := upcoming.result()) is not None:
+            upcoming = pool.submit(next, remaining, None)
+            yield batch
+
+
 def _scratch() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB to check rows in; beyond the memory limit dbt has too
     (FINANCE_DUCKDB_MEMORY_LIMIT) it spills to the pipelines folder."""
@@ -297,7 +310,7 @@ def feed_resource(
                 yield from flush()
                 pending = 0
         yield from flush()
-        for good in checker.passed_rows(BATCH_ROWS):
+        for good in _read_ahead(checker.passed_rows(BATCH_ROWS)):
             yield _to_table(pa.Table.from_batches([good]), feed.name, columns)
         checker.con.close()
 

@@ -8,7 +8,8 @@ import io
 import os
 import re
 import shutil
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from support import ROOT, SMALL, make_sample
 
 from loaders.contracts import CONTROL_SUMS, FEEDS, MONEY_METRICS
 from loaders.generate import Params, generate
+from loaders.pipeline import _read_ahead
 
 Query = Callable[[str], list[tuple]]
 
@@ -581,3 +583,28 @@ def test_upgrade_format_keeps_the_warehouse_whole_when_the_swap_fails(
     assert file_format.storage_version(warehouse) == "v1.0.0+"
     assert query("select count(*) from raw.transactions") == [(lines,)]
     assert sorted(p.name for p in warehouse.parent.iterdir()) == ["finance.duckdb", "finance.duckdb.load-lock"]
+
+
+def test_the_checked_rows_are_read_ahead_in_order_one_batch_at_a_time() -> None:
+    """The next batch is fetched while the last is handed on: every batch arrives, in order; a
+    failure of the source reaches the reader; a reader that stops leaves the rest unread."""
+    fetched: list[int] = []
+    threads: set[str] = set()
+
+    def source(n: int, fail_at: int | None = None) -> Iterator[int]:
+        for i in range(n):
+            threads.add(threading.current_thread().name)
+            if i == fail_at:
+                raise ValueError(f"batch {i} is unreadable")
+            fetched.append(i)
+            yield i
+
+    assert list(_read_ahead(source(5))) == [0, 1, 2, 3, 4]
+    assert threading.current_thread().name not in threads  # fetched beside the reader, not by it
+    fetched.clear()
+    reader = _read_ahead(source(5))
+    assert next(reader) == 0
+    reader.close()
+    assert fetched == [0, 1]  # one batch ahead, no more
+    with pytest.raises(ValueError, match="batch 2 is unreadable"):
+        list(_read_ahead(source(5, fail_at=2)))
