@@ -8,9 +8,11 @@ leads nowhere) is refused. Only the housekeeping files operating systems leave i
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,10 @@ FORMATS = {
 }
 # Files every operating system or copy tool leaves behind; never data, never reported.
 HOUSEKEEPING = {".DS_Store", "Thumbs.db", "desktop.ini"}
+# Files delivered before are hashed a few at a time: hashlib and pyarrow's reads release the GIL,
+# and a read from S3 mostly waits on the network. Each is read in pieces of HASH_CHUNK bytes.
+HASH_WORKERS = 8
+HASH_CHUNK = 8 << 20
 
 
 def format_of(name: str) -> str | None:
@@ -42,7 +48,11 @@ def format_of(name: str) -> str | None:
 def content_hash(data: bytes) -> str:
     """What identifies a delivered file's content: a hash of its bytes (a correction with the
     same size and modification time still changes it)."""
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+    return _named(hashlib.sha256(data))
+
+
+def _named(digest: hashlib._Hash) -> str:
+    return "sha256:" + digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -121,9 +131,20 @@ class Source:
                 data = self.read_bytes(info.path)
                 unread.append(UnreadFile(relative, info.size, content_hash(data), "ignored", reason))
                 continue
-            fingerprint = content_hash(self.read_bytes(info.path)) if relative in known else ""
-            delivered.append(DeliveredFile(info.path, relative, info.size, fingerprint))
+            delivered.append(DeliveredFile(info.path, relative, info.size, ""))
+        seen_before = [f for f in delivered if f.relative in known]
+        with ThreadPoolExecutor(max_workers=HASH_WORKERS) as pool:
+            fingerprints = dict(zip(seen_before, pool.map(self.fingerprint, seen_before), strict=True))
+        delivered = [dataclasses.replace(f, fingerprint=fingerprints[f]) if f in fingerprints else f for f in delivered]
         return Listing(sorted(delivered, key=lambda f: f.relative), sorted(unread, key=lambda f: f.relative))
+
+    def fingerprint(self, delivered: DeliveredFile) -> str:
+        """content_hash of the file's bytes as delivered, read in pieces."""
+        digest = hashlib.sha256()
+        with self.fs.open_input_stream(delivered.path, compression=None) as stream:
+            while chunk := stream.read(HASH_CHUNK):
+                digest.update(chunk)
+        return _named(digest)
 
     def _dangling_links(self, folder: str) -> list[str]:
         """Links in a local folder that lead nowhere (pyarrow's listing leaves them out)."""

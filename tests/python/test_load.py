@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from support import ROOT, SMALL, make_sample
 
+from loaders import files as files_module
 from loaders.contracts import CONTROL_SUMS, FEEDS, MONEY_METRICS
 from loaders.generate import Params, generate
 from loaders.pipeline import _read_ahead
@@ -608,3 +609,30 @@ def test_the_checked_rows_are_read_ahead_in_order_one_batch_at_a_time() -> None:
     assert fetched == [0, 1]  # one batch ahead, no more
     with pytest.raises(ValueError, match="batch 2 is unreadable"):
         list(_read_ahead(source(5, fail_at=2)))
+
+
+def test_files_delivered_before_are_hashed_in_pieces_beside_the_listing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file delivered before is hashed to tell whether it changed: read in pieces, in a pool,
+    its fingerprint is the hash of its whole content; a new file is not hashed at all."""
+    folder = tmp_path / "transactions" / "date=2025-09-01"
+    folder.mkdir(parents=True)
+    contents = {f"t{n:02}.csv": f"line_event_id\n{'x' * 5 * n}\n".encode() for n in range(12)} | {"empty.csv": b""}
+    for name, data in contents.items():
+        (folder / name).write_bytes(data)
+    monkeypatch.setattr(files_module, "HASH_CHUNK", 7)  # every file but the empty one in several pieces
+    hashed_in: set[str] = set()
+    whole = files_module.Source.fingerprint
+
+    def fingerprint(self: files_module.Source, delivered: files_module.DeliveredFile) -> str:
+        hashed_in.add(threading.current_thread().name)
+        return whole(self, delivered)
+
+    monkeypatch.setattr(files_module.Source, "fingerprint", fingerprint)
+    known = {f"transactions/date=2025-09-01/{name}" for name in contents if name != "t11.csv"}
+    listing = files_module.Source(str(tmp_path)).files("transactions", known)
+    found = {Path(f.relative).name: f.fingerprint for f in listing.delivered}
+    expected = {name: files_module.content_hash(data) for name, data in contents.items()}
+    assert found == expected | {"t11.csv": ""}
+    assert hashed_in and threading.current_thread().name not in hashed_in
