@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,10 +48,14 @@ def format_of(name: str) -> str | None:
 def content_hash(data: bytes) -> str:
     """What identifies a delivered file's content: a hash of its bytes (a correction with the
     same size and modification time still changes it)."""
-    return _named(hashlib.sha256(data))
+    return content_hash_of([data])
 
 
-def _named(digest: hashlib._Hash) -> str:
+def content_hash_of(pieces: Iterable[bytes]) -> str:
+    """content_hash of the pieces' bytes one after another, without joining them."""
+    digest = hashlib.sha256()
+    for piece in pieces:
+        digest.update(piece)
     return "sha256:" + digest.hexdigest()
 
 
@@ -128,23 +132,21 @@ class Source:
             if format_of(relative) is None:
                 formats = ", ".join(sorted(FORMATS))
                 reason = f"not a format the loader reads ({formats}): ignored"
-                data = self.read_bytes(info.path)
-                unread.append(UnreadFile(relative, info.size, content_hash(data), "ignored", reason))
+                unread.append(UnreadFile(relative, info.size, self.fingerprint(info.path), "ignored", reason))
                 continue
             delivered.append(DeliveredFile(info.path, relative, info.size, ""))
         seen_before = [f for f in delivered if f.relative in known]
+        # map's results cancel what is still queued when one fails (or on ^C): the load stops there
         with ThreadPoolExecutor(max_workers=HASH_WORKERS) as pool:
-            fingerprints = dict(zip(seen_before, pool.map(self.fingerprint, seen_before), strict=True))
+            hashes = list(pool.map(self.fingerprint, [f.path for f in seen_before]))
+        fingerprints = dict(zip(seen_before, hashes, strict=True))
         delivered = [dataclasses.replace(f, fingerprint=fingerprints[f]) if f in fingerprints else f for f in delivered]
         return Listing(sorted(delivered, key=lambda f: f.relative), sorted(unread, key=lambda f: f.relative))
 
-    def fingerprint(self, delivered: DeliveredFile) -> str:
-        """content_hash of the file's bytes as delivered, read in pieces."""
-        digest = hashlib.sha256()
-        with self.fs.open_input_stream(delivered.path, compression=None) as stream:
-            while chunk := stream.read(HASH_CHUNK):
-                digest.update(chunk)
-        return _named(digest)
+    def fingerprint(self, path: str) -> str:
+        """content_hash of the file's bytes as delivered, read in pieces of HASH_CHUNK bytes."""
+        with self.fs.open_input_stream(path, compression=None) as stream:
+            return content_hash_of(iter(lambda: stream.read(HASH_CHUNK), b""))
 
     def _dangling_links(self, folder: str) -> list[str]:
         """Links in a local folder that lead nowhere (pyarrow's listing leaves them out)."""

@@ -9,10 +9,12 @@ import os
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 from support import ROOT, SMALL, make_sample
 
@@ -514,7 +516,6 @@ def test_upgrade_format_leaves_the_warehouse_alone_when_the_copy_differs(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A copy that does not count the same rows in every table is not put in the warehouse's place."""
-    import duckdb
 
     from loaders import file_format
     from loaders.cli import main
@@ -588,7 +589,8 @@ def test_upgrade_format_keeps_the_warehouse_whole_when_the_swap_fails(
 
 def test_the_checked_rows_are_read_ahead_in_order_one_batch_at_a_time() -> None:
     """The next batch is fetched while the last is handed on: every batch arrives, in order; a
-    failure of the source reaches the reader; a reader that stops leaves the rest unread."""
+    failure of the source reaches the reader; a reader that stops leaves the rest unread, and
+    the batch being fetched is finished before it goes on."""
     fetched: list[int] = []
     threads: set[str] = set()
 
@@ -597,6 +599,7 @@ def test_the_checked_rows_are_read_ahead_in_order_one_batch_at_a_time() -> None:
             threads.add(threading.current_thread().name)
             if i == fail_at:
                 raise ValueError(f"batch {i} is unreadable")
+            time.sleep(0.05)  # a fetch that takes a while
             fetched.append(i)
             yield i
 
@@ -606,9 +609,12 @@ def test_the_checked_rows_are_read_ahead_in_order_one_batch_at_a_time() -> None:
     reader = _read_ahead(source(5))
     assert next(reader) == 0
     reader.close()
-    assert fetched == [0, 1]  # one batch ahead, no more
+    assert fetched == [0, 1]  # one batch ahead, no more, and finished before the reader moved on
     with pytest.raises(ValueError, match="batch 2 is unreadable"):
         list(_read_ahead(source(5, fail_at=2)))
+    # and the real thing: DuckDB's Arrow reader, read from the worker thread
+    checked = duckdb.connect().execute("select range as n from range(10)").to_arrow_reader(3)
+    assert [row["n"] for batch in _read_ahead(checked) for row in batch.to_pylist()] == list(range(10))
 
 
 def test_files_delivered_before_are_hashed_in_pieces_beside_the_listing(
@@ -625,9 +631,9 @@ def test_files_delivered_before_are_hashed_in_pieces_beside_the_listing(
     hashed_in: set[str] = set()
     whole = files_module.Source.fingerprint
 
-    def fingerprint(self: files_module.Source, delivered: files_module.DeliveredFile) -> str:
+    def fingerprint(self: files_module.Source, path: str) -> str:
         hashed_in.add(threading.current_thread().name)
-        return whole(self, delivered)
+        return whole(self, path)
 
     monkeypatch.setattr(files_module.Source, "fingerprint", fingerprint)
     known = {f"transactions/date=2025-09-01/{name}" for name in contents if name != "t11.csv"}
@@ -636,3 +642,32 @@ def test_files_delivered_before_are_hashed_in_pieces_beside_the_listing(
     expected = {name: files_module.content_hash(data) for name, data in contents.items()}
     assert found == expected | {"t11.csv": ""}
     assert hashed_in and threading.current_thread().name not in hashed_in
+
+
+def test_a_file_that_cannot_be_hashed_stops_the_listing_without_hashing_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first file that cannot be read stops the load at once (as one read after another did):
+    the files still queued are not read."""
+    folder = tmp_path / "transactions" / "date=2025-09-01"
+    folder.mkdir(parents=True)
+    for n in range(12):
+        (folder / f"t{n:02}.csv").write_text("line_event_id\nL1\n")
+    monkeypatch.setattr(files_module, "HASH_WORKERS", 1)
+    hashed: list[str] = []
+    calls: list[str] = []
+    whole = files_module.Source.fingerprint
+
+    def fingerprint(self: files_module.Source, path: str) -> str:
+        calls.append(path)
+        if len(calls) == 1:  # the first file hashed
+            raise OSError("unreadable")
+        time.sleep(0.1)
+        hashed.append(path)
+        return whole(self, path)
+
+    monkeypatch.setattr(files_module.Source, "fingerprint", fingerprint)
+    known = {f"transactions/date=2025-09-01/t{n:02}.csv" for n in range(12)}
+    with pytest.raises(OSError, match="unreadable"):
+        files_module.Source(str(tmp_path)).files("transactions", known)
+    assert len(hashed) <= 1  # at most the one the worker had started

@@ -204,10 +204,12 @@ def test_blank_and_padded_ids_are_quarantined(sample: Path, load: Callable[..., 
     assert query(f"select count(*) from raw.transactions where _source_file = '{name}'") == [(len(rows) - 3,)]
 
 
-# RE2's \s is [\t\n\f\r ]: a vertical tab, a control character or a no-break space is not whitespace
+# RE2's \s is [\t\n\f\r ]: a vertical tab, a control character or a no-break space is not whitespace;
+# a space after a combining mark or a prepended concatenation mark is the value's last code point
 TRICKY_VALUES = [
     "SKU-1", "S KU", "", " ", "   ", "\t", "\t\n \r\x0c", " SKU-1", "SKU-1 ", "SKU-1\t", "\rSKU-1", "SKU-1\n",
     "\x0b", "SKU\x0b", "\x01SKU", "SKU\x1f", "SKU\u00a0", "\u00a0SKU", "SKU\u3000", "!", "SKU!", "é", "SKUé ",
+    "SKU\u0600 ", "\x00SKU", "SKU\u0085", "SKU\u0301 ",
 ]  # fmt: skip
 
 
