@@ -6,7 +6,8 @@
 -- remaining delivery, and a line with none left is deleted by the post-hook. Anything this misses
 -- (a row deleted from raw by hand) fails recon_completeness, which ranks raw on its own and ties
 -- this table to it in rows and money.
--- deliveries and kept are each read several times, a few columns or rows each: inlined, not stored.
+-- deliveries and kept are each read several times, a few columns or rows each: inlined, not stored;
+-- so are all of them as candidates in a full build.
 with deliveries as {{ not_materialized() }} (
     select * from {{ ref('stg_raw__transactions') }}
 ),
@@ -41,7 +42,7 @@ with deliveries as {{ not_materialized() }} (
 
     -- one list, one semi join: DuckDB then skips raw's row groups outside the listed ids' range
     -- (at 10M lines it read 5.6M rows, in 1.4 s; two IN lists joined by OR read and cast all 10.1M,
-    -- in 2.2-2.4 s)
+    -- in 2.2-2.4 s); a few rows, read three times by dedupe_latest: DuckDB stores them once
     candidates as (
         select deliveries.*
         from deliveries
@@ -52,7 +53,7 @@ with deliveries as {{ not_materialized() }} (
             )
     ),
 {% else %}
-    candidates as (
+    candidates as {{ not_materialized() }} (
         select * from deliveries
     ),
 {% endif %}
