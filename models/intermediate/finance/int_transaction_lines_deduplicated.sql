@@ -42,7 +42,7 @@ with deliveries as {{ not_materialized() }} (
 
     -- one list, one semi join: DuckDB then skips raw's row groups outside the listed ids' range
     -- (at 10M lines it read 5.6M rows, in 1.4 s; two IN lists joined by OR read and cast all 10.1M,
-    -- in 2.2-2.4 s); a few rows, read three times by dedupe_latest: DuckDB stores them once
+    -- in 2.2-2.4 s); a few rows, read several times by dedupe_latest: DuckDB stores them once
     candidates as (
         select deliveries.*
         from deliveries
@@ -59,7 +59,9 @@ with deliveries as {{ not_materialized() }} (
 {% endif %}
 
 latest as (
-    {{ dedupe_latest('candidates', 'line_event_id', delivery_order('dlt_load_id', 'source_file')) }}
+    {{ dedupe_latest(
+        'candidates', 'line_event_id', delivery_order('dlt_load_id', 'source_file'), few_repeated_keys=true
+    ) }}
 )
 
 select

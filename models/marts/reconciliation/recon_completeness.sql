@@ -49,7 +49,9 @@ layers as (
         count(*) as line_count,
         sum(case when event_type = 'sale' then quantity * unit_price else 0 end) as goods,
         sum(coalesce(refund_amount, 0)) as refunds
-    from ({{ dedupe_latest(source('raw', 'transactions'), 'line_event_id', delivery_order()) }}) as latest
+    from (
+        {{ dedupe_latest(source('raw', 'transactions'), 'line_event_id', delivery_order(), few_repeated_keys=true) }}
+    ) as latest
     group by currency
     union all
     select
