@@ -47,39 +47,34 @@
         and versions.{{ key }} is not null
         and versions.{{ key }} not in (select repeated_keys.{{ key }} from repeated_keys)
     union all
-    select *
-    from (
-        select
-            versions.*,
-            row_number() over (partition by {{ key }} order by {{ order_by }}) as version_rank
-        from {{ relation }} as versions
-        where (select strategy.ranks_repeated_keys_only from strategy)
+    {%- set repeated_only -%}
+        (select strategy.ranks_repeated_keys_only from strategy)
             and (
                 versions.{{ key }} is null
                 or versions.{{ key }} in (select repeated_keys.{{ key }} from repeated_keys)
             )
-    ) as ranked_repeated
-    where version_rank = 1
+    {%- endset %}
+    {{ ranked_latest(relation, key, order_by, repeated_only) }}
     union all
-    select *
-    from (
-        select
-            versions.*,
-            row_number() over (partition by {{ key }} order by {{ order_by }}) as version_rank
-        from {{ relation }} as versions
-        where not (select strategy.ranks_repeated_keys_only from strategy)
-    ) as ranked
-    where version_rank = 1
+    {{ ranked_latest(relation, key, order_by, 'not (select strategy.ranks_repeated_keys_only from strategy)') }}
     {%- else %}
+    {{ ranked_latest(relation, partition_by, order_by) }}
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- dedupe_latest's ranking, written once: of the rows of relation that meet condition, the first
+    of each key in order_by, with version_rank (1). -#}
+{% macro ranked_latest(relation, partition_by, order_by, condition='true') -%}
     select *
     from (
         select
             versions.*,
             row_number() over (partition by {{ partition_by }} order by {{ order_by }}) as version_rank
         from {{ relation }} as versions
+        where {{ condition }}
     ) as ranked
     where version_rank = 1
-    {%- endif %}
 {%- endmacro %}
 
 
