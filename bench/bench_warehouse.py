@@ -19,7 +19,9 @@ own (time start-up included, peak memory its own):
    tie out measures nothing: a mismatch is printed as TIE-OUT MISMATCH and kept in the JSON.
 5. one new day: the generator appends a day (with a re-delivered line, order-level refunds and a
    restated FX rate planted), loaded and built on top (the incremental path); then the floor is
-   run again on all the files and tied out to the incremental marts.
+   run again on all the files and tied out to the incremental marts. Where the time went: the
+   full build's and the new day's wall time side by side, by kind of node (incremental models,
+   reconciliation models, models rebuilt in full, tests, start-up and parse, ...).
 6. dashboards: every question in dashboards/queries/*.sql, rendered as the dashboards render it,
    20 times each (--dashboard-runs), the warehouse attached read-only to an in-memory DuckDB,
    queried and detached per run as a page render of finboard/warehouse.py does, with the full
@@ -235,6 +237,9 @@ def dbt(name: str, command: str, env: dict[str, str], work: Path, *options: str)
     if results_file.exists():
         results = json.loads(results_file.read_text())
         step.detail = node_summary(results)
+        manifest_file = target / "manifest.json"
+        if manifest_file.exists():
+            step.detail["by_kind"] = time_by_kind(results, json.loads(manifest_file.read_text()), step.seconds)
         shutil.copy(results_file, work / f"run_results_{name.replace(' ', '_')}.json")
     return step
 
@@ -250,6 +255,77 @@ def node_summary(results: dict[str, Any]) -> dict[str, Any]:
         "slowest": [{"node": node_label(n["unique_id"]), "seconds": n["execution_time"]} for n in ranked[:SLOWEST]],
         "failed": [node_label(n["unique_id"]) for n in nodes if n["status"] in ("error", "fail")],
     }
+
+
+# The kinds time_by_kind sorts a dbt command's wall time into, in the order they are printed.
+KINDS = (
+    "start-up, parse, results",
+    "incremental models",
+    "reconciliation models",
+    "models rebuilt in full",
+    "snapshots and seeds",
+    "data tests reading an incremental model",
+    "other data tests",
+    "unit tests",
+    "between nodes",
+)
+
+
+def time_by_kind(results: dict[str, Any], manifest: dict[str, Any], wall_seconds: float) -> dict[str, dict[str, Any]]:
+    """Where a dbt command's wall time went, by kind of node (KINDS): seconds and node count. The
+    kinds add up to the wall time: dbt's start-up, parse and results writing is the wall time
+    outside its own execution, and "between nodes" is the execution outside every node. A model's
+    kind comes from the manifest: incremental (materialized so), reconciliation (under
+    marts/reconciliation), or rebuilt in full; a data test reads an incremental model when one of
+    the nodes it depends on is one."""
+    nodes = manifest.get("nodes", {})
+    incremental = {uid for uid, node in nodes.items() if node.get("config", {}).get("materialized") == "incremental"}
+    by_kind = {kind: {"seconds": 0.0, "nodes": 0} for kind in KINDS}
+
+    def add(kind: str, seconds: float, count: int = 1) -> None:
+        by_kind[kind]["seconds"] += seconds
+        by_kind[kind]["nodes"] += count
+
+    for result in results.get("results", []):
+        uid, seconds = result["unique_id"], result.get("execution_time") or 0.0
+        resource = uid.split(".", 1)[0]
+        node = nodes.get(uid, {})
+        if resource == "model":
+            if uid in incremental:
+                add("incremental models", seconds)
+            elif "reconciliation" in node.get("fqn", []):
+                add("reconciliation models", seconds)
+            else:
+                add("models rebuilt in full", seconds)
+        elif resource in ("snapshot", "seed"):
+            add("snapshots and seeds", seconds)
+        elif resource == "test":
+            reads = set(node.get("depends_on", {}).get("nodes", []))
+            add("data tests reading an incremental model" if reads & incremental else "other data tests", seconds)
+        elif resource == "unit_test":
+            add("unit tests", seconds)
+        else:  # exposures and the like: no work of their own
+            add("between nodes", seconds, 0)
+    execution = results.get("elapsed_time") or 0.0
+    add("between nodes", execution - sum(kind["seconds"] for kind in by_kind.values()), 0)
+    add("start-up, parse, results", wall_seconds - execution, 0)
+    return by_kind
+
+
+def print_by_kind(full: Step, new_day: Step) -> None:
+    """The full build's and the new day's wall time side by side, by kind of node, each with its
+    share of the full build's time: what a new day saves, and what it spends as a full build does."""
+    if "by_kind" not in full.detail or "by_kind" not in new_day.detail:
+        return
+    print(f"where the time went: {full.name} against {new_day.name} (seconds, nodes, share of the full build)")
+    for kind in KINDS:
+        a, b = full.detail["by_kind"][kind], new_day.detail["by_kind"][kind]
+        share = f"{b['seconds'] / full.seconds:6.1%}" if full.seconds else "   n/a"
+        print(f"  {kind:42s} {a['seconds']:8.2f} s {a['nodes']:4d}   {b['seconds']:8.2f} s {b['nodes']:4d}   {share}")
+    print(
+        f"  {'all':42s} {full.seconds:8.2f} s        {new_day.seconds:8.2f} s        "
+        f"{new_day.seconds / full.seconds:6.1%}"
+    )
 
 
 def node_label(unique_id: str) -> str:
@@ -562,6 +638,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     print_slowest(steps["new day build"])
     new_day_seconds = steps["new day load"].seconds + steps["new day build"].seconds
     print(f"new day load + build: {new_day_seconds:.2f} s")
+    print_by_kind(steps["dbt build"], steps["new day build"])
     if not args.skip_floor:
         steps["new day floor"] = floor("new day floor", source, work / "floor_new_day.duckdb", env, work)
         print_step(steps["new day floor"])

@@ -5,11 +5,13 @@ that changes a definition, or a floor that drifts from it, fails here."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 STEPS = (
@@ -79,4 +81,69 @@ def test_warehouse_benchmark_runs_end_to_end_and_its_floor_ties_out(tmp_path: Pa
     assert {"ratios", "targets", "peak_rss_mib", "new_day_seconds", "dashboards_over_limit", "machine"} <= set(figures)
     assert len(figures["targets"]) == 4 and all(t["met"] in (True, False) for t in figures["targets"].values())
     assert len(figures["steps"]["dbt build"]["detail"]["slowest"]) == 8
+    kinds = re.search(r"^where the time went: dbt build against new day build .*\n((  .+\n){10})", out, re.MULTILINE)
+    assert kinds and kinds.group(1).startswith("  start-up, parse, results "), out
+    assert kinds.group(1).splitlines()[-1].startswith("  all "), out
+    for step in ("dbt build", "new day build"):
+        by_kind = figures["steps"][step]["detail"]["by_kind"]
+        seconds = figures["steps"][step]["seconds"]
+        assert abs(sum(kind["seconds"] for kind in by_kind.values()) - seconds) < 1e-6, (step, by_kind)
+        assert by_kind["incremental models"]["nodes"] >= 5 and by_kind["reconciliation models"]["nodes"] >= 10
     assert not (tmp_path / "work").exists(), "scratch is removed without --keep"
+
+
+def bench_module() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_warehouse", ROOT / "bench" / "bench_warehouse.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_dbt_commands_time_is_split_by_kind_of_node_and_the_kinds_add_up_to_its_wall_time() -> None:
+    bench = bench_module()
+    project = "model.p"
+    manifest = {
+        "nodes": {
+            f"{project}.fct": {"config": {"materialized": "incremental"}, "fqn": ["p", "marts", "core", "fct"]},
+            f"{project}.recon": {"config": {"materialized": "table"}, "fqn": ["p", "marts", "reconciliation", "recon"]},
+            f"{project}.dim": {"config": {"materialized": "table"}, "fqn": ["p", "marts", "core", "dim"]},
+            "test.p.unique_fct": {"depends_on": {"nodes": [f"{project}.fct"]}},
+            "test.p.relationships_fct_dim": {"depends_on": {"nodes": [f"{project}.dim", f"{project}.fct"]}},
+            "test.p.unique_dim": {"depends_on": {"nodes": [f"{project}.dim"]}},
+            "snapshot.p.history": {"config": {"materialized": "snapshot"}},
+        }
+    }
+    timings = {
+        f"{project}.fct": 10.0,
+        f"{project}.recon": 4.0,
+        f"{project}.dim": 2.0,
+        "test.p.unique_fct": 1.5,
+        "test.p.relationships_fct_dim": 0.5,
+        "test.p.unique_dim": 0.25,
+        "snapshot.p.history": 1.0,
+        "unit_test.p.fct.rule": 0.75,
+        "seed.p.channels": 0.125,
+        "exposure.p.board": 0.0625,
+    }
+    results = {
+        "elapsed_time": 21.0,
+        "results": [{"unique_id": uid, "execution_time": seconds} for uid, seconds in timings.items()],
+    }
+
+    by_kind = bench.time_by_kind(results, manifest, 25.0)
+
+    assert list(by_kind) == list(bench.KINDS)
+    assert {kind: (figure["seconds"], figure["nodes"]) for kind, figure in by_kind.items()} == {
+        "start-up, parse, results": (4.0, 0),
+        "incremental models": (10.0, 1),
+        "reconciliation models": (4.0, 1),
+        "models rebuilt in full": (2.0, 1),
+        "snapshots and seeds": (1.125, 2),
+        "data tests reading an incremental model": (2.0, 2),
+        "other data tests": (0.25, 1),
+        "unit tests": (0.75, 1),
+        "between nodes": (21.0 - 20.1875 + 0.0625, 0),
+    }
+    assert sum(figure["seconds"] for figure in by_kind.values()) == 25.0
