@@ -258,6 +258,7 @@ def node_summary(results: dict[str, Any]) -> dict[str, Any]:
 
 
 # The kinds time_by_kind sorts a dbt command's wall time into, in the order they are printed.
+AROUND_NODES = "dbt around the nodes"
 KINDS = (
     "start-up, parse, results",
     "incremental models",
@@ -267,61 +268,62 @@ KINDS = (
     "data tests reading an incremental model",
     "other data tests",
     "unit tests",
-    "between nodes",
+    AROUND_NODES,
 )
 
 
+def node_kind(unique_id: str, node: dict[str, Any], incremental: set[str]) -> str:
+    """The kind (KINDS) of one node of run_results.json, from its manifest entry: a model is
+    incremental (materialized so), reconciliation (under marts/reconciliation) or rebuilt in full;
+    a data test reads an incremental model when one of the nodes it depends on is one. Anything
+    else (exposures, hooks) is dbt's own work around the nodes."""
+    resource = unique_id.split(".", 1)[0]
+    if resource == "model":
+        if unique_id in incremental:
+            return "incremental models"
+        return "reconciliation models" if "reconciliation" in node.get("fqn", []) else "models rebuilt in full"
+    if resource in ("snapshot", "seed"):
+        return "snapshots and seeds"
+    if resource == "test":
+        reads = set(node.get("depends_on", {}).get("nodes", []))
+        return "data tests reading an incremental model" if reads & incremental else "other data tests"
+    return "unit tests" if resource == "unit_test" else AROUND_NODES
+
+
 def time_by_kind(results: dict[str, Any], manifest: dict[str, Any], wall_seconds: float) -> dict[str, dict[str, Any]]:
-    """Where a dbt command's wall time went, by kind of node (KINDS): seconds and node count. The
-    kinds add up to the wall time: dbt's start-up, parse and results writing is the wall time
-    outside its own execution, and "between nodes" is the execution outside every node. A model's
-    kind comes from the manifest: incremental (materialized so), reconciliation (under
-    marts/reconciliation), or rebuilt in full; a data test reads an incremental model when one of
-    the nodes it depends on is one."""
+    """Where a dbt command's wall time went, by kind of node (node_kind): seconds and node count.
+    The kinds add up to the wall time: start-up, parse and results writing is the wall time outside
+    dbt's own execution (elapsed_time), and "dbt around the nodes" is that execution outside every
+    node's time (schemas, the relation cache, hooks, scheduling). Node times add up only with one
+    dbt thread, the profile's: with more they overlap, and that last kind goes negative. In a
+    `dbt run --full-refresh` the incremental models are rebuilt in full, and keep their kind."""
     nodes = manifest.get("nodes", {})
     incremental = {uid for uid, node in nodes.items() if node.get("config", {}).get("materialized") == "incremental"}
     by_kind = {kind: {"seconds": 0.0, "nodes": 0} for kind in KINDS}
-
-    def add(kind: str, seconds: float, count: int = 1) -> None:
-        by_kind[kind]["seconds"] += seconds
-        by_kind[kind]["nodes"] += count
-
     for result in results.get("results", []):
-        uid, seconds = result["unique_id"], result.get("execution_time") or 0.0
-        resource = uid.split(".", 1)[0]
-        node = nodes.get(uid, {})
-        if resource == "model":
-            if uid in incremental:
-                add("incremental models", seconds)
-            elif "reconciliation" in node.get("fqn", []):
-                add("reconciliation models", seconds)
-            else:
-                add("models rebuilt in full", seconds)
-        elif resource in ("snapshot", "seed"):
-            add("snapshots and seeds", seconds)
-        elif resource == "test":
-            reads = set(node.get("depends_on", {}).get("nodes", []))
-            add("data tests reading an incremental model" if reads & incremental else "other data tests", seconds)
-        elif resource == "unit_test":
-            add("unit tests", seconds)
-        else:  # exposures and the like: no work of their own
-            add("between nodes", seconds, 0)
+        uid = result["unique_id"]
+        kind = node_kind(uid, nodes.get(uid, {}), incremental)
+        by_kind[kind]["seconds"] += result.get("execution_time") or 0.0
+        by_kind[kind]["nodes"] += 0 if kind == AROUND_NODES else 1
     execution = results.get("elapsed_time") or 0.0
-    add("between nodes", execution - sum(kind["seconds"] for kind in by_kind.values()), 0)
-    add("start-up, parse, results", wall_seconds - execution, 0)
+    by_kind[AROUND_NODES]["seconds"] += execution - sum(kind["seconds"] for kind in by_kind.values())
+    by_kind["start-up, parse, results"]["seconds"] += wall_seconds - execution
     return by_kind
 
 
 def print_by_kind(full: Step, new_day: Step) -> None:
-    """The full build's and the new day's wall time side by side, by kind of node, each with its
-    share of the full build's time: what a new day saves, and what it spends as a full build does."""
+    """The full build's and the new day's wall time side by side, by kind of node, with the new
+    day's seconds of each kind over the full build's wall time: what a new day saves, and what it
+    still spends as a full build does."""
     if "by_kind" not in full.detail or "by_kind" not in new_day.detail:
         return
-    print(f"where the time went: {full.name} against {new_day.name} (seconds, nodes, share of the full build)")
+    print(f"where the time went: {full.name} against {new_day.name} (seconds, nodes; new day / full build)")
     for kind in KINDS:
         a, b = full.detail["by_kind"][kind], new_day.detail["by_kind"][kind]
-        share = f"{b['seconds'] / full.seconds:6.1%}" if full.seconds else "   n/a"
-        print(f"  {kind:42s} {a['seconds']:8.2f} s {a['nodes']:4d}   {b['seconds']:8.2f} s {b['nodes']:4d}   {share}")
+        print(
+            f"  {kind:42s} {a['seconds']:8.2f} s {a['nodes']:4d}   {b['seconds']:8.2f} s {b['nodes']:4d}"
+            f"   {b['seconds'] / full.seconds:6.1%}"
+        )
     print(
         f"  {'all':42s} {full.seconds:8.2f} s        {new_day.seconds:8.2f} s        "
         f"{new_day.seconds / full.seconds:6.1%}"
