@@ -220,11 +220,14 @@ def _read_ahead(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
 
 
 def _scratch() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB to check rows in; beyond the memory limit dbt has too
-    (FINANCE_DUCKDB_MEMORY_LIMIT) it spills to the pipelines folder."""
+    """The load's in-memory DuckDB, where every feed checks its rows (each on a cursor of its own,
+    Checker). One database for all the feeds, so one memory limit holds them all: dlt reads the
+    feeds side by side, round robin, and a database each would each take the limit. The limit is
+    a share of the warehouse's (settings.scratch_memory_limit); beyond it, it spills to the
+    pipelines folder."""
     con = duckdb.connect()
-    con.execute("set TimeZone = 'UTC'")
-    con.execute(f"set memory_limit = '{settings.duckdb_memory_limit()}'")
+    con.execute("set global TimeZone = 'UTC'")  # global: the feeds' cursors see it too
+    con.execute(f"set memory_limit = '{settings.scratch_memory_limit()}'")
     con.execute("set preserve_insertion_order = false")  # the order rows reach dlt in is no one's concern
     spill = str(settings.pipelines_dir() / "scratch").replace("'", "''")
     con.execute(f"set temp_directory = '{spill}'")
@@ -232,15 +235,22 @@ def _scratch() -> duckdb.DuckDBPyConnection:
 
 
 def feed_resource(
-    feed: Feed, source: Source, report: FeedReport, bar: tqdm | None, known: dict[str, str], loaded: set[str]
+    feed: Feed,
+    source: Source,
+    report: FeedReport,
+    bar: tqdm | None,
+    known: dict[str, str],
+    loaded: set[str],
+    scratch: duckdb.DuckDBPyConnection,
 ) -> Any:
     """`known`: file name -> content hash of its current delivery record; `loaded`: the feed's
-    files whose current record says they were loaded (to report files gone from the source)."""
+    files whose current record says they were loaded (to report files gone from the source);
+    `scratch`: the load's scratch DuckDB (_scratch), shared by every feed."""
     columns = feed_columns(feed)
 
     @dlt.resource(name=feed.name)
     def rows() -> Iterator[Any]:
-        checker = Checker(_scratch(), feed)
+        checker = Checker(scratch.cursor(), feed)
         batch: list[tuple[DeliveredFile, ParsedFile]] = []
         first = True
 
@@ -332,15 +342,18 @@ def commerce_raw(
     delivered: Delivered | None = None,
     reports: dict[str, FeedReport] | None = None,
     bar: tqdm | None = None,
+    scratch: duckdb.DuckDBPyConnection | None = None,
 ) -> list[Any]:
     """The raw feeds: one resource per feed (`feeds`, default all), reading the files under
-    `<source_url>/<feed>/` that `delivered` does not already hold. `source_url` comes from the
-    argument or from dlt's configuration (`sources.commerce_raw.source_url`: the environment,
-    `.dlt/config.toml`). Load it with `load_into`, which holds the warehouse lock and keeps raw
-    exactly once; on its own, it reads every file."""
+    `<source_url>/<feed>/` that `delivered` does not already hold, checking their rows in
+    `scratch` (a new _scratch by default). `source_url` comes from the argument or from dlt's
+    configuration (`sources.commerce_raw.source_url`: the environment, `.dlt/config.toml`). Load
+    it with `load_into`, which holds the warehouse lock and keeps raw exactly once; on its own, it
+    reads every file."""
     source = Source(source_url)
     delivered = delivered or Delivered()
     reports = reports if reports is not None else {}
+    scratch = scratch or _scratch()
     return [
         feed_resource(
             FEEDS[name],
@@ -349,6 +362,7 @@ def commerce_raw(
             bar,
             delivered.fingerprints,
             delivered.loaded.get(name, set()),
+            scratch,
         )
         for name in feeds or list(FEEDS)
     ]
@@ -423,8 +437,12 @@ def load_into(t: Target, source: Source | str, names: list[str], progress: bool 
         recovered = raw.recover()
         delivered = Delivered(raw.current_deliveries(), {name: raw.current_files(name) for name in names})
     bar = tqdm(desc="reading rows", unit="row", unit_scale=True, disable=not progress, file=sys.stderr)
-    feeds = commerce_raw(source.url, names, delivered, reports, bar)
-    pipeline.extract(feeds, loader_file_format=t.file_format)
+    scratch = _scratch()
+    try:
+        feeds = commerce_raw(source.url, names, delivered, reports, bar, scratch)
+        pipeline.extract(feeds, loader_file_format=t.file_format)
+    finally:
+        scratch.close()
     bar.close()
     faults.reached("extract:done")
     pipeline.normalize()

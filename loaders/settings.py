@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -32,9 +33,45 @@ def warehouse_path() -> Path:
     return Path(os.environ.get(WAREHOUSE_ENV, str(DEFAULT_WAREHOUSE)))
 
 
+# A load checks every feed's rows in one in-memory scratch DuckDB and keeps the good ones there
+# until the feed is read; it gets this share of the memory limit. Its rows are written once and
+# read once, in order, so memory beyond a few batches buys nothing: at 10M lines a load took
+# 41.6-44.0 s either way, and peaked at 3,596-3,713 MiB with the whole limit, 1,630-1,751 MiB with
+# a quarter (bench/README.md, "Peak memory").
+SCRATCH_SHARE = 4
+# DuckDB's memory units: KB, MB, GB, TB (and K, M, G, T) count 1000s, KiB, MiB, GiB, TiB 1024s.
+MEMORY_UNITS = {
+    **{unit: 1 for unit in ("b", "byte", "bytes")},
+    **{
+        unit: 1000**power
+        for power, (short, long) in enumerate([("k", "kilo"), ("m", "mega"), ("g", "giga"), ("t", "tera")], start=1)
+        for unit in (short, short + "b", long + "byte", long + "bytes")
+    },
+    **{unit: 1024**power for power, unit in enumerate(["kib", "mib", "gib", "tib"], start=1)},
+}
+MEMORY_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*", re.IGNORECASE)
+
+
 def duckdb_memory_limit() -> str:
-    """What one DuckDB connection of a load may hold in memory before it spills to disk."""
+    """What one DuckDB database of a load or of dbt may hold in memory before it spills to disk."""
     return os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)
+
+
+def memory_bytes(size: str) -> int | None:
+    """A memory size as DuckDB reads it ('3GB', '700 MB', '512MiB'), in bytes; None when it is
+    not one (DuckDB then says why, where the size is used)."""
+    match = MEMORY_SIZE.fullmatch(size)
+    if match is None or match[2].lower() not in MEMORY_UNITS:
+        return None
+    return int(float(match[1]) * MEMORY_UNITS[match[2].lower()])
+
+
+def scratch_memory_limit() -> str:
+    """What a load's scratch DuckDB may hold: a share of the memory limit (SCRATCH_SHARE), in
+    KiB; the limit itself when it is not a size."""
+    limit = duckdb_memory_limit()
+    size = memory_bytes(limit)
+    return limit if size is None else f"{size // SCRATCH_SHARE // 1024}KiB"
 
 
 def pipelines_dir() -> Path:

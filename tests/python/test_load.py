@@ -19,7 +19,7 @@ import pytest
 from support import ROOT, SMALL, make_sample
 
 from loaders import files as files_module
-from loaders.contracts import CONTROL_SUMS, FEEDS, MONEY_METRICS
+from loaders.contracts import CONTROL_SUMS, FEEDS, MONEY_METRICS, Feed
 from loaders.generate import Params, generate
 from loaders.pipeline import _read_ahead
 
@@ -398,15 +398,32 @@ def test_raw_without_its_load_log_is_never_emptied(
     assert query("select count(*) from raw.transactions") == rows
 
 
-def test_every_loader_connection_holds_dbts_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A load's DuckDB connections (the checker's scratch and dlt's destination) spill beyond the
-    limit the dbt profile sets, from the same variable and with the same default."""
+def test_a_loads_duckdb_databases_hold_dbts_memory_limit_and_the_scratch_a_quarter_of_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """dlt's destination spills beyond the limit the dbt profile sets, from the same variable and
+    with the same default; the checkers' scratch beyond a quarter of it, in DuckDB's units."""
     from loaders import settings
     from loaders.destinations import duckdb_credentials
     from loaders.pipeline import _scratch
 
     profile = (ROOT / "profiles.yml.example").read_text()
     assert f"env_var('{settings.MEMORY_LIMIT_ENV}', '{settings.DEFAULT_MEMORY_LIMIT}')" in profile
+    sizes = {"700MB": 700 * 10**6, "3 GiB": 3 * 2**30, "1.5gb": 15 * 10**8, "2G": 2 * 10**9, "512 kib": 512 * 2**10}
+    limits = {}
+    for size, expected in [*sizes.items(), ("50%", None), ("3 gallons", None)]:
+        assert settings.memory_bytes(size) == expected, size
+        monkeypatch.setenv(settings.MEMORY_LIMIT_ENV, size)
+        limits[size] = settings.scratch_memory_limit()
+    assert limits == {
+        "700MB": "170898KiB",
+        "3 GiB": "786432KiB",
+        "1.5gb": "366210KiB",
+        "2G": "488281KiB",
+        "512 kib": "128KiB",
+        "50%": "50%",
+        "3 gallons": "3 gallons",  # not a size: DuckDB says so where it is set
+    }
     monkeypatch.setenv(settings.MEMORY_LIMIT_ENV, "700MB")
     assert duckdb_credentials("x.duckdb").global_config["memory_limit"] == "700MB"
     scratch = _scratch()
@@ -414,7 +431,33 @@ def test_every_loader_connection_holds_dbts_memory_limit(monkeypatch: pytest.Mon
         limit = scratch.execute("select current_setting('memory_limit')").fetchone()[0]
     finally:
         scratch.close()
-    assert limit == "667.5 MiB"  # 700 MB as DuckDB reports it
+    assert limit == "166.8 MiB"  # 175 MB as DuckDB reports it
+
+
+def test_every_feed_of_a_load_checks_its_rows_in_one_scratch_database(
+    sample: Path, load: Callable[..., int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dlt reads the feeds side by side: each feed's checker has a connection of its own, to one
+    database, so one memory limit holds every feed's rows. Each checker leaves a table where the
+    later ones see it, and sees the database's limit, its TimeZone UTC."""
+    from loaders import pipeline, settings
+
+    seen: list[tuple[str, int, str, str]] = []
+
+    class Probed(pipeline.Checker):
+        def __init__(self, con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
+            super().__init__(con, feed)
+            con.execute(f"create table main.probe_{feed.name} (x integer)")
+            tables = con.execute("select count(*) from duckdb_tables() where table_name like 'probe_%'").fetchone()[0]
+            limit, zone = con.execute("select current_setting('memory_limit'), current_setting('TimeZone')").fetchone()
+            seen.append((feed.name, tables, limit, zone))
+
+    monkeypatch.setattr(pipeline, "Checker", Probed)
+    monkeypatch.setenv(settings.MEMORY_LIMIT_ENV, "700MB")
+    assert load(sample) == 0
+    assert sorted(name for name, *_ in seen) == sorted(FEEDS)
+    assert [tables for _, tables, *_ in seen] == list(range(1, len(FEEDS) + 1))
+    assert {(limit, zone) for *_, limit, zone in seen} == {("166.8 MiB", "UTC")}
 
 
 def test_a_new_warehouse_is_written_in_the_projects_file_format(
