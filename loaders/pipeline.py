@@ -346,14 +346,15 @@ def commerce_raw(
 ) -> list[Any]:
     """The raw feeds: one resource per feed (`feeds`, default all), reading the files under
     `<source_url>/<feed>/` that `delivered` does not already hold, checking their rows in
-    `scratch` (a new _scratch by default). `source_url` comes from the argument or from dlt's
+    `scratch` (by default a new _scratch, which lives as long as the source; load_into gives one
+    and closes it after the extract). `source_url` comes from the argument or from dlt's
     configuration (`sources.commerce_raw.source_url`: the environment, `.dlt/config.toml`). Load
     it with `load_into`, which holds the warehouse lock and keeps raw exactly once; on its own, it
     reads every file."""
     source = Source(source_url)
     delivered = delivered or Delivered()
     reports = reports if reports is not None else {}
-    scratch = scratch or _scratch()
+    scratch = _scratch() if scratch is None else scratch
     return [
         feed_resource(
             FEEDS[name],

@@ -34,11 +34,13 @@ def warehouse_path() -> Path:
 
 
 # A load checks every feed's rows in one in-memory scratch DuckDB and keeps the good ones there
-# until the feed is read; it gets this share of the memory limit. Its rows are written once and
-# read once, in order, so memory beyond a few batches buys nothing: at 10M lines a load took
-# 41.6-44.0 s either way, and peaked at 3,596-3,713 MiB with the whole limit, 1,630-1,751 MiB with
-# a quarter (bench/README.md, "Peak memory").
+# until the feed is read; it gets this share of the memory limit (and at least SCRATCH_MINIMUM,
+# never more than the limit). Its rows are written and checked a batch at a time, then read out
+# once, so memory beyond a few batches buys nothing: at 10M lines a load took 41.6-44.0 s either
+# way, and peaked at 3,596-3,713 MiB with the whole limit, 1,630-1,751 MiB with a quarter
+# (bench/README.md, "Peak memory").
 SCRATCH_SHARE = 4
+SCRATCH_MINIMUM = 64 * 1024**2
 # DuckDB's memory units: KB, MB, GB, TB (and K, M, G, T) count 1000s, KiB, MiB, GiB, TiB 1024s.
 MEMORY_UNITS = {
     **{unit: 1 for unit in ("b", "byte", "bytes")},
@@ -49,11 +51,12 @@ MEMORY_UNITS = {
     },
     **{unit: 1024**power for power, unit in enumerate(["kib", "mib", "gib", "tib"], start=1)},
 }
-MEMORY_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*", re.IGNORECASE)
+MEMORY_SIZE = re.compile(r"\s*((?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*([a-z]+)\s*", re.IGNORECASE)
 
 
 def duckdb_memory_limit() -> str:
-    """What one DuckDB database of a load or of dbt may hold in memory before it spills to disk."""
+    """What the warehouse's DuckDB (dbt's, and a load's destination) may hold in memory before it
+    spills to disk; a load's scratch gets a share of it (scratch_memory_limit)."""
     return os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)
 
 
@@ -67,11 +70,14 @@ def memory_bytes(size: str) -> int | None:
 
 
 def scratch_memory_limit() -> str:
-    """What a load's scratch DuckDB may hold: a share of the memory limit (SCRATCH_SHARE), in
-    KiB; the limit itself when it is not a size."""
+    """What a load's scratch DuckDB may hold: a share of the memory limit (SCRATCH_SHARE, at least
+    SCRATCH_MINIMUM and at most the limit), in KiB; the limit itself when memory_bytes cannot
+    read it (no limit, a size written another way)."""
     limit = duckdb_memory_limit()
     size = memory_bytes(limit)
-    return limit if size is None else f"{size // SCRATCH_SHARE // 1024}KiB"
+    if size is None:
+        return limit
+    return f"{min(size, max(size // SCRATCH_SHARE, SCRATCH_MINIMUM)) // 1024}KiB"
 
 
 def pipelines_dir() -> Path:

@@ -8,6 +8,8 @@ import io
 import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -402,36 +404,37 @@ def test_a_loads_duckdb_databases_hold_dbts_memory_limit_and_the_scratch_a_quart
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """dlt's destination spills beyond the limit the dbt profile sets, from the same variable and
-    with the same default; the checkers' scratch beyond a quarter of it, in DuckDB's units."""
+    with the same default; the checkers' scratch beyond a quarter of it (64 MiB at least, the limit
+    at most), read in DuckDB's units; DuckDB reads the scratch's limit as it was meant."""
     from loaders import settings
     from loaders.destinations import duckdb_credentials
     from loaders.pipeline import _scratch
 
     profile = (ROOT / "profiles.yml.example").read_text()
     assert f"env_var('{settings.MEMORY_LIMIT_ENV}', '{settings.DEFAULT_MEMORY_LIMIT}')" in profile
-    sizes = {"700MB": 700 * 10**6, "3 GiB": 3 * 2**30, "1.5gb": 15 * 10**8, "2G": 2 * 10**9, "512 kib": 512 * 2**10}
-    limits = {}
-    for size, expected in [*sizes.items(), ("50%", None), ("3 gallons", None)]:
-        assert settings.memory_bytes(size) == expected, size
-        monkeypatch.setenv(settings.MEMORY_LIMIT_ENV, size)
-        limits[size] = settings.scratch_memory_limit()
-    assert limits == {
-        "700MB": "170898KiB",
-        "3 GiB": "786432KiB",
-        "1.5gb": "366210KiB",
-        "2G": "488281KiB",
-        "512 kib": "128KiB",
-        "50%": "50%",
-        "3 gallons": "3 gallons",  # not a size: DuckDB says so where it is set
-    }
     monkeypatch.setenv(settings.MEMORY_LIMIT_ENV, "700MB")
     assert duckdb_credentials("x.duckdb").global_config["memory_limit"] == "700MB"
-    scratch = _scratch()
-    try:
-        limit = scratch.execute("select current_setting('memory_limit')").fetchone()[0]
-    finally:
-        scratch.close()
-    assert limit == "166.8 MiB"  # 175 MB as DuckDB reports it
+    sizes = {
+        "700MB": (700 * 10**6, "170898KiB", "166.8 MiB"),
+        "3 GiB": (3 * 2**30, "786432KiB", "768.0 MiB"),
+        "1.5gb": (15 * 10**8, "366210KiB", "357.6 MiB"),
+        ".5G": (5 * 10**8, "122070KiB", "119.2 MiB"),
+        "1e9B": (10**9, "244140KiB", "238.4 MiB"),
+        "200MB": (200 * 10**6, "65536KiB", "64.0 MiB"),  # a quarter would be 47.7 MiB
+        "40 MiB": (40 * 2**20, "40960KiB", "40.0 MiB"),  # the limit itself
+        "50%": (None, "50%", None),  # not a size DuckDB reads: it says so where it is set
+        "3 gallons": (None, "3 gallons", None),
+    }
+    for size, (expected, scratch_limit, reported) in sizes.items():
+        assert settings.memory_bytes(size) == expected, size
+        monkeypatch.setenv(settings.MEMORY_LIMIT_ENV, size)
+        assert settings.scratch_memory_limit() == scratch_limit, size
+        if reported is not None:
+            scratch = _scratch()
+            try:
+                assert scratch.execute("select current_setting('memory_limit')").fetchone()[0] == reported, size
+            finally:
+                scratch.close()
 
 
 def test_every_feed_of_a_load_checks_its_rows_in_one_scratch_database(
@@ -439,7 +442,8 @@ def test_every_feed_of_a_load_checks_its_rows_in_one_scratch_database(
 ) -> None:
     """dlt reads the feeds side by side: each feed's checker has a connection of its own, to one
     database, so one memory limit holds every feed's rows. Each checker leaves a table where the
-    later ones see it, and sees the database's limit, its TimeZone UTC."""
+    later ones see it, and sees the database's limit and its TimeZone, UTC, also on a host whose
+    own zone is not UTC."""
     from loaders import pipeline, settings
 
     seen: list[tuple[str, int, str, str]] = []
@@ -458,6 +462,14 @@ def test_every_feed_of_a_load_checks_its_rows_in_one_scratch_database(
     assert sorted(name for name, *_ in seen) == sorted(FEEDS)
     assert [tables for _, tables, *_ in seen] == list(range(1, len(FEEDS) + 1))
     assert {(limit, zone) for *_, limit, zone in seen} == {("166.8 MiB", "UTC")}
+    # this host's own zone may be UTC already: a cursor of the scratch on one whose zone is not
+    probe = (
+        "from loaders.pipeline import _scratch; "
+        "print(_scratch().cursor().sql(\"select current_setting('TimeZone')\").fetchone()[0])"
+    )
+    env = {**os.environ, "TZ": "America/New_York"}
+    shown = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "UTC"
 
 
 def test_a_new_warehouse_is_written_in_the_projects_file_format(
