@@ -37,8 +37,20 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     project = Project(work)
     source = make_sample(work / "deliveries", days=12)
     project.carried = _carry_a_line_again(source)  # type: ignore[attr-defined]
+    added_cost = _add_a_cost_version(source)
     assert project.load(source) == 0
     ok(project.dbt("build"))
+    con = duckdb.connect(str(project.warehouse), read_only=True)
+    try:
+        costed_at_added = con.execute(
+            "select count(*) from intermediate.int_sale_lines_costed inner join intermediate.int_cogs_versions_ranged "
+            "using (cogs_version_id) where int_cogs_versions_ranged.sku = ? and effective_from = cast(? as date)",
+            list(added_cost[:2]),
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert costed_at_added > 0
+    as_built = {path: path.read_bytes() for path in source.glob("transactions/*/*.csv")}
     # The second batch holds every kind of change a new day brings (decision log §11): new files,
     # late refunds of older sales (order-level ones too), marketing days restated, new master and
     # cost versions, a corrected transactions file and a late correction of an FX rate.
@@ -50,7 +62,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     project.cancelled = _cancel_a_refund(source)  # type: ignore[attr-defined]
     project.restated_rate = _restate_a_rate(source)  # type: ignore[attr-defined]
     project.credited_order = _credit_an_old_order(source, avoid=project.moved_order[1])  # type: ignore[attr-defined]
+    project.withdrawn_cost = _withdraw_a_cost_version(source, added_cost)  # type: ignore[attr-defined]
     _drop_the_line_carried_again(source, *project.carried)  # type: ignore[attr-defined]
+    delivered_again = {path for path, content in as_built.items() if path.read_bytes() != content}
+    project.refund_moved = _point_a_refund_at_another_sale(  # type: ignore[attr-defined]
+        source, project.withdrawn_cost[0], delivered_again
+    )
     assert project.load(source) == 0
     project.second_build = ok(project.dbt("build"))  # type: ignore[attr-defined]
     project.after_incremental_run = work / "after_incremental_run.duckdb"  # type: ignore[attr-defined]
@@ -204,6 +221,124 @@ def _restate_a_rate(source: Path) -> str:
     return path.parent.name.removeprefix("date=")
 
 
+def _add_a_cost_version(source: Path) -> tuple[str, str, Path]:
+    """The first batch's first one-version cost file carries a second version: of the SKU sold most
+    in the batch from the file's day on, effective the day before, at 10% over its cost before.
+    The first build costs those lines at it. Returns the SKU, the version's effective date and the
+    file."""
+    files = sorted(source.glob("cogs/*/*.csv"))
+    path = next(p for p in files[1:] if len(p.read_text().splitlines()) == 2)
+    day = date.fromisoformat(path.parent.name.removeprefix("date="))
+    names = next(csv.reader([files[0].read_text().splitlines()[0]]))
+    col = {name: i for i, name in enumerate(names)}
+    own_sku = next(csv.reader(path.read_text().splitlines()[1:]))[col["sku"]]
+    sold: dict[str, int] = {}
+    for transactions in sorted(source.glob("transactions/*/*.csv")):
+        if transactions.parent.name >= path.parent.name:
+            for r in csv.reader(transactions.read_text().splitlines()[1:]):
+                if r[1] == "sale" and r[9] != own_sku:  # event_type, sku
+                    sold[r[9]] = sold.get(r[9], 0) + 1
+    sku = max(sorted(sold), key=lambda s: sold[s])
+    before = [r for r in csv.reader(files[0].read_text().splitlines()[1:]) if r[col["sku"]] == sku][-1]
+    cost = (Decimal(before[col["unit_cost"]]) * Decimal("1.1")).quantize(Decimal("0.0001"))
+    effective_from = str(day - timedelta(days=1))
+    path.write_text(path.read_text() + f'"{sku}",{effective_from},{cost},"{before[col["currency"]]}"\n')
+    _claim_again(source, path, "cogs")
+    return sku, effective_from, path
+
+
+def _withdraw_a_cost_version(source: Path, added: tuple[str, str, Path]) -> tuple[str, str]:
+    """The source corrects the cost file _add_a_cost_version wrote to without that version (the
+    file keeps its own): the lines the first build costed at it fall back to the version before.
+    The SKU has no cost or product version in the second batch, so only the withdrawal can list
+    its lines. Returns the SKU and the version's effective date."""
+    sku, effective_from, path = added
+    second_batch = f"date={date.fromisoformat(SMALL.start) + timedelta(days=12)}"
+    changed = {
+        r[0] for feed in ("cogs", "products") for other in source.glob(f"{feed}/*/*.csv")
+        if other.parent.name >= second_batch for r in csv.reader(other.read_text().splitlines()[1:])
+    }  # fmt: skip
+    assert sku not in changed
+    header, *lines = path.read_text().splitlines()
+    kept = [line for line in lines if next(csv.reader([line]))[0] != sku]
+    assert len(kept) == len(lines) - 1 >= 1
+    path.write_text("\n".join([header, *kept]) + "\n")
+    _claim_again(source, path, "cogs")
+    return sku, effective_from
+
+
+def _point_a_refund_at_another_sale(source: Path, avoid_sku: str, delivered_again: set[Path]) -> tuple[str, str, str]:
+    """Today's file carries again a line-level refund of the first batch, pointed at another sale
+    line of the same customer (the source corrects which sale it refunds): in another order, of the
+    same currency, not refunded otherwise, whose goods cover the refund. Nothing else rebuilds the
+    order the refund was built under: its only refund is this one, it is not its customer's first
+    order, its lines are dated before the restated rate's day, in files not `delivered_again`,
+    without `avoid_sku` or a SKU with a cost or product version in the second batch, and its
+    customer has no new version. It must be summed again, though no line of it is delivered
+    today. Returns the refund, its first and its new order."""
+    second_batch = f"date={date.fromisoformat(SMALL.start) + timedelta(days=12)}"
+    restated_day = str(date.fromisoformat(SMALL.start) + timedelta(days=11))
+    files = sorted(source.glob("transactions/*/*.csv"))
+    names = next(csv.reader([files[0].read_text().splitlines()[0]]))
+    col = {name: i for i, name in enumerate(names)}
+    rows = [r for path in files for r in csv.reader(path.read_text().splitlines()[1:])]
+    versioned = {avoid_sku} | {
+        r[0] for feed in ("cogs", "products", "customers") for path in source.glob(f"{feed}/*/*.csv")
+        if path.parent.name >= second_batch for r in csv.reader(path.read_text().splitlines()[1:])
+    }  # fmt: skip
+    refunds: dict[str, int] = {}
+    for r in rows:
+        if r[col["event_type"]] == "refund":
+            refunds[r[col["order_id"]]] = refunds.get(r[col["order_id"]], 0) + 1
+    first_orders: dict[str, tuple[str, str]] = {}
+    for r in rows:
+        if r[col["event_type"]] == "sale" and r[col["customer_id"]]:
+            first_orders[r[col["customer_id"]]] = min(
+                first_orders.get(r[col["customer_id"]], (r[col["event_ts"]], r[col["order_id"]])),
+                (r[col["event_ts"]], r[col["order_id"]]),
+            )
+    busy = {r[col["order_id"]] for path in delivered_again for r in csv.reader(path.read_text().splitlines()[1:])}
+    busy |= {
+        r[col["order_id"]] for r in rows
+        if r[col["sku"]] in versioned or r[col["customer_id"]] in versioned or r[col["event_ts"]][:10] >= restated_day
+    }  # fmt: skip
+    first_batch = [
+        r for path in files if path.parent.name < second_batch for r in csv.reader(path.read_text().splitlines()[1:])
+    ]
+    for refund in first_batch:
+        order, customer = refund[col["order_id"]], refund[col["customer_id"]]
+        if (
+            refund[col["event_type"]] != "refund" or not refund[col["refunded_line_event_id"]] or not customer
+            or refunds[order] != 1 or order in busy or first_orders[customer][1] == order
+        ):  # fmt: skip
+            continue
+        sale = next(
+            (
+                r for r in first_batch
+                if r[col["event_type"]] == "sale" and r[col["customer_id"]] == customer
+                and r[col["order_id"]] not in (order, first_orders[customer][1]) and r[col["order_id"]] not in refunds
+                and r[col["currency"]] == refund[col["currency"]]
+                and Decimal(r[col["unit_price"]]) * int(r[col["quantity"]]) - Decimal(r[col["line_discount"]])
+                > Decimal(refund[col["refund_amount"]]) + 1
+            ),
+            None,
+        )  # fmt: skip
+        if sale is None:
+            continue
+        again = list(refund)
+        for name in ("order_id", "channel", "store_id", "sku", "order_total"):
+            again[col[name]] = sale[col[name]]
+        again[col["refunded_line_event_id"]] = sale[col["line_event_id"]]
+        again[col["quantity"]] = str(min(int(refund[col["quantity"]]), int(sale[col["quantity"]])))
+        today = files[-1]
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerow(again)
+        today.write_text(today.read_text() + out.getvalue())
+        _claim_again(source, today)
+        return refund[col["line_event_id"]], order, sale[col["order_id"]]
+    raise AssertionError("the sample has no refund to point at another sale")
+
+
 def _claim_again(source: Path, delivered: Path, feed_name: str = "transactions") -> None:
     """Rewrites the control totals of `delivered` as the generator computes them."""
     feed = FEEDS[feed_name]
@@ -294,6 +429,24 @@ def test_every_model_after_an_incremental_run_equals_a_full_rebuild(built: Proje
             [f"{built.credited_order}-LATE-CREDIT"],  # type: ignore[attr-defined]
         ).fetchone()
         assert parts[0] >= 1
+        # the withdrawn cost version costs no line now, and the lines it costed have another
+        sku, effective_from = built.withdrawn_cost  # type: ignore[attr-defined]
+        left = con.execute(
+            "select count(*) from incremental.intermediate.int_cogs_versions_ranged "
+            "where sku = ? and effective_from = cast(? as date)",
+            [sku, effective_from],
+        ).fetchone()
+        assert left[0] == 0
+        # the refund is counted in its new order, and the order it was built under no longer counts it
+        refund, first, moved_to = built.refund_moved  # type: ignore[attr-defined]
+        counted = con.execute(
+            "select order_id, refund_line_count from incremental.marts.fct_orders where order_id in (?, ?) "
+            "order by order_id",
+            [first, moved_to],
+        ).fetchall()
+        assert sorted(counted) == sorted([(first, 0), (moved_to, 1)])
+        now_in = "select order_id from incremental.marts.fct_transactions where line_event_id = ?"
+        assert con.execute(now_in, [refund]).fetchall() == [(moved_to,)]
     finally:
         con.close()
 

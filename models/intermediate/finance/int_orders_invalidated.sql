@@ -1,6 +1,7 @@
 -- The orders whose built rows are out of date (decision log §11): every order with a line in
--- int_transaction_lines_invalidated ("touched"), and of each customer of a touched order (as
--- delivered now and as built before) the orders whose first-order flag can change. That is the
+-- int_transaction_lines_invalidated, or that such a line was built under ("touched"), and of each
+-- customer of a touched order (as delivered now and as built before) the orders whose
+-- first-order flag can change. That is the
 -- customer's first order as built, when it is untouched: no untouched order can come before it,
 -- so the first order now is it or a touched order, both listed. When that first order is itself
 -- touched (or the customer has none), any order can be first now: all of the customer's orders
@@ -44,8 +45,13 @@ with sale_lines as {{ not_materialized() }} (
         from {{ built_relation('fct_orders') }}
     ),
 
+    -- the orders of the listed lines, and the orders they were built under where they moved
     touched_orders as (
-        select distinct order_id from invalidated_lines
+        select invalidated_lines.order_id from invalidated_lines
+        union
+        select invalidated_lines.built_order_id
+        from invalidated_lines
+        where invalidated_lines.built_order_id is not null
     ),
 
     customers as (

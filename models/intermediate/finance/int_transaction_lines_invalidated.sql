@@ -5,13 +5,18 @@
 --   its own inputs changed since the chain's watermark (the oldest newest-load of the chain's
 --   models): it is new or delivered again, its SKU has a new cost or product version, its
 --   customer a new version, or its date is on or after the earliest newly published FX rate;
+--   a cost version or a rate it was built with is gone (a corrected file withdrew it): its SKU
+--   was costed at a version the cost feed no longer has, or its date is on or after the earliest
+--   day whose rate, as the lines were converted (in their own currency or their cost's), the
+--   rates no longer give;
 --   it was built from a delivery (file and load) that is no line's latest any more: a later
 --   delivery was withdrawn (its file corrected without the line), so an earlier one counts again;
 --   it is still unresolved in fct_transactions (no rate, no cost, an unknown member);
 --   it is credited to a campaign the spend feed no longer holds (a corrected file dropped every
 --   row of it): dim_campaign has lost its key;
 --   it is a refund of a sale line out of date or gone, or an order-level refund of an order with
---   such a line (a refund takes its cost, and its split, from its sale lines);
+--   such a line (a refund takes its cost, and its split, from its sale lines); a line delivered
+--   again under another order leaves the order it was built under out of date too (built_order_id);
 --   it is no longer delivered (a corrected file dropped it): listed with is_delivered false, and
 --   the chain deletes its rows.
 -- A full refresh or a first build lists none: every chain model rebuilds all its lines and reads
@@ -25,7 +30,8 @@
 -- The incremental branch reads the new versions of masters, costs and rates; dbt learns them here:
 -- depends_on: {{ ref('stg_raw__cogs') }}, {{ ref('stg_raw__products') }}
 -- depends_on: {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__fx_rates') }}
--- depends_on: {{ ref('stg_raw__marketing_spend') }}
+-- depends_on: {{ ref('stg_raw__marketing_spend') }}, {{ ref('int_cogs_versions_ranged') }}
+-- depends_on: {{ ref('int_fx_rates_filled') }}
 {%- set chain = incremental_chain_state() %}
 with lines as {{ not_materialized() }} (
     select
@@ -47,6 +53,7 @@ with lines as {{ not_materialized() }} (
             line_event_id as delivered_line_event_id,
             order_id,
             customer_id,
+            cast(null as {{ string_type(256) }}) as built_order_id,
             true as is_delivered
         from lines
         {%- if incremental_chain_rebuilt_in_full() %}
@@ -71,8 +78,20 @@ with lines as {{ not_materialized() }} (
         select * from {{ ref('stg_raw__fx_rates') }}
     ),
 
+    cost_versions_now as (
+        select * from {{ ref('int_cogs_versions_ranged') }}
+    ),
+
+    rates_now as (
+        select * from {{ ref('int_fx_rates_filled') }}
+    ),
+
     built as {{ not_materialized() }} (
         select * from {{ built_relation('fct_transactions') }}
+    ),
+
+    built_costs as {{ not_materialized() }} (
+        select * from {{ built_relation('int_sale_lines_costed') }}
     ),
 
     watermark as (
@@ -144,11 +163,59 @@ with lines as {{ not_materialized() }} (
         where customers_delivered.dlt_load_id > watermark.dlt_load_id
     ),
 
+    -- the SKUs costed at a version the cost feed no longer has
+    withdrawn_costs as (
+        select distinct built_cost_versions.sku
+        from (
+            select
+                built_costs.sku,
+                built_costs.cogs_version_id
+            from built_costs
+            where built_costs.cogs_version_id is not null
+            group by built_costs.sku, built_costs.cogs_version_id
+        ) as built_cost_versions
+        where built_cost_versions.cogs_version_id not in (
+                select cost_versions_now.cogs_version_id from cost_versions_now
+            )
+    ),
+
+    -- the rates the lines were converted at, by currency and day: the lines' own and their costs'
+    -- (a line without a rate is unresolved, and listed as such)
+    built_rates as (
+        select
+            built.currency_code,
+            built.event_date,
+            built.rate_to_usd
+        from built
+        where built.rate_to_usd is not null
+        group by built.currency_code, built.event_date, built.rate_to_usd
+        union
+        select
+            built_costs.cost_currency_code as currency_code,
+            built_costs.event_date,
+            built_costs.cost_rate_to_usd as rate_to_usd
+        from built_costs
+        where built_costs.cost_rate_to_usd is not null
+        group by built_costs.cost_currency_code, built_costs.event_date, built_costs.cost_rate_to_usd
+    ),
+
+    -- the earliest newly published rate, or the earliest day whose rate as built the rates no
+    -- longer give (one withdrawn, another filled forward in its place or none)
     first_changed_rate as (
-        select min(rates_delivered.rate_date) as rate_date
-        from rates_delivered
-        cross join watermark
-        where rates_delivered.dlt_load_id > watermark.dlt_load_id
+        select min(rate_date) as rate_date
+        from (
+            select rates_delivered.rate_date
+            from rates_delivered
+            cross join watermark
+            where rates_delivered.dlt_load_id > watermark.dlt_load_id
+            union all
+            select built_rates.event_date as rate_date
+            from built_rates
+            left join rates_now
+                on built_rates.currency_code = rates_now.currency_code
+                    and built_rates.event_date = rates_now.date_day
+            where rates_now.rate_to_usd is null or rates_now.rate_to_usd <> built_rates.rate_to_usd
+        ) as changed_rates
     ),
 
     changed as (
@@ -162,6 +229,7 @@ with lines as {{ not_materialized() }} (
             or lines.line_event_id in (select unresolved.delivered_line_event_id from unresolved)
             or lines.line_event_id in (select campaign_gone.delivered_line_event_id from campaign_gone)
             or lines.sku in (select changed_costs.sku from changed_costs)
+            or lines.sku in (select withdrawn_costs.sku from withdrawn_costs)
             or lines.sku in (select changed_products.sku from changed_products)
             or lines.customer_id in (select changed_customers.customer_id from changed_customers)
             or lines.event_date >= (select first_changed_rate.rate_date from first_changed_rate)
@@ -179,6 +247,17 @@ with lines as {{ not_materialized() }} (
         where changed.line_event_id is null
     ),
 
+    -- the order a changed line was built under, where it is delivered under another one now
+    moved_from as (
+        select
+            built.delivered_line_event_id,
+            max(built.order_id) as built_order_id
+        from built
+        inner join changed on built.delivered_line_event_id = changed.line_event_id
+        where built.order_id <> changed.order_id
+        group by built.delivered_line_event_id
+    ),
+
     lines_out_of_date as (
         select changed.line_event_id from changed
         union all
@@ -189,6 +268,8 @@ with lines as {{ not_materialized() }} (
         select changed.order_id from changed
         union all
         select vanished.order_id from vanished
+        union all
+        select moved_from.built_order_id from moved_from
     ),
 
     followers as (
@@ -209,8 +290,10 @@ with lines as {{ not_materialized() }} (
             lines.line_event_id as delivered_line_event_id,
             lines.order_id,
             lines.customer_id,
+            moved_from.built_order_id,
             true as is_delivered
         from lines
+        left join moved_from on lines.line_event_id = moved_from.delivered_line_event_id
         where lines.line_event_id in (select changed.line_event_id from changed)
             or lines.line_event_id in (select followers.line_event_id from followers)
         union all
@@ -218,6 +301,7 @@ with lines as {{ not_materialized() }} (
             delivered_line_event_id,
             order_id,
             customer_id,
+            cast(null as {{ string_type(256) }}) as built_order_id,
             false as is_delivered
         from vanished
     )
