@@ -12,6 +12,8 @@ in the snapshot table, as a restore or a hand edit would leave it.
 from __future__ import annotations
 
 import ast
+import csv
+import io
 import re
 import shutil
 from dataclasses import replace
@@ -299,6 +301,30 @@ def test_planted_defect_fails_exactly_its_tests(tmp_path: Path, defect: str) -> 
     assert "skipped" not in project.results().values()
     failing = {row[0] for row in _exceptions(project) if row[4]}
     assert {f"reconciliation_{i}" for i in failing} == EXPECTED[defect]
+
+
+def test_an_empty_file_whose_control_totals_claim_nothing_ties_out(tmp_path: Path) -> None:
+    """A delivered file with no rows (a day's FX file corrected to none) whose trailer claims 0
+    rows and 0 of every sum ties out: its rows are all known, so 0 is found, not unknown."""
+    (tmp_path / "work").mkdir()
+    project = Project(tmp_path / "work")
+    source = make_sample(tmp_path / "deliveries")
+    emptied = sorted(source.glob("fx_rates/*/*.csv"))[3]
+    emptied.write_text(emptied.read_text().splitlines()[0] + "\n")
+    name = str(emptied.relative_to(source))
+    trailer = next(source.glob(f"control_totals/{emptied.parent.name}/*.csv"))
+    header, *lines = trailer.read_text().splitlines()
+    claims = [next(csv.reader([line])) for line in lines]
+    value = next(csv.reader([header])).index("value")
+    zeroed = [[*c[:value], "0.000000", *c[value + 1 :]] if c[0] == name else c for c in claims]
+    assert sum(c[0] == name for c in zeroed) >= 1
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([next(csv.reader([header])), *zeroed])
+    trailer.write_text(out.getvalue())
+    assert project.load(source) == 0
+    assert project.query(f"select rows_in_file from raw.file_deliveries where file_name = '{name}'") == [(0,)]
+    ok(project.dbt("build"))
+    assert [row for row in _exceptions(project) if row[0] == "control_totals" and name in row[1]] == []
 
 
 def test_a_difference_within_the_tolerance_is_listed_not_failed(tmp_path: Path) -> None:

@@ -94,7 +94,9 @@ compared as (
         coalesce(claimed.metric, found.metric) as metric,
         coalesce(claimed.currency_code, found.currency_code) as currency_code,
         claimed.claimed_value,
-        found.metric_value as found_value
+        -- a delivered file (the only kind compared below) without rows of the metric or currency
+        -- claimed holds none: 0 found, not unknown (a corrected file may withdraw every row)
+        coalesce(found.metric_value, 0) as found_value
     from claimed
     full outer join found
         on claimed.file_name = found.file_name
