@@ -15,7 +15,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 
@@ -29,6 +29,10 @@ from support import DBT, ROOT, SMALL, Project, make_sample, ok
 from loaders.contracts import FEEDS, LINEAGE_COLUMNS, Column
 from loaders.generate import Params, generate
 from loaders.generate.writer import Writer
+
+# The second batch withdraws the rates of this day of the first (_withdraw_a_days_rates): every line
+# from it on is rebuilt, so the plants that must reach only what one rule lists are dated before it.
+REBUILT_FROM_DAY = 8
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +67,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     project.restated_rate = _restate_a_rate(source)  # type: ignore[attr-defined]
     project.credited_order = _credit_an_old_order(source, avoid=project.moved_order[1])  # type: ignore[attr-defined]
     project.withdrawn_cost = _withdraw_a_cost_version(source, added_cost)  # type: ignore[attr-defined]
+    project.withdrawn_rates = _withdraw_a_days_rates(source)  # type: ignore[attr-defined]
     _drop_the_line_carried_again(source, *project.carried)  # type: ignore[attr-defined]
     delivered_again = {path for path, content in as_built.items() if path.read_bytes() != content}
     project.refund_moved = _point_a_refund_at_another_sale(  # type: ignore[attr-defined]
@@ -72,6 +77,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     project.second_build = ok(project.dbt("build"))  # type: ignore[attr-defined]
     project.after_incremental_run = work / "after_incremental_run.duckdb"  # type: ignore[attr-defined]
     shutil.copy(project.warehouse, project.after_incremental_run)  # type: ignore[attr-defined]
+    project.third_build = ok(project.dbt("build"))  # type: ignore[attr-defined]
     return project
 
 
@@ -127,13 +133,13 @@ def _cancel_a_refund(source: Path) -> str:
 def _move_an_order(source: Path) -> tuple[str, str, str]:
     """The source corrects the first day's file: one order (no refunds) belonged to the customer of
     the day's last order. Its former owner has other orders, all early in the first batch and
-    untouched by the second (no new line, refund, master or cost version, or restated rate reaches
-    them), so only the order rule (int_orders_invalidated: a customer whose first order as built is
-    touched has all its orders as built listed) ranks that customer's first order again; the new
-    customer's first order as built is listed beside it. Returns the order, its former and its new
+    untouched by the second (no new line, refund, master or cost version, or restated or withdrawn
+    rate reaches them), so only the order rule (int_orders_invalidated: a customer whose first
+    order as built is touched has all its orders as built listed) ranks that customer's first order
+    again; the new customer's first order as built is listed beside it. Returns the order, its former and its new
     customer."""
     start = date.fromisoformat(SMALL.start)
-    second_batch, restated_day = (f"date={start + timedelta(days=d)}" for d in (12, 11))
+    second_batch, rebuilt_from = (f"date={start + timedelta(days=d)}" for d in (12, REBUILT_FROM_DAY))
     files = sorted(source.glob("transactions/*/*.csv"))
     header, *lines = files[0].read_text().splitlines()
     names = next(csv.reader([header]))
@@ -150,7 +156,7 @@ def _move_an_order(source: Path) -> tuple[str, str, str]:
         for r in rows_of[path]:
             orders_of.setdefault(r[customer], set()).add(r[order])
             untouched[r[customer]] = untouched.get(r[customer], True) and (
-                path.parent.name < restated_day and r[order] not in refunded
+                path.parent.name < rebuilt_from and r[order] not in refunded
                 and r[customer] not in versioned and r[sku] not in versioned
             )  # fmt: skip
     rows = rows_of[files[0]]
@@ -247,6 +253,19 @@ def _add_a_cost_version(source: Path) -> tuple[str, str, Path]:
     return sku, effective_from, path
 
 
+def _withdraw_a_days_rates(source: Path) -> str:
+    """The source corrects the FX file of REBUILT_FROM_DAY to no rows, and that day's trailer to
+    claim none: the day's lines were converted at its rates, and now at the day before's, filled
+    forward, though nothing new is delivered. Returns the day."""
+    day = date.fromisoformat(SMALL.start) + timedelta(days=REBUILT_FROM_DAY)
+    [path] = source.glob(f"fx_rates/date={day}/*.csv")
+    header, *lines = path.read_text().splitlines()
+    assert len(lines) > 1
+    path.write_text(header + "\n")
+    _claim_again(source, path, "fx_rates")
+    return str(day)
+
+
 def _withdraw_a_cost_version(source: Path, added: tuple[str, str, Path]) -> tuple[str, str]:
     """The source corrects the cost file _add_a_cost_version wrote to without that version (the
     file keeps its own): the lines the first build costed at it fall back to the version before.
@@ -272,12 +291,17 @@ def _point_a_refund_at_another_sale(source: Path, avoid_sku: str, delivered_agai
     line of the same customer (the source corrects which sale it refunds): in another order, of the
     same currency, not refunded otherwise, whose goods cover the refund. Nothing else rebuilds the
     order the refund was built under: its only refund is this one, it is not its customer's first
-    order, its lines are dated before the restated rate's day, in files not `delivered_again`,
+    order (which nothing rebuilds either), its sale lines are dated (UTC) before REBUILT_FROM_DAY,
+    in files not `delivered_again`,
     without `avoid_sku` or a SKU with a cost or product version in the second batch, and its
     customer has no new version. It must be summed again, though no line of it is delivered
     today. Returns the refund, its first and its new order."""
     second_batch = f"date={date.fromisoformat(SMALL.start) + timedelta(days=12)}"
-    restated_day = str(date.fromisoformat(SMALL.start) + timedelta(days=11))
+    rebuilt_from = date.fromisoformat(SMALL.start) + timedelta(days=REBUILT_FROM_DAY)
+
+    def utc_day(r: list[str]) -> date:
+        return datetime.fromisoformat(r[col["event_ts"]]).astimezone(UTC).date()
+
     files = sorted(source.glob("transactions/*/*.csv"))
     names = next(csv.reader([files[0].read_text().splitlines()[0]]))
     col = {name: i for i, name in enumerate(names)}
@@ -293,14 +317,15 @@ def _point_a_refund_at_another_sale(source: Path, avoid_sku: str, delivered_agai
     first_orders: dict[str, tuple[str, str]] = {}
     for r in rows:
         if r[col["event_type"]] == "sale" and r[col["customer_id"]]:
+            at = datetime.fromisoformat(r[col["event_ts"]]).astimezone(UTC).isoformat()
             first_orders[r[col["customer_id"]]] = min(
-                first_orders.get(r[col["customer_id"]], (r[col["event_ts"]], r[col["order_id"]])),
-                (r[col["event_ts"]], r[col["order_id"]]),
+                first_orders.get(r[col["customer_id"]], (at, r[col["order_id"]])), (at, r[col["order_id"]])
             )
     busy = {r[col["order_id"]] for path in delivered_again for r in csv.reader(path.read_text().splitlines()[1:])}
     busy |= {
         r[col["order_id"]] for r in rows
-        if r[col["sku"]] in versioned or r[col["customer_id"]] in versioned or r[col["event_ts"]][:10] >= restated_day
+        if r[col["event_type"]] == "sale"
+        and (r[col["sku"]] in versioned or r[col["customer_id"]] in versioned or utc_day(r) >= rebuilt_from)
     }  # fmt: skip
     first_batch = [
         r for path in files if path.parent.name < second_batch for r in csv.reader(path.read_text().splitlines()[1:])
@@ -309,7 +334,7 @@ def _point_a_refund_at_another_sale(source: Path, avoid_sku: str, delivered_agai
         order, customer = refund[col["order_id"]], refund[col["customer_id"]]
         if (
             refund[col["event_type"]] != "refund" or not refund[col["refunded_line_event_id"]] or not customer
-            or refunds[order] != 1 or order in busy or first_orders[customer][1] == order
+            or refunds[order] != 1 or order in busy or first_orders[customer][1] in (order, *busy)
         ):  # fmt: skip
             continue
         sale = next(
@@ -429,6 +454,12 @@ def test_every_model_after_an_incremental_run_equals_a_full_rebuild(built: Proje
             [f"{built.credited_order}-LATE-CREDIT"],  # type: ignore[attr-defined]
         ).fetchone()
         assert parts[0] >= 1
+        # the day whose rates were withdrawn had lines in other currencies than USD
+        converted = con.execute(
+            "select count(*) from incremental.marts.fct_transactions where currency_code <> 'USD' "
+            f"and event_date = '{built.withdrawn_rates}'"  # type: ignore[attr-defined]
+        ).fetchone()
+        assert converted[0] > 0
         # the withdrawn cost version costs no line now, and the lines it costed have another
         sku, effective_from = built.withdrawn_cost  # type: ignore[attr-defined]
         left = con.execute(
@@ -449,6 +480,22 @@ def test_every_model_after_an_incremental_run_equals_a_full_rebuild(built: Proje
         assert con.execute(now_in, [refund]).fetchall() == [(moved_to,)]
     finally:
         con.close()
+
+
+def test_a_run_with_nothing_new_rebuilds_only_what_stays_unresolved(built: Project) -> None:
+    """A third build with nothing delivered since the second lists only the sale lines still
+    unresolved in the fact (no rate, no cost, an unknown member) and refunds: a rate or a cost
+    version as built compared unequal to itself would list every line from some day on."""
+    listed, resolved_sales = built.query(
+        "with unknown as (select customer_key as key from marts.dim_customer where customer_id = 'unknown'), "
+        "listed as (select delivered_line_event_id from intermediate.int_transaction_lines_invalidated) "
+        "select (select count(*) from listed), count(*) from marts.fct_transactions, unknown "
+        "where event_type = 'sale' and has_fx_rate and has_unit_cost and product_key <> unknown.key "
+        "and customer_key <> unknown.key and channel_key <> unknown.key and campaign_key <> unknown.key "
+        "and delivered_line_event_id in (select delivered_line_event_id from listed)"
+    )[0]
+    assert "ERROR=0" in built.third_build  # type: ignore[attr-defined]
+    assert resolved_sales == 0, f"{resolved_sales} resolved sale lines of {listed} listed"
 
 
 def test_the_incremental_fact_equals_a_full_rebuild(built: Project) -> None:

@@ -305,7 +305,8 @@ def test_planted_defect_fails_exactly_its_tests(tmp_path: Path, defect: str) -> 
 
 def test_an_empty_file_whose_control_totals_claim_nothing_ties_out(tmp_path: Path) -> None:
     """A delivered file with no rows (a day's FX file corrected to none) whose trailer claims 0
-    rows and 0 of every sum ties out: its rows are all known, so 0 is found, not unknown."""
+    rows and 0 of every sum ties out: its rows are all known, so 0 is found, not unknown. A claim
+    of a metric its feed has not, even of 0, still fails: nothing is found of it."""
     (tmp_path / "work").mkdir()
     project = Project(tmp_path / "work")
     source = make_sample(tmp_path / "deliveries")
@@ -318,13 +319,17 @@ def test_an_empty_file_whose_control_totals_claim_nothing_ties_out(tmp_path: Pat
     value = next(csv.reader([header])).index("value")
     zeroed = [[*c[:value], "0.000000", *c[value + 1 :]] if c[0] == name else c for c in claims]
     assert sum(c[0] == name for c in zeroed) >= 1
+    misspelled = next(c for c in zeroed if c[0] == name and c[3] == "row_count")
+    zeroed.append([*misspelled[:3], "rowcount", *misspelled[4:]])
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows([next(csv.reader([header])), *zeroed])
     trailer.write_text(out.getvalue())
     assert project.load(source) == 0
     assert project.query(f"select rows_in_file from raw.file_deliveries where file_name = '{name}'") == [(0,)]
-    ok(project.dbt("build"))
-    assert [row for row in _exceptions(project) if row[0] == "control_totals" and name in row[1]] == []
+    assert project.dbt("build").returncode == 1
+    assert project.failed() == {"reconciliation_control_totals"}
+    listed = [row for row in _exceptions(project) if row[0] == "control_totals" and name in row[1]]
+    assert listed == [("control_totals", f"{name} rowcount", Decimal("0.000000"), None, True)]
 
 
 def test_a_difference_within_the_tolerance_is_listed_not_failed(tmp_path: Path) -> None:

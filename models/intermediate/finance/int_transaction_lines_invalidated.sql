@@ -6,9 +6,9 @@
 --   models): it is new or delivered again, its SKU has a new cost or product version, its
 --   customer a new version, or its date is on or after the earliest newly published FX rate;
 --   a cost version or a rate it was built with is gone (a corrected file withdrew it): its SKU
---   was costed at a version the cost feed no longer has, or its date is on or after the earliest
---   day whose rate, as the lines were converted (in their own currency or their cost's), the
---   rates no longer give;
+--   was costed at a version (effective date, cost and currency) the cost feed no longer has, or
+--   its date is on or after the earliest day whose rate, as the lines were converted (in their
+--   own currency or their cost's), the rates no longer give;
 --   it was built from a delivery (file and load) that is no line's latest any more: a later
 --   delivery was withdrawn (its file corrected without the line), so an earlier one counts again;
 --   it is still unresolved in fct_transactions (no rate, no cost, an unknown member);
@@ -23,9 +23,13 @@
 -- no list. A chain partly built (a model dropped by hand) lists every delivered line.
 -- Raw loses rows only a whole delivery at a time (§13), so a line the fact holds and raw no longer
 -- delivers was built from a delivery that left, and a delivered line the fact lacks is new since
--- the watermark or was built from a delivery that left: the rule reads the fact's few deliveries
--- and its unresolved lines, never joins its 10M lines to the delivered ones. A line lost any other
--- way (a row deleted by hand) fails recon_completeness instead.
+-- the watermark or was built from a delivery that left: the rule reads the fact's few deliveries,
+-- its unresolved lines, the rates and cost versions the lines were built with (grouped: a few
+-- thousand rows) and the orders of the lines delivered again, never joins its 10M lines to the
+-- delivered ones. A line lost any other way (a row deleted by hand) fails recon_completeness
+-- instead. The cost versions and cost rates as built are int_sale_lines_costed's: a run that
+-- rebuilt it and stopped before fct_transactions leaves a withdrawal the next run cannot see
+-- (decision log §11, "Withdrawn versions and rates").
 -- lines and built are read several times, a few columns or rows each: inlined, not stored.
 -- The incremental branch reads the new versions of masters, costs and rates; dbt learns them here:
 -- depends_on: {{ ref('stg_raw__cogs') }}, {{ ref('stg_raw__products') }}
@@ -163,20 +167,26 @@ with lines as {{ not_materialized() }} (
         where customers_delivered.dlt_load_id > watermark.dlt_load_id
     ),
 
-    -- the SKUs costed at a version the cost feed no longer has
+    -- the SKUs costed at a version the cost feed no longer has as built: its row withdrawn, or a
+    -- correction of its cost withdrawn so that an earlier delivery of it counts again
     withdrawn_costs as (
         select distinct built_cost_versions.sku
         from (
             select
                 built_costs.sku,
-                built_costs.cogs_version_id
+                built_costs.cogs_version_id,
+                built_costs.unit_cost,
+                built_costs.cost_currency_code
             from built_costs
             where built_costs.cogs_version_id is not null
-            group by built_costs.sku, built_costs.cogs_version_id
+            group by
+                built_costs.sku, built_costs.cogs_version_id, built_costs.unit_cost, built_costs.cost_currency_code
         ) as built_cost_versions
-        where built_cost_versions.cogs_version_id not in (
-                select cost_versions_now.cogs_version_id from cost_versions_now
-            )
+        left join cost_versions_now
+            on built_cost_versions.cogs_version_id = cost_versions_now.cogs_version_id
+                and built_cost_versions.unit_cost = cost_versions_now.unit_cost
+                and built_cost_versions.cost_currency_code = cost_versions_now.currency_code
+        where cost_versions_now.cogs_version_id is null
     ),
 
     -- the rates the lines were converted at, by currency and day: the lines' own and their costs'

@@ -74,6 +74,24 @@ found as (
     {% endfor %}
 ),
 
+-- the metrics found holds for each feed's files, and whether each is counted per currency
+metrics_found as (
+    {% for feed, spec in metrics.items() -%}
+        select
+            '{{ feed }}' as feed,
+            'row_count' as metric,
+            false as is_per_currency
+        {% for metric, expression, is_money in spec.sums -%}
+            union all
+            select
+                '{{ feed }}' as feed,
+                '{{ metric }}' as metric,
+                {{ 'true' if is_money else 'false' }} as is_per_currency
+        {% endfor -%}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
 claimed as (
     select
         file_name,
@@ -94,14 +112,22 @@ compared as (
         coalesce(claimed.metric, found.metric) as metric,
         coalesce(claimed.currency_code, found.currency_code) as currency_code,
         claimed.claimed_value,
-        -- a delivered file (the only kind compared below) without rows of the metric or currency
-        -- claimed holds none: 0 found, not unknown (a corrected file may withdraw every row)
-        coalesce(found.metric_value, 0) as found_value
+        -- a delivered file without rows of a metric its feed has (per currency where it is money)
+        -- holds none of it: 0 found, not unknown (a corrected file may withdraw every row); a
+        -- claim of anything else finds nothing
+        case
+            when found.metric_value is not null then found.metric_value
+            when metrics_found.is_per_currency = (claimed.currency_code <> 'XXX') then 0
+        end as found_value
     from claimed
     full outer join found
         on claimed.file_name = found.file_name
             and claimed.metric = found.metric
             and claimed.currency_code = found.currency_code
+    left join latest_delivery on claimed.file_name = latest_delivery.file_name
+    left join metrics_found
+        on latest_delivery.feed = metrics_found.feed
+            and claimed.metric = metrics_found.metric
 ),
 
 delivered_without_claims as (
