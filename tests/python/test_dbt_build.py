@@ -229,7 +229,8 @@ def _restate_a_rate(source: Path) -> str:
 
 def _add_a_cost_version(source: Path) -> tuple[str, str, Path]:
     """The first batch's first one-version cost file carries a second version: of the SKU sold most
-    in the batch from the file's day on, effective the day before, at 10% over its cost before.
+    in the batch from the file's day on, effective the day before, at 10% over its last version in
+    the first cost file.
     The first build costs those lines at it. Returns the SKU, the version's effective date and the
     file."""
     files = sorted(source.glob("cogs/*/*.csv"))
@@ -241,9 +242,11 @@ def _add_a_cost_version(source: Path) -> tuple[str, str, Path]:
     sold: dict[str, int] = {}
     for transactions in sorted(source.glob("transactions/*/*.csv")):
         if transactions.parent.name >= path.parent.name:
-            for r in csv.reader(transactions.read_text().splitlines()[1:]):
-                if r[1] == "sale" and r[9] != own_sku:  # event_type, sku
-                    sold[r[9]] = sold.get(r[9], 0) + 1
+            header, *lines = transactions.read_text().splitlines()
+            kind, sku_column = (next(csv.reader([header])).index(n) for n in ("event_type", "sku"))
+            for r in csv.reader(lines):
+                if r[kind] == "sale" and r[sku_column] != own_sku:
+                    sold[r[sku_column]] = sold.get(r[sku_column], 0) + 1
     sku = max(sorted(sold), key=lambda s: sold[s])
     before = [r for r in csv.reader(files[0].read_text().splitlines()[1:]) if r[col["sku"]] == sku][-1]
     cost = (Decimal(before[col["unit_cost"]]) * Decimal("1.1")).quantize(Decimal("0.0001"))
@@ -460,14 +463,18 @@ def test_every_model_after_an_incremental_run_equals_a_full_rebuild(built: Proje
             f"and event_date = '{built.withdrawn_rates}'"  # type: ignore[attr-defined]
         ).fetchone()
         assert converted[0] > 0
-        # the withdrawn cost version costs no line now, and the lines it costed have another
+        # the withdrawn cost version is gone, and no line is costed at a version the feed no longer has
         sku, effective_from = built.withdrawn_cost  # type: ignore[attr-defined]
         left = con.execute(
             "select count(*) from incremental.intermediate.int_cogs_versions_ranged "
             "where sku = ? and effective_from = cast(? as date)",
             [sku, effective_from],
         ).fetchone()
-        assert left[0] == 0
+        orphans = con.execute(
+            "select count(*) from incremental.intermediate.int_sale_lines_costed where cogs_version_id not in "
+            "(select cogs_version_id from incremental.intermediate.int_cogs_versions_ranged)"
+        ).fetchone()
+        assert left[0] == 0 and orphans[0] == 0
         # the refund is counted in its new order, and the order it was built under no longer counts it
         refund, first, moved_to = built.refund_moved  # type: ignore[attr-defined]
         counted = con.execute(
