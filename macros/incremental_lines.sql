@@ -33,6 +33,60 @@
     {{ return(relations) }}
 {%- endmacro %}
 
+{#- The chain's build log (int_incremental_chain_builds_logged), or none before its first build. -#}
+{% macro chain_build_log() -%}
+    {{ return(built_relation('int_incremental_chain_builds_logged')) }}
+{%- endmacro %}
+
+{#- Hook of the chain (decision log §11, "A run that stopped half way"): logs that this invocation
+    built the model. int_transaction_lines_invalidated logs its start (`start`, a pre-hook: before
+    it replaces the last run's list), with whether the run rebuilds the chain in full; each chain
+    model logs itself once built (a post-hook). Nothing before the log's first build. -#}
+{% macro log_chain_build(start=false) -%}
+    {%- set log = chain_build_log() if execute else none -%}
+    {%- if log is not none -%}
+        {%- set is_full_rebuild = ('true' if incremental_chain_rebuilt_in_full() else 'false') if start else 'null' %}
+        insert into {{ log }} (invocation_id, model_name, is_full_rebuild, run_started_at)
+        values (
+            '{{ invocation_id }}', '{{ this.identifier }}', {{ is_full_rebuild }},
+            cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The last run that started a work list (int_transaction_lines_invalidated), when it stopped
+    before every model of the chain was built (a crash, a failing test, a selection of part of
+    the chain): one row, with whether it rebuilt the chain in full; no row when it finished or
+    there was none. `log` is the chain's build log (int_incremental_chain_builds_logged); this
+    invocation's own start is not looked at. Read by both work lists, which then carry the
+    stopped run's list forward, and list everything after a full rebuild (decision log §11). -#}
+{% macro last_run_stopped_half_way(log) -%}
+    {%- set chain = incremental_chain_models() -%}
+    select
+        started.invocation_id,
+        started.is_full_rebuild
+    from {{ log }} as started
+    left join {{ log }} as built
+        on started.invocation_id = built.invocation_id
+            and built.model_name in ('{{ chain | join("', '") }}')
+    where started.model_name = 'int_transaction_lines_invalidated'
+        and started.run_started_at = (
+            select max(earlier.run_started_at)
+            from {{ log }} as earlier
+            where earlier.model_name = 'int_transaction_lines_invalidated'
+                and earlier.invocation_id <> '{{ invocation_id }}'
+        )
+    group by started.invocation_id, started.is_full_rebuild
+    having count(distinct built.model_name) < {{ chain | length }}
+{%- endmacro %}
+
+{#- The work list `model_name` (int_transaction_lines_invalidated or int_orders_invalidated) as the
+    last run left it, read before this run replaces it: carried forward when that run stopped
+    half way (last_run_stopped_half_way); none when it is not built. -#}
+{% macro carried_work_list(model_name) -%}
+    {{ return(built_relation(model_name)) }}
+{%- endmacro %}
+
 {#- True when this run rebuilds every model of the incremental chain in full, so none of them reads
     a work list (int_*_invalidated): a full refresh, or a first build (no chain model built yet).
     Not when some chain models are built and others are not (one dropped by hand): the built ones

@@ -74,6 +74,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
         source, project.withdrawn_cost[0], delivered_again
     )
     assert project.load(source) == 0
+    project.before_second_build = work / "before_second_build.duckdb"  # type: ignore[attr-defined]
+    shutil.copy(project.warehouse, project.before_second_build)  # type: ignore[attr-defined]
     project.second_build = ok(project.dbt("build"))  # type: ignore[attr-defined]
     project.after_incremental_run = work / "after_incremental_run.duckdb"  # type: ignore[attr-defined]
     shutil.copy(project.warehouse, project.after_incremental_run)  # type: ignore[attr-defined]
@@ -413,27 +415,12 @@ def test_every_model_after_an_incremental_run_equals_a_full_rebuild(built: Proje
     try:
         con.execute(f"attach '{built.after_incremental_run}' as incremental (read_only)")  # type: ignore[attr-defined]
         con.execute(f"attach '{full.warehouse}' as full_build (read_only)")
-        tables = con.execute(
-            "select schema_name, table_name from duckdb_tables() where database_name = 'full_build' "
-            "and schema_name in ('intermediate', 'marts') order by all"
-        ).fetchall()
-        assert len(tables) > 30
-        # the work lists of the run (int_*_invalidated) differ by design: a full rebuild lists everything
-        tables = [(schema, table) for schema, table in tables if not table.endswith("_invalidated")]
         rebuilt, lines = con.execute(
             "select (select count(*) from incremental.intermediate.int_transaction_lines_invalidated), "
             "(select count(distinct delivered_line_event_id) from incremental.marts.fct_transactions)"
         ).fetchone()
         assert 0 < rebuilt < lines  # the second run really was incremental
-        differing = {}
-        for schema, table in tables:
-            name = f"{schema}.{table}"
-            rows = con.execute(
-                f"select (select count(*) from (from incremental.{name} except all from full_build.{name})), "
-                f"(select count(*) from (from full_build.{name} except all from incremental.{name}))"
-            ).fetchone()
-            if rows != (0, 0):
-                differing[name] = rows
+        differing = _differing_tables(con, "incremental", "full_build")
         assert differing == {}, f"(only after the incremental run, only after the full rebuild): {differing}"
         # the late rate reached lines the first build had converted at the old one
         restated = con.execute(
@@ -485,6 +472,61 @@ def test_every_model_after_an_incremental_run_equals_a_full_rebuild(built: Proje
         assert sorted(counted) == sorted([(first, 0), (moved_to, 1)])
         now_in = "select order_id from incremental.marts.fct_transactions where line_event_id = ?"
         assert con.execute(now_in, [refund]).fetchall() == [(moved_to,)]
+    finally:
+        con.close()
+
+
+def _differing_tables(con: duckdb.DuckDBPyConnection, left: str, right: str) -> dict[str, tuple[int, int]]:
+    """Every table of schemas intermediate and marts in the attached databases `left` and `right`
+    whose rows differ (except all, both ways), with the rows only in each. The chain's work lists
+    (int_*_invalidated) and build log differ by design: what a run lists and who built it."""
+    tables = con.execute(
+        f"select schema_name, table_name from duckdb_tables() where database_name = '{right}' "
+        "and schema_name in ('intermediate', 'marts') order by all"
+    ).fetchall()
+    assert len(tables) > 30
+    differing = {}
+    for schema, table in tables:
+        if table.endswith("_invalidated") or table == "int_incremental_chain_builds_logged":
+            continue
+        name = f"{schema}.{table}"
+        rows = con.execute(
+            f"select (select count(*) from (from {left}.{name} except all from {right}.{name})), "
+            f"(select count(*) from (from {right}.{name} except all from {left}.{name}))"
+        ).fetchone()
+        if rows != (0, 0):
+            differing[name] = rows
+    return differing
+
+
+@pytest.mark.parametrize(
+    "stops",
+    [
+        pytest.param([("-s", "+int_sale_lines_costed"), ("-s", "+fct_transactions")], id="incremental"),
+        pytest.param([("--full-refresh", "-s", "+int_sale_lines_costed")], id="full-rebuild"),
+    ],
+)
+def test_a_run_stopped_half_way_is_caught_up_by_the_next(
+    built: Project, tmp_path: Path, stops: list[tuple[str, ...]]
+) -> None:
+    """A run that stops half way through the chain (a crash, a failing test) leaves some models
+    built from its work list and others not, and what listed the lines (the withdrawn cost version
+    and rates, the moved order and refund of the second batch) is then gone from what the chain
+    built (decision log §11, "A run that stopped half way"). The next build must still equal the
+    second batch built in one run. incremental: the second batch's run stops after costing the
+    lines, the next again after the fact, with nothing new; full-rebuild: a full rebuild stops
+    after costing the lines, so the costs are the second batch's and the fact is the first's."""
+    copy = Project(tmp_path)
+    shutil.copy(built.before_second_build, copy.warehouse)  # type: ignore[attr-defined]
+    for stop in stops:
+        ok(copy.dbt("run", *stop))
+    ok(copy.dbt("build"))
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{copy.warehouse}' as caught_up (read_only)")
+        con.execute(f"attach '{built.after_incremental_run}' as in_one_run (read_only)")  # type: ignore[attr-defined]
+        differing = _differing_tables(con, "caught_up", "in_one_run")
+        assert differing == {}, f"(only after the stopped runs, only after one run): {differing}"
     finally:
         con.close()
 
@@ -794,14 +836,17 @@ def fetch(url: str, within: float) -> str:
 def test_both_branches_of_every_incremental_model_are_lint_clean(built: Project, tmp_path: Path) -> None:
     """`make lint` renders models against a scratch warehouse, where is_incremental() is false,
     so it only sees the full-refresh branch. Rendered against a built warehouse, the incremental
-    branch of every incremental model must be as clean."""
+    branch of every incremental model must be as clean, the invalidation models' carried lists
+    included."""
     manifest = json.loads((built.work / "target" / "manifest.json").read_text())
     incremental = sorted(
         node["original_file_path"]
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
-        # the invalidation models branch on the chain's state rather than on is_incremental()
+        # the invalidation models branch on the chain's state rather than on is_incremental();
+        # the chain's build log selects no rows either way, and has no branch
         and (node["config"]["materialized"] == "incremental" or node["name"].endswith("_invalidated"))
+        and node["name"] != "int_incremental_chain_builds_logged"
     )
     assert incremental, "no incremental model found"
     sqlfluff = str(Path(DBT).with_name("sqlfluff"))
@@ -823,6 +868,8 @@ def test_both_branches_of_every_incremental_model_are_lint_clean(built: Project,
     full_branch = compiled(against_scratch, tmp_path / "scratch")
     for path in incremental:
         assert incremental_branch[path] != full_branch[path], f"{path}: the incremental branch was not rendered"
+        if path.endswith("_invalidated.sql"):
+            assert "carried" in incremental_branch[path], f"{path}: the carried list was not rendered"
     # one sqlfluff run over them all: the dbt templater compiles the project once per run
     lint = subprocess.run([sqlfluff, "lint", *incremental], cwd=ROOT, env=against_built, capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout[-3000:]

@@ -8,10 +8,16 @@
 -- are listed. So the list holds each touched customer's first order, and ranking the listed
 -- orders alone finds it. An order with no sale line left is listed with is_delivered false, and
 -- the order chain deletes it. A full refresh or a first build lists none (no order model reads
--- the list); a chain partly built lists every order.
--- The incremental branch reads int_transaction_lines_invalidated; dbt learns it here:
+-- the list); a chain partly built lists every order. After a run that stopped half way, the
+-- orders of its list are listed again (carried forward, as the lines are:
+-- int_transaction_lines_invalidated), and after a full rebuild that stopped half way every order
+-- fct_orders holds (so one no line is delivered for any more is deleted).
+-- The incremental branch reads int_transaction_lines_invalidated and the chain's build log; dbt
+-- learns them here:
 -- depends_on: {{ ref('int_transaction_lines_invalidated') }}
+-- depends_on: {{ ref('int_incremental_chain_builds_logged') }}
 {%- set chain = incremental_chain_state() %}
+{%- set carried_list = carried_work_list('int_orders_invalidated') if chain is not none else none %}
 -- read a few orders at a time below, and never made distinct whole (5M orders of 10M lines)
 with sale_lines as {{ not_materialized() }} (
     select
@@ -44,6 +50,24 @@ with sale_lines as {{ not_materialized() }} (
             is_first_order
         from {{ built_relation('fct_orders') }}
     ),
+
+    -- the last run that started a list, if it stopped before the chain was built
+    stopped_half_way as (
+        {{ last_run_stopped_half_way(ref('int_incremental_chain_builds_logged')) }}
+    ),
+    {%- if carried_list is not none %}
+
+        previous_list as (
+            select * from {{ carried_list }}
+        ),
+
+        -- the list of the last run, when it stopped half way
+        carried as (
+            select previous_list.order_id
+            from previous_list
+            where exists (select stopped_half_way.invocation_id from stopped_half_way)
+        ),
+    {%- endif %}
 
     -- the orders of the listed lines, and the orders they were built under where they moved
     touched_orders as (
@@ -90,6 +114,19 @@ with sale_lines as {{ not_materialized() }} (
 
     out_of_date as (
         select touched_orders.order_id from touched_orders
+        {%- if carried_list is not none %}
+            union
+            select carried.order_id from carried
+        {%- endif %}
+        union
+        -- a full rebuild that stopped half way listed nothing: every order built
+        select built_orders.order_id
+        from built_orders
+        where exists (
+                select stopped_half_way.invocation_id
+                from stopped_half_way
+                where stopped_half_way.is_full_rebuild
+            )
         union
         select kept_first_orders.order_id from kept_first_orders
         union

@@ -20,7 +20,12 @@
 --   it is no longer delivered (a corrected file dropped it): listed with is_delivered false, and
 --   the chain deletes its rows.
 -- A full refresh or a first build lists none: every chain model rebuilds all its lines and reads
--- no list. A chain partly built (a model dropped by hand) lists every delivered line.
+-- no list. A chain partly built (a model dropped by hand) lists every delivered line. After a run
+-- that stopped half way (a crash, a failing test: some chain models took up its list and others
+-- did not, int_incremental_chain_builds_logged), the run also lists every line of that run's
+-- list, carried forward: what listed them (a version or a rate withdrawn, a line moved) may be
+-- gone from what the chain built by now; after a full rebuild that stopped half way, which
+-- listed none, every delivered line.
 -- Raw loses rows only a whole delivery at a time (§13), so a line the fact holds and raw no longer
 -- delivers was built from a delivery that left, and a delivered line the fact lacks is new since
 -- the watermark or was built from a delivery that left: the rule reads the fact's few deliveries,
@@ -36,7 +41,9 @@
 -- depends_on: {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__fx_rates') }}
 -- depends_on: {{ ref('stg_raw__marketing_spend') }}, {{ ref('int_cogs_versions_ranged') }}
 -- depends_on: {{ ref('int_fx_rates_filled') }}
+-- depends_on: {{ ref('int_incremental_chain_builds_logged') }}
 {%- set chain = incremental_chain_state() %}
+{%- set carried_list = carried_work_list('int_transaction_lines_invalidated') if chain is not none else none %}
 with lines as {{ not_materialized() }} (
     select
         line_event_id,
@@ -97,6 +104,24 @@ with lines as {{ not_materialized() }} (
     built_costs as {{ not_materialized() }} (
         select * from {{ built_relation('int_sale_lines_costed') }}
     ),
+
+    -- the last run that started a list, if it stopped before the chain was built
+    stopped_half_way as (
+        {{ last_run_stopped_half_way(ref('int_incremental_chain_builds_logged')) }}
+    ),
+    {%- if carried_list is not none %}
+
+        previous_list as (
+            select * from {{ carried_list }}
+        ),
+
+        -- the list of the last run, when it stopped half way
+        carried as (
+            select previous_list.*
+            from previous_list
+            where exists (select stopped_half_way.invocation_id from stopped_half_way)
+        ),
+    {%- endif %}
 
     watermark as (
         select
@@ -243,6 +268,15 @@ with lines as {{ not_materialized() }} (
             or lines.sku in (select changed_products.sku from changed_products)
             or lines.customer_id in (select changed_customers.customer_id from changed_customers)
             or lines.event_date >= (select first_changed_rate.rate_date from first_changed_rate)
+            {%- if carried_list is not none %}
+                or lines.line_event_id in (select carried.delivered_line_event_id from carried)
+            {%- endif %}
+            -- a full rebuild that stopped half way listed nothing: every line
+            or exists (
+                select stopped_half_way.invocation_id
+                from stopped_half_way
+                where stopped_half_way.is_full_rebuild
+            )
     ),
 
     -- built from a delivery that left and not delivered now: every line of built_from_gone still
@@ -255,6 +289,19 @@ with lines as {{ not_materialized() }} (
         from built_from_gone
         left join changed on built_from_gone.delivered_line_event_id = changed.line_event_id
         where changed.line_event_id is null
+        {%- if carried_list is not none %}
+            -- a carried line no longer delivered, which the fact may not hold (it was new)
+            union all
+            select
+                carried.delivered_line_event_id,
+                carried.order_id,
+                carried.customer_id
+            from carried
+            where carried.delivered_line_event_id not in (select lines.line_event_id from lines)
+                and carried.delivered_line_event_id not in (
+                    select built_from_gone.delivered_line_event_id from built_from_gone
+                )
+        {%- endif %}
     ),
 
     -- the order a changed line was built under, where it is delivered under another one now
@@ -300,10 +347,21 @@ with lines as {{ not_materialized() }} (
             lines.line_event_id as delivered_line_event_id,
             lines.order_id,
             lines.customer_id,
-            moved_from.built_order_id,
+            {%- if carried_list is not none %}
+                -- the order the carried list found it moved from, where the fact has it moved since
+                coalesce(
+                    moved_from.built_order_id,
+                    case when carried.built_order_id <> lines.order_id then carried.built_order_id end
+                ) as built_order_id,
+            {%- else %}
+                moved_from.built_order_id,
+            {%- endif %}
             true as is_delivered
         from lines
         left join moved_from on lines.line_event_id = moved_from.delivered_line_event_id
+        {%- if carried_list is not none %}
+            left join carried on lines.line_event_id = carried.delivered_line_event_id
+        {%- endif %}
         where lines.line_event_id in (select changed.line_event_id from changed)
             or lines.line_event_id in (select followers.line_event_id from followers)
         union all

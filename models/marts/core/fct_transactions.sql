@@ -19,6 +19,9 @@
 -- (delete+insert, which Redshift supports), so an order-level refund's parts are replaced whole.
 -- The incremental branch reads int_transaction_lines_invalidated; dbt learns it here:
 -- depends_on: {{ ref('int_transaction_lines_invalidated') }}
+-- The orders' work list is made before the fact is rebuilt, so a run that stopped after the fact
+-- has it to carry forward (decision log §11, "A run that stopped half way"):
+-- depends_on: {{ ref('int_orders_invalidated') }}
 {#- What a sale line and a refund line carry through unchanged. -#}
 {%- set line_attributes = [
     'line_event_id', 'event_type', 'order_id', 'line_number', 'event_at', 'event_date', 'channel',
