@@ -119,14 +119,13 @@ with sale_lines as {{ not_materialized() }} (
             select carried.order_id from carried
         {%- endif %}
         union
-        -- a full rebuild that stopped half way listed nothing: every order built
+        -- a full rebuild that stopped half way listed nothing: every order built. An equi-join
+        -- on the flag, so no stop reads nothing of the 5M orders (a filter on exists (...) read
+        -- them all: 0.3 s a new day at 10M lines)
         select built_orders.order_id
         from built_orders
-        where exists (
-                select stopped_half_way.invocation_id
-                from stopped_half_way
-                where stopped_half_way.is_full_rebuild
-            )
+        inner join stopped_half_way
+            on (built_orders.order_id is not null) = stopped_half_way.is_full_rebuild
         union
         select kept_first_orders.order_id from kept_first_orders
         union

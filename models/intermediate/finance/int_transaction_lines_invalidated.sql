@@ -111,13 +111,17 @@ with lines as {{ not_materialized() }} (
     ),
     {%- if carried_list is not none %}
 
+        -- read by column: a list built by an earlier version may lack the later ones
         previous_list as (
             select * from {{ carried_list }}
         ),
 
         -- the list of the last run, when it stopped half way
         carried as (
-            select previous_list.*
+            select
+                previous_list.delivered_line_event_id,
+                previous_list.order_id,
+                previous_list.customer_id
             from previous_list
             where exists (select stopped_half_way.invocation_id from stopped_half_way)
         ),
@@ -290,14 +294,16 @@ with lines as {{ not_materialized() }} (
         left join changed on built_from_gone.delivered_line_event_id = changed.line_event_id
         where changed.line_event_id is null
         {%- if carried_list is not none %}
-            -- a carried line no longer delivered, which the fact may not hold (it was new)
+            -- a carried line no longer delivered, which the fact may not hold (it was new); a
+            -- left join, which builds on the few carried lines (not in: on all 10M, 0.5 s a day)
             union all
             select
                 carried.delivered_line_event_id,
                 carried.order_id,
                 carried.customer_id
             from carried
-            where carried.delivered_line_event_id not in (select lines.line_event_id from lines)
+            left join lines as delivered on carried.delivered_line_event_id = delivered.line_event_id
+            where delivered.line_event_id is null
                 and carried.delivered_line_event_id not in (
                     select built_from_gone.delivered_line_event_id from built_from_gone
                 )
@@ -347,21 +353,10 @@ with lines as {{ not_materialized() }} (
             lines.line_event_id as delivered_line_event_id,
             lines.order_id,
             lines.customer_id,
-            {%- if carried_list is not none %}
-                -- the order the carried list found it moved from, where the fact has it moved since
-                coalesce(
-                    moved_from.built_order_id,
-                    case when carried.built_order_id <> lines.order_id then carried.built_order_id end
-                ) as built_order_id,
-            {%- else %}
-                moved_from.built_order_id,
-            {%- endif %}
+            moved_from.built_order_id,
             true as is_delivered
         from lines
         left join moved_from on lines.line_event_id = moved_from.delivered_line_event_id
-        {%- if carried_list is not none %}
-            left join carried on lines.line_event_id = carried.delivered_line_event_id
-        {%- endif %}
         where lines.line_event_id in (select changed.line_event_id from changed)
             or lines.line_event_id in (select followers.line_event_id from followers)
         union all
