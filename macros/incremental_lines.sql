@@ -54,30 +54,48 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The last run that started a work list (int_transaction_lines_invalidated), when it stopped
+{#- The last dbt invocation that built the chain's work list or a chain model, when it stopped
     before every model of the chain was built (a crash, a failing test, a selection of part of
-    the chain): one row, with whether it rebuilt the chain in full; no row when it finished or
-    there was none. `log` is the chain's build log (int_incremental_chain_builds_logged); this
-    invocation's own start is not looked at. Read by both work lists, which then carry the
+    the chain): one row, with whether it rebuilt the chain in full; no row when it finished, or
+    when the chain's build log (int_incremental_chain_builds_logged) holds no run or is not built
+    yet. An invocation that rebuilt chain models without the list (a --full-refresh selecting
+    some of them: an incremental one stops, macro invalidated) counts as a full rebuild. This
+    invocation's own rows are not looked at. Read by both work lists, which then carry the
     stopped run's list forward, and list everything after a full rebuild (decision log §11). -#}
-{% macro last_run_stopped_half_way(log) -%}
+{% macro last_run_stopped_half_way() -%}
     {%- set chain = incremental_chain_models() -%}
-    select
-        started.invocation_id,
-        started.is_full_rebuild
-    from {{ log }} as started
-    left join {{ log }} as built
-        on started.invocation_id = built.invocation_id
-            and built.model_name in ('{{ chain | join("', '") }}')
-    where started.model_name = 'int_transaction_lines_invalidated'
-        and started.run_started_at = (
-            select max(earlier.run_started_at)
-            from {{ log }} as earlier
-            where earlier.model_name = 'int_transaction_lines_invalidated'
-                and earlier.invocation_id <> '{{ invocation_id }}'
-        )
-    group by started.invocation_id, started.is_full_rebuild
-    having count(distinct built.model_name) < {{ chain | length }}
+    {%- if chain_build_log() is none %}
+        select
+            cast(null as {{ string_type(64) }}) as invocation_id,
+            cast(null as boolean) as is_full_rebuild
+        where false
+    {%- else %}
+        {%- set log = ref('int_incremental_chain_builds_logged') %}
+        select
+            runs.invocation_id,
+            runs.is_full_rebuild
+        from (
+            select
+                invocation_id,
+                max(run_started_at) as run_started_at,
+                coalesce(max(
+                    case when model_name = 'int_transaction_lines_invalidated' then
+                        case when is_full_rebuild then 1 else 0 end
+                    end
+                ), 1) = 1 as is_full_rebuild,
+                count(distinct case when model_name in ('{{ chain | join("', '") }}') then model_name end)
+                    as chain_models_built
+            from {{ log }}
+            where invocation_id <> '{{ invocation_id }}'
+            group by invocation_id
+        ) as runs
+        where runs.chain_models_built < {{ chain | length }}
+            and runs.run_started_at = (
+                select max(earlier.run_started_at)
+                from {{ log }} as earlier
+                where earlier.invocation_id <> '{{ invocation_id }}'
+            )
+    {%- endif %}
 {%- endmacro %}
 
 {#- The work list `model_name` (int_transaction_lines_invalidated or int_orders_invalidated) as the

@@ -502,8 +502,19 @@ def _differing_tables(con: duckdb.DuckDBPyConnection, left: str, right: str) -> 
 @pytest.mark.parametrize(
     "stops",
     [
-        pytest.param([("-s", "+int_sale_lines_costed"), ("-s", "+fct_transactions")], id="incremental"),
+        pytest.param(
+            [
+                ("-s", "+int_sale_lines_costed"),
+                ("-s", "+fct_transactions"),
+                ("--full-refresh", "-s", "int_incremental_chain_builds_logged"),
+            ],
+            id="incremental",
+        ),
         pytest.param([("--full-refresh", "-s", "+int_sale_lines_costed")], id="full-rebuild"),
+        pytest.param(
+            [("--full-refresh", "-s", "+int_sale_lines_costed", "--exclude", "int_transaction_lines_invalidated")],
+            id="a-chain-model-alone",
+        ),
     ],
 )
 def test_a_run_stopped_half_way_is_caught_up_by_the_next(
@@ -514,8 +525,10 @@ def test_a_run_stopped_half_way_is_caught_up_by_the_next(
     and rates, the moved order and refund of the second batch) is then gone from what the chain
     built (decision log §11, "A run that stopped half way"). The next build must still equal the
     second batch built in one run. incremental: the second batch's run stops after costing the
-    lines, the next again after the fact, with nothing new; full-rebuild: a full rebuild stops
-    after costing the lines, so the costs are the second batch's and the fact is the first's."""
+    lines, the next again after the fact, with nothing new, and a full refresh then stops right
+    after the build log (which must not forget the stops); full-rebuild: a full rebuild stops
+    after costing the lines, so the costs are the second batch's and the fact is the first's;
+    a-chain-model-alone: the same, without the work list (no start logged)."""
     copy = Project(tmp_path)
     shutil.copy(built.before_second_build, copy.warehouse)  # type: ignore[attr-defined]
     for stop in stops:

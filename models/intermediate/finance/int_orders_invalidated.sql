@@ -53,7 +53,7 @@ with sale_lines as {{ not_materialized() }} (
 
     -- the last run that started a list, if it stopped before the chain was built
     stopped_half_way as (
-        {{ last_run_stopped_half_way(ref('int_incremental_chain_builds_logged')) }}
+        {{ last_run_stopped_half_way() }}
     ),
     {%- if carried_list is not none %}
 
@@ -120,8 +120,8 @@ with sale_lines as {{ not_materialized() }} (
         {%- endif %}
         union
         -- a full rebuild that stopped half way listed nothing: every order built. An equi-join
-        -- on the flag, so no stop reads nothing of the 5M orders (a filter on exists (...) read
-        -- them all: 0.3 s a new day at 10M lines)
+        -- on the flag, so a run after one that finished reads none of the 5M orders (a filter on
+        -- exists (...) read them all: 0.3 s a new day at 10M lines)
         select built_orders.order_id
         from built_orders
         inner join stopped_half_way

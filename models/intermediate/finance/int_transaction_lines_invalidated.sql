@@ -24,8 +24,8 @@
 -- that stopped half way (a crash, a failing test: some chain models took up its list and others
 -- did not, int_incremental_chain_builds_logged), the run also lists every line of that run's
 -- list, carried forward: what listed them (a version or a rate withdrawn, a line moved) may be
--- gone from what the chain built by now; after a full rebuild that stopped half way, which
--- listed none, every delivered line.
+-- gone from what the chain built by now; after a full rebuild that stopped half way (or chain
+-- models rebuilt in full without the list), which listed none, every delivered line.
 -- Raw loses rows only a whole delivery at a time (§13), so a line the fact holds and raw no longer
 -- delivers was built from a delivery that left, and a delivered line the fact lacks is new since
 -- the watermark or was built from a delivery that left: the rule reads the fact's few deliveries,
@@ -33,8 +33,8 @@
 -- thousand rows) and the orders of the lines delivered again, never joins its 10M lines to the
 -- delivered ones. A line lost any other way (a row deleted by hand) fails recon_completeness
 -- instead. The cost versions and cost rates as built are int_sale_lines_costed's: a run that
--- rebuilt it and stopped before fct_transactions leaves a withdrawal the next run cannot see
--- (decision log §11, "Withdrawn versions and rates").
+-- rebuilt it and stopped before fct_transactions is caught up by carrying its list (decision
+-- log §11, "A run that stopped half way").
 -- lines and built are read several times, a few columns or rows each: inlined, not stored.
 -- The incremental branch reads the new versions of masters, costs and rates; dbt learns them here:
 -- depends_on: {{ ref('stg_raw__cogs') }}, {{ ref('stg_raw__products') }}
@@ -107,7 +107,7 @@ with lines as {{ not_materialized() }} (
 
     -- the last run that started a list, if it stopped before the chain was built
     stopped_half_way as (
-        {{ last_run_stopped_half_way(ref('int_incremental_chain_builds_logged')) }}
+        {{ last_run_stopped_half_way() }}
     ),
     {%- if carried_list is not none %}
 
