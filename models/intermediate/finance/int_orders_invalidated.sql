@@ -51,7 +51,7 @@ with sale_lines as {{ not_materialized() }} (
         from {{ built_relation('fct_orders') }}
     ),
 
-    -- the last run that started a list, if it stopped before the chain was built
+    -- the last run that built the list or a chain model, if it stopped before the whole chain
     stopped_half_way as (
         {{ last_run_stopped_half_way() }}
     ),

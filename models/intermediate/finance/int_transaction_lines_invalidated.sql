@@ -36,7 +36,8 @@
 -- rebuilt it and stopped before fct_transactions is caught up by carrying its list (decision
 -- log §11, "A run that stopped half way").
 -- lines and built are read several times, a few columns or rows each: inlined, not stored.
--- The incremental branch reads the new versions of masters, costs and rates; dbt learns them here:
+-- The incremental branch reads the new versions of masters, costs and rates, and the chain's build
+-- log; dbt learns them here:
 -- depends_on: {{ ref('stg_raw__cogs') }}, {{ ref('stg_raw__products') }}
 -- depends_on: {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__fx_rates') }}
 -- depends_on: {{ ref('stg_raw__marketing_spend') }}, {{ ref('int_cogs_versions_ranged') }}
@@ -105,7 +106,7 @@ with lines as {{ not_materialized() }} (
         select * from {{ built_relation('int_sale_lines_costed') }}
     ),
 
-    -- the last run that started a list, if it stopped before the chain was built
+    -- the last run that built the list or a chain model, if it stopped before the whole chain
     stopped_half_way as (
         {{ last_run_stopped_half_way() }}
     ),
