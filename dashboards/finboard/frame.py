@@ -1,14 +1,17 @@
 """Runs a page's body with the warehouse banners above it: "warehouse busy" when a writer holds
-the file (the page shows what was cached), a hint when there is no warehouse or manifest. The
+the file (the page shows what was cached), a warning when the last build did not finish, failed or
+built only some models (finboard/builds.py), a hint when there is no warehouse or manifest. The
 body's queries share one read-only connection, closed as soon as the body returns."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import duckdb
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from finboard import warehouse
+from finboard import builds, refs, warehouse
 
 
 def page(body: Callable[[], None]) -> None:
@@ -16,6 +19,7 @@ def page(body: Callable[[], None]) -> None:
     banner = st.container()
     try:
         with warehouse.one_connection():
+            last_build(banner)
             body()
     except warehouse.WarehouseBusy:
         banner.warning(
@@ -35,3 +39,17 @@ def page(body: Callable[[], None]) -> None:
             + ", ".join(f"marts.{name}" for name in sorted(fallbacks))
             + " by name; run `dbt parse` to resolve them through dbt."
         )
+
+
+def last_build(banner: DeltaGenerator) -> None:
+    """The last build's warning (builds.banner) in the banner; unknown when the warehouse has no
+    build log yet."""
+    try:
+        records = warehouse.run(refs.FRAME, "last_build").records()
+    except (duckdb.CatalogException, refs.NotAMart):
+        records = []
+    message = builds.banner(records[0] if records else None)
+    if message == builds.UNKNOWN:
+        banner.caption(message)
+    elif message:
+        banner.warning(message)

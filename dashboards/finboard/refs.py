@@ -39,13 +39,18 @@ def refs_in(sql: str) -> list[str]:
     return list(dict.fromkeys(REF.findall(sql)))
 
 
+# The queries every page runs around its own (finboard/frame.py): `queries/frame__<name>.sql`.
+FRAME = "frame"
+
+
 def query_files(page: str) -> list[Path]:
     """A page's queries: `queries/<page>__<name>.sql`."""
     return sorted(QUERIES_DIR.glob(f"{page}__*.sql"))
 
 
 def page_refs(page: str) -> set[str]:
-    return {name for path in query_files(page) for name in refs_in(path.read_text())}
+    """The marts a page reads: its own queries' and the frame's."""
+    return {name for path in [*query_files(page), *query_files(FRAME)] for name in refs_in(path.read_text())}
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,22 @@ def feed_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def build_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "started": f"{r['started_at']:%Y-%m-%d %H:%M:%S}",
+            "finished": f"{r['finished_at']:%Y-%m-%d %H:%M:%S}" if r["finished_at"] else "not finished",
+            "command": "dbt " + r["command"] + (" --full-refresh" if r["is_full_refresh"] else ""),
+            "status": r["build_status"],
+            "models built": f"{r['models_selected']:,} of {r['models_in_project']:,}",
+            "failed": "" if r["nodes_failed"] is None else f"{r['nodes_failed']:,}",
+            "skipped": "" if r["nodes_skipped"] is None else f"{r['nodes_skipped']:,}",
+            "failed nodes": r["failed_nodes"] or "",
+        }
+        for r in records
+    ]
+
+
 def _no_date(record: dict[str, Any]) -> str:
     if record["feed"] in ("products", "customers") and record["mart_rows"]:
         return "first extract only (no change delivered since)"
@@ -55,6 +71,7 @@ def main() -> None:
             "feed_freshness",
             "reconciliation_exceptions",
             "reconciliation_expected_unknowns",
+            "warehouse_builds",
         ],
     )
     st.caption("The whole warehouse: the date, channel and currency filters do not apply here.")
@@ -66,6 +83,14 @@ def main() -> None:
         "Last load: when the loader last read a file of the feed (marts.feed_deliveries.last_read_at, UTC);"
         " latest data: the latest date the feed's rows reached the marts (marts.feed_freshness.latest_date,"
         " from the mart column named in source)."
+    )
+
+    st.subheader("Builds: the last ten")
+    st.dataframe(pd.DataFrame(build_rows(warehouse.run(PAGE, "builds").records())), hide_index=True, width="stretch")
+    st.caption(
+        "Every dbt build, run, seed, snapshot or retry that changed the warehouse (marts.warehouse_builds,"
+        " times in UTC): not finished (running, or stopped), failed, partial (a selection of the models)"
+        " or complete."
     )
 
     exceptions = warehouse.run(PAGE, "exceptions").records()

@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ DASHBOARDS = ROOT / "dashboards"
 APP = DASHBOARDS / "app.py"
 sys.path.insert(0, str(DASHBOARDS))
 
-from finboard import refs, warehouse  # noqa: E402
+from finboard import builds, refs, warehouse  # noqa: E402
 from finboard.money import parse_money  # noqa: E402
 from finboard.pages import PAGES  # noqa: E402
 
@@ -308,7 +308,7 @@ def test_each_page_reads_exactly_the_marts_its_exposure_names(built: Project) ->
         assert exposure["url"] == "http://127.0.0.1:8501/" + ("" if page.default else page.key)
         assert {models[node]["schema"] for node in exposure["depends_on"]["nodes"]} == {"marts"}
     on_disk = {p.name.split("__")[0] for p in refs.QUERIES_DIR.glob("*.sql")}
-    assert on_disk == {p.key for p in PAGES}, "a query file belongs to no page"
+    assert on_disk == {p.key for p in PAGES} | {refs.FRAME}, "a query file belongs to no page"
 
 
 def test_refs_resolve_through_the_manifest(dash: Project) -> None:
@@ -380,6 +380,70 @@ def test_a_busy_warehouse_shows_cached_figures_under_a_banner(dash: Project) -> 
     warehouse.expire_cache()
     at.switch_page("views/overview.py").run()
     assert not [w.value for w in at.warning if "warehouse busy" in w.value]
+
+
+def build_warnings(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning if w.value.startswith("The last build (")]
+
+
+def test_every_page_says_when_the_last_build_did_not_complete(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A complete build shows nothing; after a real `dbt run` of one model, every page warns that
+    the other models' figures are an earlier build's (marts.warehouse_builds, decision log §16)."""
+    use(built, monkeypatch)
+    assert not build_warnings(app())
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    ok(copy.dbt("run", "-s", "dim_channel"))
+    [(models,)] = copy.query("select models_in_project from marts.warehouse_builds where build_status = 'partial'")
+    use(copy, monkeypatch)
+    for page in PAGES:
+        at = app(page.key)
+        assert build_warnings(at) == [builds.banner(last_build_row(copy))], page.key
+        assert f"built 1 of the project's {models} models" in build_warnings(at)[0]
+    warehouse.clear_memory()
+
+
+def last_build_row(project: Project) -> dict[str, Any]:
+    """The frame's question, asked of the warehouse directly."""
+    sql = refs.load_query(refs.FRAME, "last_build").replace("{{ ref('warehouse_builds') }}", "marts.warehouse_builds")
+    con = duckdb.connect(str(project.warehouse), read_only=True)
+    try:
+        cursor = con.execute(sql)
+        return dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(
+    ("last", "says"),
+    [
+        (None, "Build status unknown: no build is logged"),
+        ({"build_status": "complete"}, None),
+        ({"build_status": "not finished"}, "has not finished: it is still running, or it stopped."),
+        (
+            {"build_status": "failed", "nodes_failed": 2, "nodes_skipped": 40, "failed_nodes": "a, b"},
+            "finished with 2 failed node(s): a, b. 40 node(s) depending on them were not run",
+        ),
+        (
+            {"build_status": "failed", "nodes_failed": 1, "nodes_skipped": 0, "failed_nodes": "a"},
+            "finished with 1 failed node(s): a. Every model was refreshed; Data health lists the failing checks.",
+        ),
+        ({"build_status": "partial", "models_selected": 0, "models_in_project": 60}, "built 0 of the project's 60"),
+    ],
+)
+def test_the_build_banner_says_what_the_last_build_leaves_uncertain(
+    last: dict[str, Any] | None, says: str | None
+) -> None:
+    started = datetime(2026, 12, 1, 6, 30)
+    row = None if last is None else {"command": "build", "started_at": started, **last}
+    message = builds.banner(row)
+    if says is None:
+        assert message is None
+    else:
+        assert message is not None and says in message, message
+        assert last is None or "started 2026-12-01 06:30 UTC" in message
 
 
 # ---- one real browser ------------------------------------------------------------------------

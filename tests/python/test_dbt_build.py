@@ -544,6 +544,50 @@ def test_a_run_stopped_half_way_is_caught_up_by_the_next(
         con.close()
 
 
+BUILD_LOG = (
+    "select command, build_status, finished_at is not null, models_selected, models_in_project, nodes_failed,"
+    " nodes_skipped, failed_nodes from marts.warehouse_builds order by started_at"
+)
+
+
+def test_the_build_log_says_how_each_build_ended(built: Project, tmp_path: Path) -> None:
+    """marts.warehouse_builds (decision log §16), which every dashboard page reads: one row per
+    invocation that changes the warehouse, 'complete' only when it finished with every model built
+    and nothing failed. A selection is 'partial'; a build killed half way stays 'not finished' for
+    good (the next build does not overwrite it); a failing test makes it 'failed', naming the test
+    and counting what it skipped. dbt test changes nothing and is not logged."""
+    copy = Project(tmp_path)
+    shutil.copy(built.before_second_build, copy.warehouse)  # type: ignore[attr-defined]
+    [first] = copy.query(BUILD_LOG)  # the fixture's first build: the log's own first build logs its end
+    models = first[4]
+    assert first == ("build", "complete", True, models, models, 0, 0, None) and models > 50
+
+    ok(copy.dbt("run", "-s", "dim_channel"))
+    ok(copy.dbt("test", "-s", "dim_channel"))
+    killed = subprocess.Popen(
+        [DBT, "build"], cwd=copy.project_dir, env=copy.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert killed.stdout is not None
+    for line in killed.stdout:
+        if "OK created" in line and "int_sale_lines_costed" in line:
+            killed.kill()
+            break
+    assert killed.wait() == -9
+    ok(copy.dbt("seed"))
+    assert copy.query(BUILD_LOG)[1:] == [
+        ("run", "partial", True, 1, models, 0, 0, None),
+        ("build", "not finished", False, models, models, None, None, None),
+        ("seed", "partial", True, 0, models, 0, 0, None),
+    ]
+
+    copy.execute("insert into raw.transactions select * from raw.transactions limit 1")
+    failed = copy.dbt("build", "-s", "stg_raw__transactions+1")
+    assert failed.returncode == 1, failed.stdout[-2000:]
+    last = copy.query(BUILD_LOG)[-1]
+    assert last[:6] == ("build", "failed", True, 2, models, 1), last
+    assert last[6] > 0 and last[7].startswith("unique_combination_stg_raw__transactions_"), last
+
+
 def test_a_run_with_nothing_new_rebuilds_only_what_stays_unresolved(built: Project) -> None:
     """A third build with nothing delivered since the second lists only the sale lines still
     unresolved in the fact (no rate, no cost, an unknown member) and refunds: a rate or a cost
