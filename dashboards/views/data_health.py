@@ -46,7 +46,7 @@ def build_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "finished": f"{r['finished_at']:%Y-%m-%d %H:%M:%S}" if r["finished_at"] else "not finished",
             "command": "dbt " + r["command"] + (" --full-refresh" if r["is_full_refresh"] else ""),
             "status": r["build_status"],
-            "models built": f"{r['models_selected']:,} of {r['models_in_project']:,}",
+            "models selected": f"{r['models_selected']:,} of {r['models_in_project']:,}",
             "failed": "" if r["nodes_failed"] is None else f"{r['nodes_failed']:,}",
             "skipped": "" if r["nodes_skipped"] is None else f"{r['nodes_skipped']:,}",
             "failed nodes": r["failed_nodes"] or "",
