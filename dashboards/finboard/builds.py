@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Any
 
 UNKNOWN = (
-    "Build status unknown: no build is logged in marts.warehouse_builds yet (a warehouse built before"
-    " the log existed, or whose first build stopped); the next dbt build logs itself."
+    "Build status unknown: marts.warehouse_builds holds no build (a warehouse built before the log"
+    " existed, or whose first build with it stopped). The figures may not be one finished build's"
+    " until a dbt build of the whole project completes."
 )
 
 
@@ -18,8 +19,8 @@ def _at(moment: datetime | None) -> str:
 
 
 def banner(last: dict[str, Any] | None) -> str | None:
-    """The warning for the last build (a row of queries/frame__last_build.sql), or None when it
-    completed: every model built, no node failed."""
+    """The warning for the last build (the first row of queries/frame__builds.sql), or None when
+    it completed: every model, seed, snapshot and data test of the project run, none failed."""
     if last is None:
         return UNKNOWN
     status = last["build_status"]
@@ -33,15 +34,15 @@ def banner(last: dict[str, Any] | None) -> str | None:
             " completes."
         )
     if status == "failed":
-        skipped = last["nodes_skipped"] or 0
-        return f"{run} finished with {last['nodes_failed']:,} failed node(s): {last['failed_nodes']}." + (
-            f" {skipped:,} node(s) depending on them were not run, so the figures they feed are the"
-            " build before's and may not agree with the rest."
-            if skipped
-            else " Every model was refreshed; Data health lists the failing checks."
+        return (
+            f"{run} finished with {last['nodes_failed']:,} failed node(s): {last['failed_nodes']}. A"
+            f" failed model was not refreshed, and the {last['nodes_skipped'] or 0:,} node(s) depending on"
+            " a failed one were not run: the figures they feed are the build before's and may not agree"
+            " with the rest. Data health lists the failing reconciliation checks."
         )
     return (
-        f"{run} built {last['models_selected']:,} of the project's {last['models_in_project']:,} models:"
-        " the figures of the others are an earlier build's and may not agree with it until a full"
-        " dbt build completes."
+        f"{run} ran {last['nodes_selected']:,} of the project's {last['nodes_in_project']:,} models, seeds,"
+        f" snapshots and data tests ({last['models_selected']:,} of {last['models_in_project']:,} models):"
+        " what it left out was not refreshed or not checked with it, and may not agree with it until a"
+        " dbt build of the whole project completes."
     )

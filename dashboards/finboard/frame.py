@@ -6,6 +6,7 @@ body's queries share one read-only connection, closed as soon as the body return
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import duckdb
 import streamlit as st
@@ -42,14 +43,16 @@ def page(body: Callable[[], None]) -> None:
 
 
 def last_build(banner: DeltaGenerator) -> None:
-    """The last build's warning (builds.banner) in the banner; unknown when the warehouse has no
-    build log yet."""
-    try:
-        records = warehouse.run(refs.FRAME, "last_build").records()
-    except (duckdb.CatalogException, refs.NotAMart):
-        records = []
-    message = builds.banner(records[0] if records else None)
-    if message == builds.UNKNOWN:
-        banner.caption(message)
-    elif message:
+    """The last build's warning (builds.banner) in the banner, unknown included."""
+    message = builds.banner(next(iter(recent_builds()), None))
+    if message:
         banner.warning(message)
+
+
+def recent_builds() -> list[dict[str, Any]]:
+    """The last ten builds, the last started first (queries/frame__builds.sql); none when the
+    warehouse has no build log yet."""
+    try:
+        return warehouse.run(refs.FRAME, "builds").records()
+    except (duckdb.CatalogException, refs.NotAMart):
+        return []

@@ -194,10 +194,18 @@ def attached() -> str | None:
     return _attachments.attached
 
 
+def file_version(path: Path) -> tuple[int, int]:
+    """What the cache is keyed on: the file's mtime and its write-ahead log's (0 without one). A
+    writer that stops without a checkpoint (a killed build) leaves its writes in `<file>.wal`,
+    which a read replays, and the file itself unchanged."""
+    wal = path.with_name(path.name + ".wal")
+    return path.stat().st_mtime_ns, wal.stat().st_mtime_ns if wal.exists() else 0
+
+
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=1024, show_spinner=False)
-def _fetch(sql: str, params: tuple[tuple[str, Any], ...], path: str, version: int) -> Result:
+def _fetch(sql: str, params: tuple[tuple[str, Any], ...], path: str, version: tuple[int, int]) -> Result:
     """The query on the run's shared connection, or on one of its own closed before returning
-    (`version` is the file's mtime: part of the cache key only)."""
+    (`version` is file_version's: part of the cache key only)."""
     shared = _run_connection.get()
     con = shared.get(path) if shared is not None else duckdb.connect(path, read_only=True)
     try:
@@ -226,8 +234,7 @@ def run(page: str, name: str, params: Mapping[str, Any] | None = None) -> Result
     frozen = tuple(sorted((k, _hashable(v)) for k, v in given.items() if k in wanted))
     key = (rendered.sql, frozen, str(path.resolve()))
     try:
-        version = path.stat().st_mtime_ns
-        result = _fetch(rendered.sql, frozen, str(path), version)
+        result = _fetch(rendered.sql, frozen, str(path), file_version(path))
     except duckdb.Error as error:
         if not is_lock_conflict(error):
             raise

@@ -47,6 +47,7 @@ def build_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "command": "dbt " + r["command"] + (" --full-refresh" if r["is_full_refresh"] else ""),
             "status": r["build_status"],
             "models selected": f"{r['models_selected']:,} of {r['models_in_project']:,}",
+            "nodes selected": f"{r['nodes_selected']:,} of {r['nodes_in_project']:,}",
             "failed": "" if r["nodes_failed"] is None else f"{r['nodes_failed']:,}",
             "skipped": "" if r["nodes_skipped"] is None else f"{r['nodes_skipped']:,}",
             "failed nodes": r["failed_nodes"] or "",
@@ -86,11 +87,11 @@ def main() -> None:
     )
 
     st.subheader("Builds: the last ten")
-    st.dataframe(pd.DataFrame(build_rows(warehouse.run(PAGE, "builds").records())), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(build_rows(frame.recent_builds())), hide_index=True, width="stretch")
     st.caption(
         "Every dbt build, run, seed, snapshot or retry that changed the warehouse (marts.warehouse_builds,"
-        " times in UTC): not finished (running, or stopped), failed, partial (a selection of the models)"
-        " or complete."
+        " times in UTC): not finished (running, or stopped), failed, partial (fewer models, seeds, snapshots"
+        " or data tests than the project has) or complete."
     )
 
     exceptions = warehouse.run(PAGE, "exceptions").records()

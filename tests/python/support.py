@@ -91,6 +91,20 @@ class Project:
             [DBT, *args], cwd=self.project_dir, env=self.env, capture_output=True, text=True, check=False
         )
 
+    def kill_build_after(self, model: str) -> None:
+        """`dbt build`, killed (SIGKILL) once it has created `model`: a crash half way through a
+        build, its on-run-end hook never reached."""
+        build = subprocess.Popen(
+            [DBT, "build"], cwd=self.project_dir, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        assert build.stdout is not None
+        for line in build.stdout:
+            if "OK created" in line and f".{model} " in line:
+                build.kill()
+                break
+        assert build.wait() == -9, f"dbt build finished before {model} was created"
+
     def bouncer(self, only: str) -> list[dict[str, str]]:
         """Runs the conventions gate (dbt-bouncer.yml) on this project's artifacts; its failures."""
         config = yaml.safe_load((self.project_dir / "dbt-bouncer.yml").read_text())

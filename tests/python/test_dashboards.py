@@ -389,25 +389,39 @@ def build_warnings(at: AppTest) -> list[str]:
 def test_every_page_says_when_the_last_build_did_not_complete(
     built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A complete build shows nothing; after a real `dbt run` of one model, every page warns that
-    the other models' figures are an earlier build's (marts.warehouse_builds, decision log §16)."""
-    use(built, monkeypatch)
-    assert not build_warnings(app())
+    """A complete build shows nothing. A build killed half way, after the page was shown and
+    cached, warns on the next render (its writes are in the file's write-ahead log, the file
+    itself unchanged); after a real `dbt run` of one model, every page says how little of the
+    project it ran (marts.warehouse_builds, decision log §16)."""
     copy = Project(tmp_path)
     shutil.copy(built.warehouse, copy.warehouse)
-    ok(copy.dbt("run", "-s", "dim_channel"))
-    [(models,)] = copy.query("select models_in_project from marts.warehouse_builds where build_status = 'partial'")
     use(copy, monkeypatch)
+    monkeypatch.setenv("DBT_TARGET_PATH", str(built.work / "target"))  # the copy's relations are the same
+    at = app()
+    assert not build_warnings(at)
+
+    copy.kill_build_after("int_sale_lines_costed")
+    assert copy.warehouse.with_name(copy.warehouse.name + ".wal").exists()
+    at.run()  # no cache cleared: the next rerun must see the killed build
+    [stopped] = build_warnings(at)
+    assert "has not finished: it is still running, or it stopped" in stopped
+    assert stopped == builds.banner(last_build_row(copy))
+
+    ok(copy.dbt("run", "-s", "dim_channel"))
+    [(nodes, models)] = copy.query("select nodes_in_project, models_in_project from marts.warehouse_builds limit 1")
     for page in PAGES:
         at = app(page.key)
         assert build_warnings(at) == [builds.banner(last_build_row(copy))], page.key
-        assert f"built 1 of the project's {models} models" in build_warnings(at)[0]
+        assert (
+            f"ran 1 of the project's {nodes} models, seeds, snapshots and data tests (1 of {models}"
+            in (build_warnings(at)[0])
+        )
     warehouse.clear_memory()
 
 
 def last_build_row(project: Project) -> dict[str, Any]:
-    """The frame's question, asked of the warehouse directly."""
-    sql = refs.load_query(refs.FRAME, "last_build").replace("{{ ref('warehouse_builds') }}", "marts.warehouse_builds")
+    """The frame's question, asked of the warehouse directly: its first row."""
+    sql = refs.load_query(refs.FRAME, "builds").replace("{{ ref('warehouse_builds') }}", "marts.warehouse_builds")
     con = duckdb.connect(str(project.warehouse), read_only=True)
     try:
         cursor = con.execute(sql)
@@ -419,18 +433,27 @@ def last_build_row(project: Project) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("last", "says"),
     [
-        (None, "Build status unknown: no build is logged"),
+        (None, "Build status unknown: marts.warehouse_builds holds no build"),
         ({"build_status": "complete"}, None),
         ({"build_status": "not finished"}, "has not finished: it is still running, or it stopped."),
         (
             {"build_status": "failed", "nodes_failed": 2, "nodes_skipped": 40, "failed_nodes": "a, b"},
-            "finished with 2 failed node(s): a, b. 40 node(s) depending on them were not run",
+            "finished with 2 failed node(s): a, b. A failed model was not refreshed, and the 40 node(s)",
         ),
         (
             {"build_status": "failed", "nodes_failed": 1, "nodes_skipped": 0, "failed_nodes": "a"},
-            "finished with 1 failed node(s): a. Every model was refreshed; Data health lists the failing checks.",
+            "finished with 1 failed node(s): a. A failed model was not refreshed, and the 0 node(s)",
         ),
-        ({"build_status": "partial", "models_selected": 0, "models_in_project": 60}, "built 0 of the project's 60"),
+        (
+            {
+                "build_status": "partial",
+                "nodes_selected": 59,
+                "nodes_in_project": 261,
+                "models_selected": 59,
+                "models_in_project": 59,
+            },
+            "ran 59 of the project's 261 models, seeds, snapshots and data tests (59 of 59 models)",
+        ),
     ],
 )
 def test_the_build_banner_says_what_the_last_build_leaves_uncertain(

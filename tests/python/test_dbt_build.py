@@ -15,6 +15,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
@@ -546,47 +547,52 @@ def test_a_run_stopped_half_way_is_caught_up_by_the_next(
 
 
 BUILD_LOG = (
-    "select command, build_status, finished_at is not null, models_selected, models_in_project, nodes_failed,"
-    " nodes_skipped, failed_nodes from marts.warehouse_builds order by started_at"
+    "select command, is_full_refresh, build_status, finished_at is not null, models_selected, models_in_project,"
+    " nodes_selected, nodes_in_project, nodes_failed, nodes_skipped, failed_nodes"
+    " from marts.warehouse_builds order by started_at"
 )
 
 
 def test_the_build_log_says_how_each_build_ended(built: Project, tmp_path: Path) -> None:
     """marts.warehouse_builds (decision log §16), which every dashboard page reads: one row per
-    invocation that changes the warehouse, 'complete' only when it finished with every model built
-    and nothing failed. A selection is 'partial'; a build killed half way stays 'not finished' for
-    good (the next build does not overwrite it); a failing test makes it 'failed', naming the test
-    and counting what it skipped. dbt test changes nothing and is not logged."""
+    invocation that changes the warehouse, 'complete' only when it finished having run every
+    model, seed, snapshot and data test, none failing. A selection, a snapshot and a whole dbt run
+    (no tests: an earlier build's failing check must not be forgotten) are 'partial'; a build
+    killed half way stays 'not finished' for good; a model that errors or a failing test makes it
+    'failed', naming the node and counting what it skipped. dbt test changes nothing and is not
+    logged."""
     copy = Project(tmp_path)
     shutil.copy(built.before_second_build, copy.warehouse)  # type: ignore[attr-defined]
-    [first] = copy.query(BUILD_LOG)  # the fixture's first build: the log's own first build logs its end
-    models = first[4]
-    assert first == ("build", "complete", True, models, models, 0, 0, None) and models > 50
+    manifest = json.loads((built.work / "target" / "manifest.json").read_text())
+    kinds = Counter(node["resource_type"] for node in manifest["nodes"].values())
+    models, snapshots = kinds["model"], kinds["snapshot"]
+    nodes = models + kinds["seed"] + snapshots + kinds["test"]
+    # the fixture's first build: the log's own first build logs its end
+    assert copy.query(BUILD_LOG) == [("build", False, "complete", True, models, models, nodes, nodes, 0, 0, None)]
 
-    ok(copy.dbt("run", "-s", "dim_channel"))
+    ok(copy.dbt("run", "--full-refresh", "-s", "dim_channel"))
     ok(copy.dbt("test", "-s", "dim_channel"))
-    killed = subprocess.Popen(
-        [DBT, "build"], cwd=copy.project_dir, env=copy.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    assert killed.stdout is not None
-    for line in killed.stdout:
-        if "OK created" in line and "int_sale_lines_costed" in line:
-            killed.kill()
-            break
-    assert killed.wait() == -9
-    ok(copy.dbt("seed"))
+    copy.kill_build_after("int_sale_lines_costed")
+    ok(copy.dbt("snapshot"))
+    ok(copy.dbt("run"))
     assert copy.query(BUILD_LOG)[1:] == [
-        ("run", "partial", True, 1, models, 0, 0, None),
-        ("build", "not finished", False, models, models, None, None, None),
-        ("seed", "partial", True, 0, models, 0, 0, None),
+        ("run", True, "partial", True, 1, models, 1, nodes, 0, 0, None),
+        ("build", False, "not finished", False, models, models, nodes, nodes, None, None, None),
+        ("snapshot", False, "partial", True, 0, models, snapshots, nodes, 0, 0, None),
+        ("run", False, "partial", True, models, models, models, nodes, 0, 0, None),
     ]
+
+    copy.execute("alter table raw.control_totals rename to control_totals_withdrawn")
+    assert copy.dbt("run", "-s", "stg_raw__control_totals").returncode == 1
+    failed_model = ("run", False, "failed", True, 1, models, 1, nodes, 1, 0, "stg_raw__control_totals")
+    assert copy.query(BUILD_LOG)[-1] == failed_model
 
     copy.execute("insert into raw.transactions select * from raw.transactions limit 1")
     failed = copy.dbt("build", "-s", "stg_raw__transactions+1")
     assert failed.returncode == 1, failed.stdout[-2000:]
     last = copy.query(BUILD_LOG)[-1]
-    assert last[:6] == ("build", "failed", True, 2, models, 1), last
-    assert last[6] > 0 and last[7].startswith("unique_combination_stg_raw__transactions_"), last
+    assert last[:5] == ("build", False, "failed", True, 2) and last[8] == 1, last
+    assert last[9] > 0 and last[10].startswith("unique_combination_stg_raw__transactions_"), last
 
 
 def test_a_run_with_nothing_new_rebuilds_only_what_stays_unresolved(built: Project) -> None:

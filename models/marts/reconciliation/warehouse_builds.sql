@@ -1,6 +1,6 @@
 -- The warehouse's build log (decision log §16): one row per dbt invocation that changes what the
--- warehouse holds (build, run, seed, snapshot, retry), with whether it finished, what it selected
--- and which of its nodes failed. The project's run hooks write the rows (log_warehouse_build_start
+-- warehouse holds (build, run, seed, snapshot), with whether it finished, what it selected and
+-- which of its nodes failed. The project's run hooks write the rows (log_warehouse_build_start
 -- and log_warehouse_build_end); this model only keeps the table, selecting none, so a run adds
 -- nothing here. A full refresh keeps it too (full_refresh: false): the history of the builds is
 -- not the build's to erase. The dashboards read its latest row to say when the figures they show
@@ -13,6 +13,8 @@ select
     cast(null as timestamp) as finished_at,
     cast(null as integer) as models_selected,
     cast(null as integer) as models_in_project,
+    cast(null as integer) as nodes_selected,
+    cast(null as integer) as nodes_in_project,
     cast(null as integer) as nodes_run,
     cast(null as integer) as nodes_failed,
     cast(null as integer) as nodes_skipped,
