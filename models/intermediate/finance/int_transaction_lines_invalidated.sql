@@ -9,6 +9,9 @@
 --   was costed at a version (effective date, cost and currency) the cost feed no longer has, or
 --   its date is on or after the earliest day whose rate, as the lines were converted (in their
 --   own currency or their cost's), the rates no longer give;
+--   the product or customer version it was joined to no longer covers its event time: a version
+--   the history took after the line was built (a dbt run runs no snapshot, so a master delivered
+--   before it reaches the history only at the next build, after the watermark has moved on);
 --   it was built from a delivery (file and load) that is no line's latest any more: a later
 --   delivery was withdrawn (its file corrected without the line), so an earlier one counts again;
 --   it is still unresolved in fct_transactions (no rate, no cost, an unknown member);
@@ -41,7 +44,7 @@
 -- depends_on: {{ ref('stg_raw__cogs') }}, {{ ref('stg_raw__products') }}
 -- depends_on: {{ ref('stg_raw__customers') }}, {{ ref('stg_raw__fx_rates') }}
 -- depends_on: {{ ref('stg_raw__marketing_spend') }}, {{ ref('int_cogs_versions_ranged') }}
--- depends_on: {{ ref('int_fx_rates_filled') }}
+-- depends_on: {{ ref('int_fx_rates_filled') }}, {{ ref('dim_product') }}, {{ ref('dim_customer') }}
 -- depends_on: {{ ref('int_incremental_chain_builds_logged') }}
 {%- set chain = incremental_chain_state() %}
 {%- set carried_list = carried_work_list('int_transaction_lines_invalidated') if chain is not none else none %}
@@ -96,6 +99,14 @@ with lines as {{ not_materialized() }} (
 
     rates_now as (
         select * from {{ ref('int_fx_rates_filled') }}
+    ),
+
+    products_now as (
+        select * from {{ ref('dim_product') }}
+    ),
+
+    customers_now as (
+        select * from {{ ref('dim_customer') }}
     ),
 
     built as {{ not_materialized() }} (
@@ -197,6 +208,44 @@ with lines as {{ not_materialized() }} (
         where customers_delivered.dlt_load_id > watermark.dlt_load_id
     ),
 
+    -- the SKUs and customers whose version as built (the key each line was joined to, with the
+    -- span of its lines' event times) the history no longer has, or no longer has valid over that
+    -- span: a version taken since (grouped: a few thousand products, a row per customer version)
+    product_versions_moved as (
+        select distinct built_versions.sku
+        from (
+            select
+                built.product_key,
+                built.sku,
+                min(built.event_at) as first_event_at,
+                max(built.event_at) as last_event_at
+            from built
+            group by built.product_key, built.sku
+        ) as built_versions
+        left join products_now on built_versions.product_key = products_now.product_key
+        where products_now.product_key is null
+            or built_versions.first_event_at < products_now.valid_from
+            or built_versions.last_event_at >= products_now.valid_to
+    ),
+
+    customer_versions_moved as (
+        select distinct built_versions.customer_id
+        from (
+            select
+                built.customer_key,
+                built.customer_id,
+                min(built.event_at) as first_event_at,
+                max(built.event_at) as last_event_at
+            from built
+            where built.customer_id is not null
+            group by built.customer_key, built.customer_id
+        ) as built_versions
+        left join customers_now on built_versions.customer_key = customers_now.customer_key
+        where customers_now.customer_key is null
+            or built_versions.first_event_at < customers_now.valid_from
+            or built_versions.last_event_at >= customers_now.valid_to
+    ),
+
     -- the SKUs costed at a version the cost feed no longer has as built: its row withdrawn, or a
     -- correction of its cost withdrawn so that an earlier delivery of it counts again
     withdrawn_costs as (
@@ -271,7 +320,9 @@ with lines as {{ not_materialized() }} (
             or lines.sku in (select changed_costs.sku from changed_costs)
             or lines.sku in (select withdrawn_costs.sku from withdrawn_costs)
             or lines.sku in (select changed_products.sku from changed_products)
+            or lines.sku in (select product_versions_moved.sku from product_versions_moved)
             or lines.customer_id in (select changed_customers.customer_id from changed_customers)
+            or lines.customer_id in (select customer_versions_moved.customer_id from customer_versions_moved)
             or lines.event_date >= (select first_changed_rate.rate_date from first_changed_rate)
             {%- if carried_list is not none %}
                 or lines.line_event_id in (select carried.delivered_line_event_id from carried)
