@@ -2,7 +2,8 @@
 --   a. the version of a key delivered last is the current one: a later delivery whose
 --      updated_at goes back before the current version's, and that is not a re-send of a
 --      version delivered before, fails (staging orders versions by updated_at, so it would
---      otherwise be dropped without a word);
+--      otherwise be dropped without a word); a file carrying several versions of a key (two
+--      changes in one extract) delivers its latest;
 --   b. the current snapshot version equals staging per key: a record corrected and re-delivered
 --      without a new updated_at never reaches the snapshot (timestamp strategy), and fails;
 --   c. natural keys that differ only by letter case or surrounding spaces are one member
@@ -22,7 +23,11 @@ with
             {{ key }} as natural_key,
             {{ to_utc_timestamp('updated_at') }} as updated_at,
             _source_file as source_file,
-            row_number() over (partition by {{ key }} order by {{ delivery_order() }}) as delivery_rank,
+            -- of a key's versions in one file, the latest is the one the file delivers last
+            row_number() over (
+                partition by {{ key }}
+                order by {{ delivery_order() }}, {{ to_utc_timestamp('updated_at') }} desc nulls last
+            ) as delivery_rank,
             count(*) over (partition by {{ key }}, updated_at) as deliveries_of_version
         from {{ source('raw', master) }}
     ),
