@@ -5,7 +5,7 @@
 {#- The dbt commands that change what the warehouse holds; only their invocations are logged
     (dbt retry runs as the command it retries, with no selection of its own). -#}
 {% macro logged_build_commands() -%}
-    {{ return(['build', 'run', 'seed', 'snapshot', 'test']) }}
+    {{ return(['build', 'run', 'seed', 'snapshot']) }}
 {%- endmacro %}
 
 {#- The log's relation, or none: before its first build, or in a command that changes nothing. -#}
