@@ -1,6 +1,6 @@
 """Runs a page's body with the warehouse banners above it: "warehouse busy" when a writer holds
 the file (the page shows what was cached), a warning when the last build did not finish, failed or
-built only some models (finboard/builds.py), a hint when there is no warehouse or manifest. The
+ran only part of the project (finboard/builds.py), a hint when there is no warehouse or manifest. The
 body's queries share one read-only connection, closed as soon as the body returns."""
 
 from __future__ import annotations
