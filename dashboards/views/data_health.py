@@ -89,9 +89,9 @@ def main() -> None:
     st.subheader("Builds: the last ten")
     st.dataframe(pd.DataFrame(build_rows(frame.recent_builds())), hide_index=True, width="stretch")
     st.caption(
-        "Every dbt build, run, seed, snapshot or retry that changed the warehouse (marts.warehouse_builds,"
-        " times in UTC): not finished (running, or stopped), failed, partial (fewer models, seeds, snapshots"
-        " or data tests than the project has) or complete."
+        "Every dbt build, run, seed or snapshot that changed the warehouse (marts.warehouse_builds,"
+        " times in UTC; a retry logs as the command it retries): not finished (running, or stopped), failed,"
+        " partial (fewer models, seeds, snapshots or data tests than the project has) or complete."
     )
 
     exceptions = warehouse.run(PAGE, "exceptions").records()
