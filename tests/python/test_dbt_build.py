@@ -599,6 +599,59 @@ def test_the_build_log_says_how_each_build_ended(built: Project, tmp_path: Path)
     assert last[9] > 0 and last[10].startswith("unique_combination_stg_raw__transactions_"), last
 
 
+def _row_counts(project: Project) -> dict[str, int]:
+    """The rows of every table the warehouse builds (intermediate, marts, snapshots), by name."""
+    tables = project.query(
+        "select schema_name, table_name from duckdb_tables() "
+        "where schema_name in ('intermediate', 'marts', 'snapshots') order by all"
+    )
+    counts = " union all ".join(f"select '{s}.{t}', count(*) from {s}.{t}" for s, t in tables)
+    return dict(project.query(counts))
+
+
+def test_an_empty_build_never_empties_what_the_warehouse_keeps(built: Project, tmp_path: Path) -> None:
+    """dbt build --empty builds every selected model from no rows (decision log §16). The
+    incremental models would read that as nothing delivered any more and delete every line and
+    order they keep, so on a built warehouse it stops before any node runs, and changes nothing;
+    the selection it names instead (the models it would empty left out) runs. On a warehouse
+    loaded but not yet built (the second batch loaded, its history kept) it runs, and the build
+    after it equals the second batch's build without it."""
+    (tmp_path / "built").mkdir()
+    (tmp_path / "fresh").mkdir()
+    copy = Project(tmp_path / "built")
+    shutil.copy(built.before_second_build, copy.warehouse)  # type: ignore[attr-defined]
+    before = _row_counts(copy)
+    refused = copy.dbt("build", "--empty")
+    assert _row_counts(copy) == before
+    assert refused.returncode != 0, refused.stdout[-3000:]
+    assert "--empty would build int_transaction_lines_deduplicated from no rows" in refused.stdout, refused.stdout[
+        -3000:
+    ]
+    instead = re.search(r"\((--exclude [^)]+)\)", refused.stdout)
+    assert instead is not None, refused.stdout[-3000:]
+    ok(copy.dbt("build", "--empty", *instead.group(1).split()))
+    chain = ("int_sale_lines_costed", "int_refund_lines_allocated", "int_refund_lines_linked")
+    kept = [f"intermediate.{name}" for name in ("int_transaction_lines_deduplicated", *chain)]
+    kept += ["marts.fct_transactions", "marts.fct_orders"]
+    after = _row_counts(copy)
+    assert {name: after[name] for name in kept} == {name: before[name] for name in kept}
+
+    fresh = Project(tmp_path / "fresh")
+    shutil.copy(built.before_second_build, fresh.warehouse)  # type: ignore[attr-defined]
+    fresh.execute("; ".join(f"drop schema {s} cascade" for s in ("staging", "intermediate", "marts", "reference")))
+    ok(fresh.dbt("build", "--empty"))
+    assert _row_counts(fresh)["marts.fct_transactions"] == 0
+    ok(fresh.dbt("build"))
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{fresh.warehouse}' as after_empty (read_only)")
+        con.execute(f"attach '{built.after_incremental_run}' as without (read_only)")  # type: ignore[attr-defined]
+        differing = _differing_tables(con, "after_empty", "without")
+        assert differing == {}, f"(only after --empty, only without it): {differing}"
+    finally:
+        con.close()
+
+
 def test_a_run_with_nothing_new_rebuilds_only_what_stays_unresolved(built: Project) -> None:
     """A third build with nothing delivered since the second lists only the sale lines still
     unresolved in the fact (no rate, no cost, an unknown member) and refunds: a rate or a cost
