@@ -211,40 +211,26 @@ with lines as {{ not_materialized() }} (
     -- the SKUs and customers whose version as built (the key each line was joined to, with the
     -- span of its lines' event times) the history no longer has, or no longer has valid over that
     -- span: a version taken since (grouped: a few thousand products, a row per customer version)
-    product_versions_moved as (
-        select distinct built_versions.sku
-        from (
-            select
-                built.product_key,
-                built.sku,
-                min(built.event_at) as first_event_at,
-                max(built.event_at) as last_event_at
-            from built
-            group by built.product_key, built.sku
-        ) as built_versions
-        left join products_now on built_versions.product_key = products_now.product_key
-        where products_now.product_key is null
-            or built_versions.first_event_at < products_now.valid_from
-            or built_versions.last_event_at >= products_now.valid_to
-    ),
+    {%- for member, natural_key in [('product', 'sku'), ('customer', 'customer_id')] %}
 
-    customer_versions_moved as (
-        select distinct built_versions.customer_id
-        from (
-            select
-                built.customer_key,
-                built.customer_id,
-                min(built.event_at) as first_event_at,
-                max(built.event_at) as last_event_at
-            from built
-            where built.customer_id is not null
-            group by built.customer_key, built.customer_id
-        ) as built_versions
-        left join customers_now on built_versions.customer_key = customers_now.customer_key
-        where customers_now.customer_key is null
-            or built_versions.first_event_at < customers_now.valid_from
-            or built_versions.last_event_at >= customers_now.valid_to
-    ),
+        {{ member }}_versions_moved as (
+            select distinct built_versions.{{ natural_key }}
+            from (
+                select
+                    built.{{ member }}_key,
+                    built.{{ natural_key }},
+                    min(built.event_at) as first_event_at,
+                    max(built.event_at) as last_event_at
+                from built
+                where built.{{ natural_key }} is not null
+                group by built.{{ member }}_key, built.{{ natural_key }}
+            ) as built_versions
+            left join {{ member }}s_now on built_versions.{{ member }}_key = {{ member }}s_now.{{ member }}_key
+            where {{ member }}s_now.{{ member }}_key is null
+                or built_versions.first_event_at < {{ member }}s_now.valid_from
+                or built_versions.last_event_at >= {{ member }}s_now.valid_to
+        ),
+    {%- endfor %}
 
     -- the SKUs costed at a version the cost feed no longer has as built: its row withdrawn, or a
     -- correction of its cost withdrawn so that an earlier delivery of it counts again
