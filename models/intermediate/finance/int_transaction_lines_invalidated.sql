@@ -233,7 +233,10 @@ with lines as {{ not_materialized() }} (
     {%- endfor %}
 
     -- the SKUs costed at a version the cost feed no longer has as built: its row withdrawn, or a
-    -- correction of its cost withdrawn so that an earlier delivery of it counts again
+    -- correction of its cost withdrawn so that an earlier delivery of it counts again; or that
+    -- ends now before the last day costed at it: a version taken since (a run that left out
+    -- int_cogs_versions_ranged costed them against the ranges as they were; a version's id holds
+    -- its first day, so only its end moves)
     withdrawn_costs as (
         select distinct built_cost_versions.sku
         from (
@@ -241,7 +244,8 @@ with lines as {{ not_materialized() }} (
                 built_costs.sku,
                 built_costs.cogs_version_id,
                 built_costs.unit_cost,
-                built_costs.cost_currency_code
+                built_costs.cost_currency_code,
+                max(built_costs.event_date) as last_event_date
             from built_costs
             where built_costs.cogs_version_id is not null
             group by
@@ -252,6 +256,7 @@ with lines as {{ not_materialized() }} (
                 and built_cost_versions.unit_cost = cost_versions_now.unit_cost
                 and built_cost_versions.cost_currency_code = cost_versions_now.currency_code
         where cost_versions_now.cogs_version_id is null
+            or built_cost_versions.last_event_date > cost_versions_now.effective_to
     ),
 
     -- the rates the lines were converted at, by currency and day: the lines' own and their costs'
