@@ -125,15 +125,17 @@
     (int_transaction_lines_invalidated or int_orders_invalidated). On an incremental run it must
     have been rebuilt by this very invocation, or the chain would replay an old list and miss
     today's changes: a run or build selecting a chain model without it stops with what to run
-    instead (compiling, linting and rendering are not checked). -#}
-{% macro invalidated(model_name) -%}
+    instead (compiling, linting and rendering are not checked). `needs` says why the model needs
+    the list, when it is not the list of what it rebuilds. -#}
+{% macro invalidated(model_name, needs=none) -%}
     {%- set relation = ref(model_name) -%}
     {%- if execute and flags.WHICH in ['run', 'build'] and is_incremental() -%}
         {%- set unique_id = 'model.' ~ project_name ~ '.' ~ model_name -%}
         {%- if unique_id not in selected_resources -%}
             {{ exceptions.raise_compiler_error(
-                this.identifier ~ ' rebuilds only what ' ~ model_name ~ ' lists, and this run does not rebuild '
-                ~ model_name ~ ': select it too (dbt build -s +' ~ this.identifier ~ '), or run with --full-refresh') }}
+                this.identifier ~ ' ' ~ (needs or 'rebuilds only what ' ~ model_name ~ ' lists')
+                ~ ', and this run does not rebuild ' ~ model_name ~ ': select it too (dbt build -s +'
+                ~ this.identifier ~ '), or run with --full-refresh') }}
         {%- endif -%}
     {%- endif -%}
     {{ return(relation) }}

@@ -550,6 +550,28 @@ def test_a_run_stopped_half_way_is_caught_up_by_the_next(
         con.close()
 
 
+def test_the_fact_is_not_rebuilt_without_the_orders_work_list(built: Project, tmp_path: Path) -> None:
+    """The orders' work list is made before the fact is rebuilt (decision log §11): it holds the
+    order a moved line was built under, which the rebuilt fact no longer shows. A run that leaves
+    it out must stop before the fact (found by a helper's audit: `dbt run --exclude
+    int_orders_invalidated` rebuilt the fact, and the next build failed recon_margin_identities,
+    the order the line left stale until a full refresh); the next build then catches up."""
+    copy = Project(tmp_path)
+    shutil.copy(built.before_second_build, copy.warehouse)  # type: ignore[attr-defined]
+    refused = copy.dbt("run", "--exclude", "int_orders_invalidated")
+    assert refused.returncode != 0
+    assert "fct_transactions needs the orders' work list made before it" in refused.stdout, refused.stdout[-3000:]
+    ok(copy.dbt("build"))
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{copy.warehouse}' as caught_up (read_only)")
+        con.execute(f"attach '{built.after_incremental_run}' as in_one_run (read_only)")  # type: ignore[attr-defined]
+        differing = _differing_tables(con, "caught_up", "in_one_run")
+        assert differing == {}, f"(only after the refused run, only after one run): {differing}"
+    finally:
+        con.close()
+
+
 BUILD_LOG = (
     "select command, is_full_refresh, build_status, finished_at is not null, models_selected, models_in_project,"
     " nodes_selected, nodes_in_project, nodes_failed, nodes_skipped, failed_nodes"

@@ -20,8 +20,10 @@
 -- The incremental branch reads int_transaction_lines_invalidated; dbt learns it here:
 -- depends_on: {{ ref('int_transaction_lines_invalidated') }}
 -- The orders' work list is made before the fact is rebuilt, so a run that stopped after the fact
--- has it to carry forward (decision log §11, "A run that stopped half way"):
--- depends_on: {{ ref('int_orders_invalidated') }}
+-- has it to carry forward (decision log §11, "A run that stopped half way"); a run leaving it out
+-- stops (a line moved to another order left the order it came from out of every list):
+{%- set needs_the_orders_list = "needs the orders' work list made before it" %}
+-- depends_on: {{ invalidated('int_orders_invalidated', needs=needs_the_orders_list) }}
 {#- What a sale line and a refund line carry through unchanged. -#}
 {%- set line_attributes = [
     'line_event_id', 'event_type', 'order_id', 'line_number', 'event_at', 'event_date', 'channel',
