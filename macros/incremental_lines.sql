@@ -106,12 +106,23 @@
 {%- endmacro %}
 
 {#- True when this run rebuilds every model of the incremental chain in full, so none of them reads
-    a work list (int_*_invalidated): a full refresh, or a first build (no chain model built yet).
-    Not when some chain models are built and others are not (one dropped by hand): the built ones
-    run incrementally, and their work lists must then hold every line and order. -#}
+    a work list (int_*_invalidated): a full refresh that selects chain models, or a first build
+    (no chain model built yet). Not when some chain models are built and others are not (one
+    dropped by hand): the built ones run incrementally, and their work lists must then hold every
+    line and order. Not for a full refresh that selects no chain model (a work list alone), whose
+    lists then hold every delivered line and order, as for a chain partly built: emptied, a list
+    carried from a run that stopped half way was lost (`dbt run --full-refresh -s
+    int_orders_invalidated` after a stop lost the order a moved refund left, found by a helper's
+    audit, 2026-12). -#}
 {% macro incremental_chain_rebuilt_in_full() -%}
-    {%- if not execute or flags.FULL_REFRESH -%}
+    {%- if not execute -%}
         {{ return(true) }}
+    {%- endif -%}
+    {%- if flags.FULL_REFRESH -%}
+        {%- for model_name in incremental_chain_models()
+            if 'model.' ~ project_name ~ '.' ~ model_name in selected_resources -%}
+            {{ return(true) }}
+        {%- endfor -%}
     {%- endif -%}
     {%- for model_name in incremental_chain_models() -%}
         {%- if built_relation(model_name) is not none -%}
@@ -151,24 +162,30 @@
 {%- endmacro %}
 
 {#- Post-hook of the chain's line models: delete+insert replaces only the keys it inserts, so the
-    rows of a line no longer delivered (a corrected file dropped it) are deleted here (a full build
-    lists none). -#}
+    rows of a line no longer delivered (a corrected file dropped it) are deleted here. Nothing on
+    a full rebuild, which builds only what is delivered: the list it would read may be an earlier
+    run's (`dbt run --full-refresh --exclude int_transaction_lines_invalidated` deleted a refund
+    delivered again since, found by a helper's audit, 2026-12). -#}
 {% macro delete_lines_no_longer_delivered(key_column) -%}
-    delete from {{ this }}
-    where {{ key_column }} in (
-        select delivered_line_event_id from {{ ref('int_transaction_lines_invalidated') }}
-        where not is_delivered
-    )
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ key_column }} in (
+            select delivered_line_event_id from {{ ref('int_transaction_lines_invalidated') }}
+            where not is_delivered
+        )
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Post-hook of the chain's order models: an order left with no sale line (a corrected file
-    dropped them all) is deleted here (a full build lists none). -#}
+    dropped them all) is deleted here; nothing on a full rebuild (as above). -#}
 {% macro delete_orders_no_longer_delivered() -%}
-    delete from {{ this }}
-    where order_id in (
-        select order_id from {{ ref('int_orders_invalidated') }}
-        where not is_delivered
-    )
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where order_id in (
+            select order_id from {{ ref('int_orders_invalidated') }}
+            where not is_delivered
+        )
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The deliveries (source file and load) that `built` holds rows of and `current` no longer

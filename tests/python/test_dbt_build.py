@@ -519,6 +519,11 @@ def _differing_tables(con: duckdb.DuckDBPyConnection, left: str, right: str) -> 
         ),
         # dbt run runs no snapshot: the chain is built against the masters' history as it was
         pytest.param([()], id="a-run-without-the-snapshots"),
+        # a run stopped after the fact, then its orders' work list rebuilt in full alone
+        pytest.param(
+            [("-s", "+fct_transactions"), ("--full-refresh", "-s", "int_orders_invalidated")],
+            id="a-work-list-rebuilt-in-full-alone",
+        ),
     ],
 )
 def test_a_run_stopped_half_way_is_caught_up_by_the_next(
@@ -534,7 +539,10 @@ def test_a_run_stopped_half_way_is_caught_up_by_the_next(
     after costing the lines, so the costs are the second batch's and the fact is the first's;
     a-chain-model-alone: the same, without the work list (no start logged); a-run-without-the-
     snapshots: dbt run builds the whole chain against the masters' history before the second
-    batch's versions reach it, so the build after takes them with the watermark moved on."""
+    batch's versions reach it, so the build after takes them with the watermark moved on;
+    a-work-list-rebuilt-in-full-alone: a full refresh of the orders' list alone must not empty
+    the list carried from the stop (it did: the order a moved refund left stayed stale, and
+    recon_margin_identities failed every build after)."""
     copy = Project(tmp_path)
     shutil.copy(built.before_second_build, copy.warehouse)  # type: ignore[attr-defined]
     for stop in stops:
@@ -568,6 +576,46 @@ def test_the_fact_is_not_rebuilt_without_the_orders_work_list(built: Project, tm
         con.execute(f"attach '{built.after_incremental_run}' as in_one_run (read_only)")  # type: ignore[attr-defined]
         differing = _differing_tables(con, "caught_up", "in_one_run")
         assert differing == {}, f"(only after the refused run, only after one run): {differing}"
+    finally:
+        con.close()
+
+
+def test_a_full_rebuild_without_the_work_list_keeps_a_line_delivered_again(built: Project, tmp_path: Path) -> None:
+    """The chain's post-hooks delete the lines its work list marks as no longer delivered. A full
+    rebuild builds only what is delivered, and the list it would read may be an earlier run's:
+    after the refund the second batch cancelled is delivered again, `dbt run --full-refresh
+    --exclude int_transaction_lines_invalidated` deleted it from every chain model, and every
+    build after failed recon_completeness (found by a helper's audit). The build after must equal
+    a full rebuild of the same warehouse."""
+    for name in ("incremental", "reference"):
+        (tmp_path / name).mkdir()
+    copy = Project(tmp_path / "incremental")
+    shutil.copy(built.after_incremental_run, copy.warehouse)  # type: ignore[attr-defined]
+    source = shutil.copytree(built.work / "deliveries", tmp_path / "deliveries")
+    first_batch = make_sample(tmp_path / "first_batch", days=12)
+    cancelled = built.cancelled  # type: ignore[attr-defined]
+    for path in sorted(source.glob("transactions/*/*.csv")):
+        original = (first_batch / path.relative_to(source)).read_text().splitlines()
+        line = next((text for text in original if text.split(",")[0].strip('"') == cancelled), None)
+        if line is not None:
+            path.write_text(path.read_text() + line + "\n")
+            _claim_again(source, path)
+            break
+    else:
+        raise AssertionError(f"{cancelled} is in no file of the first batch")
+    assert copy.load(source) == 0
+    ok(copy.dbt("run", "--full-refresh", "--exclude", "int_transaction_lines_invalidated"))
+    ok(copy.dbt("build"))
+    assert copy.query(f"select count(*) from marts.fct_transactions where line_event_id = '{cancelled}'") == [(1,)]
+    reference = Project(tmp_path / "reference")
+    shutil.copy(copy.warehouse, reference.warehouse)
+    ok(reference.dbt("run", "--full-refresh"))
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{copy.warehouse}' as incremental (read_only)")
+        con.execute(f"attach '{reference.warehouse}' as rebuilt (read_only)")
+        differing = _differing_tables(con, "incremental", "rebuilt")
+        assert differing == {}, f"(only after the build, only in a full rebuild): {differing}"
     finally:
         con.close()
 
@@ -800,8 +848,10 @@ def test_the_work_lists_are_empty_on_a_full_refresh_and_whole_for_a_chain_partly
     built: Project, tmp_path: Path
 ) -> None:
     """A full refresh rebuilds every chain model in full and none reads a work list, so the lists
-    hold nothing (decision log §11: at 10M lines listing every line and order cost 11-12 s).
-    A chain with one model dropped by hand is not rebuilt in full: the models still built run
+    hold nothing (decision log §11: at 10M lines listing every line and order cost 11-12 s). A
+    full refresh of the lists alone rebuilds no chain model: the lists hold every delivered line
+    and order, for the next run (emptied, a list carried from a stopped run was lost). A chain
+    with one model dropped by hand is not rebuilt in full: the models still built run
     incrementally, so the lists must then hold every delivered line and order."""
     copy = Project(tmp_path)
     shutil.copy(built.after_incremental_run, copy.warehouse)  # type: ignore[attr-defined]
@@ -815,6 +865,8 @@ def test_the_work_lists_are_empty_on_a_full_refresh_and_whole_for_a_chain_partly
         "from intermediate.int_transaction_lines_deduplicated"
     )
     ok(copy.dbt("run", "--full-refresh", "-s", *lists))
+    assert copy.query(counts) == delivered
+    ok(copy.dbt("run", "--full-refresh"))
     assert copy.query(counts) == [(0, 0)]
     copy.execute("drop table marts.fct_orders")
     ok(copy.dbt("run", "-s", *lists))
