@@ -501,6 +501,19 @@ def _differing_tables(con: duckdb.DuckDBPyConnection, left: str, right: str) -> 
     return differing
 
 
+def _assert_same_tables(left: Path, right: Path, sides: str) -> None:
+    """The warehouses `left` and `right` hold the same rows in every table _differing_tables
+    compares; `sides` names them in the failure, left first."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{left}' as left_side (read_only)")
+        con.execute(f"attach '{right}' as right_side (read_only)")
+        differing = _differing_tables(con, "left_side", "right_side")
+        assert differing == {}, f"(only {sides}): {differing}"
+    finally:
+        con.close()
+
+
 @pytest.mark.parametrize(
     "stops",
     [
@@ -548,14 +561,11 @@ def test_a_run_stopped_half_way_is_caught_up_by_the_next(
     for stop in stops:
         ok(copy.dbt("run", *stop))
     ok(copy.dbt("build"))
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{copy.warehouse}' as caught_up (read_only)")
-        con.execute(f"attach '{built.after_incremental_run}' as in_one_run (read_only)")  # type: ignore[attr-defined]
-        differing = _differing_tables(con, "caught_up", "in_one_run")
-        assert differing == {}, f"(only after the stopped runs, only after one run): {differing}"
-    finally:
-        con.close()
+    _assert_same_tables(
+        copy.warehouse,
+        built.after_incremental_run,
+        "after the stopped runs, only after one run",  # type: ignore[attr-defined]
+    )
 
 
 def test_the_fact_is_not_rebuilt_without_the_orders_work_list(built: Project, tmp_path: Path) -> None:
@@ -570,14 +580,11 @@ def test_the_fact_is_not_rebuilt_without_the_orders_work_list(built: Project, tm
     assert refused.returncode != 0
     assert "fct_transactions needs the orders' work list made before it" in refused.stdout, refused.stdout[-3000:]
     ok(copy.dbt("build"))
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{copy.warehouse}' as caught_up (read_only)")
-        con.execute(f"attach '{built.after_incremental_run}' as in_one_run (read_only)")  # type: ignore[attr-defined]
-        differing = _differing_tables(con, "caught_up", "in_one_run")
-        assert differing == {}, f"(only after the refused run, only after one run): {differing}"
-    finally:
-        con.close()
+    _assert_same_tables(
+        copy.warehouse,
+        built.after_incremental_run,
+        "after the refused run, only after one run",  # type: ignore[attr-defined]
+    )
 
 
 def test_a_full_rebuild_without_the_work_list_keeps_a_line_delivered_again(built: Project, tmp_path: Path) -> None:
@@ -610,14 +617,7 @@ def test_a_full_rebuild_without_the_work_list_keeps_a_line_delivered_again(built
     reference = Project(tmp_path / "reference")
     shutil.copy(copy.warehouse, reference.warehouse)
     ok(reference.dbt("run", "--full-refresh"))
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{copy.warehouse}' as incremental (read_only)")
-        con.execute(f"attach '{reference.warehouse}' as rebuilt (read_only)")
-        differing = _differing_tables(con, "incremental", "rebuilt")
-        assert differing == {}, f"(only after the build, only in a full rebuild): {differing}"
-    finally:
-        con.close()
+    _assert_same_tables(copy.warehouse, reference.warehouse, "after the build, only in a full rebuild")
 
 
 BUILD_LOG = (
@@ -708,15 +708,8 @@ def test_an_empty_build_never_empties_what_the_warehouse_keeps(built: Project, t
     ok(fresh.dbt("build", "--empty"))
     assert _row_counts(fresh)["marts.fct_transactions"] == 0
     ok(fresh.dbt("build"))
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{built.after_incremental_run}' as in_one_run (read_only)")  # type: ignore[attr-defined]
-        for name, project in (("refused", copy), ("after_empty", fresh)):
-            con.execute(f"attach '{project.warehouse}' as {name} (read_only)")
-            differing = _differing_tables(con, name, "in_one_run")
-            assert differing == {}, f"{name} (only there, only in one run): {differing}"
-    finally:
-        con.close()
+    for name, project in (("after the refused runs", copy), ("after --empty", fresh)):
+        _assert_same_tables(project.warehouse, built.after_incremental_run, f"{name}, only in one run")  # type: ignore[attr-defined]
 
 
 def test_a_run_with_nothing_new_rebuilds_only_what_stays_unresolved(built: Project) -> None:
