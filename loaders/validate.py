@@ -17,9 +17,10 @@ BOOLEAN = ("true", "false", "t", "f", "1", "0")
 BLANK = r"^\s*$"  # a value that is blank after trimming is missing
 PADDED = r"^\s|\s$"
 # RE2's \s is [\t\n\f\r ], every one of them below '!' byte-wise: a value is blank only when it
-# sorts below '!', and padded only when it or its last character (code point) does. These cheap
-# comparisons pick the few values the regexes must see (at 1.4M lines the check took 23% less).
+# sorts below '!', and padded only when it does or it ends in one of them. These cheap comparisons
+# pick the few values the regexes must see (at 1.4M lines the check took 23% less).
 WHITESPACE_BOUND = "!"
+WHITESPACE = (" ", "\t", "\n", "\f", "\r")
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,13 @@ def _blank_is_null(column: str) -> str:
     return f"case when {maybe_blank} and regexp_full_match({text}, {_lit(BLANK)}) then null else {text} end"
 
 
+def _ends_in_whitespace(column: str) -> str:
+    """Whether the value's last byte is one of WHITESPACE: each is one byte in UTF-8, and no other
+    character's bytes hold one. Byte comparisons, where `right(column, 1)` counts characters: the
+    transactions' check took 8% less (745k lines, 5 rounds each, medians 1.64 s and 1.79 s)."""
+    return "(" + " or ".join(f"suffix({column}, chr({ord(w)}))" for w in WHITESPACE) + ")"
+
+
 def _typed_expression(c: Column) -> str:
     return f"try_cast({_raw(c)} as {c.sql_type}) as {_q(c.name)}"
 
@@ -66,7 +74,7 @@ def _column_checks(c: Column, key: tuple[str, ...]) -> list[tuple[str, str]]:
     if c.type == "string" and (c.is_id or c.name in key):
         checks.append(
             (
-                f"({raw} < {_lit(WHITESPACE_BOUND)} or right({raw}, 1) < {_lit(WHITESPACE_BOUND)})"
+                f"({raw} < {_lit(WHITESPACE_BOUND)} or {_ends_in_whitespace(raw)})"
                 f" and regexp_matches({raw}, {_lit(PADDED)})",
                 _failure(c.name, "an id with surrounding whitespace (ids are compared exactly; fix it at the source)"),
             )

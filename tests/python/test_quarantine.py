@@ -209,7 +209,7 @@ def test_blank_and_padded_ids_are_quarantined(sample: Path, load: Callable[..., 
 TRICKY_VALUES = [
     "SKU-1", "S KU", "", " ", "   ", "\t", "\t\n \r\x0c", " SKU-1", "SKU-1 ", "SKU-1\t", "\rSKU-1", "SKU-1\n",
     "\x0b", "SKU\x0b", "\x01SKU", "SKU\x1f", "SKU\u00a0", "\u00a0SKU", "SKU\u3000", "!", "SKU!", "é", "SKUé ",
-    "SKU\u0600 ", "\x00SKU", "SKU\u0085", "SKU\u0301 ",
+    "SKU\u0600 ", "\x00SKU", "SKU\u0085", "SKU\u0301 ", "SKU-1\r", "SKU-1\x0c", "é\t", "SKU \x0b",
 ]  # fmt: skip
 
 
