@@ -1,13 +1,15 @@
 {#- Why a fact line is unresolved, written once (decision log §11): a reason with the predicate
     over fct_transactions' columns that says so, and, for a dimension the line points at, the
-    natural key it carries and the feed its members come from. fct_transactions rebuilds every
-    unresolved line on the next incremental run; recon_dimension_members, cogs_coverage and
-    currency list them. -#}
+    natural key it carries and the feed its members come from. 'cost rate': the line has a cost
+    in a currency with no rate usable on its day, so no USD COGS (its own rate missing is 'rate').
+    fct_transactions rebuilds every unresolved line on the next incremental run;
+    recon_dimension_members, cogs_coverage and currency list them. -#}
 {% macro unresolved_line_reasons() -%}
     {%- set unknown = unknown_key() -%}
     {{ return([
         {'reason': 'rate', 'predicate': 'not has_fx_rate'},
         {'reason': 'cost', 'predicate': 'not has_unit_cost'},
+        {'reason': 'cost rate', 'predicate': 'has_unit_cost and cogs_usd is null'},
         {'reason': 'product', 'predicate': 'product_key = ' ~ unknown, 'natural_key': 'sku',
             'source_feed': 'products'},
         {'reason': 'customer', 'predicate': 'customer_key = ' ~ unknown ~ ' and customer_id is not null',

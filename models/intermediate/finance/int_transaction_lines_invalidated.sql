@@ -14,7 +14,8 @@
 --   before it reaches the history only at the next build, after the watermark has moved on);
 --   it was built from a delivery (file and load) that is no line's latest any more: a later
 --   delivery was withdrawn (its file corrected without the line), so an earlier one counts again;
---   it is still unresolved in fct_transactions (no rate, no cost, an unknown member);
+--   it is still unresolved in fct_transactions (no rate, no cost or no rate for the cost's
+--   currency, an unknown member);
 --   it is credited to a campaign the spend feed no longer holds (a corrected file dropped every
 --   row of it): dim_campaign has lost its key;
 --   it is a refund of a sale line out of date or gone, or an order-level refund of an order with
