@@ -1063,3 +1063,14 @@ def test_both_branches_of_every_incremental_model_are_lint_clean(built: Project,
     # one sqlfluff run over them all: the dbt templater compiles the project once per run
     lint = subprocess.run([sqlfluff, "lint", *incremental], cwd=ROOT, env=against_built, capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout[-3000:]
+
+
+def test_a_reporting_currency_other_than_usd_stops_the_build(tmp_path: Path) -> None:
+    """Every converted column is named _usd and the rates are USD per unit (decision log §5): a
+    reporting_currency var set to EUR put EUR amounts into the _usd columns at 1, and with the unit
+    tests left out the build passed (found by a helper's audit). It stops before anything runs."""
+    project = Project(tmp_path)
+    refused = project.dbt("build", "--vars", "{reporting_currency: EUR}")
+    assert refused.returncode != 0
+    assert "reporting_currency is EUR, and this warehouse reports in USD only" in refused.stdout, refused.stdout[-3000:]
+    assert not project.warehouse.exists()

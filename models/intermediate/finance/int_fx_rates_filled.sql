@@ -20,7 +20,7 @@ bounds as (
 
 currencies as (
     select distinct currency_code from rates
-    where currency_code <> '{{ var("reporting_currency") }}'
+    where currency_code <> '{{ reporting_currency() }}'
 ),
 
 days as (
@@ -63,7 +63,7 @@ foreign_rates as (
 reporting_currency as (
     select
         calendar.date_day,
-        '{{ var("reporting_currency") }}' as currency_code,
+        '{{ reporting_currency() }}' as currency_code,
         cast(1 as {{ rate_type() }}) as rate_to_usd,
         calendar.date_day as published_on,
         false as is_carried_forward
