@@ -1,9 +1,10 @@
 {#- Why a fact line is unresolved, written once (decision log §11): a reason with the predicate
     over fct_transactions' columns that says so, and, for a dimension the line points at, the
     natural key it carries and the feed its members come from. 'cost rate': the line has a cost
-    in a currency with no rate usable on its day, so no USD COGS (its own rate missing is 'rate').
-    fct_transactions rebuilds every unresolved line on the next incremental run;
-    recon_dimension_members, cogs_coverage and currency list them. -#}
+    but no USD COGS, because the cost's currency has no rate usable on its day (a line without its
+    own rate has none either, and matches 'rate' too). fct_transactions rebuilds every unresolved
+    line on the next incremental run; recon_dimension_members lists the lines of each unknown
+    member (recon_currency and the COGS coverage have filters of their own). -#}
 {% macro unresolved_line_reasons() -%}
     {%- set unknown = unknown_key() -%}
     {{ return([

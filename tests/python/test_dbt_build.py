@@ -719,13 +719,15 @@ def test_an_empty_build_never_empties_what_the_warehouse_keeps(built: Project, t
 
 def test_a_run_with_nothing_new_rebuilds_only_what_stays_unresolved(built: Project) -> None:
     """A third build with nothing delivered since the second lists only the sale lines still
-    unresolved in the fact (no rate, no cost, an unknown member) and refunds: a rate or a cost
-    version as built compared unequal to itself would list every line from some day on."""
+    unresolved in the fact (no rate, no cost or no rate for the cost's currency, an unknown member)
+    and refunds: a rate or a cost version as built compared unequal to itself would list every
+    line from some day on."""
     listed, resolved_sales = built.query(
         "with unknown as (select customer_key as key from marts.dim_customer where customer_id = 'unknown'), "
         "listed as (select delivered_line_event_id from intermediate.int_transaction_lines_invalidated) "
         "select (select count(*) from listed), count(*) from marts.fct_transactions, unknown "
-        "where event_type = 'sale' and has_fx_rate and has_unit_cost and product_key <> unknown.key "
+        "where event_type = 'sale' and has_fx_rate and has_unit_cost and cogs_usd is not null "
+        "and product_key <> unknown.key "
         "and customer_key <> unknown.key and channel_key <> unknown.key and campaign_key <> unknown.key "
         "and delivered_line_event_id in (select delivered_line_event_id from listed)"
     )[0]
