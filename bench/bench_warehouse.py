@@ -18,7 +18,8 @@ own (time start-up included, peak memory its own):
    the marts (lines, net revenue in USD, orders, and a few more totals). A floor that does not
    tie out measures nothing: a mismatch is printed as TIE-OUT MISMATCH and kept in the JSON.
 5. one new day: the generator appends a day (with a re-delivered line, order-level refunds and a
-   restated FX rate planted), loaded and built on top (the incremental path); then the floor is
+   restated FX rate planted), loaded and built on top as `make daily` builds it (the incremental
+   path, the unit tests left out: DAILY_BUILD_FLAGS in the Makefile); then the floor is
    run again on all the files and tied out to the incremental marts. Where the time went: the
    full build's and the new day's wall time side by side, by kind of node (incremental models,
    reconciliation models, models rebuilt in full, tests, start-up and parse, ...).
@@ -35,9 +36,11 @@ is the price of the project's machinery. loader / floor read is dlt's and the ch
 dbt build / floor transform is dbt's (start-up, parse, 250+ nodes, tests, snapshots, the
 reconciliation marts the floor leaves out); dbt run / floor transform is the same without tests.
 The targets (spec): full dbt build <= 2x the floor's transform; a new day (load + build) <= 10% of
-the full dbt build; each dashboard question <= 50 ms median; every step's peak RSS <= 4 GiB (the
-floor's left out: it runs with DuckDB's defaults, no memory limit, except that it writes the
-warehouse's file format, loaders/settings.py DUCKDB_STORAGE_VERSION).
+the full dbt build (less the full build's unit tests, which the new day leaves out as make daily
+does: like with like; the ratio to the whole build is printed too); each dashboard question
+<= 50 ms median; every step's peak RSS <= 4 GiB (the floor's left out: it runs with DuckDB's
+defaults, no memory limit, except that it writes the warehouse's file format,
+loaders/settings.py DUCKDB_STORAGE_VERSION).
 Every figure goes to bench/results/<UTC timestamp>_<N>.json (or --results). Scratch goes to a
 temporary folder, removed unless --keep.
 """
@@ -69,6 +72,18 @@ sys.path.insert(0, str(ROOT))
 from loaders.settings import DUCKDB_STORAGE_VERSION  # noqa: E402
 
 FLOOR_DIR = Path(__file__).resolve().parent / "floor"
+
+
+def daily_build_flags(makefile: Path = ROOT / "Makefile") -> list[str]:
+    """The flags `make daily`, the scheduled job, gives dbt build (DAILY_BUILD_FLAGS in the
+    Makefile): the new day is built as a production morning builds it, read from the one place
+    they are written."""
+    match = re.search(r"^DAILY_BUILD_FLAGS\s*:?=(.*)$", makefile.read_text(), re.MULTILINE)
+    if match is None:
+        raise SystemExit(f"{makefile}: no DAILY_BUILD_FLAGS line; the new day is built with make daily's flags")
+    return match.group(1).split()
+
+
 DBT = str(Path(sys.executable).with_name("dbt"))
 PLANTS = "redelivered_line,order_level_refunds,fx_rate_restated"
 PLANTS_WITHOUT_FX = "redelivered_line,order_level_refunds"
@@ -635,7 +650,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     print_step(steps["new day generate"], f" (planted {steps['new day generate'].detail['plants']})")
     steps["new day load"] = load("new day load", source, env, work)
     print_step(steps["new day load"])
-    steps["new day build"] = dbt("new day build", "build", env, work)
+    steps["new day build"] = dbt("new day build", "build", env, work, *daily_build_flags())
     print_dbt(steps["new day build"])
     print_slowest(steps["new day build"])
     new_day_seconds = steps["new day load"].seconds + steps["new day build"].seconds
@@ -683,6 +698,9 @@ def ratios_and_targets(steps: dict[str, Step], over: int) -> dict[str, Any]:
         "dbt run / floor transform": ratio(run_, transform),
         "new day build / full build": ratio(steps["new day build"].seconds, build),
         "new day load + build / full build": ratio(new_day_seconds, build),
+        "new day load + build / full build without its unit tests": ratio(
+            new_day_seconds, build - unit_test_seconds(steps["dbt build"])
+        ),
         "new day load / full load": ratio(steps["new day load"].seconds, load_),
     }
     print("ratios:")
@@ -698,7 +716,7 @@ def ratios_and_targets(steps: dict[str, Step], over: int) -> dict[str, Any]:
             ratios["dbt build / floor transform"], BUILD_OVER_FLOOR_LIMIT, "x", build_failed
         ),
         f"new day (load + build) <= {NEW_DAY_SHARE_LIMIT:.0%} of full build": verdict(
-            ratios["new day load + build / full build"],
+            ratios["new day load + build / full build without its unit tests"],
             NEW_DAY_SHARE_LIMIT,
             "x",
             failed_steps(steps, "dbt build", "new day build"),
@@ -719,6 +737,13 @@ def ratios_and_targets(steps: dict[str, Step], over: int) -> dict[str, Any]:
     for name, result in targets.items():
         print(f"  {name}: {result['text']}")
     return {"ratios": ratios, "targets": targets}
+
+
+def unit_test_seconds(step: Step) -> float:
+    """A dbt build's seconds in unit tests (0 without the by-kind split). The new day is built as
+    `make daily` builds it, without them, so the target compares it with the full build less them:
+    like with like (both ways are printed)."""
+    return step.detail.get("by_kind", {}).get("unit tests", {}).get("seconds", 0.0)
 
 
 def project_steps(steps: dict[str, Step]) -> list[Step]:

@@ -32,6 +32,7 @@ RATIOS = (
     "dbt run / floor transform",
     "new day build / full build",
     "new day load \\+ build / full build",
+    "new day load \\+ build / full build without its unit tests",
 )
 
 
@@ -89,6 +90,9 @@ def test_warehouse_benchmark_runs_end_to_end_and_its_floor_ties_out(tmp_path: Pa
         seconds = figures["steps"][step]["seconds"]
         assert abs(sum(kind["seconds"] for kind in by_kind.values()) - seconds) < 1e-6, (step, by_kind)
         assert by_kind["incremental models"]["nodes"] >= 5 and by_kind["reconciliation models"]["nodes"] >= 10
+    # the new day is built as make daily builds it: the full build runs the unit tests, the new day not
+    full_build, new_day = (figures["steps"][step]["detail"]["by_kind"] for step in ("dbt build", "new day build"))
+    assert full_build["unit tests"]["nodes"] > 0 and new_day["unit tests"]["nodes"] == 0
     assert not (tmp_path / "work").exists(), "scratch is removed without --keep"
 
 
@@ -99,6 +103,17 @@ def bench_module() -> Any:
     sys.modules[spec.name] = module  # its dataclasses look their module up by name
     spec.loader.exec_module(module)
     return module
+
+
+def test_the_new_day_is_built_with_the_flags_make_daily_gives_dbt_build() -> None:
+    bench = bench_module()
+    dry_run = subprocess.run(
+        ["make", "-n", "daily", "SOURCE=/deliveries"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    builds = [line.split(" build", 1)[1].split() for line in dry_run.splitlines() if "/dbt build" in line]
+
+    assert builds == [bench.daily_build_flags()], dry_run
+    assert bench.daily_build_flags() == ["--exclude-resource-type", "unit_test"]
 
 
 def test_a_dbt_commands_time_is_split_by_kind_of_node_and_the_kinds_add_up_to_its_wall_time() -> None:

@@ -34,6 +34,8 @@ from loaders.generate.writer import Writer
 # The second batch withdraws the rates of this day of the first (_withdraw_a_days_rates): every line
 # from it on is rebuilt, so the plants that must reach only what one rule lists are dated before it.
 REBUILT_FROM_DAY = 8
+# The flags make daily gives dbt build (the Makefile's DAILY_BUILD_FLAGS)
+DAILY_BUILD_FLAGS = ("--exclude-resource-type", "unit_test")
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +82,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     project.second_build = ok(project.dbt("build"))  # type: ignore[attr-defined]
     project.after_incremental_run = work / "after_incremental_run.duckdb"  # type: ignore[attr-defined]
     shutil.copy(project.warehouse, project.after_incremental_run)  # type: ignore[attr-defined]
-    project.third_build = ok(project.dbt("build"))  # type: ignore[attr-defined]
+    # the third, with nothing new, as the scheduled job builds (make daily: DAILY_BUILD_FLAGS, pinned
+    # by test_bench_warehouse): without the unit tests
+    project.third_build = ok(project.dbt("build", *DAILY_BUILD_FLAGS))  # type: ignore[attr-defined]
     return project
 
 
@@ -733,6 +737,19 @@ def test_a_run_with_nothing_new_rebuilds_only_what_stays_unresolved(built: Proje
     )[0]
     assert "ERROR=0" in built.third_build  # type: ignore[attr-defined]
     assert resolved_sales == 0, f"{resolved_sales} resolved sale lines of {listed} listed"
+
+
+def test_the_scheduled_build_without_the_unit_tests_is_logged_complete(built: Project) -> None:
+    """The fixture's third build runs as make daily does, every node but the unit tests (they
+    check the code on fixed inputs, not the data): the build log calls it complete, as a build of
+    everything (decision log §16), so the dashboards show no warning every morning."""
+    manifest = json.loads((built.work / "target" / "manifest.json").read_text())
+    kinds = Counter(node["resource_type"] for node in manifest["nodes"].values())
+    models, nodes = kinds["model"], kinds["model"] + kinds["seed"] + kinds["snapshot"] + kinds["test"]
+
+    assert "unit_test" not in built.third_build and manifest["unit_tests"]  # type: ignore[attr-defined]
+    third = built.query(BUILD_LOG)[2]  # the fixture's builds are the log's first three rows
+    assert third == ("build", False, "complete", True, models, models, nodes, nodes, 0, 0, None)
 
 
 def test_the_incremental_fact_equals_a_full_rebuild(built: Project) -> None:
