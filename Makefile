@@ -37,7 +37,7 @@ export RUNTIME__DLTHUB_TELEMETRY := false
 
 help:
 	@echo "make run    set up, generate the sample (if SOURCE is empty), load it and build the dbt project"
-	@echo "make daily  the scheduled job on a built warehouse: load what is new (SOURCE, or the sample), dbt build without the unit tests"
+	@echo "make daily  the scheduled job: load what is new (SOURCE or the sample), dbt build without unit tests"
 	@echo "make test   set up and run every test"
 	@echo "make test-fast  the inner loop (about 3 minutes): ruff, then the dbt build tests on one two-batch warehouse"
 	@echo "make bench  loader benchmark against DuckDB's own CSV reader (N=1000000 by default)"

@@ -78,7 +78,7 @@ def daily_build_flags(makefile: Path = ROOT / "Makefile") -> list[str]:
     """The flags `make daily`, the scheduled job, gives dbt build (DAILY_BUILD_FLAGS in the
     Makefile): the new day is built as a production morning builds it, read from the one place
     they are written."""
-    match = re.search(r"^DAILY_BUILD_FLAGS\s*:?=(.*)$", makefile.read_text(), re.MULTILINE)
+    match = re.search(r"^DAILY_BUILD_FLAGS\s*[:?]?=([^#\n]*)", makefile.read_text(), re.MULTILINE)
     if match is None:
         raise SystemExit(f"{makefile}: no DAILY_BUILD_FLAGS line; the new day is built with make daily's flags")
     return match.group(1).split()
@@ -612,6 +612,7 @@ def print_dashboards(step: Step) -> int:
 
 def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     env = bench_env(work)
+    daily_flags = daily_build_flags()  # read first: a Makefile without them stops the run before it starts
     source = work / "deliveries"
     steps: dict[str, Step] = {}
     tie_outs: dict[str, dict[str, Any] | None] = {"full": None, "new_day": None}
@@ -650,7 +651,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     print_step(steps["new day generate"], f" (planted {steps['new day generate'].detail['plants']})")
     steps["new day load"] = load("new day load", source, env, work)
     print_step(steps["new day load"])
-    steps["new day build"] = dbt("new day build", "build", env, work, *daily_build_flags())
+    steps["new day build"] = dbt("new day build", "build", env, work, *daily_flags)
     print_dbt(steps["new day build"])
     print_slowest(steps["new day build"])
     new_day_seconds = steps["new day load"].seconds + steps["new day build"].seconds
@@ -715,7 +716,7 @@ def ratios_and_targets(steps: dict[str, Step], over: int) -> dict[str, Any]:
         f"full dbt build <= {BUILD_OVER_FLOOR_LIMIT:g}x floor transform": verdict(
             ratios["dbt build / floor transform"], BUILD_OVER_FLOOR_LIMIT, "x", build_failed
         ),
-        f"new day (load + build) <= {NEW_DAY_SHARE_LIMIT:.0%} of full build": verdict(
+        f"new day (load + build) <= {NEW_DAY_SHARE_LIMIT:.0%} of full build less its unit tests": verdict(
             ratios["new day load + build / full build without its unit tests"],
             NEW_DAY_SHARE_LIMIT,
             "x",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 import duckdb
 import yaml
@@ -150,6 +152,23 @@ class Project:
 
     def failed(self) -> set[str]:
         return {name for name, status in self.results().items() if status in ("fail", "error")}
+
+
+def bench_module() -> ModuleType:
+    """bench/bench_warehouse.py, a script, loaded as a module."""
+    spec = importlib.util.spec_from_file_location("bench_warehouse", ROOT / "bench" / "bench_warehouse.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def daily_build_flags() -> list[str]:
+    """The flags `make daily`, the scheduled job, gives dbt build: the Makefile's
+    DAILY_BUILD_FLAGS, read as the benchmark reads them."""
+    flags: list[str] = bench_module().daily_build_flags()
+    return flags
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:

@@ -5,15 +5,14 @@ that changes a definition, or a floor that drifts from it, fails here."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from support import ROOT, bench_module
+
 STEPS = (
     "generate",
     "floor",
@@ -94,15 +93,6 @@ def test_warehouse_benchmark_runs_end_to_end_and_its_floor_ties_out(tmp_path: Pa
     full_build, new_day = (figures["steps"][step]["detail"]["by_kind"] for step in ("dbt build", "new day build"))
     assert full_build["unit tests"]["nodes"] > 0 and new_day["unit tests"]["nodes"] == 0
     assert not (tmp_path / "work").exists(), "scratch is removed without --keep"
-
-
-def bench_module() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_warehouse", ROOT / "bench" / "bench_warehouse.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_the_new_day_is_built_with_the_flags_make_daily_gives_dbt_build() -> None:

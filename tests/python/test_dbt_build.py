@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 import yaml
-from support import DBT, ROOT, SMALL, Project, make_sample, ok
+from support import DBT, ROOT, SMALL, Project, daily_build_flags, make_sample, ok
 
 from loaders.contracts import FEEDS, LINEAGE_COLUMNS, Column
 from loaders.generate import Params, generate
@@ -34,8 +34,6 @@ from loaders.generate.writer import Writer
 # The second batch withdraws the rates of this day of the first (_withdraw_a_days_rates): every line
 # from it on is rebuilt, so the plants that must reach only what one rule lists are dated before it.
 REBUILT_FROM_DAY = 8
-# The flags make daily gives dbt build (the Makefile's DAILY_BUILD_FLAGS)
-DAILY_BUILD_FLAGS = ("--exclude-resource-type", "unit_test")
 
 
 @pytest.fixture(scope="module")
@@ -82,9 +80,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     project.second_build = ok(project.dbt("build"))  # type: ignore[attr-defined]
     project.after_incremental_run = work / "after_incremental_run.duckdb"  # type: ignore[attr-defined]
     shutil.copy(project.warehouse, project.after_incremental_run)  # type: ignore[attr-defined]
-    # the third, with nothing new, as the scheduled job builds (make daily: DAILY_BUILD_FLAGS, pinned
-    # by test_bench_warehouse): without the unit tests
-    project.third_build = ok(project.dbt("build", *DAILY_BUILD_FLAGS))  # type: ignore[attr-defined]
+    # the third, with nothing new, as the scheduled job builds (make daily): without the unit tests
+    project.third_build = ok(project.dbt("build", *daily_build_flags()))  # type: ignore[attr-defined]
     return project
 
 
