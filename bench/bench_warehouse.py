@@ -544,7 +544,7 @@ def verdict(value: float | None, limit: float, unit: str, unmeasured: str | None
         return {"value": value, "limit": limit, "met": None, "text": f"not measured: {unmeasured or 'n/a'}"}
     met = value <= limit
     shown, allowed = (f"{value:.2f}x", f"{limit:g}x") if unit == "x" else (f"{value:,.1f} {unit}", f"{limit:g} {unit}")
-    text = "met" if met else f"missed by {value / limit:.1f}x ({shown} against <= {allowed})"
+    text = "met" if met else f"missed by {value / limit:.2f}x ({shown} against <= {allowed})"
     return {"value": value, "limit": limit, "met": met, "text": text}
 
 

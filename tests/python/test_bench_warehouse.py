@@ -62,7 +62,7 @@ def test_warehouse_benchmark_runs_end_to_end_and_its_floor_ties_out(tmp_path: Pa
     assert re.search(r"^peak RSS: [\d,]+ MiB \(.+\)$", out, re.MULTILINE), out
     for label in RATIOS:
         assert re.search(rf"^  {label}: \d+\.\d\dx$", out, re.MULTILINE), (label, out)
-    targets = re.findall(r"^  (.+ <= .+): (met|missed by \d+\.\dx .*)$", out, re.MULTILINE)
+    targets = re.findall(r"^  (.+ <= .+): (met|missed by \d+\.\d\dx .*)$", out, re.MULTILINE)
     assert len(targets) == 4, out
 
     files = list(results.glob("*_5000.json"))
