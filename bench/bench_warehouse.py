@@ -22,7 +22,8 @@ own (time start-up included, peak memory its own):
    path, the unit tests left out: DAILY_BUILD_FLAGS in the Makefile); then the floor is
    run again on all the files and tied out to the incremental marts. Where the time went: the
    full build's and the new day's wall time side by side, by kind of node (incremental models,
-   reconciliation models, models rebuilt in full, tests, start-up and parse, ...).
+   the chain's work lists, reconciliation models, models rebuilt in full, tests, start-up and
+   parse, ...).
 6. dashboards: every question in dashboards/queries/*.sql, rendered as the dashboards render it,
    20 times each (--dashboard-runs), the warehouse attached read-only to an in-memory DuckDB,
    queried and detached per run as a page render of finboard/warehouse.py does, with the full
@@ -277,6 +278,7 @@ AROUND_NODES = "dbt around the nodes"
 KINDS = (
     "start-up, parse, results",
     "incremental models",
+    "incremental work lists",
     "reconciliation models",
     "models rebuilt in full",
     "snapshots and seeds",
@@ -289,13 +291,17 @@ KINDS = (
 
 def node_kind(unique_id: str, node: dict[str, Any], incremental: set[str]) -> str:
     """The kind (KINDS) of one node of run_results.json, from its manifest entry: a model is
-    incremental (materialized so), reconciliation (under marts/reconciliation) or rebuilt in full;
+    incremental (materialized so), a work list of the incremental chain (int_<entity>s_invalidated:
+    rebuilt in full, they hold what the chain must rebuild, so they cost a new day what they save
+    it and a first build nothing), reconciliation (under marts/reconciliation) or rebuilt in full;
     a data test reads an incremental model when one of the nodes it depends on is one. Anything
     else (exposures, hooks) is dbt's own work around the nodes."""
     resource = unique_id.split(".", 1)[0]
     if resource == "model":
         if unique_id in incremental:
             return "incremental models"
+        if node.get("name", "").endswith("_invalidated"):
+            return "incremental work lists"
         return "reconciliation models" if "reconciliation" in node.get("fqn", []) else "models rebuilt in full"
     if resource in ("snapshot", "seed"):
         return "snapshots and seeds"

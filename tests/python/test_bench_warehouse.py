@@ -81,7 +81,7 @@ def test_warehouse_benchmark_runs_end_to_end_and_its_floor_ties_out(tmp_path: Pa
     assert {"ratios", "targets", "peak_rss_mib", "new_day_seconds", "dashboards_over_limit", "machine"} <= set(figures)
     assert len(figures["targets"]) == 4 and all(t["met"] in (True, False) for t in figures["targets"].values())
     assert len(figures["steps"]["dbt build"]["detail"]["slowest"]) == 8
-    kinds = re.search(r"^where the time went: dbt build against new day build .*\n((  .+\n){10})", out, re.MULTILINE)
+    kinds = re.search(r"^where the time went: dbt build against new day build .*\n((  .+\n){11})", out, re.MULTILINE)
     assert kinds and kinds.group(1).startswith("  start-up, parse, results "), out
     assert kinds.group(1).splitlines()[-1].startswith("  all "), out
     for step in ("dbt build", "new day build"):
@@ -89,6 +89,7 @@ def test_warehouse_benchmark_runs_end_to_end_and_its_floor_ties_out(tmp_path: Pa
         seconds = figures["steps"][step]["seconds"]
         assert abs(sum(kind["seconds"] for kind in by_kind.values()) - seconds) < 1e-6, (step, by_kind)
         assert by_kind["incremental models"]["nodes"] >= 5 and by_kind["reconciliation models"]["nodes"] >= 10
+        assert by_kind["incremental work lists"]["nodes"] == 2
     # the new day is built as make daily builds it: the full build runs the unit tests, the new day not
     full_build, new_day = (figures["steps"][step]["detail"]["by_kind"] for step in ("dbt build", "new day build"))
     assert full_build["unit tests"]["nodes"] > 0 and new_day["unit tests"]["nodes"] == 0
@@ -114,6 +115,11 @@ def test_a_dbt_commands_time_is_split_by_kind_of_node_and_the_kinds_add_up_to_it
             f"{project}.fct": {"config": {"materialized": "incremental"}, "fqn": ["p", "marts", "core", "fct"]},
             f"{project}.recon": {"config": {"materialized": "table"}, "fqn": ["p", "marts", "reconciliation", "recon"]},
             f"{project}.dim": {"config": {"materialized": "table"}, "fqn": ["p", "marts", "core", "dim"]},
+            f"{project}.int_lines_invalidated": {
+                "name": "int_lines_invalidated",
+                "config": {"materialized": "table"},
+                "fqn": ["p", "intermediate", "finance", "int_lines_invalidated"],
+            },
             "test.p.unique_fct": {"depends_on": {"nodes": [f"{project}.fct"]}},
             "test.p.relationships_fct_dim": {"depends_on": {"nodes": [f"{project}.dim", f"{project}.fct"]}},
             "test.p.unique_dim": {"depends_on": {"nodes": [f"{project}.dim"]}},
@@ -124,6 +130,7 @@ def test_a_dbt_commands_time_is_split_by_kind_of_node_and_the_kinds_add_up_to_it
         f"{project}.fct": 10.0,
         f"{project}.recon": 4.0,
         f"{project}.dim": 2.0,
+        f"{project}.int_lines_invalidated": 0.5,
         "test.p.unique_fct": 1.5,
         "test.p.relationships_fct_dim": 0.5,
         "test.p.unique_dim": 0.25,
@@ -144,12 +151,13 @@ def test_a_dbt_commands_time_is_split_by_kind_of_node_and_the_kinds_add_up_to_it
     assert {kind: (figure["seconds"], figure["nodes"]) for kind, figure in by_kind.items()} == {
         "start-up, parse, results": (4.0, 0),
         "incremental models": (10.0, 1),
+        "incremental work lists": (0.5, 1),
         "reconciliation models": (4.0, 1),
         "models rebuilt in full": (2.0, 1),
         "snapshots and seeds": (1.125, 2),
         "data tests reading an incremental model": (2.0, 2),
         "other data tests": (0.25, 1),
         "unit tests": (0.75, 1),
-        "dbt around the nodes": (21.0 - 20.1875 + 0.0625, 0),
+        "dbt around the nodes": (21.0 - 20.6875 + 0.0625, 0),
     }
     assert sum(figure["seconds"] for figure in by_kind.values()) == 25.0
