@@ -633,6 +633,16 @@ BUILD_LOG = (
 )
 
 
+def logged_node_counts(project: Project) -> tuple[int, int, int]:
+    """What the build log (decision log §16) counts for a build of everything, from the project's
+    manifest: its models, its snapshots, and its nodes (models, seeds, snapshots and data tests;
+    the unit tests are not counted)."""
+    manifest = json.loads((project.work / "target" / "manifest.json").read_text())
+    kinds = Counter(node["resource_type"] for node in manifest["nodes"].values())
+    nodes = kinds["model"] + kinds["seed"] + kinds["snapshot"] + kinds["test"]
+    return kinds["model"], kinds["snapshot"], nodes
+
+
 def test_the_build_log_says_how_each_build_ended(built: Project, tmp_path: Path) -> None:
     """marts.warehouse_builds (decision log §16), which every dashboard page reads: one row per
     invocation that changes the warehouse, 'complete' only when it finished having run every
@@ -643,10 +653,7 @@ def test_the_build_log_says_how_each_build_ended(built: Project, tmp_path: Path)
     logged."""
     copy = Project(tmp_path)
     shutil.copy(built.before_second_build, copy.warehouse)  # type: ignore[attr-defined]
-    manifest = json.loads((built.work / "target" / "manifest.json").read_text())
-    kinds = Counter(node["resource_type"] for node in manifest["nodes"].values())
-    models, snapshots = kinds["model"], kinds["snapshot"]
-    nodes = models + kinds["seed"] + snapshots + kinds["test"]
+    models, snapshots, nodes = logged_node_counts(built)
     # the fixture's first build: the log's own first build logs its end
     assert copy.query(BUILD_LOG) == [("build", False, "complete", True, models, models, nodes, nodes, 0, 0, None)]
 
@@ -740,9 +747,8 @@ def test_the_scheduled_build_without_the_unit_tests_is_logged_complete(built: Pr
     """The fixture's third build runs as make daily does, every node but the unit tests (they
     check the code on fixed inputs, not the data): the build log calls it complete, as a build of
     everything (decision log §16), so the dashboards show no warning every morning."""
+    models, _, nodes = logged_node_counts(built)
     manifest = json.loads((built.work / "target" / "manifest.json").read_text())
-    kinds = Counter(node["resource_type"] for node in manifest["nodes"].values())
-    models, nodes = kinds["model"], kinds["model"] + kinds["seed"] + kinds["snapshot"] + kinds["test"]
 
     assert "unit_test" not in built.third_build and manifest["unit_tests"]  # type: ignore[attr-defined]
     third = built.query(BUILD_LOG)[2]  # the fixture's builds are the log's first three rows
