@@ -39,7 +39,7 @@ help:
 	@echo "make run    set up, generate the sample (if SOURCE is empty), load it and build the dbt project"
 	@echo "make daily  the scheduled job: load what is new (SOURCE or the sample), dbt build without unit tests"
 	@echo "make test   set up and run every test"
-	@echo "make test-fast  the inner loop (about 5 minutes): ruff, then the dbt build tests on one two-batch warehouse"
+	@echo "make test-fast  the inner loop (about 5 minutes): ruff, then the dbt build tests, a two-batch warehouse per worker"
 	@echo "make bench  loader benchmark against DuckDB's own CSV reader (N=1000000 by default)"
 	@echo "make bench-warehouse  the whole warehouse against plain SQL: build, new day, dashboards, memory (N=1000000, REPEAT=1)"
 	@echo "make redshift-check  compile for Redshift without a warehouse and check the SQL for Redshift traps"
