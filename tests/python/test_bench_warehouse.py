@@ -111,8 +111,11 @@ def test_warehouse_benchmark_runs_end_to_end_and_its_floor_ties_out(tmp_path: Pa
         assert figures["steps"][run]["detail"]["parse"] == "full", run
     assert figures["steps"]["new day build"]["detail"]["parse"] == "partial"
     full_build_name = re.escape(figures["fastest"]["dbt build"])
+    printed = len(bench_module().KINDS) + 1  # and "all"
     kinds = re.search(
-        rf"^where the time went: {full_build_name} against new day build .*\n((  .+\n){{11}})", out, re.MULTILINE
+        rf"^where the time went: {full_build_name} against new day build .*\n((  .+\n){{{printed}}})",
+        out,
+        re.MULTILINE,
     )
     assert kinds and kinds.group(1).startswith("  start-up, parse, results "), out
     assert kinds.group(1).splitlines()[-1].startswith("  all "), out
@@ -122,6 +125,12 @@ def test_warehouse_benchmark_runs_end_to_end_and_its_floor_ties_out(tmp_path: Pa
         assert abs(sum(kind["seconds"] for kind in by_kind.values()) - seconds) < 1e-6, (step, by_kind)
         assert by_kind["incremental models"]["nodes"] >= 5 and by_kind["reconciliation models"]["nodes"] >= 10
         assert by_kind["incremental work lists"]["nodes"] == 2
+        # the commits are read from the step's own debug log, and taken out of the nodes
+        commits = figures["steps"][step]["detail"]["slowest_commits"]
+        assert commits and by_kind["commits (checkpoints among them)"]["seconds"] + 1e-9 >= sum(
+            c["seconds"] for c in commits
+        )
+        assert all(c["connection"].startswith(("model.", "snapshot.", "seed.", "master")) for c in commits), commits
     # the new day is built as make daily builds it: the full build runs the unit tests, the new day not
     full_build, new_day = (figures["steps"][step]["detail"]["by_kind"] for step in ("dbt build", "new day build"))
     assert full_build["unit tests"]["nodes"] > 0 and new_day["unit tests"]["nodes"] == 0
@@ -215,20 +224,47 @@ def test_a_dbt_commands_time_is_split_by_kind_of_node_and_the_kinds_add_up_to_it
         "results": [{"unique_id": uid, "execution_time": seconds} for uid, seconds in timings.items()],
     }
 
+    # the dimension's commit wrote a checkpoint holding the fact's deletes; dbt's own one did not
+    commits = {f"{project}.fct": 0.0625, f"{project}.dim": 1.5, "master": 0.03125}
+
     # every figure is a binary fraction, so the sums below are exact
-    by_kind = bench.time_by_kind(results, manifest, 25.0)
+    by_kind = bench.time_by_kind(results, manifest, 25.0, commits)
 
     assert list(by_kind) == list(bench.KINDS)
     assert {kind: (figure["seconds"], figure["nodes"]) for kind, figure in by_kind.items()} == {
         "start-up, parse, results": (4.0, 0),
-        "incremental models": (10.0, 1),
+        "incremental models": (10.0 - 0.0625, 1),
         "incremental work lists": (0.5, 1),
         "reconciliation models": (4.0, 1),
-        "models rebuilt in full": (2.0, 1),
+        "models rebuilt in full": (2.0 - 1.5, 1),
         "snapshots and seeds": (1.125, 2),
         "data tests reading an incremental model": (2.0, 2),
         "other data tests": (0.25, 1),
         "unit tests": (0.75, 1),
-        "dbt around the nodes": (21.0 - 20.6875 + 0.0625, 0),
+        "commits (checkpoints among them)": (1.59375, 1),
+        "dbt around the nodes": (21.0 - 20.6875 + 0.0625 - 0.03125, 0),
     }
     assert sum(figure["seconds"] for figure in by_kind.values()) == 25.0
+    # without the commits, each node's time stays with its kind
+    assert bench.time_by_kind(results, manifest, 25.0)["models rebuilt in full"]["seconds"] == 2.0
+
+
+def test_a_commit_is_timed_from_dbts_debug_log() -> None:
+    """dbt logs a COMMIT twice before it runs, then its time on the next status line; any other
+    statement's time is not a commit's."""
+    log = """\
+\x1b[0m06:03:28.021921 [debug] [Thread-1 (]: SQL status: OK in 0.001 seconds
+\x1b[0m06:03:28.030957 [debug] [Thread-1 (]: On model.p.orders_daily: COMMIT
+\x1b[0m06:03:28.031500 [debug] [Thread-1 (]: Using duckdb connection "model.p.orders_daily"
+\x1b[0m06:03:28.031987 [debug] [Thread-1 (]: On model.p.orders_daily: COMMIT
+\x1b[0m06:03:32.326581 [debug] [Thread-1 (]: SQL status: OK in 4.294 seconds
+\x1b[0m06:03:32.330590 [debug] [Thread-1 (]: On model.p.orders_daily: /* {"app": "dbt"} */
+\x1b[0m06:03:32.332394 [debug] [Thread-1 (]: SQL status: OK in 0.001 seconds
+\x1b[0m06:03:33.000000 [debug] [Thread-1 (]: On model.p.fct: COMMIT
+\x1b[0m06:03:33.500000 [debug] [Thread-1 (]: SQL status: OK in 0.500 seconds
+\x1b[0m06:03:34.000000 [debug] [Thread-1 (]: On model.p.fct: COMMIT
+\x1b[0m06:03:34.250000 [debug] [Thread-1 (]: SQL status: OK in 0.250 seconds
+\x1b[0m06:03:35.000000 [debug] [MainThread]: On master: COMMIT
+\x1b[0m06:03:35.001000 [debug] [MainThread]: SQL status: OK in 0.001 seconds
+"""
+    assert bench_module().commit_seconds(log) == {"model.p.orders_daily": 4.294, "model.p.fct": 0.75, "master": 0.001}
