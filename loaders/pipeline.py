@@ -372,6 +372,11 @@ def commerce_raw(
 def make_pipeline(t: Target) -> dlt.Pipeline:
     # Every raw row must carry its load id: recovery and re-delivery work by it.
     os.environ["NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID"] = "true"
+    # A load package's job files are a copy of every row it loaded, customers' names and emails
+    # among them, which dlt keeps by default after loading them, load after load. Once loaded they
+    # are deleted (recovery reads the warehouse, never them); the package's record stays, and dlt
+    # keeps the files of a package with a failed job. LOAD__DELETE_COMPLETED_JOBS=false keeps them.
+    os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
     return dlt.pipeline(
         pipeline_name=settings.PIPELINE_NAME,
         pipelines_dir=str(settings.dlt_pipelines_dir()),

@@ -349,6 +349,35 @@ def test_other_formats_land_the_same_rows(
     shutil.rmtree(other_root)
 
 
+def test_a_loads_files_leave_dlts_folder_once_loaded_unless_kept(
+    sample: Path, load: Callable[..., int], query: Query, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dlt's load packages hold a copy of every row loaded (customers' names and emails among
+    them): once a load has completed, its job files are deleted and the package's record stays.
+    dlt's own setting, LOAD__DELETE_COMPLETED_JOBS=false, keeps them."""
+    from loaders import settings
+
+    def job_files() -> list[Path]:
+        loaded = settings.dlt_pipelines_dir() / settings.PIPELINE_NAME / "load" / "loaded"
+        return [path for path in loaded.rglob("*") if path.is_file() and "completed_jobs" in path.parts]
+
+    def packages() -> int:
+        loaded = settings.dlt_pipelines_dir() / settings.PIPELINE_NAME / "load" / "loaded"
+        return len(list(loaded.glob("*/package_completed.json")))
+
+    monkeypatch.delenv("LOAD__DELETE_COMPLETED_JOBS", raising=False)
+    assert load(sample) == 0
+    assert query("select count(*) from raw.customers")[0][0] > 0
+    assert packages() == 1 and job_files() == []
+
+    monkeypatch.setenv("FINANCE_WAREHOUSE_PATH", str(tmp_path / "kept.duckdb"))
+    monkeypatch.setenv("FINANCE_PIPELINES_DIR", str(tmp_path / "kept-pipelines"))
+    monkeypatch.setenv("LOAD__DELETE_COMPLETED_JOBS", "false")
+    assert load(sample) == 0
+    assert packages() == 1
+    assert {path.name.split(".")[0] for path in job_files()} >= {"transactions", "customers"}
+
+
 def test_every_raw_table_exists_after_a_load_of_transactions_alone(
     sample: Path, load: Callable[..., int], query: Query, capsys: pytest.CaptureFixture[str]
 ) -> None:
