@@ -161,17 +161,20 @@
         'select invalidated.' ~ listed_column ~ ' from ' ~ invalidated(list_model) ~ ' as invalidated') }}
 {%- endmacro %}
 
-{#- Post-hook of the chain's line models: delete+insert replaces only the keys it inserts, so the
-    rows of a line no longer delivered (a corrected file dropped it) are deleted here. Nothing on
-    a full rebuild, which builds only what is delivered: the list it would read may be an earlier
-    run's (`dbt run --full-refresh --exclude int_transaction_lines_invalidated` deleted a refund
-    delivered again since, found by a helper's audit, 2026-12). -#}
-{% macro delete_lines_no_longer_delivered(key_column) -%}
+{#- Pre-hook of the chain's line models: delete+insert replaces only the keys its select returns,
+    so a listed line the select no longer returns would keep the rows it was built with: a line no
+    longer delivered (a corrected file dropped it), or no longer of the event type the model
+    selects (a corrected file made a sale a refund, or back: the fact held the line twice, found by
+    a helper's audit, 2026-12). So every listed line's rows are deleted first, in the model's
+    transaction, and the run inserts what each line is now. Nothing on a full rebuild, which builds
+    only what is delivered: the list it would read may be an earlier run's (`dbt run
+    --full-refresh --exclude int_transaction_lines_invalidated` deleted a refund delivered again
+    since, found by a helper's audit, 2026-12). -#}
+{% macro delete_listed_lines(key_column) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where {{ key_column }} in (
             select delivered_line_event_id from {{ ref('int_transaction_lines_invalidated') }}
-            where not is_delivered
         )
     {%- endif -%}
 {%- endmacro %}

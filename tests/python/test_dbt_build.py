@@ -594,12 +594,13 @@ def test_the_fact_is_not_rebuilt_without_the_orders_work_list(built: Project, tm
 
 
 def test_a_full_rebuild_without_the_work_list_keeps_a_line_delivered_again(built: Project, tmp_path: Path) -> None:
-    """The chain's post-hooks delete the lines its work list marks as no longer delivered. A full
-    rebuild builds only what is delivered, and the list it would read may be an earlier run's:
-    after the refund the second batch cancelled is delivered again, `dbt run --full-refresh
-    --exclude int_transaction_lines_invalidated` deleted it from every chain model, and every
-    build after failed recon_completeness (found by a helper's audit). The build after must equal
-    a full rebuild of the same warehouse."""
+    """The chain's pre-hooks delete the lines its work list holds, those no longer delivered among
+    them (decision log §11, "A listed line's rows go first"). A full rebuild builds only what is
+    delivered, and the list it would read may be an earlier run's: after the refund the second
+    batch cancelled is delivered again, `dbt run --full-refresh --exclude
+    int_transaction_lines_invalidated` deleted it from every chain model, and every build after
+    failed recon_completeness (found by a helper's audit). The build after must equal a full
+    rebuild of the same warehouse."""
     for name in ("incremental", "reference"):
         (tmp_path / name).mkdir()
     copy = Project(tmp_path / "incremental")
@@ -624,6 +625,94 @@ def test_a_full_rebuild_without_the_work_list_keeps_a_line_delivered_again(built
     shutil.copy(copy.warehouse, reference.warehouse)
     ok(reference.dbt("run", "--full-refresh"))
     _assert_same_tables(copy.warehouse, reference.warehouse, "after the build, only in a full rebuild")
+
+
+def _turn_a_sale_into_a_refund(source: Path, order_level: bool, avoid: set[Path]) -> tuple[Path, str, str]:
+    """The source corrects a transactions file of the first batch, not in `avoid`: the last sale
+    line of an order with two or more and no refund becomes a refund of 1.00 for one unit of the
+    order's first line (line-level), or a credit of 1.00 on the whole order (`order_level`); the
+    order's reported total loses the line. Returns the file, its content before and the line."""
+    second_batch = f"date={date.fromisoformat(SMALL.start) + timedelta(days=12)}"
+    files = [path for path in sorted(source.glob("transactions/*/*.csv")) if path.parent.name < second_batch]
+    names = next(csv.reader([files[0].read_text().splitlines()[0]]))
+    col = {name: i for i, name in enumerate(names)}
+    rows_of = {path: list(csv.reader(path.read_text().splitlines()[1:])) for path in files}
+    refunded = {r[col["order_id"]] for rows in rows_of.values() for r in rows if r[col["event_type"]] == "refund"}
+    for path in files:
+        if path in avoid:
+            continue
+        sales: dict[str, list[list[str]]] = {}
+        for r in rows_of[path]:
+            if r[col["event_type"]] == "sale" and r[col["order_id"]] not in refunded:
+                sales.setdefault(r[col["order_id"]], []).append(r)
+        order = next((order for order, lines in sales.items() if len(lines) >= 2), None)
+        if order is None:
+            continue
+        first, *kept, last = sales[order]
+        total = sum(
+            Decimal(r[col["quantity"]]) * Decimal(r[col["unit_price"]]) - Decimal(r[col["line_discount"]])
+            + Decimal(r[col["line_tax"]]) + Decimal(r[col["shipping_charged"]] or "0")
+            for r in (first, *kept)
+        )  # fmt: skip
+        for r in (first, *kept):
+            r[col["order_total"]] = f"{total:.2f}"
+        before = path.read_text()
+        last[col["event_type"]] = "refund"
+        for name in ("sku", "unit_price"):
+            last[col[name]] = first[col[name]]
+        for name in ("line_discount", "line_tax", "shipping_charged", "shipping_cost", "platform_fee"):
+            last[col[name]] = "0.00"
+        last[col["quantity"]] = "0" if order_level else "1"
+        last[col["order_total"]] = ""
+        last[col["refunded_line_event_id"]] = "" if order_level else first[col["line_event_id"]]
+        last[col["refund_amount"]] = "1.00"
+        last[col["refund_reason"]] = "changed_mind"
+        last[col["restocked"]] = "false" if order_level else "true"
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(names)
+        for r in rows_of[path]:
+            writer.writerow(r)
+        path.write_text(out.getvalue())
+        _claim_again(source, path)
+        return path, before, last[col["line_event_id"]]
+    raise AssertionError("the first batch has no order of two sale lines without a refund left")
+
+
+def test_a_line_a_corrected_file_gives_another_event_type_is_rebuilt_as_that_type(
+    built: Project, tmp_path: Path
+) -> None:
+    """A corrected file may turn a sale line into a refund (of one of its order's lines, or of the
+    whole order), and the next correction turn it back. delete+insert replaces only the lines a
+    model's select returns, and the chain's sale models select sales, its refund models refunds:
+    the line kept its old type's rows, the fact held it twice (or an invented refund after the
+    turn back), and every build after failed until a full refresh (found by a helper's audit,
+    2026-12). After each incremental build, every model must equal a full rebuild."""
+    for name in ("incremental", "reference"):
+        (tmp_path / name).mkdir()
+    copy = Project(tmp_path / "incremental")
+    reference = Project(tmp_path / "reference")
+    shutil.copy(built.after_incremental_run, copy.warehouse)  # type: ignore[attr-defined]
+    source = shutil.copytree(built.work / "deliveries", tmp_path / "deliveries")
+    retyped: dict[str, tuple[Path, str]] = {}
+    for order_level in (False, True):
+        path, before, line = _turn_a_sale_into_a_refund(source, order_level, {p for p, _ in retyped.values()})
+        retyped[line] = (path, before)
+    lines = "', '".join(retyped)
+    types = (
+        "select distinct delivered_line_event_id, event_type from marts.fct_transactions "
+        f"where delivered_line_event_id in ('{lines}')"
+    )
+    for step, event_type in (("turned into refunds", "refund"), ("turned back into sales", "sale")):
+        assert copy.load(source) == 0
+        ok(copy.dbt("build", *daily_build_flags()))
+        assert sorted(copy.query(types)) == sorted((line, event_type) for line in retyped), step
+        shutil.copy(copy.warehouse, reference.warehouse)
+        ok(reference.dbt("run", "--full-refresh"))
+        _assert_same_tables(copy.warehouse, reference.warehouse, f"{step}: after the build, only in a full rebuild")
+        for path, before in retyped.values():
+            path.write_text(before)
+            _claim_again(source, path)
 
 
 BUILD_LOG = (
