@@ -633,12 +633,13 @@ def _turn_a_sale_into_a_refund(source: Path, order_level: bool, avoid: set[Path]
     order's first line (line-level), or a credit of 1.00 on the whole order (`order_level`); the
     order's reported total loses the line. Returns the file, its content before and the line."""
     second_batch = f"date={date.fromisoformat(SMALL.start) + timedelta(days=12)}"
-    files = [path for path in sorted(source.glob("transactions/*/*.csv")) if path.parent.name < second_batch]
-    names = next(csv.reader([files[0].read_text().splitlines()[0]]))
+    every_file = sorted(source.glob("transactions/*/*.csv"))
+    names = next(csv.reader([every_file[0].read_text().splitlines()[0]]))
     col = {name: i for i, name in enumerate(names)}
-    rows_of = {path: list(csv.reader(path.read_text().splitlines()[1:])) for path in files}
+    rows_of = {path: list(csv.reader(path.read_text().splitlines()[1:])) for path in every_file}
+    # no order refunded in any file, late refunds of the second batch included
     refunded = {r[col["order_id"]] for rows in rows_of.values() for r in rows if r[col["event_type"]] == "refund"}
-    for path in files:
+    for path in (path for path in every_file if path.parent.name < second_batch):
         if path in avoid:
             continue
         sales: dict[str, list[list[str]]] = {}
