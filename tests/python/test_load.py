@@ -21,6 +21,7 @@ import pytest
 from support import ROOT, SMALL, make_sample
 
 from loaders import files as files_module
+from loaders import settings
 from loaders.contracts import CONTROL_SUMS, FEEDS, MONEY_METRICS, Feed
 from loaders.generate import Params, generate
 from loaders.pipeline import _read_ahead
@@ -355,15 +356,15 @@ def test_a_loads_files_leave_dlts_folder_once_loaded_unless_kept(
     """dlt's load packages hold a copy of every row loaded (customers' names and emails among
     them): once a load has completed, its job files are deleted and the package's record stays.
     dlt's own setting, LOAD__DELETE_COMPLETED_JOBS=false, keeps them."""
-    from loaders import settings
+
+    def loaded() -> Path:  # where dlt moves a package once loaded, in the pipelines folder set now
+        return settings.dlt_pipelines_dir() / settings.PIPELINE_NAME / "load" / "loaded"
 
     def job_files() -> list[Path]:
-        loaded = settings.dlt_pipelines_dir() / settings.PIPELINE_NAME / "load" / "loaded"
-        return [path for path in loaded.rglob("*") if path.is_file() and "completed_jobs" in path.parts]
+        return [path for path in loaded().rglob("*") if path.is_file() and "completed_jobs" in path.parts]
 
     def packages() -> int:
-        loaded = settings.dlt_pipelines_dir() / settings.PIPELINE_NAME / "load" / "loaded"
-        return len(list(loaded.glob("*/package_completed.json")))
+        return len(list(loaded().glob("*/package_completed.json")))
 
     monkeypatch.delenv("LOAD__DELETE_COMPLETED_JOBS", raising=False)
     assert load(sample) == 0
@@ -435,7 +436,6 @@ def test_a_loads_duckdb_databases_hold_dbts_memory_limit_and_the_scratch_a_quart
     """dlt's destination spills beyond the limit the dbt profile sets, from the same variable and
     with the same default; the checkers' scratch beyond a quarter of it (64 MiB at least, the limit
     at most), read in DuckDB's units; DuckDB reads the scratch's limit as it was meant."""
-    from loaders import settings
     from loaders.destinations import duckdb_credentials
     from loaders.pipeline import _scratch
 
@@ -473,7 +473,7 @@ def test_every_feed_of_a_load_checks_its_rows_in_one_scratch_database(
     database, so one memory limit holds every feed's rows. Each checker leaves a table where the
     later ones see it, and sees the database's limit and its TimeZone, UTC, also on a host whose
     own zone is not UTC."""
-    from loaders import pipeline, settings
+    from loaders import pipeline
 
     seen: list[tuple[str, int, str, str]] = []
 
@@ -515,8 +515,6 @@ def test_a_new_warehouse_is_written_in_the_projects_file_format(
     import duckdb
     import yaml
 
-    from loaders import settings
-
     version = "select tags['storage_version'] from duckdb_databases() where not internal"
     assert load(sample) == 0
     assert query(version) == [(f"{settings.DUCKDB_STORAGE_VERSION}+",)]
@@ -554,7 +552,6 @@ def test_upgrade_format_rewrites_a_warehouse_created_before_and_keeps_the_old_fi
     The old file stays beside it; a second run has nothing to do; the next load finds nothing new."""
     import duckdb
 
-    from loaders import settings
     from loaders.cli import main
 
     _older_warehouse(warehouse, load, sample)
