@@ -302,7 +302,8 @@ STATUS_LINE = re.compile(r"\]: SQL status: \S+ in ([0-9.]+) seconds$")
 
 
 def commit_seconds(debug_log: str) -> dict[str, float]:
-    """Seconds each connection (a node's unique id, or dbt's own `master`) spent in COMMIT, from
+    """Seconds each connection (a node's unique id, or one dbt names itself: `master`, and
+    `create_<database>_<schema>` for each schema a build creates) spent in COMMIT, from
     dbt's debug log: a COMMIT is logged as `On <connection>: COMMIT`, and the next `SQL status`
     line is its time. On DuckDB a commit writes a checkpoint once the write-ahead log has passed
     its threshold, so what a run's deletes and inserts cost the file is paid at whichever commit

@@ -15,6 +15,10 @@ import pytest
 from pytest import MonkeyPatch
 from support import ROOT, bench_module
 
+# The connections dbt logs a COMMIT on: a node's (its unique id), and those dbt names itself.
+DBT_CONNECTION = re.compile(
+    r"(model|snapshot|seed|test|unit_test)\.commerce_finance\.\w+(\.\w+)*|master|(create|list)_\w+"
+)
 STEPS = (
     "generate",
     "floor",
@@ -130,7 +134,9 @@ def test_warehouse_benchmark_runs_end_to_end_and_its_floor_ties_out(tmp_path: Pa
         assert commits and by_kind["commits (checkpoints among them)"]["seconds"] + 1e-9 >= sum(
             c["seconds"] for c in commits
         )
-        assert all(c["connection"].startswith(("model.", "snapshot.", "seed.", "master")) for c in commits), commits
+        # a node's unique id, or a connection dbt names itself: `master`, and one per schema it
+        # creates or lists (`create_<database>_<schema>`, `list_<database>_<schema>`)
+        assert all(DBT_CONNECTION.fullmatch(c["connection"]) for c in commits), commits
     # the new day is built as make daily builds it: the full build runs the unit tests, the new day not
     full_build, new_day = (figures["steps"][step]["detail"]["by_kind"] for step in ("dbt build", "new day build"))
     assert full_build["unit tests"]["nodes"] > 0 and new_day["unit tests"]["nodes"] == 0
@@ -266,5 +272,12 @@ def test_a_commit_is_timed_from_dbts_debug_log() -> None:
 \x1b[0m06:03:34.250000 [debug] [Thread-1 (]: SQL status: OK in 0.250 seconds
 \x1b[0m06:03:35.000000 [debug] [MainThread]: On master: COMMIT
 \x1b[0m06:03:35.001000 [debug] [MainThread]: SQL status: OK in 0.001 seconds
+\x1b[0m06:03:35.100000 [debug] [ThreadPool]: On create_finance_marts: COMMIT
+\x1b[0m06:03:35.120000 [debug] [ThreadPool]: SQL status: OK in 0.020 seconds
 """
-    assert bench_module().commit_seconds(log) == {"model.p.orders_daily": 4.294, "model.p.fct": 0.75, "master": 0.001}
+    assert bench_module().commit_seconds(log) == {
+        "model.p.orders_daily": 4.294,
+        "model.p.fct": 0.75,
+        "master": 0.001,
+        "create_finance_marts": 0.02,
+    }
