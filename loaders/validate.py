@@ -12,7 +12,12 @@ from .contracts import Column, Feed
 
 INTEGER = r"^[+-]?[0-9]+$"
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-TIMESTAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+# a UTC offset is one the world uses, -14:00 to +14:00 (a typo such as +5300 for +0530 would move
+# the event by days), with minutes up to 59
+TIMESTAMP = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+    r"(Z|[+-](0[0-9]|1[0-3])(:?[0-5][0-9])?|[+-]14(:?00)?)$"
+)
 BOOLEAN = ("true", "false", "t", "f", "1", "0")
 BLANK = r"^\s*$"  # a value that is blank after trimming is missing
 PADDED = r"^\s|\s$"
@@ -86,7 +91,7 @@ def _column_checks(c: Column, key: tuple[str, ...]) -> list[tuple[str, str]]:
             f"not a decimal number with at most {c.scale} decimal places",
         ),
         "date": (DATE, "not a date (YYYY-MM-DD)"),
-        "timestamp": (TIMESTAMP, "not an ISO 8601 timestamp with a UTC offset"),
+        "timestamp": (TIMESTAMP, "not an ISO 8601 timestamp with a UTC offset (-14:00 to +14:00)"),
     }.get(c.type)
     if shape:
         checks.append((f"not regexp_full_match({raw}, {_lit(shape[0])})", _failure(c.name, shape[1])))

@@ -53,6 +53,8 @@ BAD_ROWS = {
     7: ({"unit_price": "-3.00"}, "unit_price", "must be >= 0"),
     8: ({"channel": "telephone"}, "channel", "not an allowed value"),
     9: ({"event_ts": "2025-02-30T10:00:00+00:00"}, "event_ts", "not a valid timestamp"),
+    10: ({"event_ts": "2025-11-20T10:00:00+5300"}, "event_ts", "with a UTC offset (-14:00 to +14:00)"),
+    11: ({"event_ts": "2025-11-20T10:00:00+05:99"}, "event_ts", "with a UTC offset (-14:00 to +14:00)"),
 }
 
 
