@@ -96,6 +96,17 @@ def test_a_csv_with_old_mac_line_endings_or_a_header_alone_loads(
     ]
 
 
+def test_a_csv_header_with_a_line_break_inside_a_quoted_name_rejects_the_file() -> None:
+    """Arrow reads the header as one record, the header check reads its first line: the columns
+    past the break would be read with guessed types (sku 000123 as 123). The file is refused."""
+    from loaders.contracts import FEEDS
+    from loaders.parse import FileRejected, parse
+
+    data = b'"note\nx",sku,effective_from,unit_cost,currency\nhi,000123,2025-01-01,1.10,EUR\n'
+    with pytest.raises(FileRejected, match="the header line does not name column"):
+        parse(data, "cogs.csv", "csv", FEEDS["cogs"])
+
+
 @pytest.mark.parametrize(
     "content", [b"", b"\n", b"\xef\xbb\xbf", b"\r\n\r\n"], ids=["0 bytes", "newline", "bom", "crlfs"]
 )
@@ -124,13 +135,15 @@ def test_a_json_number_keeps_every_digit(tmp_path: Path, load: Callable[..., int
         1: ("1234567890123456.78", "2.0"),  # 18, and a whole number as a double
         2: ("57.990000000", "7"),  # zeros past the scale
         3: ("0.3", "1e1"),  # an exponent
+        4: ("2.50", "5"),  # spend fine; the name below is a number, the other names words with an "e"
     }
     text = []
     for i, line in enumerate(lines):
         if i in numbers:
             spend, clicks = numbers[i]
-            line = {**line, "spend": "@spend@", "clicks": "@clicks@"}
-            text.append(json.dumps(line).replace('"@spend@"', spend).replace('"@clicks@"', clicks))
+            line = {**line, "spend": "@spend@", "clicks": "@clicks@", **({"campaign_name": "@name@"} if i == 4 else {})}
+            written = json.dumps(line).replace('"@spend@"', spend).replace('"@clicks@"', clicks)
+            text.append(written.replace('"@name@"', "2.50"))
         else:
             text.append(json.dumps(line))
     path.write_text("\n".join(text) + "\n")
@@ -146,7 +159,51 @@ def test_a_json_number_keeps_every_digit(tmp_path: Path, load: Callable[..., int
         (2, Decimal("1234567890123456.78"), 2),
         (3, Decimal("57.99"), 7),
         (4, Decimal("0.30"), 10),
+        (5, Decimal("2.50"), 5),
     ]
+    assert query(
+        f"select campaign_name from raw.marketing_spend where _source_file = '{name}' and _source_row_number = 5"
+    ) == [("2.5",)]
+
+
+# (value as written in the line, the text the checks read); JSON strings are text as written
+JSON_VALUES = [
+    ("1.5", "1.5"), ("2.0", "2"), ("-0.0", "-0"), ("1e3", "1000"), ("1E-7", "0.0000001"), ("-1.5e-3", "-0.0015"),
+    ("57.990", "57.99"), ("123456789012345.6", "123456789012345.6"),
+    ("12345678901234567890123", "12345678901234567890123"),
+    ("1e400", "1e400"), ('"Summer sale"', "Summer sale"), ('"2e5"', "2e5"), ('"2.0"', "2.0"), ('"\\u00e9"', "é"),
+    ("true", "true"), ("null", None), ('{"x":"é","y":1.50}', '{"x":"é","y":1.5}'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("written", "read"), JSON_VALUES, ids=[w for w, _ in JSON_VALUES])
+def test_a_json_value_reads_the_same_whether_or_not_its_line_is_read_again_exactly(written: str, read: str) -> None:
+    """A line that holds a number of 16 digits or more is read again by Python's JSON parser; every
+    value of it must come out as DuckDB's reading gives it (a number by its plain value), and a
+    key given twice keeps its first value either way."""
+    from loaders.contracts import FEEDS
+    from loaders.parse import parse
+
+    def rate(line: str) -> str | None:
+        return parse(line.encode() + b"\n", "f.jsonl", "jsonl", FEEDS["fx_rates"]).records["rate_to_usd"][0].as_py()
+
+    line = '{"rate_date":"2025-11-20","currency":"EUR","rate_to_usd":%s%s}'
+    assert rate(line % (written, "")) == read
+    assert rate(line % (written, ',"note":0.12345678901234567')) == read
+    assert rate(line % (written, ',"rate_to_usd":2.5,"note":0.12345678901234567')) == read
+
+
+def test_a_long_json_number_in_a_line_that_is_not_strict_json_rejects_the_file() -> None:
+    """DuckDB reads a trailing comma; a number that must be read again exactly cannot be, so the
+    file is refused with the line, not loaded with a rounded value or a crash."""
+    from loaders.contracts import FEEDS
+    from loaders.parse import FileRejected, parse
+
+    good = b'{"rate_date":"2025-11-20","currency":"EUR","rate_to_usd":1.5,}\n'
+    assert parse(good, "f.jsonl", "jsonl", FEEDS["fx_rates"]).records["rate_to_usd"].to_pylist() == ["1.5"]
+    bad = b'{"rate_date":"2025-11-21","currency":"EUR","rate_to_usd":1.0000000000000001,}\n'
+    with pytest.raises(FileRejected, match="line 2 holds a number of 16 digits or more"):
+        parse(good + bad, "f.jsonl", "jsonl", FEEDS["fx_rates"])
 
 
 def _parquet_as_pandas_writes_it(path: Path) -> None:
@@ -215,6 +272,30 @@ def test_a_parquet_files_typed_values_land_the_same_whichever_files_share_its_lo
 def _first_customer_name(customers: Path) -> str:
     with customers.open(newline="") as f:
         return next(csv.DictReader(f))["customer_name"]
+
+
+def test_a_parquet_number_is_read_as_the_plain_text_of_its_value() -> None:
+    """Arrow writes a float past 1e13 with an exponent, and a decimal at its scale: both are read as
+    the plain decimal of their value; a float NaN (pandas' missing value) is null."""
+    from loaders.contracts import FEEDS
+    from loaders.parse import parse
+
+    floats = [2.0, 57.99, 99999999999999.98, float("nan"), 1e-5, None, -0.5]
+    decimals = [Decimal("2.000000000"), Decimal("57.990000000"), Decimal("99999999999999.990000000"), None,
+                Decimal("0.000010000"), None, Decimal("-0.500000000")]  # fmt: skip
+
+    def rates(values: pa.Array) -> list[str | None]:
+        table = pa.table(
+            {"rate_date": ["2025-11-20"] * len(values), "currency": ["EUR"] * len(values), "rate_to_usd": values}
+        )
+        buffer = io.BytesIO()
+        pq.write_table(table, buffer)
+        return parse(buffer.getvalue(), "f.parquet", "parquet", FEEDS["fx_rates"]).records["rate_to_usd"].to_pylist()
+
+    assert rates(pa.array(floats, pa.float64())) == ["2", "57.99", "99999999999999.98", None, "0.00001", None, "-0.5"]
+    assert rates(pa.array(decimals, pa.decimal128(38, 9))) == [
+        "2", "57.99", "99999999999999.99", None, "0.00001", None, "-0.5"
+    ]  # fmt: skip
 
 
 def test_a_parquet_text_column_that_is_not_utf8_rejects_the_file(
