@@ -62,8 +62,16 @@ def _ends_in_whitespace(column: str) -> str:
     return "(" + " or ".join(f"suffix({column}, chr({ord(w)}))" for w in WHITESPACE) + ")"
 
 
+# ISO 8601's hh:mm, which DuckDB does not cast: seconds added, for the values the cast refused
+WITHOUT_SECONDS = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2})(Z|[+-].*)$"
+
+
 def _typed_expression(c: Column) -> str:
-    return f"try_cast({_raw(c)} as {c.sql_type}) as {_q(c.name)}"
+    typed = f"try_cast({_raw(c)} as {c.sql_type})"
+    if c.type == "timestamp":  # coalesce reads its second value only where the first is null
+        seconds_added = f"regexp_replace({_raw(c)}, {_lit(WITHOUT_SECONDS)}, '\\1:00\\2')"
+        typed = f"coalesce({typed}, try_cast({seconds_added} as {c.sql_type}))"
+    return f"{typed} as {_q(c.name)}"
 
 
 def _failure(column: str, reason: str) -> str:

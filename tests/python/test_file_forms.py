@@ -332,6 +332,18 @@ def test_a_column_spelt_unlike_the_contract_rejects_the_file(
     assert query(f"select count(*) from raw.transactions where _source_file = '{victim.relative_to(sample)}'") == [(0,)]
 
 
+def test_a_timestamp_without_seconds_loads(sample: Path, load: Callable[..., int], query: Query) -> None:
+    """ISO 8601 allows hh:mm; DuckDB's cast does not, and the row was quarantined as an invalid
+    timestamp."""
+    rows = _rewrite_csv(_first(sample, "transactions"), {0: {"event_ts": "2025-11-20T10:00+01:00"}})
+    assert load(sample) == 0
+    assert query("select count(*) from raw.quarantine") == [(0,)]
+    assert query(
+        "select strftime(event_ts at time zone 'UTC', '%Y-%m-%d %H:%M:%S') from raw.transactions"
+        f" where line_event_id = '{rows[0]['line_event_id']}'"
+    ) == [("2025-11-20 09:00:00",)]
+
+
 GOOD_TIMESTAMPS = [
     "2025-11-21T10:00:00Z", "2025-11-21T10:00:00+00:00", "2025-11-21T10:00:00+05:30", "2025-11-21T10:00:00+0530",
     "2025-11-21T10:00:00-12:00", "2025-11-21T10:00:00+14:00", "2025-11-21T10:00:00+13:45",
