@@ -49,8 +49,10 @@ def parse(data: bytes, name: str, fmt: str, feed: Feed, compressed: bool = False
         return _conform(pa.table({c.name: pa.array([], pa.string()) for c in feed.columns}), name, feed)
     if not data:
         raise FileRejected(name, "the file is empty")
-    reader = {"csv": _csv, "parquet": _parquet, "jsonl": _jsonl}[fmt]
-    table = reader(data, name)
+    if fmt == "jsonl":
+        table = _jsonl(data, name, set(feed.column_names))
+    else:
+        table = {"csv": _csv, "parquet": _parquet}[fmt](data, name)
     return _conform(table, name, feed)
 
 
@@ -89,13 +91,11 @@ def _csv(data: bytes, name: str) -> pa.Table:
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise FileRejected(name, f"cannot be parsed as CSV: {_first_line(exc)}") from None
-    # A column Arrow named otherwise than the header line (a line break inside a quoted name) would
-    # have its type guessed, and a sku 000123 read as 123: refused instead.
-    guessed = [f.name for f in table.schema if f.type != pa.string()]
-    if guessed:
-        raise FileRejected(
-            name, f"the header line does not name column(s) {', '.join(guessed)} as read; fix the header"
-        )
+    # Arrow reads the header as a CSV record, the header check as a line: a line break inside a
+    # quoted name parts them, and a column named otherwise would have its type guessed (a sku
+    # 000123 read as 123) or, optional, be recorded as extra and its values lost. Refused instead.
+    if table.column_names != header:
+        raise FileRejected(name, "the header line does not name the columns as read (a line break in a quoted name?)")
     return table
 
 
@@ -106,9 +106,11 @@ def _parquet(data: bytes, name: str) -> pa.Table:
         raise FileRejected(name, f"not a readable Parquet file: {_first_line(exc)}") from None
 
 
-def _jsonl(data: bytes, name: str) -> pa.Table:
+def _jsonl(data: bytes, name: str, contract: set[str]) -> pa.Table:
+    """Every key's values as text; only the contract's columns are read (another key is only
+    named, and recorded as extra), so a key JSON paths cannot spell (`*`, `""`) stops nothing."""
     lines = data.split(b"\n")
-    if lines and lines[-1].strip() == b"":
+    while lines and lines[-1].strip() == b"":  # blank lines at the end of the file
         lines.pop()
     try:
         table = pa.table({"line": pa.array(lines, pa.binary()).cast(pa.string())})
@@ -122,9 +124,15 @@ def _jsonl(data: bytes, name: str) -> pa.Table:
     ).fetchone()[0]
     if first_bad is not None:
         raise FileRejected(name, f"line {first_bad} is not a JSON object")
-    keys = [r[0] for r in con.execute("select distinct unnest(json_keys(line)) as k from jl order by k").fetchall()]
-    if not keys:
+    found_keys = [
+        r[0] for r in con.execute("select distinct unnest(json_keys(line)) as k from jl order by k").fetchall()
+    ]
+    if not found_keys:
         raise FileRejected(name, "no fields found in the JSON Lines file")
+    keys = [k for k in found_keys if k in contract]
+    others = [k for k in found_keys if k not in contract]
+    if not keys:  # no contract column at all: the names alone tell what is missing
+        return pa.Table.from_arrays([pa.nulls(len(lines), pa.string()) for _ in others], names=others)
     paths = "[" + ", ".join(_sql_str(_json_path(k)) for k in keys) + "]"
     # Every key's text from one parse of each line (a number's text is DuckDB's double written back:
     # the shortest text that reads as the same double). Two queries, not one: together they took
@@ -137,9 +145,11 @@ def _jsonl(data: bytes, name: str) -> pa.Table:
     # which lines hold one of 16 significant digits or more, which may not survive a double
     # (99999999999999.99 reads back as 99999999999999.98): those lines are read again exactly.
     doubtful_line = f"""
-        case when list_contains(types, 'DOUBLE') and regexp_matches(line, {_sql_str(LONG_DIGITS)}) then len(list_filter(
+        case when list_contains(types, 'DOUBLE') and regexp_matches(line, {_sql_str(DOUBTFUL_DIGITS)})
+        then len(list_filter(
             regexp_extract_all(line, {_sql_str(NUMBER_TOKEN)}, 1),
-            t -> regexp_matches(t, '[.eE]') and length(regexp_replace(t, '[^0-9]', '', 'g')) >= 16
+            t -> regexp_matches(t, '[eE]')
+                or (contains(t, '.') and length(regexp_replace(t, '[^0-9]', '', 'g')) >= 16)
         )) > 0 else false end
     """
     numbers = con.execute(f"""
@@ -154,13 +164,16 @@ def _jsonl(data: bytes, name: str) -> pa.Table:
         if pc.any(number).as_py():  # a number is checked by its value: 2.0 is 2
             text = pc.replace_with_mask(text, number, _plain_numbers(text.filter(number)))
         columns.append(text)
+    columns += [pa.nulls(len(lines), pa.string()) for _ in others]
     doubtful = np.flatnonzero(numbers.column("doubtful").to_numpy())
     exact_lines = [(int(i) + 1, lines[i].decode("utf-8")) for i in doubtful]
-    return _read_exactly(pa.Table.from_arrays(columns, names=keys), exact_lines, name)
+    return _read_exactly(pa.Table.from_arrays(columns, names=keys + others), exact_lines, name)
 
 
-# a run of 16 digits and points: the cheap test a line passes before its number tokens are looked at
-LONG_DIGITS = r"[0-9.]{16,}"
+# A run of 16 digits and points, or a digit before an exponent: the cheap test a line passes
+# before its number tokens are looked at. A token with an exponent is read again too: DuckDB's
+# double turns 1.5e-400 into 0, and the plain text of an exponent past PLAIN_PLACES is the token.
+DOUBTFUL_DIGITS = r"[0-9.]{16,}|[0-9][eE][-+]?[0-9]"
 # a JSON number token after ':', ',' or '[' (one inside a string is read again too, to the same text);
 # an integer token needs no second reading, DuckDB reads integers exactly
 NUMBER_TOKEN = r"[:,\[]\s*(-?[0-9.]+([eE][-+]?[0-9]+)?)"
@@ -182,14 +195,14 @@ def _read_exactly(table: pa.Table, lines: list[tuple[int, str]], name: str) -> p
     for n, line in lines:
         try:
             record = json.loads(line, parse_float=_Exact, object_pairs_hook=_first_of_each_key)
-        except ValueError:
+        except (ValueError, RecursionError) as exc:
             raise FileRejected(
                 name,
-                f"line {n} holds a number of 16 digits or more, which is read exactly only from strict JSON"
-                " (a trailing comma?); fix the line",
+                f"line {n} holds a number of 16 digits or more, or an exponent, which is read exactly only"
+                f" from strict JSON (a trailing comma?): {_first_line(exc)}; fix the line",
             ) from None
         for key, value in record.items():
-            if isinstance(value, _Exact):
+            if isinstance(value, _Exact) and key in table.column_names:
                 rows.setdefault(key, []).append(n - 1)
                 texts.setdefault(key, []).append(_plain_number(value))
     columns = []
@@ -236,8 +249,8 @@ def _plain_numbers(text: pa.Array) -> pa.Array:
     if pc.any(exponent).as_py():
         plain = [_plain_number(v) for v in text.filter(exponent).to_pylist()]
         text = pc.replace_with_mask(text, exponent, pa.array(plain, pa.string()))
-    fraction = pc.match_substring(text, ".")
-    if pc.any(fraction).as_py():
+    fraction = pc.and_(pc.match_substring(text, "."), pc.invert(pc.match_substring(text, "e", ignore_case=True)))
+    if pc.any(fraction).as_py():  # an exponent left as written (past PLAIN_PLACES) keeps its zeros
         trimmed = pc.utf8_rtrim(pc.utf8_rtrim(text.filter(fraction), characters="0"), characters=".")
         text = pc.replace_with_mask(text, fraction, trimmed)
     return text

@@ -102,9 +102,12 @@ def test_a_csv_header_with_a_line_break_inside_a_quoted_name_rejects_the_file() 
     from loaders.contracts import FEEDS
     from loaders.parse import FileRejected, parse
 
-    data = b'"note\nx",sku,effective_from,unit_cost,currency\nhi,000123,2025-01-01,1.10,EUR\n'
-    with pytest.raises(FileRejected, match="the header line does not name column"):
-        parse(data, "cogs.csv", "csv", FEEDS["cogs"])
+    for data in (
+        b'"note\nx",sku,effective_from,unit_cost,currency\nhi,000123,2025-01-01,1.10,EUR\n',
+        b'sku,effective_from,unit_cost,currency,"x\ny"\n000123,2025-01-01,1.10,EUR,hi\n',  # the guess is text
+    ):
+        with pytest.raises(FileRejected, match="the header line does not name the columns as read"):
+            parse(data, "cogs.csv", "csv", FEEDS["cogs"])
 
 
 @pytest.mark.parametrize(
@@ -171,7 +174,8 @@ JSON_VALUES = [
     ("1.5", "1.5"), ("2.0", "2"), ("-0.0", "-0"), ("1e3", "1000"), ("1E-7", "0.0000001"), ("-1.5e-3", "-0.0015"),
     ("57.990", "57.99"), ("123456789012345.6", "123456789012345.6"),
     ("12345678901234567890123", "12345678901234567890123"),
-    ("1e400", "1e400"), ('"Summer sale"', "Summer sale"), ('"2e5"', "2e5"), ('"2.0"', "2.0"), ('"\\u00e9"', "é"),
+    ("1e400", "1e400"), ("1.5e-400", "1.5e-400"), ("1.50e-50", "1.50e-50"), ("1E+50", "1E+50"),
+    ('"Summer sale"', "Summer sale"), ('"2e5"', "2e5"), ('"2.0"', "2.0"), ('"\\u00e9"', "é"),
     ("true", "true"), ("null", None), ('{"x":"é","y":1.50}', '{"x":"é","y":1.5}'),
 ]  # fmt: skip
 
@@ -204,6 +208,23 @@ def test_a_long_json_number_in_a_line_that_is_not_strict_json_rejects_the_file()
     bad = b'{"rate_date":"2025-11-21","currency":"EUR","rate_to_usd":1.0000000000000001,}\n'
     with pytest.raises(FileRejected, match="line 2 holds a number of 16 digits or more"):
         parse(good + bad, "f.jsonl", "jsonl", FEEDS["fx_rates"])
+    deep = b'{"rate_date":"2025-11-21","currency":"EUR","rate_to_usd":1.5e-3,"x":' + b"[" * 2000 + b"]" * 2000 + b"}\n"
+    with pytest.raises(FileRejected, match="line 1 holds a number"):  # Python's reader: too deep
+        parse(deep, "f.jsonl", "jsonl", FEEDS["fx_rates"])
+
+
+@pytest.mark.parametrize("key", ["*", "", "x\\\\", "a\\\\\\\\b", "\\u0000", "$.x", "rate_to_usd "])
+def test_a_key_no_json_path_spells_is_recorded_as_extra(key: str) -> None:
+    """Only the contract's columns are read from a JSON line; another key is named, not read, so
+    one a JSON path cannot spell stops nothing. Blank lines at the end of the file are no records."""
+    from loaders.contracts import FEEDS
+    from loaders.parse import parse
+
+    line = '{"rate_date":"2025-11-20","currency":"EUR","rate_to_usd":%s,"%s":1.25}\n'
+    for rate in ("1.5", "1.2345678901234567"):  # either reading
+        parsed = parse((line % (rate, key)).encode() + b"\n \r\n\n", "f.jsonl", "jsonl", FEEDS["fx_rates"])
+        assert parsed.records["rate_to_usd"].to_pylist() == [rate]
+        assert len(parsed.extra_columns) == 1
 
 
 def _parquet_as_pandas_writes_it(path: Path) -> None:
@@ -280,9 +301,9 @@ def test_a_parquet_number_is_read_as_the_plain_text_of_its_value() -> None:
     from loaders.contracts import FEEDS
     from loaders.parse import parse
 
-    floats = [2.0, 57.99, 99999999999999.98, float("nan"), 1e-5, None, -0.5]
+    floats = [2.0, 57.99, 99999999999999.98, float("nan"), 1e-5, None, -0.5, 2.5e100]
     decimals = [Decimal("2.000000000"), Decimal("57.990000000"), Decimal("99999999999999.990000000"), None,
-                Decimal("0.000010000"), None, Decimal("-0.500000000")]  # fmt: skip
+                Decimal("0.000010000"), None, Decimal("-0.500000000"), Decimal("100.000000000")]  # fmt: skip
 
     def rates(values: pa.Array) -> list[str | None]:
         table = pa.table(
@@ -292,9 +313,11 @@ def test_a_parquet_number_is_read_as_the_plain_text_of_its_value() -> None:
         pq.write_table(table, buffer)
         return parse(buffer.getvalue(), "f.parquet", "parquet", FEEDS["fx_rates"]).records["rate_to_usd"].to_pylist()
 
-    assert rates(pa.array(floats, pa.float64())) == ["2", "57.99", "99999999999999.98", None, "0.00001", None, "-0.5"]
+    assert rates(pa.array(floats, pa.float64())) == [
+        "2", "57.99", "99999999999999.98", None, "0.00001", None, "-0.5", "2.5e+100"  # past 40 places: as written
+    ]  # fmt: skip
     assert rates(pa.array(decimals, pa.decimal128(38, 9))) == [
-        "2", "57.99", "99999999999999.99", None, "0.00001", None, "-0.5"
+        "2", "57.99", "99999999999999.99", None, "0.00001", None, "-0.5", "100"
     ]  # fmt: skip
 
 
