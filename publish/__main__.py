@@ -25,8 +25,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "export":
             from .export import export_marts
 
-            done = export_marts(warehouse, args.out)
+            done, warning = export_marts(warehouse, args.out)
             print(f"exported {len(done)} marts to {args.out}: " + ", ".join(f"{d.mart} {d.rows:,}" for d in done))
+            if warning:
+                print(f"warning: {warning} (also in {args.out}/_build_status.json)")
         else:
             from .month_pack import write_pack
 

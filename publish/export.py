@@ -11,6 +11,7 @@ Money keeps its fixed-scale decimal type; nothing is rounded or cast to a float.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from .build_status import banner, last_build
 
 # The date each exported mart is partitioned by; marts not named here are written unpartitioned.
 PARTITION_DATE = {
@@ -32,6 +35,8 @@ PARTITION_DATE = {
 UNPARTITIONED = ("customer_360", "customer_groups_360", "reconciliation_exceptions")
 MARTS = (*PARTITION_DATE, *UNPARTITIONED)
 VERSIONS = ".versions"
+# Beside the marts: the last build's status and warning (decision log §16), rewritten by every export.
+BUILD_STATUS = "_build_status.json"
 
 
 @dataclass(frozen=True)
@@ -83,14 +88,33 @@ def export_mart(con: duckdb.DuckDBPyConnection, mart: str, root: Path) -> Export
     return Exported(mart, int(rows), link)
 
 
-def export_marts(warehouse: Path, root: Path, marts: tuple[str, ...] = MARTS) -> list[Exported]:
-    """Every mart, each switched atomically; a read-only connection, so a load may run alongside
-    only if it does not hold the file (DuckDB: one writer, or many readers)."""
+def write_build_status(con: duckdb.DuckDBPyConnection, root: Path) -> str | None:
+    """Writes `root/_build_status.json`: the last build's status and, when its figures may not be
+    one finished, complete build's, the warning the dashboards show. Returns the warning."""
+    last = last_build(con)
+    warning = banner(last)
+    status = {
+        "build_status": None if last is None else last["build_status"],
+        "started_at": None if last is None or last["started_at"] is None else last["started_at"].isoformat(),
+        "figures_agree": warning is None,
+        "warning": warning,
+    }
+    fresh = root / f".{BUILD_STATUS}.{os.getpid()}"
+    fresh.write_text(json.dumps(status, indent=2) + "\n", encoding="utf-8")
+    os.replace(fresh, root / BUILD_STATUS)
+    return warning
+
+
+def export_marts(warehouse: Path, root: Path, marts: tuple[str, ...] = MARTS) -> tuple[list[Exported], str | None]:
+    """Every mart, each switched atomically, and the last build's status beside them; a read-only
+    connection, so a load may run alongside only if it does not hold the file (DuckDB: one
+    writer, or many readers). Returns the marts and the last build's warning, if any."""
     if not warehouse.exists():
         raise FileNotFoundError(f"{warehouse}: no warehouse to export; run `make run` first")
     root.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return [export_mart(con, mart, root) for mart in marts]
+        done = [export_mart(con, mart, root) for mart in marts]
+        return done, write_build_status(con, root)
     finally:
         con.close()

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from .build_status import banner, last_build
+
 PNL_MEASURES = (
     ("gross sales", "gross_revenue_usd"),
     ("discounts", "discount_usd"),
@@ -219,6 +221,11 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         if failures
         else '<p class="ok">Reconciliation: no failing exception.</p>'
     )
+    # the last build's warning above everything (decision log §16): a pack from a build that did
+    # not finish, failed, or ran part of the project says its figures may not agree
+    warning = banner(last_build(con))
+    if warning:
+        status = f'<p class="fail" id="build">{html.escape(warning)}</p>\n{status}'
     as_of = _query(con, "select max(event_date) from marts.fct_transactions")[0][0]
     parts = [
         f"<!doctype html><html lang=en><meta charset=utf-8><title>Month-end pack {month.start:%Y-%m}</title>",

@@ -1,48 +1,6 @@
-"""What every page says above its figures about the last build that changed the warehouse
-(marts.warehouse_builds, decision log §16): nothing after a complete build, a warning when the
-figures may not be one finished, complete build's."""
+"""What every page says above its figures about the last build: the rule is the month-end pack's
+and the export's too, written once in publish/build_status.py."""
 
-from __future__ import annotations
+from publish.build_status import UNKNOWN, banner
 
-from datetime import datetime
-from typing import Any
-
-UNKNOWN = (
-    "Build status unknown: marts.warehouse_builds holds no build (a warehouse built before the log"
-    " existed, or whose first build with it stopped). The figures may not be one finished build's"
-    " until a dbt build of the whole project completes."
-)
-
-
-def _at(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "unknown"
-
-
-def banner(last: dict[str, Any] | None) -> str | None:
-    """The warning for the last build (the first row of queries/frame__builds.sql), or None when
-    it completed: every model, seed, snapshot and data test of the project run, none failed."""
-    if last is None:
-        return UNKNOWN
-    status = last["build_status"]
-    run = f"The last build (dbt {last['command']}, started {_at(last['started_at'])})"
-    if status == "complete":
-        return None
-    if status == "not finished":
-        return (
-            f"{run} has not finished: it is still running, or it stopped. The figures may hold some of"
-            " its results and some of the build before, and may not agree with one another until a build"
-            " completes."
-        )
-    if status == "failed":
-        return (
-            f"{run} finished with {last['nodes_failed']:,} failed node(s): {last['failed_nodes']}. A"
-            f" failed model was not refreshed, and the {last['nodes_skipped'] or 0:,} node(s) depending on"
-            " a failed one were not run: the figures they feed are the build before's and may not agree"
-            " with the rest. Data health lists the failing reconciliation checks."
-        )
-    return (
-        f"{run} ran {last['nodes_selected']:,} of the project's {last['nodes_in_project']:,} models, seeds,"
-        f" snapshots and data tests ({last['models_selected']:,} of {last['models_in_project']:,} models):"
-        " what it left out was not refreshed or not checked with it, and may not agree with it until a"
-        " dbt build of the whole project completes."
-    )
+__all__ = ["UNKNOWN", "banner"]

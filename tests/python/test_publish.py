@@ -3,6 +3,8 @@ marts, the export switches atomically, and the pack is self-contained."""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import shutil
 import threading
@@ -13,7 +15,8 @@ import duckdb
 import pytest
 from support import Project, make_sample, ok
 
-from publish.export import MARTS, PARTITION_DATE, export_marts
+from publish.build_status import banner
+from publish.export import BUILD_STATUS, MARTS, PARTITION_DATE, export_marts
 from publish.month_pack import PNL_MEASURES, write_pack
 
 
@@ -48,8 +51,11 @@ def _read(root: Path, mart: str, columns: list[str]) -> tuple:
 
 
 def test_the_export_ties_to_the_marts_and_is_partitioned_by_month(built: Project, tmp_path: Path) -> None:
-    done = export_marts(built.warehouse, tmp_path / "exports")
+    done, warning = export_marts(built.warehouse, tmp_path / "exports")
     assert [d.mart for d in done] == list(MARTS)
+    assert warning is None  # a complete build
+    status = json.loads((tmp_path / "exports" / BUILD_STATUS).read_text())
+    assert status["build_status"] == "complete" and status["figures_agree"] is True
     for mart in MARTS:
         columns = _money_columns(built, mart)
         sums = "".join(f", sum({c})" for c in columns)
@@ -137,3 +143,38 @@ def test_the_month_end_pack_is_self_contained_and_ties_to_the_marts(built: Proje
     assert "all channels" in last_row and shown == list(expected)
     failures = built.query("select count(*) from marts.reconciliation_exceptions where is_failure")[0][0]
     assert ("no failing exception" in text) == (failures == 0)
+
+
+@pytest.mark.parametrize("status", ["not finished", "failed", "partial"])
+def test_the_pack_and_the_export_say_when_the_last_build_did_not_complete(
+    status: str, built: Project, tmp_path: Path
+) -> None:
+    """Decision log §16: until a build completes, the figures must say they cannot be trusted
+    together. The pack carries the dashboards' warning above its figures; the export writes it in
+    _build_status.json beside the marts."""
+    warehouse = tmp_path / "finance.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    con.execute(f"""
+        insert into marts.warehouse_builds (invocation_id, command, is_full_refresh, started_at, finished_at,
+            models_selected, models_in_project, nodes_selected, nodes_in_project, nodes_run, nodes_failed,
+            nodes_skipped, failed_nodes, build_status)
+        select 'later', 'build', false, max(started_at) + interval 1 hour, null, 3, 60, 5, 300, 2, 1, 1,
+            'model.commerce_finance.fct_orders', '{status}'
+        from marts.warehouse_builds
+    """)
+    last = con.execute("select build_status from marts.warehouse_builds order by started_at desc limit 1").fetchone()
+    con.close()
+    assert last == (status,)
+    (month,) = built.query("select strftime(max(date_day), '%Y-%m') from marts.pnl_daily_by_channel")[0]
+    text = write_pack(warehouse, month, tmp_path / "reports").read_text()
+    warning = re.search(r'<p class="fail" id="build">([^<]*)</p>', text)
+    assert warning, text[:2000]
+    assert "The last build (dbt build, started" in warning.group(1)
+    assert text.index('id="build"') < text.index('data-table="pnl"')
+    _, exported_warning = export_marts(warehouse, tmp_path / "exports", ("pnl_daily_by_channel",))
+    written = json.loads((tmp_path / "exports" / BUILD_STATUS).read_text())
+    assert written["build_status"] == status and written["figures_agree"] is False
+    assert written["warning"] == exported_warning and exported_warning
+    assert html.unescape(warning.group(1)) == exported_warning
+    assert banner(None) and "Build status unknown" in banner(None)
