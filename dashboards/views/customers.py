@@ -12,6 +12,7 @@ from finboard.ui import margin_coverage_note, money_table, page_header, source
 
 PAGE = "customers"
 NO_COST = "unknown: no cost delivered"
+NO_USD = "unknown: no USD amount"  # orders none of whose lines has a rate to USD
 SEARCH_LIMIT = 50  # the `limit` of queries/customers__accounts.sql and customers__groups.sql
 
 
@@ -27,7 +28,7 @@ def figures(record: dict[str, Any], mart: str) -> None:
         ("Refunded (USD)", money.amount(money.dec(record["refunded_revenue_usd"])), "refunded_revenue_usd"),
         (
             "Average order value (USD)",
-            money.amount(aov) if aov is not None else "unknown: no orders",
+            money.amount(aov) if aov is not None else (NO_USD if record["orders"] else "unknown: no orders"),
             "average_order_value_usd",
         ),
         ("Return rate", money.percent(rate) if rate is not None else "unknown: no sales", "return_rate"),

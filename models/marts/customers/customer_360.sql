@@ -83,11 +83,16 @@ profiles as (
         order_totals.last_order_at,
         coalesce(order_totals.orders, 0) as orders,
         coalesce(order_totals.units, 0) as units,
-        coalesce(order_totals.gross_revenue_usd, 0) as gross_revenue_usd,
-        coalesce(order_totals.net_sales_usd, 0) as net_sales_usd,
-        coalesce(line_totals.refunded_revenue_usd, 0) as refunded_revenue_usd,
-        coalesce(line_totals.net_revenue_usd, 0) as net_revenue_usd,
+        {#- no order or line: nothing sold, 0; orders none of which has a USD amount: unknown, null -#}
+        
+        case when order_totals.customer_id is null then 0 else order_totals.gross_revenue_usd end
+            as gross_revenue_usd,
+        case when order_totals.customer_id is null then 0 else order_totals.net_sales_usd end as net_sales_usd,
+        case when line_totals.customer_id is null then 0 else line_totals.refunded_revenue_usd end
+            as refunded_revenue_usd,
+        case when line_totals.customer_id is null then 0 else line_totals.net_revenue_usd end as net_revenue_usd,
         {#- no line: nothing to cover, 0; lines none of which has a cost: unknown, null -#}
+        
         case when line_totals.customer_id is null then 0 else line_totals.gross_margin_usd end as gross_margin_usd,
         case
             when line_totals.customer_id is null then 0 else line_totals.contribution_margin_usd
@@ -114,7 +119,9 @@ profiles as (
 ),
 
 -- The four ranks sort only the customers who ordered, a few columns wide; the profiles join
--- back after (sorting every profile column four times took most of the model's time).
+-- back after (sorting every profile column four times took most of the model's time). Value and
+-- monetary rank only the accounts whose net revenue is known: one without a USD amount takes no
+-- share of a bucket (it is ranked apart, and its rank dropped).
 ranked_inputs as (
     select
         customer_id,
@@ -128,10 +135,22 @@ ranked_inputs as (
 ranks as (
     select
         customer_id,
-        ntile(4) over (order by net_revenue_usd desc nulls last, customer_id asc) as value_quartile,
+        case
+            when net_revenue_usd is not null
+                then ntile(4) over (
+                        partition by case when net_revenue_usd is null then 1 else 0 end
+                        order by net_revenue_usd desc nulls last, customer_id asc
+                    )
+        end as value_quartile,
         ntile(5) over (order by recency_days desc nulls last, customer_id asc) as recency_score,
         ntile(5) over (order by orders asc, customer_id asc) as frequency_score,
-        ntile(5) over (order by net_revenue_usd asc, customer_id asc) as monetary_score
+        case
+            when net_revenue_usd is not null
+                then ntile(5) over (
+                        partition by case when net_revenue_usd is null then 1 else 0 end
+                        order by net_revenue_usd asc nulls last, customer_id asc
+                    )
+        end as monetary_score
     from ranked_inputs
 ),
 
@@ -177,12 +196,13 @@ select
     acquisition_channel,
     acquisition_campaign_id,
     acquisition_cost_usd,
-    case value_quartile
-        when 1 then 'top quartile'
-        when 2 then 'second quartile'
-        when 3 then 'third quartile'
-        when 4 then 'bottom quartile'
-        else 'no orders'
+    case
+        when orders = 0 then 'no orders'
+        when value_quartile = 1 then 'top quartile'
+        when value_quartile = 2 then 'second quartile'
+        when value_quartile = 3 then 'third quartile'
+        when value_quartile = 4 then 'bottom quartile'
+        else 'unknown: no USD amount'
     end as value_tier,
     cast(recency_score as integer) as recency_score,
     cast(frequency_score as integer) as frequency_score,
