@@ -180,20 +180,26 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
 
     contribution, spend = v("contribution_margin_usd"), v("marketing_spend_usd")
     before_marketing = None if contribution is None else contribution + (spend or zero)
+    # a month the P&L holds no day of has no figure at all: unknown, and said so, not 0
+    days = _query(con, "select count(*) from marts.pnl_daily_by_channel where date_day >= ? and date_day < ?",
+                  month.start, month.end)[0][0]  # fmt: skip
+    unknown_because = "no cost delivered" if days else "no data in the month"
+    charged, cost = v("shipping_charged_usd"), v("shipping_cost_usd")
+    shipping = None if charged is None and cost is None else (charged or zero) - (cost or zero)
     bridge = [
         ("gross sales", v("gross_revenue_usd")),
         ("discounts", neg(v("discount_usd"))),
         ("refunds", neg(v("refunded_revenue_usd"))),
         ("COGS", neg(v("cogs_usd"))),
         ("fees", neg(v("platform_fee_usd"))),
-        ("shipping", (v("shipping_charged_usd") or zero) - (v("shipping_cost_usd") or zero)),
+        ("shipping", shipping),
         ("marketing", neg(spend)),
     ]
-    bridge_rows = [[_cell(label), _cell(amount, "no cost delivered")] for label, amount in bridge]
+    bridge_rows = [[_cell(label), _cell(amount, unknown_because)] for label, amount in bridge]
     bridge_rows += [
-        [_cell("net revenue"), _cell(values["net_revenue_usd"])],
-        [_cell("contribution before marketing"), _cell(before_marketing, "no cost delivered")],
-        [_cell("contribution after marketing"), _cell(values["contribution_margin_usd"], "no cost delivered")],
+        [_cell("net revenue"), _cell(values["net_revenue_usd"], unknown_because)],
+        [_cell("contribution before marketing"), _cell(before_marketing, unknown_because)],
+        [_cell("contribution after marketing"), _cell(values["contribution_margin_usd"], unknown_because)],
     ]
     refunds = _query(
         con,
@@ -226,6 +232,9 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     warning = banner(last_build(con))
     if warning:
         status = f'<p class="fail" id="build">{html.escape(warning)}</p>\n{status}'
+    if not days:
+        empty = f"No figures for {month.start:%B %Y}: marts.pnl_daily_by_channel holds no day of it."
+        status += f'\n<p class="fail" id="empty">{empty}</p>'
     as_of = _query(con, "select max(event_date) from marts.fct_transactions")[0][0]
     parts = [
         f"<!doctype html><html lang=en><meta charset=utf-8><title>Month-end pack {month.start:%Y-%m}</title>",
@@ -242,7 +251,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
                 ("net revenue", v("net_revenue_usd"), True),
                 ("COGS", neg(v("cogs_usd")), False),
                 ("fees", neg(v("platform_fee_usd")), False),
-                ("shipping", (v("shipping_charged_usd") or zero) - (v("shipping_cost_usd") or zero), False),
+                ("shipping", shipping, False),
                 ("before marketing", before_marketing, True),
                 ("marketing", neg(spend), False),
                 ("after marketing", v("contribution_margin_usd"), True),

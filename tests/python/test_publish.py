@@ -178,3 +178,18 @@ def test_the_pack_and_the_export_say_when_the_last_build_did_not_complete(
     assert written["warning"] == exported_warning and exported_warning
     assert html.unescape(warning.group(1)) == exported_warning
     assert banner(None) and "Build status unknown" in banner(None)
+
+
+def test_a_pack_for_a_month_without_data_says_so_and_shows_no_zero(built: Project, tmp_path: Path) -> None:
+    """A month the P&L holds no day of: every bridge step unknown, for that reason (not "no cost
+    delivered"), shipping included (it read 0.00), and a notice above the figures."""
+    (first,) = built.query("select min(date_day) from marts.pnl_daily_by_channel")[0]
+    before = f"{first.year - 1}-{first.month:02d}"
+    text = write_pack(built.warehouse, before, tmp_path).read_text()
+    assert 'id="empty"' in text and "holds no day of it" in text
+    bridge = text[text.index('data-table="bridge"') :]
+    bridge = bridge[: bridge.index("</table>")]
+    values = re.findall(r'data-value="([^"]*)"', bridge)
+    assert values and set(values) == {""}, values  # every step unknown, none 0
+    assert bridge.count("unknown: no data in the month") == len(values)
+    assert "no cost delivered" not in bridge
