@@ -180,9 +180,8 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
 
     contribution, spend = v("contribution_margin_usd"), v("marketing_spend_usd")
     before_marketing = None if contribution is None else contribution + (spend or zero)
-    # a month the P&L holds no day of has no figure at all: unknown, and said so, not 0
-    days = _query(con, "select count(*) from marts.pnl_daily_by_channel where date_day >= ? and date_day < ?",
-                  month.start, month.end)[0][0]  # fmt: skip
+    # a month the P&L holds no day of (no channel row) has no figure at all: unknown, said so, not 0
+    days = bool(by_channel)
     unknown_because = "no cost delivered" if days else "no data in the month"
     charged, cost = v("shipping_charged_usd"), v("shipping_cost_usd")
     shipping = None if charged is None and cost is None else (charged or zero) - (cost or zero)

@@ -84,7 +84,6 @@ profiles as (
         coalesce(order_totals.orders, 0) as orders,
         coalesce(order_totals.units, 0) as units,
         {#- no order or line: nothing sold, 0; orders none of which has a USD amount: unknown, null -#}
-        
         case when order_totals.customer_id is null then 0 else order_totals.gross_revenue_usd end
             as gross_revenue_usd,
         case when order_totals.customer_id is null then 0 else order_totals.net_sales_usd end as net_sales_usd,
@@ -92,7 +91,6 @@ profiles as (
             as refunded_revenue_usd,
         case when line_totals.customer_id is null then 0 else line_totals.net_revenue_usd end as net_revenue_usd,
         {#- no line: nothing to cover, 0; lines none of which has a cost: unknown, null -#}
-        
         case when line_totals.customer_id is null then 0 else line_totals.gross_margin_usd end as gross_margin_usd,
         case
             when line_totals.customer_id is null then 0 else line_totals.contribution_margin_usd
