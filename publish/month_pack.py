@@ -30,12 +30,27 @@ PNL_MEASURES = (
     ("fees", "platform_fee_usd"),
     ("shipping charged", "shipping_charged_usd"),
     ("shipping cost", "shipping_cost_usd"),
+    ("contribution before marketing", "contribution_before_marketing_usd"),
     ("marketing", "marketing_spend_usd"),
     ("contribution after marketing", "contribution_margin_usd"),
     ("net revenue with a known cost", "net_revenue_with_cost_usd"),
     ("lines without a cost", "lines_without_cost"),
     ("lines without a USD amount", "lines_without_usd"),
+    ("spend rows without a USD amount", "spend_rows_without_usd"),
 )
+MARKETING_HEADERS = [
+    "platform",
+    "campaign",
+    "spend",
+    "attributed revenue",
+    "ROAS",
+    "new customers",
+    "CAC",
+    "spend rows without USD",
+    "credited orders without USD",
+]
+# the figures marketing spend decides: unknown, with the P&L's reason, when the spend is not known in full
+AFTER_MARKETING = ("contribution_margin_usd",)
 CENT = Decimal("0.01")
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
@@ -153,22 +168,53 @@ def _waterfall(steps: list[tuple[str, Decimal | None, bool]], title: str) -> str
     )
 
 
+def _marketing_row(r: tuple) -> list[str]:
+    """A campaign's month: a ratio over spend or orders without a USD amount is unknown, and says
+    which (marketing_performance_monthly, decision log §6)."""
+    platform, campaign, spend, revenue, roas, new, cac, spend_without, orders_without = r
+    spend_reason = "spend without a USD amount" if spend_without else ""
+    return [
+        _cell(platform),
+        _cell(campaign),
+        _cell(spend, "no USD amount"),
+        _cell(revenue, "no USD amount"),
+        _cell(roas, spend_reason or ("credited orders without a USD amount" if orders_without else "no spend")),
+        _cell(new),
+        _cell(cac, spend_reason or "no new customer"),
+        _cell(spend_without),
+        _cell(orders_without),
+    ]
+
+
 def _query(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> list[tuple]:
     return con.execute(sql, list(params)).fetchall()
 
 
 def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     sums = ", ".join(f"sum({column})" for _, column in PNL_MEASURES)
-    pnl_sql = f"select channel, {sums} from marts.pnl_daily_by_channel where date_day >= ? and date_day < ?"
+    # one reason at most in any period: the feed never delivered holds on every row, else rates
+    pnl_sql = (
+        f"select channel, {sums}, max(marketing_spend_unknown_reason) "
+        "from marts.pnl_daily_by_channel where date_day >= ? and date_day < ?"
+    )
     by_channel = _query(con, f"{pnl_sql} group by channel order by channel", month.start, month.end)
     total = _query(con, pnl_sql.replace("select channel, ", "select 'all channels', "), month.start, month.end)[0]
     headers = ["channel", *(label for label, _ in PNL_MEASURES)]
     rows = []
     for row in [*by_channel, total]:
-        uncovered = row[PNL_MEASURES.index(("lines without a cost", "lines_without_cost")) + 1] or 0
+        measures = dict(zip((c for _, c in PNL_MEASURES), row[1:-1], strict=True))
+        uncovered = measures["lines_without_cost"] or 0
         reason = f"no cost for {uncovered} lines" if uncovered else ""
-        rows.append([_cell(row[0]), *(_cell(v, reason) for v in row[1:])])
-    values = dict(zip((c for _, c in PNL_MEASURES), total[1:], strict=True))
+        spend_unknown = row[-1]
+        cells = [
+            _cell(None, spend_unknown)
+            if spend_unknown and column in AFTER_MARKETING
+            else _cell(value, spend_unknown if column == "marketing_spend_usd" and spend_unknown else reason)
+            for column, value in measures.items()
+        ]
+        rows.append([_cell(row[0]), *cells])
+    values = dict(zip((c for _, c in PNL_MEASURES), total[1:-1], strict=True))
+    spend_unknown = total[-1]
     zero = Decimal(0)
 
     def v(column: str) -> Decimal | None:
@@ -178,11 +224,15 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     def neg(value: Decimal | None) -> Decimal | None:
         return None if value is None else -value
 
-    contribution, spend = v("contribution_margin_usd"), v("marketing_spend_usd")
-    before_marketing = None if contribution is None else contribution + (spend or zero)
+    # marketing not known in full (its feed never delivered, or spend without a rate): the spend
+    # step and contribution after marketing are unknown, with the P&L's reason, never the rest as 0
+    before_marketing = v("contribution_before_marketing_usd")
+    spend = None if spend_unknown else v("marketing_spend_usd")
+    after_marketing = None if spend_unknown else v("contribution_margin_usd")
     # a month the P&L holds no day of (no channel row) has no figure at all: unknown, said so, not 0
     days = bool(by_channel)
     unknown_because = "no cost delivered" if days else "no data in the month"
+    marketing_because = spend_unknown or unknown_because
     charged, cost = v("shipping_charged_usd"), v("shipping_cost_usd")
     shipping = None if charged is None and cost is None else (charged or zero) - (cost or zero)
     bridge = [
@@ -194,11 +244,14 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         ("shipping", shipping),
         ("marketing", neg(spend)),
     ]
-    bridge_rows = [[_cell(label), _cell(amount, unknown_because)] for label, amount in bridge]
+    bridge_rows = [
+        [_cell(label), _cell(amount, marketing_because if label == "marketing" else unknown_because)]
+        for label, amount in bridge
+    ]
     bridge_rows += [
         [_cell("net revenue"), _cell(values["net_revenue_usd"], unknown_because)],
         [_cell("contribution before marketing"), _cell(before_marketing, unknown_because)],
-        [_cell("contribution after marketing"), _cell(values["contribution_margin_usd"], unknown_because)],
+        [_cell("contribution after marketing"), _cell(after_marketing, marketing_because)],
     ]
     refunds = _query(
         con,
@@ -211,8 +264,8 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     marketing = _query(
         con,
         "select platform, campaign_id, spend_usd, attributed_revenue_usd, return_on_ad_spend, new_customers, "
-        "customer_acquisition_cost_usd from marts.marketing_performance_monthly where month_start_date = ? "
-        "order by platform, campaign_id",
+        "customer_acquisition_cost_usd, spend_rows_without_usd, attributed_orders_without_usd "
+        "from marts.marketing_performance_monthly where month_start_date = ? order by platform, campaign_id",
         month.start,
     )
     recon = _query(
@@ -253,7 +306,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
                 ("shipping", shipping, False),
                 ("before marketing", before_marketing, True),
                 ("marketing", neg(spend), False),
-                ("after marketing", v("contribution_margin_usd"), True),
+                ("after marketing", after_marketing, True),
             ],
             "bridge",
         ),
@@ -269,8 +322,8 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         ),
         _table(
             "Marketing by campaign",
-            ["platform", "campaign", "spend", "attributed revenue", "ROAS", "new customers", "CAC"],
-            [[_cell(r[0]), _cell(r[1]), *(_cell(x, "no spend or no new customer") for x in r[2:])] for r in marketing],
+            MARKETING_HEADERS,
+            [_marketing_row(r) for r in marketing],
             "marts.marketing_performance_monthly",
             "marketing",
         ),

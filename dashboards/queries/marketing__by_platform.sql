@@ -7,7 +7,10 @@ select
     sum(clicks) as clicks,
     sum(attributed_orders) as attributed_orders,
     sum(attributed_revenue_usd) as attributed_revenue_usd,
-    sum(new_customers) as new_customers
+    sum(new_customers) as new_customers,
+    -- what the USD sums leave out: a ratio over them is unknown (decision log §6)
+    sum(spend_rows_without_usd) as spend_rows_without_usd,
+    sum(attributed_orders_without_usd) as attributed_orders_without_usd
 from {{ ref('marketing_performance_monthly') }}
 where
     month_start_date between date_trunc('month', cast($start as date)) and $end

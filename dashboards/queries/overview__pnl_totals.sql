@@ -1,4 +1,5 @@
--- P&L figures of one period (USD): net revenue, margin and its coverage, refunds, marketing.
+-- P&L figures of one period (USD): net revenue, margin and its coverage, refunds, marketing and
+-- why it is unknown (decision log §3).
 select
     count(*) as pnl_rows,
     sum(net_revenue_usd) as net_revenue_usd,
@@ -7,7 +8,9 @@ select
     sum(lines_without_cost) as lines_without_cost,
     sum(lines_without_usd) as lines_without_usd,
     sum(refunded_revenue_usd) as refunded_revenue_usd,
-    sum(marketing_spend_usd) as marketing_spend_usd
+    sum(marketing_spend_usd) as marketing_spend_usd,
+    -- one reason at most in a period: the feed never delivered holds on every row
+    max(marketing_spend_unknown_reason) as marketing_spend_unknown_reason
 from {{ ref('pnl_daily_by_channel') }}
 where
     date_day between $start and $end

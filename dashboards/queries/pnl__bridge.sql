@@ -12,10 +12,13 @@ select
     sum(case when gross_margin_usd is not null then shipping_charged_usd - platform_fee_usd - shipping_cost_usd end)
         as fees_and_shipping_usd,
     sum(case when gross_margin_usd is not null then marketing_spend_usd end) as marketing_spend_usd,
-    sum(contribution_margin_usd) as contribution_margin_usd,
+    case when max(marketing_spend_unknown_reason) is null then sum(contribution_margin_usd) end
+        as contribution_margin_usd,
     sum(case when gross_margin_usd is null then marketing_spend_usd end) as marketing_spend_without_margin_usd,
     sum(lines_without_cost) as lines_without_cost,
-    sum(lines_without_usd) as lines_without_usd
+    sum(lines_without_usd) as lines_without_usd,
+    -- why marketing, and so contribution after it, is unknown (one reason at most in a period)
+    max(marketing_spend_unknown_reason) as marketing_spend_unknown_reason
 from {{ ref('pnl_daily_by_channel') }}
 where
     date_day between $start and $end

@@ -16,10 +16,14 @@ select
     sum(shipping_charged_usd) as shipping_charged_usd,
     sum(shipping_cost_usd) as shipping_cost_usd,
     sum(marketing_spend_usd) as marketing_spend_usd,
-    sum(contribution_margin_usd) as contribution_margin_usd,
+    -- after marketing is unknown for a period any day of which has spend not known in full
+    case when max(marketing_spend_unknown_reason) is null then sum(contribution_margin_usd) end
+        as contribution_margin_usd,
     sum(net_revenue_with_cost_usd) as net_revenue_with_cost_usd,
     sum(lines_without_cost) as lines_without_cost,
-    sum(lines_without_usd) as lines_without_usd
+    sum(lines_without_usd) as lines_without_usd,
+    sum(spend_rows_without_usd) as spend_rows_without_usd,
+    max(marketing_spend_unknown_reason) as marketing_spend_unknown_reason
 from {{ ref('pnl_daily_by_channel') }}
 where
     date_day between $start and $end

@@ -13,21 +13,31 @@ PAGE = "marketing"
 MART = "marketing_performance_monthly"
 
 
+NO_USD_SPEND = "unknown: spend without a USD amount"
+NO_USD_ORDER = "unknown: credited orders without a USD amount"
+
+
+def ratios(record: dict[str, Any]) -> tuple[str, str]:
+    """ROAS and CAC, as shown, from summed measures (ratios are never summed). A sum that leaves
+    out spend or a credited order without a USD amount divides into nothing (decision log §6)."""
+    spend = money.dec(record["spend_usd"]) or Decimal(0)
+    new = int(record["new_customers"] or 0)
+    roas = money.ratio(money.dec(record["attributed_revenue_usd"]), spend)
+    cac = money.ratio(spend, Decimal(new))
+    if int(record.get("spend_rows_without_usd") or 0):
+        return NO_USD_SPEND, NO_USD_SPEND
+    shown_roas = money.multiple(roas) if roas is not None else "unknown: no spend"
+    if int(record.get("attributed_orders_without_usd") or 0):
+        shown_roas = NO_USD_ORDER
+    return shown_roas, money.money(cac) if cac is not None else "unknown: no new customer"
+
+
 def with_ratios(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """ROAS and CAC from the summed measures (ratios are never summed)."""
+    """Each record with its ROAS and CAC as shown."""
     out = []
     for record in records:
-        spend = money.dec(record["spend_usd"]) or Decimal(0)
-        new = int(record["new_customers"] or 0)
-        roas = money.ratio(money.dec(record["attributed_revenue_usd"]), spend)
-        cac = money.ratio(spend, Decimal(new))
-        out.append(
-            {
-                **record,
-                "roas": money.multiple(roas) if roas is not None else "unknown: no spend",
-                "cac_usd": money.money(cac) if cac is not None else "unknown: no new customer",
-            }
-        )
+        roas, cac = ratios(record)
+        out.append({**record, "roas": roas, "cac_usd": cac})
     return out
 
 
@@ -39,25 +49,27 @@ def main() -> None:
     st.caption("Monthly mart: the months the date range touches are shown in full.")
 
     platforms = with_ratios(warehouse.run(PAGE, "by_platform", filters.params()).records())
-    spend = sum((money.dec(p["spend_usd"]) or Decimal(0) for p in platforms), Decimal(0))
-    attributed = sum((money.dec(p["attributed_revenue_usd"]) or Decimal(0) for p in platforms), Decimal(0))
-    new_customers = sum(int(p["new_customers"] or 0) for p in platforms)
+    total = {
+        "spend_usd": sum((money.dec(p["spend_usd"]) or Decimal(0) for p in platforms), Decimal(0)),
+        "attributed_revenue_usd": sum(
+            (money.dec(p["attributed_revenue_usd"]) or Decimal(0) for p in platforms), Decimal(0)
+        ),
+        **{
+            count: sum(int(p[count] or 0) for p in platforms)
+            for count in ("new_customers", "spend_rows_without_usd", "attributed_orders_without_usd")
+        },
+    }
+    roas, cac = ratios(total)
+    without_usd = total["spend_rows_without_usd"]
     a, b, c = st.columns(3)
-    a.metric("Spend", money.money(spend), help=source(f"{MART}.spend_usd"), border=True)
-    roas = money.ratio(attributed, spend)
-    b.metric(
-        "ROAS",
-        money.multiple(roas) if roas is not None else "unknown: no spend",
-        help=source(f"{MART}.attributed_revenue_usd", f"{MART}.spend_usd"),
+    a.metric(
+        "Spend",
+        money.money(total["spend_usd"]) + (f" + {without_usd:,} spend rows without USD" if without_usd else ""),
+        help=source(f"{MART}.spend_usd", f"{MART}.spend_rows_without_usd"),
         border=True,
     )
-    cac = money.ratio(spend, Decimal(new_customers))
-    c.metric(
-        "CAC",
-        money.money(cac) if cac is not None else "unknown: no new customer",
-        help=source(f"{MART}.spend_usd", f"{MART}.new_customers"),
-        border=True,
-    )
+    b.metric("ROAS", roas, help=source(f"{MART}.attributed_revenue_usd", f"{MART}.spend_usd"), border=True)
+    c.metric("CAC", cac, help=source(f"{MART}.spend_usd", f"{MART}.new_customers"), border=True)
 
     st.subheader("By platform")
     st.dataframe(money_table(platforms, ["spend_usd", "attributed_revenue_usd"]), hide_index=True, width="stretch")

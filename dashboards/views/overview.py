@@ -29,7 +29,10 @@ def pnl_figures(filters: Filters, period: Period) -> dict[str, Figure]:
         if margin.value is not None and with_cost
         else Figure(None, margin.unknown_reason or "no net revenue with a known cost")
     )
-    spend = money.dec(pnl["marketing_spend_usd"]) if pnl["pnl_rows"] else Decimal(0)
+    # spend not known in full (its feed never delivered, or spend without a rate): unknown, with
+    # the P&L's reason, and so is ROAS (decision log §3)
+    spend_unknown = pnl["marketing_spend_unknown_reason"]
+    spend = None if spend_unknown else money.dec(pnl["marketing_spend_usd"]) if pnl["pnl_rows"] else Decimal(0)
     order_count = int(orders["orders"] or 0)
     with_usd = int(orders["orders_with_usd"] or 0)
     net_sales = money.dec(orders["net_sales_usd"])
@@ -41,8 +44,10 @@ def pnl_figures(filters: Filters, period: Period) -> dict[str, Figure]:
         "orders": Figure(Decimal(order_count)),
         "aov": Figure(money.ratio(net_sales, Decimal(with_usd)), None if with_usd else "no order with a USD amount"),
         "refunds": Figure.of(pnl["refunded_revenue_usd"] if pnl["pnl_rows"] else 0, "no USD amount"),
-        "spend": Figure.of(spend, "no USD amount"),
-        "roas": Figure(money.ratio(attributed, spend), None if spend else "no marketing spend in the period"),
+        "spend": Figure.of(spend, spend_unknown or "no USD amount"),
+        "roas": Figure(
+            money.ratio(attributed, spend), spend_unknown or (None if spend else "no marketing spend in the period")
+        ),
         "_coverage": Figure(None, margin_coverage_note(net_revenue, with_cost, lines_without_cost)),
         "_lines_without_usd": Figure(Decimal(int(pnl["lines_without_usd"] or 0))),
         "_orders_without_usd": Figure(Decimal(order_count - with_usd)),

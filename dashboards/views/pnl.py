@@ -32,9 +32,13 @@ NO_COST = "unknown: no cost delivered"
 
 
 def bridge_steps(totals: dict[str, Any]) -> list[dict[str, Any]]:
-    """(step, amount, kind, source) from gross sales to contribution after marketing. A total is
-    a running subtotal; the margin steps are unknown (None) when no line has a known cost."""
-    d = {k: money.dec(v) for k, v in totals.items() if k not in ("lines_without_cost", "lines_without_usd")}
+    """(step, amount, kind, source, reason) from gross sales to contribution after marketing. A
+    total is a running subtotal; the margin steps are unknown (None) when no line has a known cost,
+    and marketing and contribution after it when the P&L does not know the spend in full (its
+    reason, decision log §3)."""
+    counts = ("lines_without_cost", "lines_without_usd", "marketing_spend_unknown_reason")
+    d = {k: money.dec(v) for k, v in totals.items() if k not in counts}
+    spend_unknown = totals.get("marketing_spend_unknown_reason")
     zero = Decimal(0)
     gross = d["gross_revenue_usd"] or zero
     net = d["net_revenue_usd"] or zero
@@ -48,6 +52,7 @@ def bridge_steps(totals: dict[str, Any]) -> list[dict[str, Any]]:
         _step("Refunds", -(d["refunded_revenue_usd"] or zero), "step", "refunded_revenue_usd"),
         _step("Net revenue", net, "total", "net_revenue_usd"),
     ]
+    spend_reason = f"unknown: {spend_unknown}" if spend_unknown else None
     if margin is None:
         for label in (
             "COGS",
@@ -57,13 +62,14 @@ def bridge_steps(totals: dict[str, Any]) -> list[dict[str, Any]]:
             "Marketing",
             "Contribution after marketing",
         ):
-            steps.append(_step(label, None, "unknown", "cogs_usd, gross_margin_usd"))
+            reason = spend_reason if label == "Marketing" and spend_reason else NO_COST
+            steps.append(_step(label, None, "unknown", "cogs_usd, gross_margin_usd", reason))
         return steps
     if with_cost is not None and with_cost != net:
         steps.append(_step("Net revenue without a known cost", -(net - with_cost), "step", "net_revenue_with_cost_usd"))
         steps.append(_step("Net revenue with a known cost", with_cost, "total", "net_revenue_with_cost_usd"))
     fees = d["fees_and_shipping_usd"] or zero
-    marketing = d["marketing_spend_usd"] or zero
+    marketing = None if spend_unknown else d["marketing_spend_usd"] or zero
     before_marketing = margin + fees
     steps += [
         _step("COGS", -(d["cogs_usd"] or zero), "step", "cogs_usd"),
@@ -72,14 +78,21 @@ def bridge_steps(totals: dict[str, Any]) -> list[dict[str, Any]]:
         _step(
             "Contribution before marketing", before_marketing, "total", "contribution_margin_usd + marketing_spend_usd"
         ),
-        _step("Marketing", -marketing, "step", "marketing_spend_usd"),
-        _step("Contribution after marketing", d["contribution_margin_usd"], "total", "contribution_margin_usd"),
+        _step("Marketing", None if marketing is None else -marketing, "step", "marketing_spend_usd", spend_reason),
+        _step(
+            "Contribution after marketing",
+            None if spend_unknown else d["contribution_margin_usd"],
+            "total",
+            "contribution_margin_usd",
+            spend_reason,
+        ),
     ]
     return steps
 
 
-def _step(label: str, amount: Decimal | None, kind: str, column: str) -> dict[str, Any]:
-    return {"step": label, "amount": amount, "kind": kind, "source": f"marts.{MART}.{column}"}
+def _step(label: str, amount: Decimal | None, kind: str, column: str, reason: str | None = None) -> dict[str, Any]:
+    """One bridge step; an unknown one (amount None) carries the reason it reads instead."""
+    return {"step": label, "amount": amount, "kind": kind, "source": f"marts.{MART}.{column}", "reason": reason}
 
 
 def waterfall(steps: list[dict[str, Any]]) -> alt.Chart:
@@ -130,7 +143,11 @@ def main() -> None:
     steps = bridge_steps(totals)
     st.subheader("Bridge: gross sales to contribution after marketing")
     st.altair_chart(waterfall(steps), width="stretch")
-    bridge = money_table(steps, money_columns=["amount"], unknown_text={"amount": NO_COST})
+    bridge = money_table(steps, money_columns=["amount"])
+    bridge["amount"] = [
+        shown if step["amount"] is not None else step["reason"] or "unknown"
+        for shown, step in zip(bridge["amount"], steps, strict=True)
+    ]
     st.dataframe(bridge[["step", "amount", "source"]], hide_index=True, width="stretch")
     note = margin_coverage_note(
         money.dec(totals["net_revenue_usd"]),
@@ -152,8 +169,18 @@ def main() -> None:
     chart = chart_frame(periods, ["net_revenue_usd"])
     if not chart.empty:
         st.line_chart(chart, x="period_start", y="net_revenue_usd", color="channel")
+    spend_unknown = "unknown: see marketing_spend_unknown_reason"
     st.dataframe(
-        money_table(periods, MONEY, unknown_text={"cogs_usd": NO_COST, "gross_margin_usd": NO_COST}),
+        money_table(
+            periods,
+            MONEY,
+            unknown_text={
+                "cogs_usd": NO_COST,
+                "gross_margin_usd": NO_COST,
+                "marketing_spend_usd": spend_unknown,
+                "contribution_margin_usd": spend_unknown,
+            },
+        ),
         hide_index=True,
         width="stretch",
     )

@@ -146,9 +146,14 @@ class Project:
             con.close()
 
     def results(self) -> dict[str, str]:
-        """Status of every node of the last dbt command, by node name."""
+        """Status of every node of the last dbt command, by node name (a unit test by its own
+        name: `unit_test.<project>.<model>.<name>`, not its model's, which would hide it)."""
         run = json.loads((self.work / "target" / "run_results.json").read_text())
-        return {r["unique_id"].split(".")[2]: r["status"] for r in run["results"]}
+        names = (r["unique_id"].split(".") for r in run["results"])
+        return {
+            (parts[3] if parts[0] == "unit_test" else parts[2]): r["status"]
+            for parts, r in zip(names, run["results"], strict=True)
+        }
 
     def failed(self) -> set[str]:
         return {name for name, status in self.results().items() if status in ("fail", "error")}

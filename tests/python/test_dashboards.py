@@ -59,11 +59,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
 
 @pytest.fixture(scope="module")
 def without_costs(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """A shop that never delivered a cost feed (nor control totals): its margins are unknown."""
+    """A shop that never delivered a cost feed, nor marketing spend (nor control totals): its
+    margins and its spend are unknown, each for its own reason."""
     work = tmp_path_factory.mktemp("dashboards_no_cogs")
     project = Project(work)
     source = make_sample(work / "deliveries")
-    for feed in ("cogs", "control_totals"):
+    for feed in ("cogs", "marketing_spend", "control_totals"):
         shutil.rmtree(source / feed)
     assert project.load(source) == 0
     ok(project.dbt("build"))
@@ -289,6 +290,20 @@ def test_a_margin_without_costs_is_unknown_never_zero(without_costs: Project, mo
     bridge = pnl.dataframe[0].value.set_index("step")["amount"]
     assert bridge["Gross margin"] == "unknown: no cost delivered"
     assert bridge["Contribution after marketing"] == "unknown: no cost delivered"
+    warehouse.clear_memory()
+
+
+def test_spend_never_delivered_is_unknown_never_zero(without_costs: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decision log §3: no marketing_spend file was ever delivered, so the spend tile, ROAS and
+    the bridge's marketing step are unknown and say why (the tile read 0.00, and the bridge
+    subtracted nothing)."""
+    use(without_costs, monkeypatch)
+    never = "unknown: the marketing_spend feed has never been delivered"
+    at = app()
+    assert metric(at, "Marketing spend (USD)") == never
+    assert metric(at, "ROAS") == never
+    bridge = app("pnl").dataframe[0].value.set_index("step")["amount"]
+    assert bridge["Marketing"] == never
     warehouse.clear_memory()
 
 

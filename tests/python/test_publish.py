@@ -129,11 +129,13 @@ def test_the_month_end_pack_is_self_contained_and_ties_to_the_marts(built: Proje
         "platform_fee_usd",
         "shipping_charged_usd",
         "shipping_cost_usd",
+        "contribution_before_marketing_usd",
         "marketing_spend_usd",
         "contribution_margin_usd",
         "net_revenue_with_cost_usd",
         "lines_without_cost",
         "lines_without_usd",
+        "spend_rows_without_usd",
     ]
     assert [column for _, column in PNL_MEASURES] == columns
     sums = ", ".join(f"sum({column})" for column in columns)

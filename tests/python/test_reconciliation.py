@@ -30,6 +30,7 @@ from support import ROOT, SMALL, Project, make_sample, ok, project_copy
 from loaders.contracts import CONTROL_SUMS, MONEY_METRICS
 from loaders.generate import generate
 from loaders.generate.defects import DEFECTS
+from publish.month_pack import write_pack
 
 # What each planted defect must fail, and nothing else.
 EXPECTED: dict[str, set[str]] = {
@@ -150,8 +151,8 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str], str |
         [
             (
                 "models/marts/finance/pnl_daily_by_channel.sql",
-                "'daily.shipping_charged_usd',\n            marketing_spend='daily.marketing_spend_usd'\n",
-                "'daily.shipping_charged_usd'\n",
+                "'known.shipping_charged_usd',\n                marketing_spend='known.known_marketing_spend_usd'\n",
+                "'known.shipping_charged_usd'\n",
             )
         ],
         {"reconciliation_margin_identities"},
@@ -243,13 +244,13 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str], str |
 }
 
 
-def _build(tmp_path: Path, plant: str | None = None, project_dir: Path = ROOT) -> Project:
+def _build(tmp_path: Path, plant: str | None = None, project_dir: Path = ROOT, *extra: str) -> Project:
     (tmp_path / "work").mkdir()
     project = Project(tmp_path / "work", project_dir)
     source = make_sample(tmp_path / "deliveries", plant=plant)
     assert project.load(source) == 0
     pinned = ["--vars", PINNED[plant]] if plant in PINNED else []
-    project.build = project.dbt("build", *pinned)  # type: ignore[attr-defined]
+    project.build = project.dbt("build", *pinned, *extra)  # type: ignore[attr-defined]
     return project
 
 
@@ -363,7 +364,10 @@ def test_model_bug_fails_exactly_its_tests(tmp_path: Path, mutation: str) -> Non
         text = (copy / path).read_text()
         assert text.count(old) == 1, f"the mutation no longer applies to {path}"
         (copy / path).write_text(text.replace(old, new))
-    project = _build(tmp_path, plant=plant, project_dir=copy)
+    # without the unit tests: one that catches the bug stops its model before the reconciliation
+    # reads it, and the reconciliation must catch every one on its own (as in a build that skips
+    # them); test_dbt_build.py runs the unit tests
+    project = _build(tmp_path, plant, copy, "--exclude-resource-type", "unit_test")
     assert project.failed() == expected, _log(project)
     failing = {row[1] for row in _exceptions(project) if row[4]}
     assert object_ids <= failing, failing
@@ -516,6 +520,20 @@ def test_a_sample_with_only_transactions_builds_with_the_gaps_listed(tmp_path: P
         "select count(*) from marts.fct_transactions where event_type = 'sale' "
         "and (cogs_usd is not null or gross_margin_usd is not null)"
     ) == [(0,)]
+    # nor is spend that was never delivered: the P&L's spend and contribution after marketing are
+    # unknown, with the reason, and the month-end pack says it (decision log §3; they read 0, and
+    # after marketing equalled before)
+    never = "the marketing_spend feed has never been delivered"
+    assert project.query(
+        "select count(*), count(marketing_spend_usd), count(contribution_margin_usd), "
+        "count(distinct marketing_spend_unknown_reason), max(marketing_spend_unknown_reason) "
+        "from marts.pnl_daily_by_channel"
+    ) == [(project.query("select count(*) from marts.pnl_daily_by_channel")[0][0], 0, 0, 1, never)]
+    pack = write_pack(project.warehouse, "2010-06", tmp_path / "reports").read_text()
+    bridge = pack[pack.index('data-table="bridge"') :]
+    bridge = bridge[: bridge.index("</table>")]
+    for step in ("marketing", "contribution after marketing"):
+        assert f'<td>{step}</td><td class="n unknown" data-value="">unknown: {never}</td>' in bridge, step
 
 
 def test_without_costs_refunds_put_no_margin_in_the_marts(tmp_path: Path) -> None:

@@ -9,12 +9,14 @@ average of ratios)."""
 from __future__ import annotations
 
 import csv
+import shutil
 import subprocess
 import sys
 from datetime import date
 from decimal import Decimal, localcontext
 from pathlib import Path
 
+import duckdb
 import pytest
 from support import Project, make_sample, ok, project_copy
 
@@ -206,3 +208,50 @@ def test_metrics_by_month_and_channel_equal_the_channel_pnl(built: Project) -> N
 
 def test_metrics_by_product_category_follow_the_version_valid_at_the_event(built: Project) -> None:
     _compare(built, ["product__category"], BY_CATEGORY)
+
+
+def test_contribution_after_marketing_is_unknown_where_the_pnl_does_not_know_the_spend(
+    built: Project, tmp_path: Path
+) -> None:
+    """Decision log §3: a month and channel with a day whose spend the P&L does not know in full
+    (its feed never delivered, or spend without a USD amount) has no contribution after marketing
+    in `mf` either; it read before marketing minus the spend that was known. Planted on a copy of
+    the warehouse: one channel's days of the first month lose their spend."""
+    warehouse = tmp_path / "finance.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    (month, channel) = con.execute(
+        "select min(date_trunc('month', date_day)), min(channel) from marts.pnl_daily_by_channel"
+    ).fetchone()
+    con.execute(
+        "update marts.pnl_daily_by_channel set marketing_spend_usd = null, contribution_margin_usd = null, "
+        "marketing_spend_unknown_reason = 'the marketing_spend feed has never been delivered' "
+        "where date_trunc('month', date_day) = ? and channel = ?",
+        [month, channel],
+    )
+    con.close()
+    out = built.work / "mf_unknown.csv"
+    out.unlink(missing_ok=True)
+    metrics = "contribution_margin_after_marketing,days_with_marketing_spend_unknown"
+    group_by = "metric_time__month,channel__channel_code"
+    ok(
+        _mf(
+            built,
+            "query",
+            "--metrics",
+            metrics,
+            "--group-by",
+            group_by,
+            "--csv",
+            str(out),
+            **{"FINANCE_WAREHOUSE_PATH": str(warehouse)},
+        )
+    )
+    with out.open(newline="") as f:
+        rows = {(r["metric_time__month"][:10], r["channel__channel_code"]): r for r in csv.DictReader(f)}
+    planted = rows.pop((str(month)[:10], channel))
+    assert (
+        planted["contribution_margin_after_marketing"] == "" and int(planted["days_with_marketing_spend_unknown"]) > 0
+    )
+    # every other month and channel is untouched, and still known
+    assert rows and all(r["contribution_margin_after_marketing"] != "" for r in rows.values())

@@ -5,6 +5,10 @@
 -- Unknown is not zero: COGS and the margins sum the lines whose cost is known, and are null on a
 -- day whose lines all lack one; net_revenue_with_cost_usd is the net revenue they cover (gross
 -- margin = it - COGS), and lines_without_cost / lines_without_usd count what is left out.
+-- Marketing spend is unknown too (decision log §3): while the marketing_spend feed has never been
+-- delivered, and on a day and channel with a spend row that has no USD amount. Then
+-- contribution after marketing is null and marketing_spend_unknown_reason says why;
+-- contribution_before_marketing_usd stays.
 with transactions as (
     select * from {{ ref('fct_transactions') }}
 ),
@@ -15,6 +19,10 @@ spend as (
 
 channels as (
     select * from {{ ref('dim_channel') }}
+),
+
+delivered as (
+    {{ recon_delivered_feeds() }}
 ),
 
 activity as (
@@ -34,6 +42,8 @@ activity as (
         {% for column, expression in margin_coverage().items() -%}
             {{ expression }} as {{ column }},
         {% endfor -%}
+        0 as spend_rows,
+        0 as spend_rows_without_usd,
         1 as transaction_lines
     from transactions
     union all
@@ -53,6 +63,8 @@ activity as (
         null as net_revenue_with_cost_usd,
         0 as lines_without_cost,
         0 as lines_without_usd,
+        1 as spend_rows,
+        case when spend_usd is null then 1 else 0 end as spend_rows_without_usd,
         0 as transaction_lines
     from spend
 ),
@@ -74,41 +86,75 @@ daily as (
         cast(sum(net_revenue_with_cost_usd) as {{ converted_money_type() }}) as net_revenue_with_cost_usd,
         sum(transaction_lines) as transaction_lines,
         sum(lines_without_cost) as lines_without_cost,
-        sum(lines_without_usd) as lines_without_usd
+        sum(lines_without_usd) as lines_without_usd,
+        sum(spend_rows) as spend_rows,
+        sum(spend_rows_without_usd) as spend_rows_without_usd
     from activity
     group by date_day, channel_key
+),
+
+-- unknown is not zero (decision log §3): spend is unknown while its feed has never been
+-- delivered; a day's spend of which no row has a USD amount is null; a day with some rows
+-- without one sums the rest, and its contribution after marketing is unknown
+known as (
+    select
+        daily.*,
+        case
+            when not delivered.marketing_spend
+                then 'the marketing_spend feed has never been delivered'
+            when daily.spend_rows_without_usd > 0
+                then 'spend without a USD amount (no rate for its currency on the day)'
+        end as marketing_spend_unknown_reason,
+        case
+            when not delivered.marketing_spend then null
+            when daily.spend_rows > 0 and daily.spend_rows_without_usd = daily.spend_rows then null
+            else daily.marketing_spend_usd
+        end as known_marketing_spend_usd,
+        case when daily.transaction_lines = 0 then 0 else daily.gross_margin_usd end as known_gross_margin_usd
+    from daily
+    cross join delivered
 )
 
 select
-    daily.date_day,
-    daily.channel_key,
+    known.date_day,
+    known.channel_key,
     channels.channel,
-    daily.gross_revenue_usd,
-    daily.discount_usd,
-    daily.refunded_revenue_usd,
-    daily.net_revenue_usd,
+    known.gross_revenue_usd,
+    known.discount_usd,
+    known.refunded_revenue_usd,
+    known.net_revenue_usd,
     {#- a day with spend and no line has nothing to cost: zero, not unknown -#}
-    cast(case when daily.transaction_lines = 0 then 0 else daily.cogs_usd end as {{ converted_money_type() }})
+    cast(case when known.transaction_lines = 0 then 0 else known.cogs_usd end as {{ converted_money_type() }})
         as cogs_usd,
-    cast(case when daily.transaction_lines = 0 then 0 else daily.gross_margin_usd end as {{ converted_money_type() }})
-        as gross_margin_usd,
-    daily.platform_fee_usd,
-    daily.shipping_charged_usd,
-    daily.shipping_cost_usd,
-    daily.marketing_spend_usd,
+    cast(known.known_gross_margin_usd as {{ converted_money_type() }}) as gross_margin_usd,
+    known.platform_fee_usd,
+    known.shipping_charged_usd,
+    known.shipping_cost_usd,
+    cast(known.known_marketing_spend_usd as {{ converted_money_type() }}) as marketing_spend_usd,
     cast(
         {{ contribution_margin(
-            'case when daily.transaction_lines = 0 then 0 else daily.gross_margin_usd end',
-            'daily.platform_fee_usd', 'daily.shipping_cost_usd', 'daily.shipping_charged_usd',
-            marketing_spend='daily.marketing_spend_usd'
+            'known.known_gross_margin_usd',
+            'known.platform_fee_usd', 'known.shipping_cost_usd', 'known.shipping_charged_usd'
         ) }}
+        as {{ converted_money_type() }}
+    ) as contribution_before_marketing_usd,
+    cast(
+        case when known.marketing_spend_unknown_reason is null then
+            {{ contribution_margin(
+                'known.known_gross_margin_usd',
+                'known.platform_fee_usd', 'known.shipping_cost_usd', 'known.shipping_charged_usd',
+                marketing_spend='known.known_marketing_spend_usd'
+            ) }}
+        end
         as {{ converted_money_type() }}
     ) as contribution_margin_usd,
     cast(
-        case when daily.transaction_lines = 0 then 0 else daily.net_revenue_with_cost_usd end
+        case when known.transaction_lines = 0 then 0 else known.net_revenue_with_cost_usd end
         as {{ converted_money_type() }}
     ) as net_revenue_with_cost_usd,
-    cast(daily.lines_without_cost as bigint) as lines_without_cost,
-    cast(daily.lines_without_usd as bigint) as lines_without_usd
-from daily
-inner join channels on daily.channel_key = channels.channel_key
+    cast(known.lines_without_cost as bigint) as lines_without_cost,
+    cast(known.lines_without_usd as bigint) as lines_without_usd,
+    cast(known.spend_rows_without_usd as bigint) as spend_rows_without_usd,
+    known.marketing_spend_unknown_reason
+from known
+inner join channels on known.channel_key = channels.channel_key

@@ -3,6 +3,11 @@
 --   attributed revenue: net revenue at sale of the orders credited to the campaign (docs/decisions.md)
 --   ROAS = attributed revenue / spend;  CAC = spend / new customers (first orders credited to it)
 --   CTR = clicks / impressions;  CPC = spend / clicks
+-- Unknown is not zero (decision log §6): spend or an attributed order without a USD amount (no
+-- rate for its currency) is counted, left out of the USD sums, and makes the ratios it enters null.
+{#- a USD sum is what a ratio may divide only when no row of it lacks a USD amount -#}
+{% set spend_known = 'case when monthly.spend_rows_without_usd = 0 then monthly.spend_usd end' %}
+{% set revenue_known = 'case when monthly.attributed_orders_without_usd = 0 then monthly.attributed_revenue_usd end' %}
 with spend as (
     select * from {{ ref('fct_marketing_spend') }}
 ),
@@ -23,8 +28,10 @@ activity as (
         spend_usd,
         impressions,
         clicks,
+        case when spend_usd is null then 1 else 0 end as spend_rows_without_usd,
         0 as attributed_orders,
         cast(0 as {{ converted_money_type() }}) as attributed_revenue_usd,
+        0 as attributed_orders_without_usd,
         0 as new_customers
     from spend
     union all
@@ -34,8 +41,10 @@ activity as (
         0 as spend_usd,
         0 as impressions,
         0 as clicks,
+        0 as spend_rows_without_usd,
         1 as attributed_orders,
         net_sales_usd as attributed_revenue_usd,
+        case when net_sales_usd is null then 1 else 0 end as attributed_orders_without_usd,
         case when is_first_order then 1 else 0 end as new_customers
     from orders
 ),
@@ -47,8 +56,10 @@ monthly as (
         sum(spend_usd) as spend_usd,
         sum(impressions) as impressions,
         sum(clicks) as clicks,
+        sum(spend_rows_without_usd) as spend_rows_without_usd,
         sum(attributed_orders) as attributed_orders,
         sum(attributed_revenue_usd) as attributed_revenue_usd,
+        sum(attributed_orders_without_usd) as attributed_orders_without_usd,
         sum(new_customers) as new_customers
     from activity
     group by month_start_date, campaign_key
@@ -62,14 +73,16 @@ select
     campaigns.platform,
     campaigns.target_channel,
     cast(monthly.spend_usd as {{ converted_money_type() }}) as spend_usd,
+    cast(monthly.spend_rows_without_usd as bigint) as spend_rows_without_usd,
     cast(monthly.impressions as bigint) as impressions,
     cast(monthly.clicks as bigint) as clicks,
     {{ safe_divide('monthly.clicks', 'monthly.impressions') }} as click_through_rate,
-    {{ safe_divide('monthly.spend_usd', 'monthly.clicks') }} as cost_per_click_usd,
+    {{ safe_divide(spend_known, 'monthly.clicks') }} as cost_per_click_usd,
     cast(monthly.attributed_orders as bigint) as attributed_orders,
     cast(monthly.attributed_revenue_usd as {{ converted_money_type() }}) as attributed_revenue_usd,
-    {{ safe_divide('monthly.attributed_revenue_usd', 'monthly.spend_usd') }} as return_on_ad_spend,
+    cast(monthly.attributed_orders_without_usd as bigint) as attributed_orders_without_usd,
+    {{ safe_divide(revenue_known, spend_known) }} as return_on_ad_spend,
     cast(monthly.new_customers as bigint) as new_customers,
-    {{ safe_divide('monthly.spend_usd', 'monthly.new_customers', 2) }} as customer_acquisition_cost_usd
+    {{ safe_divide(spend_known, 'monthly.new_customers', 2) }} as customer_acquisition_cost_usd
 from monthly
 inner join campaigns on monthly.campaign_key = campaigns.campaign_key

@@ -68,8 +68,12 @@
     ('marketing_performance_monthly', 'spend_usd', 'spend', 'spend_usd', 'all spend'),
     ('marketing_performance_monthly', 'impressions', 'spend', 'impressions', 'all spend'),
     ('marketing_performance_monthly', 'clicks', 'spend', 'clicks', 'all spend'),
+    ('marketing_performance_monthly', 'spend_rows_without_usd', 'spend',
+        'case when spend_usd is null then 1 else 0 end', 'all spend'),
     ('marketing_performance_monthly', 'attributed_orders', 'orders', '1', 'attributed orders'),
     ('marketing_performance_monthly', 'attributed_revenue_usd', 'orders', 'net_sales_usd', 'attributed orders'),
+    ('marketing_performance_monthly', 'attributed_orders_without_usd', 'orders',
+        'case when net_sales_usd is null then 1 else 0 end', 'attributed orders'),
     ('marketing_performance_monthly', 'new_customers', 'orders', '1', 'attributed first orders'),
     ('orders_daily', 'orders', 'orders', '1', 'all orders'),
     ('orders_daily', 'orders_with_usd', 'orders', 'case when net_sales_usd is not null then 1 else 0 end',
@@ -231,7 +235,8 @@ fact_by_channel as (
 spend_by_channel as (
     select
         channel_key,
-        sum(spend_usd) as spend_usd
+        sum(spend_usd) as spend_usd,
+        sum(case when spend_usd is null then 1 else 0 end) as spend_rows_without_usd
     from {{ ref('fct_marketing_spend') }}
     group by channel_key
 ),
@@ -249,7 +254,8 @@ pnl_by_channel as (
         sum(shipping_cost_usd) as shipping_cost_usd,
         sum(shipping_charged_usd) as shipping_charged_usd,
         sum(marketing_spend_usd) as marketing_spend_usd,
-        sum(contribution_margin_usd) as contribution_margin_usd
+        sum(contribution_before_marketing_usd) as contribution_before_marketing_usd,
+        sum(spend_rows_without_usd) as spend_rows_without_usd
     from {{ ref('pnl_daily_by_channel') }}
     group by channel_key
 ),
@@ -272,11 +278,18 @@ pnl_checks as (
     from pnl_by_channel as pnl full outer join spend_by_channel as spend on pnl.channel_key = spend.channel_key
     union all
     select
+        coalesce(pnl.channel_key, spend.channel_key) as channel_key,
+        'P&L spend rows without a USD amount summed over days = fct_marketing_spend' as identity_name,
+        coalesce(spend.spend_rows_without_usd, 0) as expected,
+        coalesce(pnl.spend_rows_without_usd, 0) as actual
+    from pnl_by_channel as pnl full outer join spend_by_channel as spend on pnl.channel_key = spend.channel_key
+    union all
+    select
         channel_key,
-        'P&L contribution = gross margin - fees - shipping cost + shipping charged - marketing' as identity_name,
-        {{ contribution_margin('gross_margin_usd', 'platform_fee_usd', 'shipping_cost_usd', 'shipping_charged_usd',
-            marketing_spend='marketing_spend_usd') }} as expected,
-        contribution_margin_usd as actual
+        'P&L contribution before marketing = gross margin - fees - shipping cost + shipping charged' as identity_name,
+        {{ contribution_margin('gross_margin_usd', 'platform_fee_usd', 'shipping_cost_usd', 'shipping_charged_usd')
+        }} as expected,
+        contribution_before_marketing_usd as actual
     from pnl_by_channel
 ),
 
@@ -288,6 +301,16 @@ coverage_checks as (
         'P&L row: gross margin = net revenue with a known cost - COGS' as identity_name,
         net_revenue_with_cost_usd - cogs_usd as expected,
         gross_margin_usd as actual
+    from {{ ref('pnl_daily_by_channel') }}
+    union all
+    -- after marketing: before - marketing where the day's spend is known, unknown (null) where not
+    select
+        channel || ' ' || cast(date_day as varchar(10)) as row_id,
+        'P&L row: contribution after marketing = before - marketing, null where spend is unknown' as identity_name,
+        case
+            when marketing_spend_unknown_reason is null then contribution_before_marketing_usd - marketing_spend_usd
+        end as expected,
+        contribution_margin_usd as actual
     from {{ ref('pnl_daily_by_channel') }}
     union all
     select
