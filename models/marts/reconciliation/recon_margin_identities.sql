@@ -45,6 +45,8 @@
     ('fct_orders', 'refund_line_count', 'lines', '1', 'refund lines'),
     ('fct_orders', 'refunded_units', 'lines', '-quantity', 'refund lines'),
     ('fct_orders', 'refunded_revenue_usd', 'lines', 'refunded_revenue_usd', 'refund lines'),
+    ('fct_orders', 'refund_lines_without_usd', 'lines', 'case when refunded_revenue_usd is null then 1 else 0 end',
+        'refund lines'),
     ('product_performance_monthly', 'units_sold', 'lines', 'quantity', 'sale lines'),
     ('product_performance_monthly', 'units_returned', 'lines', '-quantity', 'refund lines'),
     ('product_performance_monthly', 'gross_revenue_usd', 'lines', 'gross_revenue_usd', 'all lines'),
