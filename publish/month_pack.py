@@ -100,17 +100,24 @@ def _table(title: str, headers: list[str], rows: list[list[str]], source: str, k
     )
 
 
-def _bars(points: list[tuple[str, Decimal]], title: str) -> str:
-    """A bar chart as inline SVG (negative bars hang below the axis)."""
+def _bars(points: list[tuple[str, Decimal | None]], title: str) -> str:
+    """A bar chart as inline SVG (negative bars hang below the axis; an unknown value has no bar,
+    its label says unknown, never a bar of 0)."""
     if not points:
         return ""
     width, height, pad = 640, 220, 30
-    top = max([abs(v) for _, v in points] + [Decimal(1)])
+    top = max([abs(v) for _, v in points if v is not None] + [Decimal(1)])
     step = (width - 2 * pad) / len(points)
-    zero = height / 2 if any(v < 0 for _, v in points) else height - pad
+    zero = height / 2 if any(v is not None and v < 0 for _, v in points) else height - pad
     scale = float(zero - 10) / float(top)
     bars = []
     for i, (label, value) in enumerate(points):
+        if value is None:
+            bars.append(
+                f'<text x="{pad + i * step + step / 2:.1f}" y="{height - 5}" font-size="10" text-anchor="middle">'
+                f"{html.escape(label)} unknown</text>"
+            )
+            continue
         h = abs(float(value)) * scale
         y = zero - h if value >= 0 else zero
         x = pad + i * step
@@ -253,13 +260,37 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         [_cell("contribution before marketing"), _cell(before_marketing, unknown_because)],
         [_cell("contribution after marketing"), _cell(after_marketing, marketing_because)],
     ]
+    # a USD total over the channels sums what is known and counts what it leaves out; it is
+    # unknown when there are lines and none has a USD amount (decision log §5), never 0
     refunds = _query(
         con,
-        "select month_start_date, sum(refunded_revenue_usd), sum(sales_usd), sum(refunded_units), "
-        "sum(restocked_units), sum(restock_unknown_units) from marts.refunds_monthly "
+        "select month_start_date, "
+        "case when sum(refund_lines) = 0 or sum(refund_lines) > sum(refund_lines_without_usd) "
+        "then sum(refunded_revenue_usd) end, sum(refund_lines_without_usd), "
+        "case when sum(sale_lines) = 0 or sum(sale_lines) > sum(sale_lines_without_usd) "
+        "then sum(sales_usd) end, sum(sale_lines_without_usd), "
+        "sum(refunded_units), sum(restocked_units), sum(restock_unknown_units) from marts.refunds_monthly "
         "where month_start_date >= ? and month_start_date < ? group by 1 order by 1",
         month.back(5),
         month.end,
+    )
+    refund_rows = [
+        [
+            _cell(f"{r[0]:%Y-%m}"),
+            _cell(r[1], f"no USD amount for {r[2]:,} refund lines"),
+            _cell(r[2]),
+            _cell(r[3], f"no USD amount for {r[4]:,} sale lines"),
+            *(_cell(x) for x in r[4:]),
+        ]
+        for r in refunds
+    ]
+    left_out = [(f"{r[0]:%Y-%m}", r[2]) for r in refunds if r[2]]
+    refunds_note = (
+        '<p class="unknown" id="refunds-left-out">Refunds left out (no USD amount, no usable rate): '
+        + ", ".join(f"{n:,} refund lines in {m}" for m, n in left_out)
+        + ". Those months' refunded figures cover only the refunds with a USD amount.</p>"
+        if left_out
+        else ""
     )
     marketing = _query(
         con,
@@ -312,14 +343,24 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         ),
         _table("Bridge", ["step", "USD"], bridge_rows, "marts.pnl_daily_by_channel", "bridge"),
         "<h2>Refunds, six months</h2>",
-        _bars([(f"{r[0]:%b %y}", r[1] or zero) for r in refunds], "refunds"),
+        _bars([(f"{r[0]:%b %y}", r[1]) for r in refunds], "refunds"),
         _table(
             "Refunds by refund month",
-            ["month", "refunded", "sales", "units refunded", "restocked", "restock unknown"],
-            [[_cell(f"{r[0]:%Y-%m}"), *(_cell(x) for x in r[1:])] for r in refunds],
+            [
+                "month",
+                "refunded",
+                "refund lines without a USD amount",
+                "sales",
+                "sale lines without a USD amount",
+                "units refunded",
+                "restocked",
+                "restock unknown",
+            ],
+            refund_rows,
             "marts.refunds_monthly",
             "refunds",
         ),
+        refunds_note,
         _table(
             "Marketing by campaign",
             MARKETING_HEADERS,

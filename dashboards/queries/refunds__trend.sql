@@ -1,10 +1,21 @@
 -- Six months ending with the range's last month, by refund month and by sale cohort (USD).
+-- A USD total over the channels sums what is known and counts the lines it leaves out; with lines
+-- and none of them in USD it is unknown (null), never 0 (decision log §5).
 select
     month_start_date,
-    sum(sales_usd) as sales_usd,
-    sum(refunded_revenue_usd) as refunded_revenue_usd,
+    case when sum(sale_lines) = 0 or sum(sale_lines) > sum(sale_lines_without_usd) then sum(sales_usd) end
+        as sales_usd,
+    case
+        when sum(refund_lines) = 0 or sum(refund_lines) > sum(refund_lines_without_usd) then sum(refunded_revenue_usd)
+    end as refunded_revenue_usd,
     sum(refunded_revenue_6m_usd) as refunded_revenue_6m_usd,
-    sum(cohort_refunded_revenue_usd) as cohort_refunded_revenue_usd,
+    case
+        when sum(cohort_refund_lines) = 0 or sum(cohort_refund_lines) > sum(cohort_refund_lines_without_usd)
+            then sum(cohort_refunded_revenue_usd)
+    end as cohort_refunded_revenue_usd,
+    cast(sum(sale_lines_without_usd) as bigint) as sale_lines_without_usd,
+    cast(sum(refund_lines_without_usd) as bigint) as refund_lines_without_usd,
+    cast(sum(cohort_refund_lines_without_usd) as bigint) as cohort_refund_lines_without_usd,
     sum(refund_lines) as refund_lines,
     sum(refunded_units) as refunded_units,
     sum(restocked_units) as restocked_units,

@@ -12,22 +12,58 @@ from finboard.ui import chart_frame, money_table, page_header, sidebar_filters, 
 
 PAGE = "refunds"
 MART = "refunds_monthly"
+NO_USD = "unknown: no USD amount"  # lines there, none with a rate to USD (decision log §5)
+
+
+def _left_out(record: dict[str, Any], *columns: str) -> str | None:
+    """Why a rate over these lines is unknown: the lines it would leave out, or None."""
+    counts = [(column.removesuffix("_lines_without_usd"), int(record[column] or 0)) for column in columns]
+    parts = [f"{n:,} {kind.replace('_', ' ')} lines" for kind, n in counts if n]
+    return f"unknown: {' and '.join(parts)} without a USD amount" if parts else None
 
 
 def trend_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each month's rates, sums divided; a rate whose sums leave out a line without a USD amount is
+    unknown (None), with the reason in `<rate>_unknown`, never a rate of the part that converted."""
     out = []
     for record in records:
-        sales = money.dec(record["sales_usd"]) or Decimal(0)
+        sales = money.dec(record["sales_usd"])
         refunded_units = int(record["refunded_units"] or 0)
+        refund_gap = _left_out(record, "sale_lines_without_usd", "refund_lines_without_usd")
+        cohort_gap = _left_out(record, "sale_lines_without_usd", "cohort_refund_lines_without_usd")
         out.append(
             {
                 **record,
-                "refund_rate": money.ratio(money.dec(record["refunded_revenue_usd"]), sales),
-                "cohort_return_rate": money.ratio(money.dec(record["cohort_refunded_revenue_usd"]), sales),
+                "refund_rate": None if refund_gap else money.ratio(money.dec(record["refunded_revenue_usd"]), sales),
+                "refund_rate_unknown": refund_gap or "unknown: no sales",
+                "cohort_return_rate": None
+                if cohort_gap
+                else money.ratio(money.dec(record["cohort_refunded_revenue_usd"]), sales),
+                "cohort_return_rate_unknown": cohort_gap or "unknown: no sales",
                 "restocked_share": money.ratio(Decimal(int(record["restocked_units"] or 0)), Decimal(refunded_units)),
             }
         )
     return out
+
+
+def trend_table(trend: list[dict[str, Any]]) -> Any:
+    """The trend as shown: money and rates as text, an unknown one with its reason."""
+    table = money_table(
+        trend,
+        ["sales_usd", "refunded_revenue_usd", "refunded_revenue_6m_usd", "cohort_refunded_revenue_usd"],
+        ["refund_rate", "cohort_return_rate", "restocked_share"],
+        unknown_text={
+            "sales_usd": NO_USD,
+            "refunded_revenue_usd": NO_USD,
+            "refunded_revenue_6m_usd": NO_USD,
+            "cohort_refunded_revenue_usd": NO_USD,
+        },
+    )
+    for rate in ("refund_rate", "cohort_return_rate"):
+        for i, record in enumerate(trend):
+            if record[rate] is None:
+                table.loc[i, rate] = record[f"{rate}_unknown"]
+    return table.drop(columns=["refund_rate_unknown", "cohort_return_rate_unknown"], errors="ignore")
 
 
 def main() -> None:
@@ -59,21 +95,23 @@ def main() -> None:
         st.bar_chart(
             chart, x="month_start_date", y=["refunded_revenue_usd", "cohort_refunded_revenue_usd"], stack=False
         )
-    st.dataframe(
-        money_table(
-            trend,
-            ["sales_usd", "refunded_revenue_usd", "refunded_revenue_6m_usd", "cohort_refunded_revenue_usd"],
-            ["refund_rate", "cohort_return_rate", "restocked_share"],
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    st.dataframe(trend_table(trend), hide_index=True, width="stretch")
+    left_out = sum(int(r["refund_lines_without_usd"] or 0) for r in trend)
+    if left_out:
+        st.caption(
+            f"Refunds leave out {left_out:,} refund lines without a USD amount (no usable rate on their date): "
+            f"their months' refunded figures cover only the refunds that converted, and their rates are unknown; "
+            + source(f"{MART}.refund_lines_without_usd")
+        )
     st.caption(
         source(
             f"{MART}.sales_usd",
+            f"{MART}.sale_lines_without_usd",
             f"{MART}.refunded_revenue_usd",
+            f"{MART}.refund_lines_without_usd",
             f"{MART}.refunded_revenue_6m_usd",
             f"{MART}.cohort_refunded_revenue_usd",
+            f"{MART}.cohort_refund_lines_without_usd",
             f"{MART}.restocked_units",
             f"{MART}.restock_unknown_units",
         )

@@ -307,6 +307,43 @@ def test_spend_never_delivered_is_unknown_never_zero(without_costs: Project, mon
     warehouse.clear_memory()
 
 
+def test_refunds_without_a_usd_amount_are_said_and_leave_the_rate_unknown(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §5: the Refunds page's trend shows the refunds that converted, counts those left
+    out, and reads the month's refund rate unknown with that reason, not a rate of the part that
+    converted. Planted in a copy of the warehouse: one channel's refunds of the last month have no
+    USD amount."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    con = duckdb.connect(str(copy.warehouse))
+    (month,) = con.execute("select max(month_start_date) from marts.refunds_monthly").fetchone()
+    (channel,) = con.execute(
+        f"select min(channel) from marts.refunds_monthly where month_start_date = '{month}' and refund_lines > 0"
+    ).fetchone()
+    con.execute(
+        "update marts.refunds_monthly set refunded_revenue_usd = null, refund_lines_without_usd = refund_lines"
+        f" where month_start_date = '{month}' and channel = '{channel}'"
+    )
+    [(known, left_out, sales_left_out)] = con.execute(
+        "select sum(refunded_revenue_usd), sum(refund_lines_without_usd), sum(sale_lines_without_usd)"
+        f" from marts.refunds_monthly where month_start_date = '{month}'"
+    ).fetchall()
+    con.close()
+    assert left_out > 0 and sales_left_out == 0
+    use(copy, monkeypatch)
+    at = app("refunds")
+    trend = at.dataframe[0].value.set_index("month_start_date")
+    row = trend.loc[next(i for i in trend.index if str(i).startswith(str(month)))]
+    assert row["refund_rate"] == f"unknown: {left_out:,} refund lines without a USD amount"
+    assert parse_money(row["refunded_revenue_usd"]) == cents(known)
+    assert int(row["refund_lines_without_usd"]) == left_out
+    captions = " ".join(c.value for c in at.caption)
+    assert f"Refunds leave out {left_out:,} refund lines without a USD amount" in captions
+    warehouse.clear_memory()
+
+
 def test_each_page_reads_exactly_the_marts_its_exposure_names(built: Project) -> None:
     manifest = json.loads((built.work / "target" / "manifest.json").read_text())
     exposures = {e["name"]: e for e in manifest["exposures"].values()}

@@ -195,3 +195,48 @@ def test_a_pack_for_a_month_without_data_says_so_and_shows_no_zero(built: Projec
     assert values and set(values) == {""}, values  # every step unknown, none 0
     assert bridge.count("unknown: no data in the month") == len(values)
     assert "no cost delivered" not in bridge
+
+
+def test_the_pack_says_which_refunds_have_no_usd_amount_and_shows_no_zero(built: Project, tmp_path: Path) -> None:
+    """Decision log §5: a month whose refunds include some without a USD amount shows the refunds
+    that converted and how many were left out; a month none of whose refunds converted reads
+    unknown, with that reason, never 0 (a channel without refunds adds 0 to the sum), and its bar
+    is not drawn as 0. Planted in a copy of the warehouse: the marts as days without a rate leave
+    them (first one channel's refunds of the month, then every channel's)."""
+    warehouse = tmp_path / "finance.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    (month,) = built.query("select max(month_start_date) from marts.refunds_monthly where refund_lines > 0")[0]
+    (channel,) = built.query(
+        f"select min(channel) from marts.refunds_monthly where month_start_date = '{month}' and refund_lines > 0"
+    )[0]
+
+    def plant_and_render(where: str) -> tuple[str, str, Decimal | None, int, int]:
+        con = duckdb.connect(str(warehouse))
+        con.execute(
+            "update marts.refunds_monthly set refunded_revenue_usd = case when refund_lines > 0 then null else 0 end,"
+            f" refund_lines_without_usd = refund_lines where month_start_date = '{month}' and {where}"
+        )
+        [(known, left_out, lines)] = con.execute(
+            "select sum(refunded_revenue_usd), sum(refund_lines_without_usd), sum(refund_lines)"
+            f" from marts.refunds_monthly where month_start_date = '{month}'"
+        ).fetchall()
+        con.close()
+        text = write_pack(warehouse, f"{month:%Y-%m}", tmp_path / "reports").read_text()
+        table = text[text.index('data-table="refunds"') :]
+        table = table[: table.index("</table>")]
+        assert "refund lines without a USD amount" in table
+        row = next(r for r in table.split("<tr>") if f"<td>{month:%Y-%m}</td>" in r)
+        return text, row, known, int(left_out), int(lines)
+
+    text, row, known, left_out, lines = plant_and_render(f"channel = '{channel}'")
+    assert 0 < left_out < lines
+    values = re.findall(r'data-value="([^"]*)"', row)
+    assert Decimal(values[0]) == known and int(values[1]) == left_out
+    note = re.search(r'<p class="unknown" id="refunds-left-out">([^<]*)</p>', text)
+    assert note and f"{left_out:,} refund lines in {month:%Y-%m}" in note.group(1)
+
+    text, row, known, left_out, lines = plant_and_render("true")
+    assert left_out == lines and not known  # 0 (channels without refunds) is what the pack showed
+    assert re.findall(r'data-value="([^"]*)"', row)[:2] == ["", str(lines)]
+    assert f"unknown: no USD amount for {lines:,} refund lines" in row
+    assert f"{month:%b %y} unknown</text>" in text  # no bar of 0 for the unknown month

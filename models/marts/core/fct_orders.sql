@@ -81,7 +81,9 @@ refunds as (
         cast(count(*) as bigint) as refund_line_count,
         cast(-sum(quantity) as bigint) as refunded_units,
         {{ to_money('sum(refunded_revenue)') }} as refunded_revenue,
-        cast(sum(refunded_revenue_usd) as {{ converted_amount_type() }}) as refunded_revenue_usd
+        -- the refund lines with a USD amount; null when none has one (decision log §5)
+        cast(sum(refunded_revenue_usd) as {{ converted_amount_type() }}) as refunded_revenue_usd,
+        cast(sum(case when refunded_revenue_usd is null then 1 else 0 end) as bigint) as refund_lines_without_usd
     from lines
     where event_type = 'refund'
     group by order_id
@@ -124,7 +126,12 @@ orders as (
         coalesce(refunds.refund_line_count, 0) as refund_line_count,
         coalesce(refunds.refunded_units, 0) as refunded_units,
         {{ to_money('coalesce(refunds.refunded_revenue, 0)') }} as refunded_revenue,
-        cast(coalesce(refunds.refunded_revenue_usd, 0) as {{ converted_amount_type() }}) as refunded_revenue_usd,
+        -- 0 only for an order with no refund line: unknown is not zero
+        cast(
+            case when refunds.order_id is null then 0 else refunds.refunded_revenue_usd end
+            as {{ converted_amount_type() }}
+        ) as refunded_revenue_usd,
+        coalesce(refunds.refund_lines_without_usd, 0) as refund_lines_without_usd,
         case
             when sale_orders.customer_id is null then false
             else row_number() over (
@@ -179,6 +186,7 @@ final as (
         orders.contribution_margin_usd,
         orders.lines_without_cost,
         orders.lines_without_usd,
+        orders.refund_lines_without_usd,
         orders.dlt_load_id
     from orders
     {{ join_version_at('customers', 'customers', 'customer_id', 'orders.customer_id', 'orders.ordered_at') }}

@@ -2,6 +2,10 @@
 --   by refund month (what the P&L shows): refunds dated in the month, against that month's sales;
 --   by sale cohort: of the goods sold in the month, how much has been refunded so far.
 -- Grain: one row per month and channel, every month from the first to the last activity.
+-- Unknown is not zero (decision log §5): a USD total sums the lines that have a USD amount, is 0
+-- only without lines and null when none of its lines has one, and the lines it leaves out are
+-- counted beside it (sale_lines_without_usd, refund_lines_without_usd,
+-- cohort_refund_lines_without_usd). A rate is unknown (null) while either side leaves a line out.
 -- transactions is read five times, a few columns each: inlined, not stored.
 with transactions as {{ not_materialized() }} (
     select * from {{ ref('fct_transactions') }}
@@ -30,15 +34,19 @@ by_event_month as (
     select
         cast({{ dbt.date_trunc('month', 'event_date') }} as date) as month_start_date,
         channel_key,
-        sum(case when event_type = 'sale' then gross_revenue_usd - discount_usd else 0 end) as sales_usd,
+        sum(case when event_type = 'sale' then 1 else 0 end) as sale_lines,
+        sum(case when event_type = 'sale' and net_revenue_usd is null then 1 else 0 end) as sale_lines_without_usd,
+        sum(case when event_type = 'sale' then gross_revenue_usd - discount_usd end) as sales_usd,
         sum(case when event_type = 'refund' then 1 else 0 end) as refund_lines,
+        sum(case when event_type = 'refund' and refunded_revenue_usd is null then 1 else 0 end)
+            as refund_lines_without_usd,
         sum(case when event_type = 'refund' then -quantity else 0 end) as refunded_units,
         sum(case when event_type = 'refund' and is_restocked then -quantity else 0 end) as restocked_units,
         sum(case when event_type = 'refund' and is_restocked is null then -quantity else 0 end)
             as restock_unknown_units,
-        sum(refunded_revenue_usd) as refunded_revenue_usd,
-        sum(case when event_type = 'refund' then -tax_usd else 0 end) as refunded_tax_usd,
-        sum(case when event_type = 'refund' then -shipping_charged_usd else 0 end) as refunded_shipping_usd
+        sum(case when event_type = 'refund' then refunded_revenue_usd end) as refunded_revenue_usd,
+        sum(case when event_type = 'refund' then -tax_usd end) as refunded_tax_usd,
+        sum(case when event_type = 'refund' then -shipping_charged_usd end) as refunded_shipping_usd
     from transactions
     group by 1, 2
 ),
@@ -47,6 +55,8 @@ by_sale_cohort as (
     select
         cast({{ dbt.date_trunc('month', 'sale_lines.event_date') }} as date) as month_start_date,
         refunds.channel_key,
+        count(*) as cohort_refund_lines,
+        sum(case when refunds.refunded_revenue_usd is null then 1 else 0 end) as cohort_refund_lines_without_usd,
         sum(refunds.refunded_revenue_usd) as cohort_refunded_revenue_usd
     from transactions as refunds
     inner join sale_lines on refunds.refunded_line_event_id = sale_lines.line_event_id
@@ -64,20 +74,31 @@ grid as (
     where channels.channel <> 'unknown'
 ),
 
+-- a month and channel without lines of a kind shows 0 for them; with lines, what they sum to
+-- (null when none has a USD amount)
 combined as (
     select
         grid.month_start_date,
         grid.channel_key,
         grid.channel,
-        coalesce(by_event_month.sales_usd, 0) as sales_usd,
+        coalesce(by_event_month.sale_lines, 0) as sale_lines,
+        coalesce(by_event_month.sale_lines_without_usd, 0) as sale_lines_without_usd,
+        case when coalesce(by_event_month.sale_lines, 0) = 0 then 0 else by_event_month.sales_usd end as sales_usd,
         coalesce(by_event_month.refund_lines, 0) as refund_lines,
+        coalesce(by_event_month.refund_lines_without_usd, 0) as refund_lines_without_usd,
         coalesce(by_event_month.refunded_units, 0) as refunded_units,
         coalesce(by_event_month.restocked_units, 0) as restocked_units,
         coalesce(by_event_month.restock_unknown_units, 0) as restock_unknown_units,
-        coalesce(by_event_month.refunded_revenue_usd, 0) as refunded_revenue_usd,
-        coalesce(by_event_month.refunded_tax_usd, 0) as refunded_tax_usd,
-        coalesce(by_event_month.refunded_shipping_usd, 0) as refunded_shipping_usd,
-        coalesce(by_sale_cohort.cohort_refunded_revenue_usd, 0) as cohort_refunded_revenue_usd
+        {% for column in ['refunded_revenue_usd', 'refunded_tax_usd', 'refunded_shipping_usd'] -%}
+            case
+                when coalesce(by_event_month.refund_lines, 0) = 0 then 0 else by_event_month.{{ column }}
+            end as {{ column }},
+        {% endfor -%}
+        coalesce(by_sale_cohort.cohort_refund_lines, 0) as cohort_refund_lines,
+        coalesce(by_sale_cohort.cohort_refund_lines_without_usd, 0) as cohort_refund_lines_without_usd,
+        case
+            when by_sale_cohort.month_start_date is null then 0 else by_sale_cohort.cohort_refunded_revenue_usd
+        end as cohort_refunded_revenue_usd
     from grid
     left join by_event_month
         on grid.month_start_date = by_event_month.month_start_date
@@ -90,12 +111,13 @@ combined as (
 six_month_totals as (
     select
         *,
-        sum(refunded_revenue_usd) over (
-            partition by channel_key order by month_start_date rows between 5 preceding and current row
-        ) as refunded_revenue_6m_usd,
-        sum(sales_usd) over (
-            partition by channel_key order by month_start_date rows between 5 preceding and current row
-        ) as sales_6m_usd
+        {% for column, alias in [('refunded_revenue_usd', 'refunded_revenue_6m_usd'), ('sales_usd', 'sales_6m_usd'),
+            ('refund_lines', 'refund_lines_6m'), ('refund_lines_without_usd', 'refund_lines_without_usd_6m'),
+            ('sale_lines_without_usd', 'sale_lines_without_usd_6m')] -%}
+            sum({{ column }}) over (
+                partition by channel_key order by month_start_date rows between 5 preceding and current row
+            ) as {{ alias }}{% if not loop.last %},{% endif %}
+        {% endfor %}
     from combined
 )
 
@@ -103,17 +125,37 @@ select
     month_start_date,
     channel_key,
     channel,
+    cast(sale_lines as bigint) as sale_lines,
+    cast(sale_lines_without_usd as bigint) as sale_lines_without_usd,
     cast(sales_usd as {{ converted_money_type() }}) as sales_usd,
     cast(refund_lines as bigint) as refund_lines,
+    cast(refund_lines_without_usd as bigint) as refund_lines_without_usd,
     cast(refunded_units as bigint) as refunded_units,
     cast(restocked_units as bigint) as restocked_units,
     cast(restock_unknown_units as bigint) as restock_unknown_units,
     cast(refunded_revenue_usd as {{ converted_money_type() }}) as refunded_revenue_usd,
     cast(refunded_tax_usd as {{ converted_money_type() }}) as refunded_tax_usd,
     cast(refunded_shipping_usd as {{ converted_money_type() }}) as refunded_shipping_usd,
-    {{ safe_divide('refunded_revenue_usd', 'sales_usd') }} as refund_rate,
-    cast(refunded_revenue_6m_usd as {{ converted_money_type() }}) as refunded_revenue_6m_usd,
-    {{ safe_divide('refunded_revenue_6m_usd', 'sales_6m_usd') }} as refund_rate_6m,
+    case
+        when sale_lines_without_usd = 0 and refund_lines_without_usd = 0
+            then {{ safe_divide('refunded_revenue_usd', 'sales_usd') }}
+    end as refund_rate,
+    {#- the window's known refunds; null when it has refund lines and none has a USD amount -#}
+    cast(
+        case
+            when refund_lines_6m = 0 or refund_lines_6m > refund_lines_without_usd_6m then refunded_revenue_6m_usd
+        end
+        as {{ converted_money_type() }}
+    ) as refunded_revenue_6m_usd,
+    case
+        when sale_lines_without_usd_6m = 0 and refund_lines_without_usd_6m = 0
+            then {{ safe_divide('refunded_revenue_6m_usd', 'sales_6m_usd') }}
+    end as refund_rate_6m,
+    cast(cohort_refund_lines as bigint) as cohort_refund_lines,
+    cast(cohort_refund_lines_without_usd as bigint) as cohort_refund_lines_without_usd,
     cast(cohort_refunded_revenue_usd as {{ converted_money_type() }}) as cohort_refunded_revenue_usd,
-    {{ safe_divide('cohort_refunded_revenue_usd', 'sales_usd') }} as cohort_return_rate
+    case
+        when sale_lines_without_usd = 0 and cohort_refund_lines_without_usd = 0
+            then {{ safe_divide('cohort_refunded_revenue_usd', 'sales_usd') }}
+    end as cohort_return_rate
 from six_month_totals
