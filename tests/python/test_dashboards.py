@@ -307,6 +307,39 @@ def test_spend_never_delivered_is_unknown_never_zero(without_costs: Project, mon
     warehouse.clear_memory()
 
 
+def test_a_ratio_over_spend_without_usd_is_unknown_on_the_marketing_page(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §6: a campaign month with a spend row without a USD amount has ROAS and CAC
+    unknown, by campaign, by platform and in the tiles, and the spend tile counts the rows left
+    out (ROAS and CAC were computed on the part of the spend that converted). Planted in a copy
+    of the warehouse: one campaign's months lose a day's USD spend."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    con = duckdb.connect(str(copy.warehouse))
+    (campaign,) = con.execute(
+        "select min(campaign_id) from marts.marketing_performance_monthly where new_customers > 0"
+    ).fetchone()
+    con.execute(
+        "update marts.marketing_performance_monthly set spend_rows_without_usd = 1 where campaign_id = ?", [campaign]
+    )
+    con.close()
+    use(copy, monkeypatch)
+    at = app("marketing")
+    first, last = bounds(copy)
+    at.date_input(key="marketing_dates").set_value((first, last)).run()
+    assert not at.exception
+    no_usd = "unknown: spend without a USD amount"
+    assert metric(at, "ROAS") == no_usd and metric(at, "CAC") == no_usd
+    assert metric(at, "Spend").endswith("spend rows without USD")
+    campaigns = at.dataframe[1].value.set_index("campaign_id")
+    assert campaigns.loc[campaign, "roas"] == no_usd and campaigns.loc[campaign, "cac_usd"] == no_usd
+    others = campaigns.drop(index=campaign)
+    assert len(others) and not (others["roas"] == no_usd).any()
+    warehouse.clear_memory()
+
+
 def test_refunds_without_a_usd_amount_are_said_and_leave_the_rate_unknown(
     built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
