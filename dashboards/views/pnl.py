@@ -36,8 +36,8 @@ def bridge_steps(totals: dict[str, Any]) -> list[dict[str, Any]]:
     total is a running subtotal; the margin steps are unknown (None) when no line has a known cost,
     and marketing and contribution after it when the P&L does not know the spend in full (its
     reason, decision log §3)."""
-    counts = ("lines_without_cost", "lines_without_usd", "marketing_spend_unknown_reason")
-    d = {k: money.dec(v) for k, v in totals.items() if k not in counts}
+    not_money = ("lines_without_cost", "lines_without_usd", "marketing_spend_unknown_reason")
+    d = {k: money.dec(v) for k, v in totals.items() if k not in not_money}
     spend_unknown = totals.get("marketing_spend_unknown_reason")
     zero = Decimal(0)
     gross = d["gross_revenue_usd"] or zero

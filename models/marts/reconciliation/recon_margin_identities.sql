@@ -280,20 +280,18 @@ pnl_checks as (
         from pnl_by_channel as pnl full outer join fact_by_channel as fact on pnl.channel_key = fact.channel_key
         union all
     {% endfor -%}
-    select
-        coalesce(pnl.channel_key, spend.channel_key) as channel_key,
-        'P&L marketing spend summed over days = fct_marketing_spend' as identity_name,
-        coalesce(spend.spend_usd, 0) as expected,
-        coalesce(pnl.marketing_spend_usd, 0) as actual
-    from pnl_by_channel as pnl full outer join spend_by_channel as spend on pnl.channel_key = spend.channel_key
-    union all
-    select
-        coalesce(pnl.channel_key, spend.channel_key) as channel_key,
-        'P&L spend rows without a USD amount summed over days = fct_marketing_spend' as identity_name,
-        coalesce(spend.spend_rows_without_usd, 0) as expected,
-        coalesce(pnl.spend_rows_without_usd, 0) as actual
-    from pnl_by_channel as pnl full outer join spend_by_channel as spend on pnl.channel_key = spend.channel_key
-    union all
+    {% for pnl_column, spend_column, measure in [
+        ('marketing_spend_usd', 'spend_usd', 'marketing spend'),
+        ('spend_rows_without_usd', 'spend_rows_without_usd', 'spend rows without a USD amount'),
+    ] -%}
+        select
+            coalesce(pnl.channel_key, spend.channel_key) as channel_key,
+            'P&L {{ measure }} summed over days = fct_marketing_spend' as identity_name,
+            coalesce(spend.{{ spend_column }}, 0) as expected,
+            coalesce(pnl.{{ pnl_column }}, 0) as actual
+        from pnl_by_channel as pnl full outer join spend_by_channel as spend on pnl.channel_key = spend.channel_key
+        union all
+    {% endfor -%}
     select
         channel_key,
         'P&L contribution before marketing = gross margin - fees - shipping cost + shipping charged' as identity_name,
