@@ -299,6 +299,17 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         "from marts.marketing_performance_monthly where month_start_date = ? order by platform, campaign_id",
         month.start,
     )
+    # no campaign row while the spend feed has never been delivered: say so, not an empty table
+    # (decision log §3)
+    spend_feed = _query(con, "select is_delivered from marts.feed_deliveries where feed = 'marketing_spend'")
+    marketing_rows = [_marketing_row(r) for r in marketing]
+    if not marketing_rows and spend_feed and not spend_feed[0][0]:
+        marketing_rows = [
+            [
+                f'<td colspan="{len(MARKETING_HEADERS)}" class="unknown">'
+                "unknown: the marketing_spend feed has never been delivered</td>"
+            ]
+        ]
     recon = _query(
         con,
         "select invariant, count(case when is_failure then 1 end), count(case when not is_failure then 1 end) "
@@ -364,8 +375,8 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         _table(
             "Marketing by campaign",
             MARKETING_HEADERS,
-            [_marketing_row(r) for r in marketing],
-            "marts.marketing_performance_monthly",
+            marketing_rows,
+            "marts.marketing_performance_monthly, marts.feed_deliveries",
             "marketing",
         ),
         _table(

@@ -15,6 +15,8 @@ MART = "marketing_performance_monthly"
 
 NO_USD_SPEND = "unknown: spend without a USD amount"
 NO_USD_ORDER = "unknown: credited orders without a USD amount"
+# no spend row at all, which is not spend 0 (decision log §3)
+NEVER_DELIVERED = "unknown: the marketing_spend feed has never been delivered"
 
 
 def ratios(record: dict[str, Any]) -> tuple[str, str]:
@@ -45,7 +47,7 @@ def main() -> None:
     filters = sidebar_filters(
         PAGE, currency_note="USD only: marketing_performance_monthly has no local amounts. Channel = campaign target."
     )
-    page_header("Marketing", [MART], filters)
+    page_header("Marketing", [MART, "feed_deliveries"], filters)
     st.caption("Monthly mart: the months the date range touches are shown in full.")
 
     platforms = with_ratios(warehouse.run(PAGE, "by_platform", filters.params()).records())
@@ -61,11 +63,20 @@ def main() -> None:
     }
     roas, cac = ratios(total)
     without_usd = total["spend_rows_without_usd"]
+    shown_spend = money.money(total["spend_usd"]) + (
+        f" + {without_usd:,} spend rows without USD" if without_usd else ""
+    )
+    if not warehouse.run(PAGE, "spend_feed", {}).one()["is_delivered"]:
+        shown_spend = roas = cac = NEVER_DELIVERED
+        st.warning(
+            "No marketing_spend file has ever been delivered: spend, ROAS and CAC are unknown, not 0. "
+            + source("feed_deliveries.is_delivered")
+        )
     a, b, c = st.columns(3)
     a.metric(
         "Spend",
-        money.money(total["spend_usd"]) + (f" + {without_usd:,} spend rows without USD" if without_usd else ""),
-        help=source(f"{MART}.spend_usd", f"{MART}.spend_rows_without_usd"),
+        shown_spend,
+        help=source(f"{MART}.spend_usd", f"{MART}.spend_rows_without_usd", "feed_deliveries.is_delivered"),
         border=True,
     )
     b.metric("ROAS", roas, help=source(f"{MART}.attributed_revenue_usd", f"{MART}.spend_usd"), border=True)

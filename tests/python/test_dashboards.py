@@ -304,6 +304,13 @@ def test_spend_never_delivered_is_unknown_never_zero(without_costs: Project, mon
     assert metric(at, "ROAS") == never
     bridge = app("pnl").dataframe[0].value.set_index("step")["amount"]
     assert bridge["Marketing"] == never
+    # the Marketing page too: its monthly mart holds no row without the feed, and its spend tile
+    # read 0.00 USD, ROAS "no spend" and CAC "no new customer"
+    at = app("marketing")
+    first, last = bounds(without_costs)
+    at.date_input(key="marketing_dates").set_value((first, last)).run()
+    assert not at.exception
+    assert [metric(at, tile) for tile in ("Spend", "ROAS", "CAC")] == [never] * 3
     warehouse.clear_memory()
 
 

@@ -30,7 +30,7 @@ from support import ROOT, SMALL, Project, make_sample, ok, project_copy
 from loaders.contracts import CONTROL_SUMS, MONEY_METRICS
 from loaders.generate import generate
 from loaders.generate.defects import DEFECTS
-from publish.month_pack import write_pack
+from publish.month_pack import MARKETING_HEADERS, write_pack
 
 # What each planted defect must fail, and nothing else.
 EXPECTED: dict[str, set[str]] = {
@@ -536,6 +536,10 @@ def test_a_sample_with_only_transactions_builds_with_the_gaps_listed(tmp_path: P
     bridge = bridge[: bridge.index("</table>")]
     for step in ("marketing", "contribution after marketing"):
         assert f'<td>{step}</td><td class="n unknown" data-value="">unknown: {never}</td>' in bridge, step
+    # the pack's campaign table says why it has no campaign (it was an empty table)
+    marketing = pack[pack.index('data-table="marketing"') :]
+    marketing = marketing[: marketing.index("</table>")]
+    assert f'<td colspan="{len(MARKETING_HEADERS)}" class="unknown">unknown: {never}</td>' in marketing
 
 
 def test_without_costs_refunds_put_no_margin_in_the_marts(tmp_path: Path) -> None:
