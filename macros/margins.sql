@@ -1,9 +1,10 @@
-{#- Contribution margin (decision log §3), the formula's one spelling: gross margin − platform and
-    payment fees − shipping cost + shipping charged, and − marketing spend where marketing is
-    allocated (only the channel P&L allocates it). Arguments are SQL expressions. -#}
-{% macro contribution_margin(gross_margin, platform_fee, shipping_cost, shipping_charged, marketing_spend=none) -%}
+{#- Contribution margin before marketing (decision log §3), the formula's one spelling: gross
+    margin − platform and payment fees − shipping cost + shipping charged. fct_transactions applies
+    it per line, so a line without a cost has none; every mart above it sums the lines'
+    contribution (the channel P&L too, then subtracts the marketing spend it allocates).
+    Arguments are SQL expressions. -#}
+{% macro contribution_margin(gross_margin, platform_fee, shipping_cost, shipping_charged) -%}
     {{ gross_margin }} - {{ platform_fee }} - {{ shipping_cost }} + {{ shipping_charged }}
-    {%- if marketing_spend %} - {{ marketing_spend }}{% endif %}
 {%- endmacro %}
 
 {#- What a margin covers (decision log §3, "Coverage"), written once: per fact line, the net

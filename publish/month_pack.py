@@ -222,7 +222,6 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         rows.append([_cell(row[0]), *cells])
     values = dict(zip((c for _, c in PNL_MEASURES), total[1:-1], strict=True))
     spend_unknown = total[-1]
-    zero = Decimal(0)
 
     def v(column: str) -> Decimal | None:
         """The month's sum; None (unknown) stays None, so no unknown step turns into a 0."""
@@ -240,15 +239,19 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     days = bool(by_channel)
     unknown_because = "no cost delivered" if days else "no data in the month"
     marketing_because = spend_unknown or unknown_because
-    charged, cost = v("shipping_charged_usd"), v("shipping_cost_usd")
-    shipping = None if charged is None and cost is None else (charged or zero) - (cost or zero)
+    # the margins cover the lines with a known cost (decision log §3, "Coverage"): the bridge
+    # leaves the others' net revenue out before COGS, and its fees and shipping are those lines'
+    # (contribution before marketing - gross margin), so each step ties to the next total
+    net, with_cost, margin = v("net_revenue_usd"), v("net_revenue_with_cost_usd"), v("gross_margin_usd")
+    without_cost = None if net is None or with_cost is None else with_cost - net
+    fees_and_shipping = None if before_marketing is None or margin is None else before_marketing - margin
     bridge = [
         ("gross sales", v("gross_revenue_usd")),
         ("discounts", neg(v("discount_usd"))),
         ("refunds", neg(v("refunded_revenue_usd"))),
+        ("net revenue without a known cost", without_cost),
         ("COGS", neg(v("cogs_usd"))),
-        ("fees", neg(v("platform_fee_usd"))),
-        ("shipping", shipping),
+        ("fees and shipping of the lines with a known cost", fees_and_shipping),
         ("marketing", neg(spend)),
     ]
     bridge_rows = [
@@ -342,10 +345,10 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
                 ("gross sales", v("gross_revenue_usd"), True),
                 ("discounts", neg(v("discount_usd")), False),
                 ("refunds", neg(v("refunded_revenue_usd")), False),
-                ("net revenue", v("net_revenue_usd"), True),
+                ("net revenue", net, True),
+                ("without a known cost", without_cost, False),
                 ("COGS", neg(v("cogs_usd")), False),
-                ("fees", neg(v("platform_fee_usd")), False),
-                ("shipping", shipping, False),
+                ("fees and shipping", fees_and_shipping, False),
                 ("before marketing", before_marketing, True),
                 ("marketing", neg(spend), False),
                 ("after marketing", after_marketing, True),

@@ -421,7 +421,7 @@ left join fx_rates_filled as fx
 
 -- Daily P&L by channel with marketing spend allocated to the channel the campaign targets
 -- (pnl_daily_by_channel); a channel outside the channels seed is 'unknown'. Margins sum the lines
--- with a known cost; a day of spend only has 0 COGS, not unknown.
+-- with a known cost, contribution the lines' own; a day of spend only has 0 COGS, not unknown.
 create table pnl_daily_by_channel as
 with activity as (
     select
@@ -436,6 +436,7 @@ with activity as (
         lines.platform_fee_usd,
         lines.shipping_charged_usd,
         lines.shipping_cost_usd,
+        lines.contribution_margin_usd as contribution_before_marketing_usd,
         cast(0 as decimal(28, 6)) as marketing_spend_usd,
         case when lines.cogs_usd is not null then lines.net_revenue_usd end as net_revenue_with_cost_usd,
         case when lines.cogs_usd is null and lines.net_revenue_usd is not null then 1 else 0 end as lines_without_cost,
@@ -447,7 +448,7 @@ with activity as (
     select
         spend.spend_date,
         coalesce(ref_channels.channel, 'unknown'),
-        0, 0, 0, 0, null, null, 0, 0, 0,
+        0, 0, 0, 0, null, null, 0, 0, 0, null,
         spend.spend_usd,
         null, 0, 0, 0
     from fct_marketing_spend as spend
@@ -467,6 +468,7 @@ daily as (
         cast(sum(platform_fee_usd) as decimal(28, 6)) as platform_fee_usd,
         cast(sum(shipping_charged_usd) as decimal(28, 6)) as shipping_charged_usd,
         cast(sum(shipping_cost_usd) as decimal(28, 6)) as shipping_cost_usd,
+        cast(sum(contribution_before_marketing_usd) as decimal(28, 6)) as contribution_before_marketing_usd,
         cast(sum(marketing_spend_usd) as decimal(28, 6)) as marketing_spend_usd,
         cast(sum(net_revenue_with_cost_usd) as decimal(28, 6)) as net_revenue_with_cost_usd,
         sum(transaction_lines) as transaction_lines,
@@ -490,8 +492,7 @@ select
     shipping_cost_usd,
     marketing_spend_usd,
     cast(
-        case when transaction_lines = 0 then 0 else gross_margin_usd end
-        - platform_fee_usd - shipping_cost_usd + shipping_charged_usd - marketing_spend_usd
+        case when transaction_lines = 0 then 0 else contribution_before_marketing_usd end - marketing_spend_usd
         as decimal(28, 6)
     ) as contribution_margin_usd,
     cast(case when transaction_lines = 0 then 0 else net_revenue_with_cost_usd end as decimal(28, 6))

@@ -1,6 +1,7 @@
--- The period's bridge from gross sales to contribution after marketing (USD). The margin steps
--- sum only the rows whose margin is known (a day and channel whose lines all lack a cost has
--- none); what they leave out is returned beside them.
+-- The period's bridge from gross sales to contribution after marketing (USD). The margins cover
+-- the lines with a known cost (decision log §3, "Coverage"): fees and shipping are those lines'
+-- (contribution before marketing - gross margin), and what the margins leave out is returned
+-- beside them.
 select
     sum(gross_revenue_usd) as gross_revenue_usd,
     sum(discount_usd) as discount_usd,
@@ -9,8 +10,8 @@ select
     sum(net_revenue_with_cost_usd) as net_revenue_with_cost_usd,
     sum(cogs_usd) as cogs_usd,
     sum(gross_margin_usd) as gross_margin_usd,
-    sum(case when gross_margin_usd is not null then shipping_charged_usd - platform_fee_usd - shipping_cost_usd end)
-        as fees_and_shipping_usd,
+    sum(contribution_before_marketing_usd - gross_margin_usd) as fees_and_shipping_usd,
+    sum(contribution_before_marketing_usd) as contribution_before_marketing_usd,
     sum(case when gross_margin_usd is not null then marketing_spend_usd end) as marketing_spend_usd,
     case when max(marketing_spend_unknown_reason) is null then sum(contribution_margin_usd) end
         as contribution_margin_usd,

@@ -70,14 +70,13 @@ def bridge_steps(totals: dict[str, Any]) -> list[dict[str, Any]]:
         steps.append(_step("Net revenue with a known cost", with_cost, "total", "net_revenue_with_cost_usd"))
     fees = d["fees_and_shipping_usd"] or zero
     marketing = None if spend_unknown else d["marketing_spend_usd"] or zero
-    before_marketing = margin + fees
+    before_marketing = d["contribution_before_marketing_usd"]
     steps += [
         _step("COGS", -(d["cogs_usd"] or zero), "step", "cogs_usd"),
         _step("Gross margin", margin, "total", "gross_margin_usd"),
-        _step("Fees & shipping", fees, "step", "shipping_charged_usd - platform_fee_usd - shipping_cost_usd"),
-        _step(
-            "Contribution before marketing", before_marketing, "total", "contribution_margin_usd + marketing_spend_usd"
-        ),
+        # of the lines with a known cost, as the margins (decision log §3, "Coverage")
+        _step("Fees & shipping", fees, "step", "contribution_before_marketing_usd - gross_margin_usd"),
+        _step("Contribution before marketing", before_marketing, "total", "contribution_before_marketing_usd"),
         _step("Marketing", None if marketing is None else -marketing, "step", "marketing_spend_usd", spend_reason),
         _step(
             "Contribution after marketing",

@@ -147,6 +147,48 @@ def test_the_month_end_pack_is_self_contained_and_ties_to_the_marts(built: Proje
     assert ("no failing exception" in text) == (failures == 0)
 
 
+def test_the_pack_bridge_ties_step_by_step_over_the_lines_with_a_known_cost(built: Project, tmp_path: Path) -> None:
+    """Decision log §3, "Coverage": each step of the bridge carries the running total to the next
+    total, in a month with lines without a cost. The margins cover the lines with a known cost, so
+    the bridge leaves the others' net revenue out before COGS, and its fees and shipping are those
+    lines'; it subtracted every line's fees and shipping from the costed lines' margin, and did
+    not reach contribution before marketing. Planted in a copy: on one day, a line of net revenue
+    10 loses its cost of 4 (fee 1), as the P&L sums it."""
+    warehouse = tmp_path / "finance.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    (month,) = con.execute("select strftime(max(date_day), '%Y-%m') from marts.pnl_daily_by_channel").fetchone()
+    con.execute(
+        "update marts.pnl_daily_by_channel set net_revenue_with_cost_usd = net_revenue_with_cost_usd - 10, "
+        "cogs_usd = cogs_usd - 4, gross_margin_usd = gross_margin_usd - 6, "
+        "contribution_before_marketing_usd = contribution_before_marketing_usd - 5, "
+        "contribution_margin_usd = contribution_margin_usd - 5, lines_without_cost = lines_without_cost + 1 "
+        "where (date_day, channel) = (select (date_day, channel) from marts.pnl_daily_by_channel "
+        "where gross_margin_usd > 10 order by date_day desc, channel limit 1)"
+    )
+    con.close()
+    copy = Project(tmp_path)
+    text = write_pack(warehouse, month, tmp_path / "reports").read_text()
+    bridge = text[text.index('data-table="bridge"') :]
+    bridge = bridge[: bridge.index("</table>")]
+    steps = {
+        label: Decimal(value)
+        for label, value in re.findall(r'<tr><td>([^<]*)</td><td class="n[^"]*" data-value="([^"]*)"', bridge)
+    }
+    # from net revenue on (gross sales to net revenue is each line's USD amounts, converted one by
+    # one, and may differ from it by a micro-dollar)
+    assert steps["net revenue without a known cost"] == -10
+    before = steps["net revenue"] + steps["net revenue without a known cost"] + steps["COGS"]
+    before += steps["fees and shipping of the lines with a known cost"]
+    assert before == steps["contribution before marketing"]
+    assert before + steps["marketing"] == steps["contribution after marketing"]
+    [(expected,)] = copy.query(
+        "select sum(contribution_before_marketing_usd) from marts.pnl_daily_by_channel "
+        f"where strftime(date_day, '%Y-%m') = '{month}'"
+    )
+    assert steps["contribution before marketing"] == expected
+
+
 @pytest.mark.parametrize("status", ["not finished", "failed", "partial"])
 def test_the_pack_and_the_export_say_when_the_last_build_did_not_complete(
     status: str, built: Project, tmp_path: Path

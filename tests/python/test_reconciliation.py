@@ -143,18 +143,31 @@ PINNED = {"date_outside_calendar": '{calendar_start: "2020-01-01", calendar_end:
 # that must fail, and the data defect planted with them, if any). Several edits in one copy are
 # independent bugs proven by one build.
 MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str], str | None]] = {
+    # staging that keeps a marketing day's first restatement; and, independent of it, a P&L whose
+    # contribution before marketing takes the day's costed margin less every line's fees and
+    # shipping (decision log §3, "Coverage"): it no longer ties to the fact's lines where a day
+    # has lines without a cost (the planted SKU sold before its first cost, which fails
+    # cogs_coverage on its own)
     "staging_keeps_the_first_restatement": (
-        [("models/staging/raw/stg_raw__marketing_spend.sql", "delivery_order(),", "'_source_file asc nulls last',")],
-        {"reconciliation_marketing_spend"},
+        [
+            ("models/staging/raw/stg_raw__marketing_spend.sql", "delivery_order(),", "'_source_file asc nulls last',"),
+            (
+                "models/marts/finance/pnl_daily_by_channel.sql",
+                "when daily.transaction_lines = 0 then 0 else daily.contribution_before_marketing_usd\n",
+                "when daily.transaction_lines = 0 then 0 else daily.gross_margin_usd - daily.platform_fee_usd\n"
+                "                - daily.shipping_cost_usd + daily.shipping_charged_usd\n",
+            ),
+        ],
+        {"reconciliation_marketing_spend", "reconciliation_margin_identities", "reconciliation_cogs_coverage"},
         set(),
-        None,
+        "sku_without_cost",
     ),
     "pnl_contribution_forgets_marketing": (
         [
             (
                 "models/marts/finance/pnl_daily_by_channel.sql",
-                "'known.shipping_charged_usd',\n                marketing_spend='known.known_marketing_spend_usd'\n",
-                "'known.shipping_charged_usd'\n",
+                "known.known_contribution_before_marketing_usd - known.known_marketing_spend_usd\n",
+                "known.known_contribution_before_marketing_usd\n",
             )
         ],
         {"reconciliation_margin_identities"},
@@ -540,6 +553,38 @@ def test_a_sample_with_only_transactions_builds_with_the_gaps_listed(tmp_path: P
     marketing = pack[pack.index('data-table="marketing"') :]
     marketing = marketing[: marketing.index("</table>")]
     assert f'<td colspan="{len(MARKETING_HEADERS)}" class="unknown">unknown: {never}</td>' in marketing
+
+
+def test_without_rates_every_mart_sums_the_same_contribution_and_the_build_passes(tmp_path: Path) -> None:
+    """No FX feed (a real export without rates): every line in another currency than USD has no
+    USD amount, so no USD cost or margin, though its day has costed USD lines. The build passes
+    with the gap listed, and contribution before marketing covers the lines with a known cost in
+    every mart (decision log §3, "Coverage"). Before, the P&L took the costed lines' gross margin
+    less the fees and shipping of every line of the day: here it read 28,773.20 against the
+    fact's 29,017.02, and on a day whose lines all lacked a cost reconciliation_margin_identities
+    failed the build (the audit's repro 06)."""
+    (tmp_path / "work").mkdir()
+    project = Project(tmp_path / "work")
+    source = make_sample(tmp_path / "deliveries", days=8)
+    for feed in ("fx_rates", "control_totals"):
+        shutil.rmtree(source / feed)
+    assert project.load(source) == 0
+    ok(project.dbt("build", "--exclude-resource-type", "unit_test"))
+    assert project.query("select count(*) from marts.reconciliation_exceptions where is_failure") == [(0,)]
+    # the case that broke it: a P&L day and channel with lines with and without a USD amount
+    assert (
+        project.query(
+            "select count(*) from marts.pnl_daily_by_channel "
+            "where lines_without_usd > 0 and gross_margin_usd is not null"
+        )[0][0]
+        > 0
+    )
+    sums = project.query(
+        "select (select sum(contribution_before_marketing_usd) from marts.pnl_daily_by_channel), "
+        "(select sum(contribution_margin_usd) from marts.fct_transactions), "
+        "(select sum(contribution_margin_usd) from marts.product_performance_monthly)"
+    )[0]
+    assert sums[0] is not None and len(set(sums)) == 1, sums
 
 
 def test_without_costs_refunds_put_no_margin_in_the_marts(tmp_path: Path) -> None:

@@ -138,6 +138,8 @@ BY_MONTH = {
     "gross_margin_pct": f"select {_month('date_day')}, /* ratio */ sum(gross_margin_usd), "
     f"sum(net_revenue_with_cost_usd) {PNL}",
     "marketing_spend": f"select {_month('date_day')}, sum(marketing_spend_usd) {PNL}",
+    "contribution_margin_before_marketing": f"select {_month('date_day')}, sum(contribution_before_marketing_usd) "
+    f"{PNL}",
     "contribution_margin_after_marketing": f"select {_month('date_day')}, sum(contribution_margin_usd) {PNL}",
     "orders": f"select {_month('order_date')}, count(*) {ORDERS}",
     "average_order_value": f"select {_month('order_date')}, /* ratio */ sum(net_sales_usd), count(*) {ORDERS}",
@@ -154,6 +156,8 @@ PNL_BY_CHANNEL = "from marts.pnl_daily_by_channel group by 1, 2"
 BY_MONTH_AND_CHANNEL = {
     "net_revenue": f"select {_month('date_day')}, channel, sum(net_revenue_usd) {PNL_BY_CHANNEL}",
     "gross_margin": f"select {_month('date_day')}, channel, sum(gross_margin_usd) {PNL_BY_CHANNEL}",
+    "contribution_margin_before_marketing": f"select {_month('date_day')}, channel, "
+    f"sum(contribution_before_marketing_usd) {PNL_BY_CHANNEL}",
     "contribution_margin_after_marketing": f"select {_month('date_day')}, channel, sum(contribution_margin_usd) "
     f"{PNL_BY_CHANNEL}",
     "marketing_spend": f"select {_month('spend.spend_date')}, channels.channel, sum(spend.spend_usd) "

@@ -5,6 +5,8 @@
 -- Unknown is not zero: COGS and the margins sum the lines whose cost is known, and are null on a
 -- day whose lines all lack one; net_revenue_with_cost_usd is the net revenue they cover (gross
 -- margin = it - COGS), and lines_without_cost / lines_without_usd count what is left out.
+-- Contribution before marketing covers the same lines: the sum of the fact lines' own
+-- contribution, so a line without a cost leaves out its fees and shipping with its margin.
 -- Marketing spend is unknown too (decision log §3): while the marketing_spend feed has never been
 -- delivered, and on a day and channel with a spend row that has no USD amount. Then
 -- contribution after marketing is null and marketing_spend_unknown_reason says why;
@@ -38,6 +40,7 @@ activity as (
         platform_fee_usd,
         shipping_charged_usd,
         shipping_cost_usd,
+        contribution_margin_usd as contribution_before_marketing_usd,
         cast(0 as {{ converted_money_type() }}) as marketing_spend_usd,
         {% for column, expression in margin_coverage().items() -%}
             {{ expression }} as {{ column }},
@@ -59,6 +62,7 @@ activity as (
         0 as platform_fee_usd,
         0 as shipping_charged_usd,
         0 as shipping_cost_usd,
+        null as contribution_before_marketing_usd,
         spend_usd as marketing_spend_usd,
         null as net_revenue_with_cost_usd,
         0 as lines_without_cost,
@@ -82,6 +86,8 @@ daily as (
         cast(sum(platform_fee_usd) as {{ converted_money_type() }}) as platform_fee_usd,
         cast(sum(shipping_charged_usd) as {{ converted_money_type() }}) as shipping_charged_usd,
         cast(sum(shipping_cost_usd) as {{ converted_money_type() }}) as shipping_cost_usd,
+        cast(sum(contribution_before_marketing_usd) as {{ converted_money_type() }})
+            as contribution_before_marketing_usd,
         cast(sum(marketing_spend_usd) as {{ converted_money_type() }}) as marketing_spend_usd,
         cast(sum(net_revenue_with_cost_usd) as {{ converted_money_type() }}) as net_revenue_with_cost_usd,
         sum(transaction_lines) as transaction_lines,
@@ -110,7 +116,10 @@ known as (
             when daily.spend_rows > 0 and daily.spend_rows_without_usd = daily.spend_rows then null
             else daily.marketing_spend_usd
         end as known_marketing_spend_usd,
-        case when daily.transaction_lines = 0 then 0 else daily.gross_margin_usd end as known_gross_margin_usd
+        case when daily.transaction_lines = 0 then 0 else daily.gross_margin_usd end as known_gross_margin_usd,
+        case
+            when daily.transaction_lines = 0 then 0 else daily.contribution_before_marketing_usd
+        end as known_contribution_before_marketing_usd
     from daily
     cross join delivered
 )
@@ -131,20 +140,12 @@ select
     known.shipping_charged_usd,
     known.shipping_cost_usd,
     cast(known.known_marketing_spend_usd as {{ converted_money_type() }}) as marketing_spend_usd,
+    cast(known.known_contribution_before_marketing_usd as {{ converted_money_type() }})
+        as contribution_before_marketing_usd,
     cast(
-        {{ contribution_margin(
-            'known.known_gross_margin_usd',
-            'known.platform_fee_usd', 'known.shipping_cost_usd', 'known.shipping_charged_usd'
-        ) }}
-        as {{ converted_money_type() }}
-    ) as contribution_before_marketing_usd,
-    cast(
-        case when known.marketing_spend_unknown_reason is null then
-            {{ contribution_margin(
-                'known.known_gross_margin_usd',
-                'known.platform_fee_usd', 'known.shipping_cost_usd', 'known.shipping_charged_usd',
-                marketing_spend='known.known_marketing_spend_usd'
-            ) }}
+        case
+            when known.marketing_spend_unknown_reason is null
+                then known.known_contribution_before_marketing_usd - known.known_marketing_spend_usd
         end
         as {{ converted_money_type() }}
     ) as contribution_margin_usd,
