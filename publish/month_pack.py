@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from .build_status import banner, last_build
+from .usd_totals import usd_total_of_lines
 
 PNL_MEASURES = (
     ("gross sales", "gross_revenue_usd"),
@@ -265,18 +266,26 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     ]
     # a USD total over the channels sums what is known and counts what it leaves out; it is
     # unknown when there are lines and none has a USD amount (decision log §5), never 0
-    refunds = _query(
+    sums = _query(
         con,
-        "select month_start_date, "
-        "case when sum(refund_lines) = 0 or sum(refund_lines) > sum(refund_lines_without_usd) "
-        "then sum(refunded_revenue_usd) end, sum(refund_lines_without_usd), "
-        "case when sum(sale_lines) = 0 or sum(sale_lines) > sum(sale_lines_without_usd) "
-        "then sum(sales_usd) end, sum(sale_lines_without_usd), "
+        "select month_start_date, sum(refunded_revenue_usd), sum(refund_lines), sum(refund_lines_without_usd), "
+        "sum(sales_usd), sum(sale_lines), sum(sale_lines_without_usd), "
         "sum(refunded_units), sum(restocked_units), sum(restock_unknown_units) from marts.refunds_monthly "
         "where month_start_date >= ? and month_start_date < ? group by 1 order by 1",
         month.back(5),
         month.end,
     )
+    refunds = [
+        (
+            month_start,
+            usd_total_of_lines(refunded, refund_lines, refunds_without),
+            refunds_without,
+            usd_total_of_lines(sales, sale_lines, sales_without),
+            sales_without,
+            *units,
+        )
+        for month_start, refunded, refund_lines, refunds_without, sales, sale_lines, sales_without, *units in sums
+    ]
     refund_rows = [
         [
             _cell(f"{r[0]:%Y-%m}"),

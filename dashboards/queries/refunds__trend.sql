@@ -1,18 +1,15 @@
 -- Six months ending with the range's last month, by refund month and by sale cohort (USD).
--- A USD total over the channels sums what is known and counts the lines it leaves out; with lines
--- and none of them in USD it is unknown (null), never 0 (decision log §5).
+-- A USD total over the channels sums what is known and counts the lines it leaves out; the page
+-- shows it unknown, never 0, when there are lines and none of them in USD (decision log §5,
+-- publish/usd_totals.py).
 select
     month_start_date,
-    case when sum(sale_lines) = 0 or sum(sale_lines) > sum(sale_lines_without_usd) then sum(sales_usd) end
-        as sales_usd,
-    case
-        when sum(refund_lines) = 0 or sum(refund_lines) > sum(refund_lines_without_usd) then sum(refunded_revenue_usd)
-    end as refunded_revenue_usd,
+    sum(sales_usd) as sales_usd,
+    sum(refunded_revenue_usd) as refunded_revenue_usd,
     sum(refunded_revenue_6m_usd) as refunded_revenue_6m_usd,
-    case
-        when sum(cohort_refund_lines) = 0 or sum(cohort_refund_lines) > sum(cohort_refund_lines_without_usd)
-            then sum(cohort_refunded_revenue_usd)
-    end as cohort_refunded_revenue_usd,
+    sum(cohort_refunded_revenue_usd) as cohort_refunded_revenue_usd,
+    sum(sale_lines) as sale_lines,
+    sum(cohort_refund_lines) as cohort_refund_lines,
     cast(sum(sale_lines_without_usd) as bigint) as sale_lines_without_usd,
     cast(sum(refund_lines_without_usd) as bigint) as refund_lines_without_usd,
     cast(sum(cohort_refund_lines_without_usd) as bigint) as cohort_refund_lines_without_usd,

@@ -10,9 +10,17 @@ import streamlit as st
 from finboard import frame, money, warehouse
 from finboard.ui import chart_frame, money_table, page_header, sidebar_filters, source
 
+from publish.usd_totals import usd_total_of_lines
+
 PAGE = "refunds"
 MART = "refunds_monthly"
 NO_USD = "unknown: no USD amount"  # lines there, none with a rate to USD (decision log §5)
+# (USD total, its lines, those without a USD amount), as the trend query sums them over channels
+USD_TOTALS = (
+    ("sales_usd", "sale_lines", "sale_lines_without_usd"),
+    ("refunded_revenue_usd", "refund_lines", "refund_lines_without_usd"),
+    ("cohort_refunded_revenue_usd", "cohort_refund_lines", "cohort_refund_lines_without_usd"),
+)
 
 
 def _left_out(record: dict[str, Any], *columns: str) -> str | None:
@@ -26,7 +34,15 @@ def trend_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each month's rates, sums divided; a rate whose sums leave out a line without a USD amount is
     unknown (None), with the reason in `<rate>_unknown`, never a rate of the part that converted."""
     out = []
-    for record in records:
+    for summed in records:
+        # the channels' USD totals added: unknown when there are lines and none in USD (decision log §5)
+        record = {
+            **summed,
+            **{
+                total: usd_total_of_lines(money.dec(summed[total]), summed[lines], summed[without])
+                for total, lines, without in USD_TOTALS
+            },
+        }
         sales = money.dec(record["sales_usd"])
         refunded_units = int(record["refunded_units"] or 0)
         refund_gap = _left_out(record, "sale_lines_without_usd", "refund_lines_without_usd")

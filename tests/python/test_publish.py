@@ -18,6 +18,7 @@ from support import Project, make_sample, ok
 from publish.build_status import banner
 from publish.export import BUILD_STATUS, MARTS, PARTITION_DATE, export_marts
 from publish.month_pack import PNL_MEASURES, write_pack
+from publish.usd_totals import usd_total_of_lines
 
 
 @pytest.fixture(scope="module")
@@ -187,6 +188,25 @@ def test_the_pack_bridge_ties_step_by_step_over_the_lines_with_a_known_cost(buil
         f"where strftime(date_day, '%Y-%m') = '{month}'"
     )
     assert steps["contribution before marketing"] == expected
+
+
+@pytest.mark.parametrize(
+    ("total", "lines", "without", "shown"),
+    [
+        (Decimal(0), 0, 0, Decimal(0)),  # no line: a known 0
+        (None, 0, 0, Decimal(0)),  # no line, nothing summed: still a known 0
+        (Decimal("12.50"), 3, 0, Decimal("12.50")),  # every line in USD
+        (Decimal("12.50"), 3, 2, Decimal("12.50")),  # some in USD: their sum, the rest counted beside it
+        (None, 3, 3, None),  # lines, none in USD: unknown, never 0
+        (Decimal(0), 3, 3, None),  # a 0 summed from rows that each say unknown stays unknown
+    ],
+)
+def test_a_usd_total_of_lines_is_unknown_only_when_it_has_lines_and_none_in_usd(
+    total: Decimal | None, lines: int, without: int, shown: Decimal | None
+) -> None:
+    """The readers' spelling of decision log §5 (publish/usd_totals.py), as the marts' macro
+    usd_total_of_lines writes it per row."""
+    assert usd_total_of_lines(total, lines, without) == shown
 
 
 @pytest.mark.parametrize("status", ["not finished", "failed", "partial"])

@@ -112,9 +112,9 @@ known as (
                 then 'spend without a USD amount (no rate for its currency on the day)'
         end as marketing_spend_unknown_reason,
         case
-            when not delivered.marketing_spend then null
-            when daily.spend_rows > 0 and daily.spend_rows_without_usd = daily.spend_rows then null
-            else daily.marketing_spend_usd
+            when delivered.marketing_spend then {{ usd_total_of_lines(
+                'daily.marketing_spend_usd', 'daily.spend_rows', 'daily.spend_rows_without_usd'
+            ) }}
         end as known_marketing_spend_usd,
         case when daily.transaction_lines = 0 then 0 else daily.gross_margin_usd end as known_gross_margin_usd,
         case

@@ -75,7 +75,7 @@ grid as (
 ),
 
 -- a month and channel without lines of a kind shows 0 for them; with lines, what they sum to
--- (null when none has a USD amount)
+-- (null when none has a USD amount: usd_total_of_lines)
 combined as (
     select
         grid.month_start_date,
@@ -83,22 +83,30 @@ combined as (
         grid.channel,
         coalesce(by_event_month.sale_lines, 0) as sale_lines,
         coalesce(by_event_month.sale_lines_without_usd, 0) as sale_lines_without_usd,
-        case when coalesce(by_event_month.sale_lines, 0) = 0 then 0 else by_event_month.sales_usd end as sales_usd,
+        {{ usd_total_of_lines(
+            'by_event_month.sales_usd',
+            'coalesce(by_event_month.sale_lines, 0)',
+            'coalesce(by_event_month.sale_lines_without_usd, 0)'
+        ) }} as sales_usd,
         coalesce(by_event_month.refund_lines, 0) as refund_lines,
         coalesce(by_event_month.refund_lines_without_usd, 0) as refund_lines_without_usd,
         coalesce(by_event_month.refunded_units, 0) as refunded_units,
         coalesce(by_event_month.restocked_units, 0) as restocked_units,
         coalesce(by_event_month.restock_unknown_units, 0) as restock_unknown_units,
         {% for column in ['refunded_revenue_usd', 'refunded_tax_usd', 'refunded_shipping_usd'] -%}
-            case
-                when coalesce(by_event_month.refund_lines, 0) = 0 then 0 else by_event_month.{{ column }}
-            end as {{ column }},
+            {{ usd_total_of_lines(
+                'by_event_month.' ~ column,
+                'coalesce(by_event_month.refund_lines, 0)',
+                'coalesce(by_event_month.refund_lines_without_usd, 0)'
+            ) }} as {{ column }},
         {% endfor -%}
         coalesce(by_sale_cohort.cohort_refund_lines, 0) as cohort_refund_lines,
         coalesce(by_sale_cohort.cohort_refund_lines_without_usd, 0) as cohort_refund_lines_without_usd,
-        case
-            when by_sale_cohort.month_start_date is null then 0 else by_sale_cohort.cohort_refunded_revenue_usd
-        end as cohort_refunded_revenue_usd
+        {{ usd_total_of_lines(
+            'by_sale_cohort.cohort_refunded_revenue_usd',
+            'coalesce(by_sale_cohort.cohort_refund_lines, 0)',
+            'coalesce(by_sale_cohort.cohort_refund_lines_without_usd, 0)'
+        ) }} as cohort_refunded_revenue_usd
     from grid
     left join by_event_month
         on grid.month_start_date = by_event_month.month_start_date
@@ -140,11 +148,9 @@ select
         when sale_lines_without_usd = 0 and refund_lines_without_usd = 0
             then {{ safe_divide('refunded_revenue_usd', 'sales_usd') }}
     end as refund_rate,
-    {#- the window's known refunds; null when it has refund lines and none has a USD amount -#}
+    -- the window's known refunds; null when it has refund lines and none has a USD amount
     cast(
-        case
-            when refund_lines_6m = 0 or refund_lines_6m > refund_lines_without_usd_6m then refunded_revenue_6m_usd
-        end
+        {{ usd_total_of_lines('refunded_revenue_6m_usd', 'refund_lines_6m', 'refund_lines_without_usd_6m') }}
         as {{ converted_money_type() }}
     ) as refunded_revenue_6m_usd,
     case
