@@ -128,6 +128,11 @@ TIE_OUT: list[tuple[str, str, str]] = [
         "select sum(cogs_usd) from marts.fct_transactions",
     ),
     (
+        "pnl_daily_by_channel contribution_before_marketing_usd",
+        "select sum(contribution_before_marketing_usd) from pnl_daily_by_channel",
+        "select sum(contribution_before_marketing_usd) from marts.pnl_daily_by_channel",
+    ),
+    (
         "pnl_daily_by_channel contribution_margin_usd",
         "select sum(contribution_margin_usd) from pnl_daily_by_channel",
         "select sum(contribution_margin_usd) from marts.pnl_daily_by_channel",

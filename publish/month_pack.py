@@ -52,6 +52,8 @@ MARKETING_HEADERS = [
 ]
 # the figures marketing spend decides: unknown, with the P&L's reason, when the spend is not known in full
 AFTER_MARKETING = ("contribution_margin_usd",)
+# the figures that need a cost (decision log §3, "Coverage"): unknown where no line has one
+MARGINS = ("cogs_usd", "gross_margin_usd", "contribution_before_marketing_usd", "contribution_margin_usd")
 CENT = Decimal("0.01")
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
@@ -194,6 +196,12 @@ def _marketing_row(r: tuple) -> list[str]:
     ]
 
 
+def _no_cost(measures: dict[str, Decimal | None]) -> bool:
+    """Lines, none with a known cost: a day of spend only sums its 0 COGS and margins into the
+    total, which must read unknown, not 0 (the dashboards' rule, dashboards/views/pnl.py)."""
+    return bool(measures["lines_without_cost"]) and not measures["net_revenue_with_cost_usd"]
+
+
 def _query(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> list[tuple]:
     return con.execute(sql, list(params)).fetchall()
 
@@ -214,6 +222,8 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         uncovered = measures["lines_without_cost"] or 0
         reason = f"no cost for {uncovered} lines" if uncovered else ""
         spend_unknown = row[-1]
+        if _no_cost(measures):
+            measures.update(dict.fromkeys(MARGINS))
         cells = [
             _cell(None, spend_unknown)
             if spend_unknown and column in AFTER_MARKETING
@@ -222,7 +232,19 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         ]
         rows.append([_cell(row[0]), *cells])
     values = dict(zip((c for _, c in PNL_MEASURES), total[1:-1], strict=True))
+    if _no_cost(values):
+        values.update(dict.fromkeys(MARGINS))
     spend_unknown = total[-1]
+    # contribution after marketing sums the days whose contribution is known; the spend of a day
+    # whose lines all lack a cost has no contribution to come off, and is listed beside the bridge
+    spend_with_margin, spend_without_margin = _query(
+        con,
+        "select sum(case when contribution_before_marketing_usd is not null then marketing_spend_usd end), "
+        "sum(case when contribution_before_marketing_usd is null then marketing_spend_usd end) "
+        "from marts.pnl_daily_by_channel where date_day >= ? and date_day < ?",
+        month.start,
+        month.end,
+    )[0]
 
     def v(column: str) -> Decimal | None:
         """The month's sum; None (unknown) stays None, so no unknown step turns into a 0."""
@@ -234,7 +256,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     # marketing not known in full (its feed never delivered, or spend without a rate): the spend
     # step and contribution after marketing are unknown, with the P&L's reason, never the rest as 0
     before_marketing = v("contribution_before_marketing_usd")
-    spend = None if spend_unknown else v("marketing_spend_usd")
+    spend = None if spend_unknown or before_marketing is None else spend_with_margin or Decimal(0)
     after_marketing = None if spend_unknown else v("contribution_margin_usd")
     # a month the P&L holds no day of (no channel row) has no figure at all: unknown, said so, not 0
     days = bool(by_channel)
@@ -244,7 +266,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     # leaves the others' net revenue out before COGS, and its fees and shipping are those lines'
     # (contribution before marketing - gross margin), so each step ties to the next total
     net, with_cost, margin = v("net_revenue_usd"), v("net_revenue_with_cost_usd"), v("gross_margin_usd")
-    without_cost = None if net is None or with_cost is None else with_cost - net
+    without_cost = None if net is None else (with_cost or Decimal(0)) - net
     fees_and_shipping = None if before_marketing is None or margin is None else before_marketing - margin
     bridge = [
         ("gross sales", v("gross_revenue_usd")),
@@ -264,6 +286,13 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         [_cell("contribution before marketing"), _cell(before_marketing, unknown_because)],
         [_cell("contribution after marketing"), _cell(after_marketing, marketing_because)],
     ]
+    spend_left_out = (
+        '<p class="unknown" id="spend-without-margin">Marketing spend left out of the bridge: '
+        f"{spend_without_margin.quantize(CENT, ROUND_HALF_UP):,} USD on days whose lines all lack a cost "
+        "(their contribution is unknown).</p>"
+        if spend_without_margin and not spend_unknown
+        else ""
+    )
     # a USD total over the channels sums what is known and counts what it leaves out; it is
     # unknown when there are lines and none has a USD amount (decision log §5), never 0
     sums = _query(
@@ -348,6 +377,9 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         f"<p>Reporting currency USD. Data as of {as_of}. Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.</p>",
         status,
         _table("P&L by channel", headers, rows, "marts.pnl_daily_by_channel, summed over the month", "pnl"),
+        '<p class="note">Fees and shipping cover every line; COGS, gross margin and contribution cover the '
+        "lines with a known cost (net revenue with a known cost), so a row adds across only where every line "
+        "has one (decision log §3).</p>",
         "<h2>Bridge: gross sales to contribution after marketing</h2>",
         _waterfall(
             [
@@ -365,6 +397,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
             "bridge",
         ),
         _table("Bridge", ["step", "USD"], bridge_rows, "marts.pnl_daily_by_channel", "bridge"),
+        spend_left_out,
         "<h2>Refunds, six months</h2>",
         _bars([(f"{r[0]:%b %y}", r[1]) for r in refunds], "refunds"),
         _table(

@@ -491,6 +491,8 @@ select
     shipping_charged_usd,
     shipping_cost_usd,
     marketing_spend_usd,
+    cast(case when transaction_lines = 0 then 0 else contribution_before_marketing_usd end as decimal(28, 6))
+        as contribution_before_marketing_usd,
     cast(
         case when transaction_lines = 0 then 0 else contribution_before_marketing_usd end - marketing_spend_usd
         as decimal(28, 6)

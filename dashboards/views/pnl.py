@@ -183,7 +183,11 @@ def main() -> None:
         hide_index=True,
         width="stretch",
     )
-    st.caption(source(*(f"{MART}.{c}" for c in MONEY)))
+    st.caption(
+        source(*(f"{MART}.{c}" for c in MONEY))
+        + "; fees and shipping cover every line, COGS, gross margin and contribution the lines with a known cost "
+        "(net_revenue_with_cost_usd, decision log §3), so a row adds across only where every line has one"
+    )
 
 
 frame.page(main)

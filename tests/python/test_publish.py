@@ -154,7 +154,9 @@ def test_the_pack_bridge_ties_step_by_step_over_the_lines_with_a_known_cost(buil
     the bridge leaves the others' net revenue out before COGS, and its fees and shipping are those
     lines'; it subtracted every line's fees and shipping from the costed lines' margin, and did
     not reach contribution before marketing. Planted in a copy: on one day, a line of net revenue
-    10 loses its cost of 4 (fee 1), as the P&L sums it."""
+    10 loses its cost of 4 (fee 1), as the P&L sums it; on another, with spend, every line loses
+    its cost, so that day has no contribution for its spend to come off: the marketing step takes
+    the spend of the days with a known contribution, and the pack lists the rest (it took all)."""
     warehouse = tmp_path / "finance.duckdb"
     shutil.copy(built.warehouse, warehouse)
     con = duckdb.connect(str(warehouse))
@@ -167,6 +169,14 @@ def test_the_pack_bridge_ties_step_by_step_over_the_lines_with_a_known_cost(buil
         "where (date_day, channel) = (select (date_day, channel) from marts.pnl_daily_by_channel "
         "where gross_margin_usd > 10 order by date_day desc, channel limit 1)"
     )
+    con.execute(
+        "update marts.pnl_daily_by_channel set net_revenue_with_cost_usd = null, cogs_usd = null, "
+        "gross_margin_usd = null, contribution_before_marketing_usd = null, contribution_margin_usd = null, "
+        "lines_without_cost = lines_without_cost + 3 "
+        "where (date_day, channel) = (select (date_day, channel) from marts.pnl_daily_by_channel "
+        f"where strftime(date_day, '%Y-%m') = '{month}' and marketing_spend_usd > 0 and lines_without_cost = 0 "
+        "order by date_day, channel limit 1)"
+    )
     con.close()
     copy = Project(tmp_path)
     text = write_pack(warehouse, month, tmp_path / "reports").read_text()
@@ -178,16 +188,64 @@ def test_the_pack_bridge_ties_step_by_step_over_the_lines_with_a_known_cost(buil
     }
     # from net revenue on (gross sales to net revenue is each line's USD amounts, converted one by
     # one, and may differ from it by a micro-dollar)
-    assert steps["net revenue without a known cost"] == -10
+    where = f"where strftime(date_day, '%Y-%m') = '{month}'"
+    [(without_cost, with_margin, without_margin)] = copy.query(
+        "select sum(net_revenue_with_cost_usd) - sum(net_revenue_usd), "
+        "sum(case when contribution_before_marketing_usd is not null then marketing_spend_usd end), "
+        f"sum(case when contribution_before_marketing_usd is null then marketing_spend_usd end) "
+        f"from marts.pnl_daily_by_channel {where}"
+    )
+    assert steps["net revenue without a known cost"] == without_cost < -10
+    assert steps["marketing"] == -with_margin and without_margin > 0
+    assert f"{without_margin.quantize(Decimal('0.01')):,} USD on days whose lines all lack a cost" in text
     before = steps["net revenue"] + steps["net revenue without a known cost"] + steps["COGS"]
     before += steps["fees and shipping of the lines with a known cost"]
     assert before == steps["contribution before marketing"]
     assert before + steps["marketing"] == steps["contribution after marketing"]
-    [(expected,)] = copy.query(
-        "select sum(contribution_before_marketing_usd) from marts.pnl_daily_by_channel "
-        f"where strftime(date_day, '%Y-%m') = '{month}'"
-    )
+    [(expected,)] = copy.query(f"select sum(contribution_before_marketing_usd) from marts.pnl_daily_by_channel {where}")
     assert steps["contribution before marketing"] == expected
+
+
+def test_a_month_without_any_cost_shows_no_margin_as_zero_though_a_day_has_only_spend(
+    built: Project, tmp_path: Path
+) -> None:
+    """A month whose lines all lack a cost, with one day and channel of spend only (0 COGS and
+    margins: it has no line to cost): the month's COGS, margins and contribution read unknown, in
+    the P&L table and the bridge, never the spend-only day's 0 (they read 0.00). Planted in a copy
+    on the first month."""
+    warehouse = tmp_path / "finance.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    (month,) = con.execute("select strftime(min(date_day), '%Y-%m') from marts.pnl_daily_by_channel").fetchone()
+    this_month = f"strftime(date_day, '%Y-%m') = '{month}'"
+    con.execute(
+        "update marts.pnl_daily_by_channel set net_revenue_with_cost_usd = null, cogs_usd = null, "
+        "gross_margin_usd = null, contribution_before_marketing_usd = null, contribution_margin_usd = null, "
+        f"lines_without_cost = lines_without_cost + 1 where {this_month}"
+    )
+    con.execute(
+        "update marts.pnl_daily_by_channel set gross_revenue_usd = 0, discount_usd = 0, refunded_revenue_usd = 0, "
+        "net_revenue_usd = 0, cogs_usd = 0, gross_margin_usd = 0, platform_fee_usd = 0, shipping_charged_usd = 0, "
+        "shipping_cost_usd = 0, contribution_before_marketing_usd = 0, "
+        "contribution_margin_usd = -marketing_spend_usd, net_revenue_with_cost_usd = 0, lines_without_cost = 0, "
+        "lines_without_usd = 0 where (date_day, channel) = (select (date_day, channel) "
+        f"from marts.pnl_daily_by_channel where {this_month} and marketing_spend_usd > 0 order by 1 limit 1)"
+    )
+    con.close()
+    text = write_pack(warehouse, month, tmp_path / "reports").read_text()
+    for table, labels in (
+        ("pnl", None),
+        ("bridge", ("COGS", "fees and shipping of the lines with a known cost", "contribution before marketing")),
+    ):
+        part = text[text.index(f'data-table="{table}"') :]
+        part = part[: part.index("</table>")]
+        if labels is None:  # the P&L table's all-channels row: COGS to contribution after marketing
+            cells = re.findall(r'data-value="([^"]*)"', part[part.rindex("<tr>") :])
+            shown = dict(zip([column for _, column in PNL_MEASURES], cells, strict=True))
+            assert [shown[c] for c in ("cogs_usd", "gross_margin_usd", "contribution_before_marketing_usd")] == [""] * 3
+        else:
+            for label in labels:
+                assert f'<td>{label}</td><td class="n unknown" data-value="">unknown: no cost delivered</td>' in part
 
 
 @pytest.mark.parametrize(

@@ -220,7 +220,9 @@ def test_contribution_after_marketing_is_unknown_where_the_pnl_does_not_know_the
     """Decision log §3: a month and channel with a day whose spend the P&L does not know in full
     (its feed never delivered, or spend without a USD amount) has no contribution after marketing
     in `mf` either; it read before marketing minus the spend that was known. Planted on a copy of
-    the warehouse: one channel's days of the first month lose their spend."""
+    the warehouse: one channel's days of the first month lose their spend. And a day and channel
+    whose lines all lose their cost (in the fact and the P&L) has no contribution for its spend to
+    come off: `mf` leaves that spend out, as the P&L does (it subtracted it, and read less)."""
     warehouse = tmp_path / "finance.duckdb"
     shutil.copy(built.warehouse, warehouse)
     con = duckdb.connect(str(warehouse))
@@ -233,6 +235,27 @@ def test_contribution_after_marketing_is_unknown_where_the_pnl_does_not_know_the
         "where date_trunc('month', date_day) = ? and channel = ?",
         [month, channel],
     )
+    (day, uncosted_channel, channel_key) = con.execute(
+        "select date_day, channel, channel_key from marts.pnl_daily_by_channel "
+        "where marketing_spend_usd > 0 and date_trunc('month', date_day) > ? order by marketing_spend_usd desc limit 1",
+        [month],
+    ).fetchone()
+    con.execute(
+        "update marts.fct_transactions set cogs_usd = null, gross_margin_usd = null, contribution_margin_usd = null "
+        "where event_date = ? and channel_key = ?",
+        [day, channel_key],
+    )
+    con.execute(
+        "update marts.pnl_daily_by_channel set cogs_usd = null, gross_margin_usd = null, "
+        "net_revenue_with_cost_usd = null, contribution_before_marketing_usd = null, contribution_margin_usd = null "
+        "where date_day = ? and channel_key = ?",
+        [day, channel_key],
+    )
+    (pnl_after,) = con.execute(
+        "select sum(contribution_margin_usd) from marts.pnl_daily_by_channel "
+        "where date_trunc('month', date_day) = date_trunc('month', cast(? as date)) and channel = ?",
+        [day, uncosted_channel],
+    ).fetchone()
     con.close()
     out = built.work / "mf_unknown.csv"
     out.unlink(missing_ok=True)
@@ -257,5 +280,7 @@ def test_contribution_after_marketing_is_unknown_where_the_pnl_does_not_know_the
     assert (
         planted["contribution_margin_after_marketing"] == "" and int(planted["days_with_marketing_spend_unknown"]) > 0
     )
+    uncosted = rows[(str(day)[:8] + "01", uncosted_channel)]
+    assert Decimal(uncosted["contribution_margin_after_marketing"]) == pnl_after
     # every other month and channel is untouched, and still known
     assert rows and all(r["contribution_margin_after_marketing"] != "" for r in rows.values())

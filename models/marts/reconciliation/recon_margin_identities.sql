@@ -320,6 +320,14 @@ coverage_checks as (
         contribution_margin_usd as actual
     from {{ ref('pnl_daily_by_channel') }}
     union all
+    -- contribution covers the lines gross margin covers (decision log §3): known exactly where it is
+    select
+        channel || ' ' || cast(date_day as varchar(10)) as row_id,
+        'P&L row: contribution before marketing is known exactly where gross margin is (1 = known)' as identity_name,
+        case when gross_margin_usd is not null then 1 else 0 end as expected,
+        case when contribution_before_marketing_usd is not null then 1 else 0 end as actual
+    from {{ ref('pnl_daily_by_channel') }}
+    union all
     select
         sku || ' ' || cast(month_start_date as varchar(10)) as row_id,
         'product month: gross margin = net revenue with a known cost - COGS' as identity_name,
