@@ -168,21 +168,16 @@ def main() -> None:
     chart = chart_frame(periods, ["net_revenue_usd"])
     if not chart.empty:
         st.line_chart(chart, x="period_start", y="net_revenue_usd", color="channel")
-    spend_unknown = "unknown: see marketing_spend_unknown_reason"
-    st.dataframe(
-        money_table(
-            periods,
-            MONEY,
-            unknown_text={
-                "cogs_usd": NO_COST,
-                "gross_margin_usd": NO_COST,
-                "marketing_spend_usd": spend_unknown,
-                "contribution_margin_usd": spend_unknown,
-            },
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    table = money_table(periods, MONEY, unknown_text={"cogs_usd": NO_COST, "gross_margin_usd": NO_COST})
+    # each unknown after-marketing figure says its own reason: the spend's (the P&L's words), or
+    # no cost (a period whose lines all lack one has no contribution for the spend to come off)
+    for i, period in enumerate(periods):
+        spend_reason = period["marketing_spend_unknown_reason"]
+        if period["marketing_spend_usd"] is None:
+            table.loc[i, "marketing_spend_usd"] = f"unknown: {spend_reason or 'no USD amount'}"
+        if period["contribution_margin_usd"] is None:
+            table.loc[i, "contribution_margin_usd"] = f"unknown: {spend_reason}" if spend_reason else NO_COST
+    st.dataframe(table, hide_index=True, width="stretch")
     st.caption(
         source(*(f"{MART}.{c}" for c in MONEY))
         + "; fees and shipping cover every line, COGS, gross margin and contribution the lines with a known cost "

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 from support import ROOT, Project, make_sample, ok
@@ -311,6 +312,39 @@ def test_spend_never_delivered_is_unknown_never_zero(without_costs: Project, mon
     at.date_input(key="marketing_dates").set_value((first, last)).run()
     assert not at.exception
     assert [metric(at, tile) for tile in ("Spend", "ROAS", "CAC")] == [never] * 3
+    warehouse.clear_memory()
+
+
+def test_the_pnl_table_says_why_contribution_after_marketing_is_unknown(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A month and channel whose lines all lack a cost has no contribution, whatever its spend:
+    the P&L table says "no cost delivered", not "see marketing_spend_unknown_reason" (a reason
+    that was null there). Planted in a copy: one channel's first month loses every cost."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    con = duckdb.connect(str(copy.warehouse))
+    (month, channel) = con.execute(
+        "select min(date_trunc('month', date_day)), min(channel) from marts.pnl_daily_by_channel "
+        "where marketing_spend_usd > 0"
+    ).fetchone()
+    con.execute(
+        "update marts.pnl_daily_by_channel set cogs_usd = null, gross_margin_usd = null, "
+        "net_revenue_with_cost_usd = null, contribution_before_marketing_usd = null, contribution_margin_usd = null, "
+        "lines_without_cost = lines_without_cost + 1 where date_trunc('month', date_day) = ? and channel = ?",
+        [month, channel],
+    )
+    con.close()
+    use(copy, monkeypatch)
+    at = app("pnl")
+    at.date_input(key="pnl_dates").set_value(bounds(copy)).run()
+    at.radio(key="pnl_grain").set_value("month").run()
+    assert not at.exception
+    periods = at.dataframe[1].value
+    row = periods[(periods["channel"] == channel) & (pd.to_datetime(periods["period_start"]) == month)]
+    assert list(row["contribution_margin_usd"]) == ["unknown: no cost delivered"]
+    assert not row["marketing_spend_usd"].iloc[0].startswith("unknown")
     warehouse.clear_memory()
 
 
