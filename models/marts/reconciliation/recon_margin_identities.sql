@@ -158,6 +158,20 @@
     'gross_margin_usd': 'gross_margin_usd', 'platform_fee_usd': 'platform_fee_usd',
     'shipping_cost_usd': 'shipping_cost_usd', 'shipping_charged_usd': 'shipping_charged_usd',
     'contribution_before_marketing_usd': 'contribution_margin_usd'} %}
+{#- each P&L total per channel against what it sums there: (P&L column, the relation of the sums,
+    its column, the identity) -#}
+{% set pnl_ties = [] %}
+{% for measure in pnl_measures %}
+    {% do pnl_ties.append((measure, 'fact_by_channel', measure, 'P&L ' ~ measure ~ ' summed over days = fact total')) %}
+{% endfor %}
+{% for pnl_column, spend_column, measure in [
+    ('marketing_spend_usd', 'spend_usd', 'marketing spend'),
+    ('spend_rows_without_usd', 'spend_rows_without_usd', 'spend rows without a USD amount'),
+] %}
+    {% do pnl_ties.append(
+        (pnl_column, 'spend_by_channel', spend_column, 'P&L ' ~ measure ~ ' summed over days = fct_marketing_spend')
+    ) %}
+{% endfor %}
 -- lines is read three times, a few columns each: inlined, not stored (10M rows of every column).
 with lines as {{ not_materialized() }} (
     select * from {{ ref('fct_transactions') }}
@@ -277,25 +291,13 @@ pnl_by_channel as (
 ),
 
 pnl_checks as (
-    {% for measure in pnl_measures -%}
+    {% for pnl_column, relation, column, identity in pnl_ties -%}
         select
-            coalesce(pnl.channel_key, fact.channel_key) as channel_key,
-            'P&L {{ measure }} summed over days = fact total' as identity_name,
-            coalesce(fact.{{ measure }}, 0) as expected,
-            coalesce(pnl.{{ measure }}, 0) as actual
-        from pnl_by_channel as pnl full outer join fact_by_channel as fact on pnl.channel_key = fact.channel_key
-        union all
-    {% endfor -%}
-    {% for pnl_column, spend_column, measure in [
-        ('marketing_spend_usd', 'spend_usd', 'marketing spend'),
-        ('spend_rows_without_usd', 'spend_rows_without_usd', 'spend rows without a USD amount'),
-    ] -%}
-        select
-            coalesce(pnl.channel_key, spend.channel_key) as channel_key,
-            'P&L {{ measure }} summed over days = fct_marketing_spend' as identity_name,
-            coalesce(spend.{{ spend_column }}, 0) as expected,
+            coalesce(pnl.channel_key, totals.channel_key) as channel_key,
+            '{{ identity }}' as identity_name,
+            coalesce(totals.{{ column }}, 0) as expected,
             coalesce(pnl.{{ pnl_column }}, 0) as actual
-        from pnl_by_channel as pnl full outer join spend_by_channel as spend on pnl.channel_key = spend.channel_key
+        from pnl_by_channel as pnl full outer join {{ relation }} as totals on pnl.channel_key = totals.channel_key
         {% if not loop.last %}union all{% endif %}
     {% endfor -%}
 ),
