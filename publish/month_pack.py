@@ -49,9 +49,11 @@ MARKETING_HEADERS = [
     "CAC",
     "spend rows without USD",
     "credited orders without USD",
+    "credited orders outside the spend feed's dates",
 ]
-# the figures marketing spend decides: unknown, with the P&L's reason, when the spend is not known in full
-AFTER_MARKETING = ("contribution_margin_usd",)
+# the figures marketing spend decides: unknown, with the P&L's reason, when the spend is not known in
+# full (the spend itself too: a sum of the days that are known is not the month's spend)
+AFTER_MARKETING = ("marketing_spend_usd", "contribution_margin_usd")
 # the figures that need a cost (decision log §3, "Coverage"): unknown where no line has one
 MARGINS = ("cogs_usd", "gross_margin_usd", "contribution_before_marketing_usd", "contribution_margin_usd")
 CENT = Decimal("0.01")
@@ -179,10 +181,17 @@ def _waterfall(steps: list[tuple[str, Decimal | None, bool]], title: str) -> str
 
 
 def _marketing_row(r: tuple) -> list[str]:
-    """A campaign's month: a ratio over spend or orders without a USD amount is unknown, and says
-    which (marketing_performance_monthly, decision log §6)."""
-    platform, campaign, spend, revenue, roas, new, cac, spend_without, orders_without = r
-    spend_reason = "spend without a USD amount" if spend_without else ""
+    """A campaign's month: a ratio over spend or orders without a USD amount, or over spend set
+    against orders credited on days the spend feed does not cover, is unknown, and says which
+    (marketing_performance_monthly, decision log §3 and §6)."""
+    platform, campaign, spend, revenue, roas, new, cac, spend_without, orders_without, orders_outside = r
+    spend_reason = (
+        "spend without a USD amount"
+        if spend_without
+        else "credited orders outside the dates the spend feed covers"
+        if orders_outside
+        else ""
+    )
     return [
         _cell(platform),
         _cell(campaign),
@@ -193,6 +202,7 @@ def _marketing_row(r: tuple) -> list[str]:
         _cell(cac, spend_reason or "no new customer"),
         _cell(spend_without),
         _cell(orders_without),
+        _cell(orders_outside),
     ]
 
 
@@ -208,7 +218,8 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> list[tu
 
 def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     sums = ", ".join(f"sum({column})" for _, column in PNL_MEASURES)
-    # one reason at most in any period: the feed never delivered holds on every row, else rates
+    # a period whose spend is not known in full shows one of its days' reasons (the feed never
+    # delivered holds on every row; a day outside the feed's dates or without a rate on some)
     pnl_sql = (
         f"select channel, {sums}, max(marketing_spend_unknown_reason) "
         "from marts.pnl_daily_by_channel where date_day >= ? and date_day < ?"
@@ -225,9 +236,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         if _no_cost(measures):
             measures.update(dict.fromkeys(MARGINS))
         cells = [
-            _cell(None, spend_unknown)
-            if spend_unknown and column in AFTER_MARKETING
-            else _cell(value, spend_unknown if column == "marketing_spend_usd" and spend_unknown else reason)
+            _cell(None, spend_unknown) if spend_unknown and column in AFTER_MARKETING else _cell(value, reason)
             for column, value in measures.items()
         ]
         rows.append([_cell(row[0]), *cells])
@@ -336,7 +345,8 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     marketing = _query(
         con,
         "select platform, campaign_id, spend_usd, attributed_revenue_usd, return_on_ad_spend, new_customers, "
-        "customer_acquisition_cost_usd, spend_rows_without_usd, attributed_orders_without_usd "
+        "customer_acquisition_cost_usd, spend_rows_without_usd, attributed_orders_without_usd, "
+        "attributed_orders_outside_spend_feed "
         "from marts.marketing_performance_monthly where month_start_date = ? order by platform, campaign_id",
         month.start,
     )

@@ -476,6 +476,25 @@ daily as (
         sum(lines_without_usd) as lines_without_usd
     from activity
     group by date_day, channel
+),
+
+-- spend is known only inside the dates the spend feed covers (decision log §3)
+spend_feed_dates as (
+    select
+        min(spend_date) as first_spend_date,
+        max(spend_date) as last_spend_date
+    from fct_marketing_spend
+),
+
+covered as (
+    select
+        daily.*,
+        case
+            when daily.date_day between spend_feed_dates.first_spend_date and spend_feed_dates.last_spend_date
+                then daily.marketing_spend_usd
+        end as known_marketing_spend_usd
+    from daily
+    cross join spend_feed_dates
 )
 
 select
@@ -490,18 +509,18 @@ select
     platform_fee_usd,
     shipping_charged_usd,
     shipping_cost_usd,
-    marketing_spend_usd,
+    known_marketing_spend_usd as marketing_spend_usd,
     cast(case when transaction_lines = 0 then 0 else contribution_before_marketing_usd end as decimal(28, 6))
         as contribution_before_marketing_usd,
     cast(
-        case when transaction_lines = 0 then 0 else contribution_before_marketing_usd end - marketing_spend_usd
+        case when transaction_lines = 0 then 0 else contribution_before_marketing_usd end - known_marketing_spend_usd
         as decimal(28, 6)
     ) as contribution_margin_usd,
     cast(case when transaction_lines = 0 then 0 else net_revenue_with_cost_usd end as decimal(28, 6))
         as net_revenue_with_cost_usd,
     cast(lines_without_cost as bigint) as lines_without_cost,
     cast(lines_without_usd as bigint) as lines_without_usd
-from daily;
+from covered;
 
 -- One row per order (fct_orders): its sale lines summed, what
 -- has been refunded on it to date, the campaign credited if the spend feed knows it, and whether

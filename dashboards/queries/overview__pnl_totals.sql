@@ -9,7 +9,7 @@ select
     sum(lines_without_usd) as lines_without_usd,
     sum(refunded_revenue_usd) as refunded_revenue_usd,
     sum(marketing_spend_usd) as marketing_spend_usd,
-    -- one reason at most in a period: the feed never delivered holds on every row
+    -- one of the period's days' reasons where its spend is not known in full
     max(marketing_spend_unknown_reason) as marketing_spend_unknown_reason
 from {{ ref('pnl_daily_by_channel') }}
 where

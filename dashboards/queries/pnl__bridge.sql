@@ -18,7 +18,7 @@ select
     sum(case when gross_margin_usd is null then marketing_spend_usd end) as marketing_spend_without_margin_usd,
     sum(lines_without_cost) as lines_without_cost,
     sum(lines_without_usd) as lines_without_usd,
-    -- why marketing, and so contribution after it, is unknown (one reason at most in a period)
+    -- why marketing, and so contribution after it, is unknown (one of the period's days' reasons)
     max(marketing_spend_unknown_reason) as marketing_spend_unknown_reason
 from {{ ref('pnl_daily_by_channel') }}
 where

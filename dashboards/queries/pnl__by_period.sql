@@ -15,8 +15,9 @@ select
     sum(platform_fee_usd) as platform_fee_usd,
     sum(shipping_charged_usd) as shipping_charged_usd,
     sum(shipping_cost_usd) as shipping_cost_usd,
-    sum(marketing_spend_usd) as marketing_spend_usd,
-    -- after marketing is unknown for a period any day of which has spend not known in full
+    -- spend and after marketing are unknown for a period any day of which has spend not known in
+    -- full: a sum of the days that are known is not the period's spend (decision log §3)
+    case when max(marketing_spend_unknown_reason) is null then sum(marketing_spend_usd) end as marketing_spend_usd,
     case when max(marketing_spend_unknown_reason) is null then sum(contribution_margin_usd) end
         as contribution_margin_usd,
     sum(net_revenue_with_cost_usd) as net_revenue_with_cost_usd,

@@ -15,19 +15,24 @@ MART = "marketing_performance_monthly"
 
 NO_USD_SPEND = "unknown: spend without a USD amount"
 NO_USD_ORDER = "unknown: credited orders without a USD amount"
+# an order credited on a day the spend feed does not speak for has no spend known against it
+OUTSIDE_SPEND_FEED = "unknown: credited orders outside the dates the spend feed covers"
 # no spend row at all, which is not spend 0 (decision log §3)
 NEVER_DELIVERED = "unknown: the marketing_spend feed has never been delivered"
 
 
 def ratios(record: dict[str, Any]) -> tuple[str, str]:
     """ROAS and CAC, as shown, from summed measures (ratios are never summed). A sum that leaves
-    out spend or a credited order without a USD amount divides into nothing (decision log §6)."""
+    out spend or a credited order without a USD amount divides into nothing (decision log §6), and
+    so does spend set against orders credited on days the spend feed does not cover (§3)."""
     spend = money.dec(record["spend_usd"]) or Decimal(0)
     new = int(record["new_customers"] or 0)
     roas = money.ratio(money.dec(record["attributed_revenue_usd"]), spend)
     cac = money.ratio(spend, Decimal(new))
     if int(record.get("spend_rows_without_usd") or 0):
         return NO_USD_SPEND, NO_USD_SPEND
+    if int(record.get("attributed_orders_outside_spend_feed") or 0):
+        return OUTSIDE_SPEND_FEED, OUTSIDE_SPEND_FEED
     shown_roas = money.multiple(roas) if roas is not None else "unknown: no spend"
     if int(record.get("attributed_orders_without_usd") or 0):
         shown_roas = NO_USD_ORDER
@@ -58,7 +63,12 @@ def main() -> None:
         ),
         **{
             count: sum(int(p[count] or 0) for p in platforms)
-            for count in ("new_customers", "spend_rows_without_usd", "attributed_orders_without_usd")
+            for count in (
+                "new_customers",
+                "spend_rows_without_usd",
+                "attributed_orders_without_usd",
+                "attributed_orders_outside_spend_feed",
+            )
         },
     }
     roas, cac = ratios(total)
@@ -79,8 +89,9 @@ def main() -> None:
         help=source(f"{MART}.spend_usd", f"{MART}.spend_rows_without_usd", "feed_deliveries.is_delivered"),
         border=True,
     )
-    b.metric("ROAS", roas, help=source(f"{MART}.attributed_revenue_usd", f"{MART}.spend_usd"), border=True)
-    c.metric("CAC", cac, help=source(f"{MART}.spend_usd", f"{MART}.new_customers"), border=True)
+    outside = f"{MART}.attributed_orders_outside_spend_feed"
+    b.metric("ROAS", roas, help=source(f"{MART}.attributed_revenue_usd", f"{MART}.spend_usd", outside), border=True)
+    c.metric("CAC", cac, help=source(f"{MART}.spend_usd", f"{MART}.new_customers", outside), border=True)
 
     st.subheader("By platform")
     st.dataframe(money_table(platforms, ["spend_usd", "attributed_revenue_usd"]), hide_index=True, width="stretch")

@@ -150,9 +150,16 @@ def test_every_page_renders_and_names_the_source_of_its_numbers(dash: Project, p
 
 def test_overview_tiles_equal_the_marts_to_the_cent(dash: Project) -> None:
     first, last = bounds(dash)
+    # the sample's last UTC day lies after its spend feed's last day: its spend is unknown, with
+    # that reason, never 0 (decision log §3); the tiles are compared inside the feed's dates
+    at = app()
+    at.date_input(key="overview_dates").set_value((first, last)).run()
+    assert metric(at, "Marketing spend (USD)").startswith(
+        "unknown: a day outside the dates the marketing_spend feed covers ("
+    )
+    [(last,)] = dash.query("select max(spend_date) from marts.fct_marketing_spend")
     period = (last - timedelta(days=3), last)  # four days, and four days of data before them
     channel = dash.query("select min(channel) from marts.pnl_daily_by_channel")[0][0]
-    at = app()
     at.date_input(key="overview_dates").set_value(period).run()
     for chosen in (None, channel):
         if chosen:
@@ -315,6 +322,27 @@ def test_spend_never_delivered_is_unknown_never_zero(without_costs: Project, mon
     warehouse.clear_memory()
 
 
+def test_the_pnl_page_reads_spend_unknown_on_days_after_the_spend_feed(dash: Project) -> None:
+    """Decision log §3: the sample's last UTC day lies after its spend feed's last day, so that
+    day's spend is unknown, not 0. By day, its rows read spend and contribution after marketing
+    unknown with the P&L's reason; every other day reads them known; the bridge over the whole
+    range reads marketing unknown with the same reason (it read 0 and after equal to before)."""
+    first, last = bounds(dash)
+    [(first_spend, last_spend)] = dash.query("select min(spend_date), max(spend_date) from marts.fct_marketing_spend")
+    assert last > last_spend
+    at = app("pnl")
+    at.date_input(key="pnl_dates").set_value((first, last)).run()
+    assert not at.exception
+    reason = f"unknown: a day outside the dates the marketing_spend feed covers ({first_spend} to {last_spend})"
+    steps = at.dataframe[0].value.set_index("step")["amount"]
+    assert steps["Marketing"] == reason and steps["Contribution after marketing"] == reason
+    periods = at.dataframe[1].value
+    after = pd.to_datetime(periods["period_start"]).dt.date > last_spend
+    for column in ("marketing_spend_usd", "contribution_margin_usd"):
+        assert after.any() and (periods.loc[after, column] == reason).all()
+        assert not periods.loc[~after, column].str.startswith("unknown").any()
+
+
 def test_the_pnl_table_says_why_contribution_after_marketing_is_unknown(
     built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -348,13 +376,21 @@ def test_the_pnl_table_says_why_contribution_after_marketing_is_unknown(
     warehouse.clear_memory()
 
 
-def test_a_ratio_over_spend_without_usd_is_unknown_on_the_marketing_page(
-    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("column", "unknown"),
+    [
+        ("spend_rows_without_usd", "unknown: spend without a USD amount"),
+        ("attributed_orders_outside_spend_feed", "unknown: credited orders outside the dates the spend feed covers"),
+    ],
+)
+def test_a_ratio_over_spend_not_known_in_full_is_unknown_on_the_marketing_page(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str, unknown: str
 ) -> None:
     """Decision log §6: a campaign month with a spend row without a USD amount has ROAS and CAC
     unknown, by campaign, by platform and in the tiles, and the spend tile counts the rows left
-    out (ROAS and CAC were computed on the part of the spend that converted). Planted in a copy
-    of the warehouse: one campaign's months lose a day's USD spend."""
+    out (ROAS and CAC were computed on the part of the spend that converted). So does one with an
+    order credited on a day outside the dates the spend feed covers (§3): no spend is known
+    against it. Planted in a copy of the warehouse, on one campaign's months."""
     copy = Project(tmp_path)
     shutil.copy(built.warehouse, copy.warehouse)
     shutil.copytree(built.work / "target", tmp_path / "target")
@@ -362,22 +398,19 @@ def test_a_ratio_over_spend_without_usd_is_unknown_on_the_marketing_page(
     (campaign,) = con.execute(
         "select min(campaign_id) from marts.marketing_performance_monthly where new_customers > 0"
     ).fetchone()
-    con.execute(
-        "update marts.marketing_performance_monthly set spend_rows_without_usd = 1 where campaign_id = ?", [campaign]
-    )
+    con.execute(f"update marts.marketing_performance_monthly set {column} = 1 where campaign_id = ?", [campaign])
     con.close()
     use(copy, monkeypatch)
     at = app("marketing")
     first, last = bounds(copy)
     at.date_input(key="marketing_dates").set_value((first, last)).run()
     assert not at.exception
-    no_usd = "unknown: spend without a USD amount"
-    assert metric(at, "ROAS") == no_usd and metric(at, "CAC") == no_usd
-    assert metric(at, "Spend").endswith("spend rows without USD")
+    assert metric(at, "ROAS") == unknown and metric(at, "CAC") == unknown
+    assert metric(at, "Spend").endswith("spend rows without USD") == (column == "spend_rows_without_usd")
     campaigns = at.dataframe[1].value.set_index("campaign_id")
-    assert campaigns.loc[campaign, "roas"] == no_usd and campaigns.loc[campaign, "cac_usd"] == no_usd
+    assert campaigns.loc[campaign, "roas"] == unknown and campaigns.loc[campaign, "cac_usd"] == unknown
     others = campaigns.drop(index=campaign)
-    assert len(others) and not (others["roas"] == no_usd).any()
+    assert len(others) and not (others["roas"] == unknown).any()
     warehouse.clear_memory()
 
 

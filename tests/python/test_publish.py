@@ -139,11 +139,19 @@ def test_the_month_end_pack_is_self_contained_and_ties_to_the_marts(built: Proje
         "spend_rows_without_usd",
     ]
     assert [column for _, column in PNL_MEASURES] == columns
-    sums = ", ".join(f"sum({column})" for column in columns)
+    # spend and contribution after marketing are unknown in a month with a day whose spend the
+    # P&L does not know (decision log §3): the sample's last UTC day falls after its spend feed
+    known = "case when count(marketing_spend_unknown_reason) = 0 then sum({}) end"
+    sums = ", ".join(
+        known.format(c) if c in ("marketing_spend_usd", "contribution_margin_usd") else f"sum({c})" for c in columns
+    )
     expected = built.query(
         f"select {sums} from marts.pnl_daily_by_channel where strftime(date_day, '%Y-%m') = '{month}'"
     )[0]
     assert "all channels" in last_row and shown == list(expected)
+    # the sample's last UTC day lies after its spend feed's last day: unknown, and why, never 0
+    assert shown[columns.index("contribution_margin_usd")] is None
+    assert "unknown: a day outside the dates the marketing_spend feed covers (" in last_row
     failures = built.query("select count(*) from marts.reconciliation_exceptions where is_failure")[0][0]
     assert ("no failing exception" in text) == (failures == 0)
 
@@ -161,6 +169,13 @@ def test_the_pack_bridge_ties_step_by_step_over_the_lines_with_a_known_cost(buil
     shutil.copy(built.warehouse, warehouse)
     con = duckdb.connect(str(warehouse))
     (month,) = con.execute("select strftime(max(date_day), '%Y-%m') from marts.pnl_daily_by_channel").fetchone()
+    # the spend of every day known (the sample's last UTC day lies after its spend feed): this test
+    # is about the lines without a cost, and a month with unknown spend has no marketing step
+    con.execute(
+        "update marts.pnl_daily_by_channel set marketing_spend_usd = 0, "
+        "contribution_margin_usd = contribution_before_marketing_usd, marketing_spend_unknown_reason = null "
+        "where marketing_spend_unknown_reason is not null"
+    )
     con.execute(
         "update marts.pnl_daily_by_channel set net_revenue_with_cost_usd = net_revenue_with_cost_usd - 10, "
         "cogs_usd = cogs_usd - 4, gross_margin_usd = gross_margin_usd - 6, "
@@ -315,6 +330,38 @@ def test_a_pack_for_a_month_without_data_says_so_and_shows_no_zero(built: Projec
     assert values and set(values) == {""}, values  # every step unknown, none 0
     assert bridge.count("unknown: no data in the month") == len(values)
     assert "no cost delivered" not in bridge
+
+
+def test_the_pack_says_a_campaign_ratio_is_unknown_for_orders_outside_the_spend_feed_dates(
+    built: Project, tmp_path: Path
+) -> None:
+    """Decision log §3 and §6: a campaign month with an order credited on a day the spend feed does
+    not cover has no known spend against it; the pack's campaign table reads its ROAS and CAC
+    unknown with that reason and counts the orders (it read "unknown: no spend", or a ratio over
+    the spend of the other days). Planted in a copy of the warehouse, as the mart leaves it."""
+    warehouse = tmp_path / "finance.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    (month, campaign) = built.query(
+        "select max(month_start_date), arg_max(campaign_id, month_start_date) "
+        "from marts.marketing_performance_monthly where new_customers > 0"
+    )[0]
+    con = duckdb.connect(str(warehouse))
+    con.execute(
+        "update marts.marketing_performance_monthly set attributed_orders_outside_spend_feed = 2, "
+        "return_on_ad_spend = null, customer_acquisition_cost_usd = null "
+        "where month_start_date = ? and campaign_id = ?",
+        [month, campaign],
+    )
+    con.close()
+    text = write_pack(warehouse, f"{month:%Y-%m}", tmp_path / "reports").read_text()
+    table = text[text.index('data-table="marketing"') :]
+    table = table[: table.index("</table>")]
+    assert "credited orders outside the spend feed&#x27;s dates" in table
+    rows = [r for r in table.split("<tr>") if "<td" in r]
+    planted = next(r for r in rows if f"<td>{campaign}</td>" in r)
+    reason = "unknown: credited orders outside the dates the spend feed covers"
+    assert planted.count(reason) == 2 and re.findall(r'data-value="([^"]*)"', planted)[-1] == "2"
+    assert len(rows) > 1 and not any(reason in r for r in rows if r is not planted)
 
 
 def test_the_pack_says_which_refunds_have_no_usd_amount_and_shows_no_zero(built: Project, tmp_path: Path) -> None:

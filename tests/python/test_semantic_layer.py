@@ -127,6 +127,10 @@ PNL = "from marts.pnl_daily_by_channel group by 1"
 ORDERS = "from marts.fct_orders group by 1"
 MARKETING = "from marts.marketing_performance_monthly group by 1"
 
+# A period with a day whose spend the P&L does not know has no contribution after marketing
+# (decision log §3); the samples' last UTC day falls after their spend feed.
+AFTER_MARKETING = "case when count(marketing_spend_unknown_reason) = 0 then sum(contribution_margin_usd) end"
+
 # The marts' own figures by month, each from the mart that reports it.
 BY_MONTH = {
     "net_sales": f"select {_month('date_day')}, sum(gross_revenue_usd - discount_usd) {PNL}",
@@ -140,7 +144,7 @@ BY_MONTH = {
     "marketing_spend": f"select {_month('date_day')}, sum(marketing_spend_usd) {PNL}",
     "contribution_margin_before_marketing": f"select {_month('date_day')}, sum(contribution_before_marketing_usd) "
     f"{PNL}",
-    "contribution_margin_after_marketing": f"select {_month('date_day')}, sum(contribution_margin_usd) {PNL}",
+    "contribution_margin_after_marketing": f"select {_month('date_day')}, {AFTER_MARKETING} {PNL}",
     "orders": f"select {_month('order_date')}, count(*) {ORDERS}",
     "average_order_value": f"select {_month('order_date')}, /* ratio */ sum(net_sales_usd), count(*) {ORDERS}",
     "refund_rate": "select month_start_date, /* ratio */ sum(refunded_revenue_usd), sum(sales_usd) "
@@ -158,8 +162,7 @@ BY_MONTH_AND_CHANNEL = {
     "gross_margin": f"select {_month('date_day')}, channel, sum(gross_margin_usd) {PNL_BY_CHANNEL}",
     "contribution_margin_before_marketing": f"select {_month('date_day')}, channel, "
     f"sum(contribution_before_marketing_usd) {PNL_BY_CHANNEL}",
-    "contribution_margin_after_marketing": f"select {_month('date_day')}, channel, sum(contribution_margin_usd) "
-    f"{PNL_BY_CHANNEL}",
+    "contribution_margin_after_marketing": f"select {_month('date_day')}, channel, {AFTER_MARKETING} {PNL_BY_CHANNEL}",
     "marketing_spend": f"select {_month('spend.spend_date')}, channels.channel, sum(spend.spend_usd) "
     "from marts.fct_marketing_spend as spend inner join marts.dim_channel as channels "
     "on spend.channel_key = channels.channel_key group by 1, 2",
@@ -256,6 +259,13 @@ def test_contribution_after_marketing_is_unknown_where_the_pnl_does_not_know_the
         "where date_trunc('month', date_day) = date_trunc('month', cast(? as date)) and channel = ?",
         [day, uncosted_channel],
     ).fetchone()
+    spend_unknown = {
+        (str(m)[:10], c): n
+        for m, c, n in con.execute(
+            "select date_trunc('month', date_day), channel, count(marketing_spend_unknown_reason) "
+            "from marts.pnl_daily_by_channel group by all"
+        ).fetchall()
+    }
     con.close()
     out = built.work / "mf_unknown.csv"
     out.unlink(missing_ok=True)
@@ -282,5 +292,9 @@ def test_contribution_after_marketing_is_unknown_where_the_pnl_does_not_know_the
     )
     uncosted = rows[(str(day)[:8] + "01", uncosted_channel)]
     assert Decimal(uncosted["contribution_margin_after_marketing"]) == pnl_after
-    # every other month and channel is untouched, and still known
-    assert rows and all(r["contribution_margin_after_marketing"] != "" for r in rows.values())
+    # every other month and channel is unknown exactly where the P&L does not know a day's spend:
+    # the sample's own last day lies after the dates its spend feed covers (decision log §3)
+    assert rows and {k: r["contribution_margin_after_marketing"] == "" for k, r in rows.items()} == {
+        k: spend_unknown[k] > 0 for k in rows
+    }
+    assert any(spend_unknown[k] for k in rows) and not all(spend_unknown[k] for k in rows)

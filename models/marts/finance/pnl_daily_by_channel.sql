@@ -8,7 +8,9 @@
 -- Contribution before marketing covers the same lines: the sum of the fact lines' own
 -- contribution, so a line without a cost leaves out its fees and shipping with its margin.
 -- Marketing spend is unknown too (decision log §3): while the marketing_spend feed has never been
--- delivered, and on a day and channel with a spend row that has no USD amount. Then
+-- delivered, on a day outside the dates its rows cover (before its first spend date or after its
+-- last: no row there is not a known 0), and on a day and channel with a spend row that has no USD
+-- amount. Then
 -- contribution after marketing is null and marketing_spend_unknown_reason says why;
 -- contribution_before_marketing_usd stays.
 with transactions as (
@@ -25,6 +27,12 @@ channels as (
 
 delivered as (
     {{ recon_delivered_feeds() }}
+),
+
+-- the days the spend feed speaks for: a day between its first and last spend date without a row
+-- is a known 0; a day before or after them is not known at all
+spend_feed_dates as (
+    {{ spend_feed_dates('spend') }}
 ),
 
 activity as (
@@ -100,21 +108,29 @@ daily as (
 ),
 
 -- unknown is not zero (decision log §3): spend is unknown while its feed has never been
--- delivered; a day's spend of which no row has a USD amount is null; a day with some rows
--- without one sums the rest, and its contribution after marketing is unknown
+-- delivered and on a day outside the dates it covers; a day's spend of which no row has a USD
+-- amount is null; a day with some rows without one sums the rest, and its contribution after
+-- marketing is unknown
 known as (
     select
         daily.*,
         case
             when not delivered.marketing_spend
                 then 'the marketing_spend feed has never been delivered'
+            when spend_feed_dates.first_spend_date is null
+                then 'the marketing_spend feed holds no spend row'
+            when not ({{ within_spend_feed_dates('daily.date_day') }})
+                then 'a day outside the dates the marketing_spend feed covers ('
+                    || cast(spend_feed_dates.first_spend_date as varchar(10)) || ' to '
+                    || cast(spend_feed_dates.last_spend_date as varchar(10)) || ')'
             when daily.spend_rows_without_usd > 0
                 then 'spend without a USD amount (no rate for its currency on the day)'
         end as marketing_spend_unknown_reason,
         case
-            when delivered.marketing_spend then {{ usd_total_of_lines(
-                'daily.marketing_spend_usd', 'daily.spend_rows', 'daily.spend_rows_without_usd'
-            ) }}
+            when delivered.marketing_spend and {{ within_spend_feed_dates('daily.date_day') }}
+                then {{ usd_total_of_lines(
+                    'daily.marketing_spend_usd', 'daily.spend_rows', 'daily.spend_rows_without_usd'
+                ) }}
         end as known_marketing_spend_usd,
         case when daily.transaction_lines = 0 then 0 else daily.gross_margin_usd end as known_gross_margin_usd,
         case
@@ -122,6 +138,7 @@ known as (
         end as known_contribution_before_marketing_usd
     from daily
     cross join delivered
+    cross join spend_feed_dates
 )
 
 select
@@ -133,6 +150,7 @@ select
     known.refunded_revenue_usd,
     known.net_revenue_usd,
     {#- a day with spend and no line has nothing to cost: zero, not unknown -#}
+    
     cast(case when known.transaction_lines = 0 then 0 else known.cogs_usd end as {{ converted_money_type() }})
         as cogs_usd,
     cast(known.known_gross_margin_usd as {{ converted_money_type() }}) as gross_margin_usd,

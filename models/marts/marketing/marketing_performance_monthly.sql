@@ -5,8 +5,16 @@
 --   CTR = clicks / impressions;  CPC = spend / clicks
 -- Unknown is not zero (decision log §6): spend or an attributed order without a USD amount (no
 -- rate for its currency) is counted, left out of the USD sums, and makes the ratios it enters null.
+-- An order credited on a day outside the dates the spend feed covers (decision log §3) has no
+-- known spend to set against it: it is counted, and ROAS and CAC of its month are null.
 {#- a USD sum is what a ratio may divide only when no row of it lacks a USD amount -#}
 {% set spend_known = 'case when monthly.spend_rows_without_usd = 0 then monthly.spend_usd end' %}
+{% set spend_known_for_orders -%}
+    case
+        when monthly.spend_rows_without_usd = 0 and monthly.attributed_orders_outside_spend_feed = 0
+            then monthly.spend_usd
+    end
+{%- endset %}
 {% set revenue_known = 'case when monthly.attributed_orders_without_usd = 0 then monthly.attributed_revenue_usd end' %}
 with spend as (
     select * from {{ ref('fct_marketing_spend') }}
@@ -21,6 +29,10 @@ campaigns as (
     select * from {{ ref('dim_campaign') }}
 ),
 
+spend_feed_dates as (
+    {{ spend_feed_dates('spend') }}
+),
+
 activity as (
     select
         cast({{ dbt.date_trunc('month', 'spend_date') }} as date) as month_start_date,
@@ -32,21 +44,25 @@ activity as (
         0 as attributed_orders,
         cast(0 as {{ converted_money_type() }}) as attributed_revenue_usd,
         0 as attributed_orders_without_usd,
+        0 as attributed_orders_outside_spend_feed,
         0 as new_customers
     from spend
     union all
     select
-        cast({{ dbt.date_trunc('month', 'order_date') }} as date) as month_start_date,
-        campaign_key,
+        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as month_start_date,
+        orders.campaign_key,
         0 as spend_usd,
         0 as impressions,
         0 as clicks,
         0 as spend_rows_without_usd,
         1 as attributed_orders,
-        net_sales_usd as attributed_revenue_usd,
-        case when net_sales_usd is null then 1 else 0 end as attributed_orders_without_usd,
-        case when is_first_order then 1 else 0 end as new_customers
+        orders.net_sales_usd as attributed_revenue_usd,
+        case when orders.net_sales_usd is null then 1 else 0 end as attributed_orders_without_usd,
+        case when {{ within_spend_feed_dates('orders.order_date') }} then 0 else 1 end
+            as attributed_orders_outside_spend_feed,
+        case when orders.is_first_order then 1 else 0 end as new_customers
     from orders
+    cross join spend_feed_dates
 ),
 
 monthly as (
@@ -60,6 +76,7 @@ monthly as (
         sum(attributed_orders) as attributed_orders,
         sum(attributed_revenue_usd) as attributed_revenue_usd,
         sum(attributed_orders_without_usd) as attributed_orders_without_usd,
+        sum(attributed_orders_outside_spend_feed) as attributed_orders_outside_spend_feed,
         sum(new_customers) as new_customers
     from activity
     group by month_start_date, campaign_key
@@ -81,8 +98,9 @@ select
     cast(monthly.attributed_orders as bigint) as attributed_orders,
     cast(monthly.attributed_revenue_usd as {{ converted_money_type() }}) as attributed_revenue_usd,
     cast(monthly.attributed_orders_without_usd as bigint) as attributed_orders_without_usd,
-    {{ safe_divide(revenue_known, spend_known) }} as return_on_ad_spend,
+    cast(monthly.attributed_orders_outside_spend_feed as bigint) as attributed_orders_outside_spend_feed,
+    {{ safe_divide(revenue_known, spend_known_for_orders) }} as return_on_ad_spend,
     cast(monthly.new_customers as bigint) as new_customers,
-    {{ safe_divide(spend_known, 'monthly.new_customers', 2) }} as customer_acquisition_cost_usd
+    {{ safe_divide(spend_known_for_orders, 'monthly.new_customers', 2) }} as customer_acquisition_cost_usd
 from monthly
 inner join campaigns on monthly.campaign_key = campaigns.campaign_key
