@@ -35,6 +35,12 @@ class Filters:
     def channel_label(self) -> str:
         return self.channel or ALL_CHANNELS
 
+    @property
+    def gap(self) -> str | None:
+        """Why the chosen period's figures are unknown (the page's marts hold no data for all of
+        it), or None: a period outside the data is not a period of zeros."""
+        return coverage_gap(self.period, self.first_date, self.last_date)
+
 
 def sidebar_filters(
     page: str,
@@ -134,13 +140,12 @@ def change(current: Figure, base: Figure, gap: str | None) -> tuple[str | None, 
 
 
 def tile(spec: Tile, filters: Filters) -> None:
-    shown = (
-        spec.fmt(spec.current.value) if spec.current.value is not None else f"unknown: {spec.current.unknown_reason}"
-    )
+    current = Figure(None, filters.gap) if filters.gap else spec.current
+    shown = spec.fmt(current.value) if current.value is not None else f"unknown: {current.unknown_reason}"
     prev_gap = coverage_gap(filters.period.previous(), filters.first_date, filters.last_date)
     ly_gap = coverage_gap(filters.period.last_year(), filters.first_date, filters.last_date)
-    delta, prev_text = change(spec.current, spec.previous, prev_gap)
-    _, ly_text = change(spec.current, spec.last_year, ly_gap)
+    delta, prev_text = change(current, spec.previous, prev_gap)
+    _, ly_text = change(current, spec.last_year, ly_gap)
     st.metric(spec.label, shown, delta=delta, delta_color=spec.delta_color, help=spec.source, border=True)
     st.caption(f"vs previous {filters.period.days} days: {prev_text}  \nvs same period last year: {ly_text}")
     st.caption(spec.source)
@@ -203,3 +208,8 @@ def page_header(title: str, sources: Sequence[str], filters: Filters | None = No
     reads = ", ".join(f"`marts.{s}`" for s in sources)
     scope = f" · {filters.period.label()} · {filters.channel_label} · {filters.currency}" if filters else ""
     st.caption(f"reads {reads}{scope}")
+    if filters and filters.gap:
+        st.warning(
+            f"The marts hold no data for all of {filters.period.label()}: {filters.gap}. "
+            "The period's totals read unknown, not 0."
+        )

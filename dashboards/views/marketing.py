@@ -82,6 +82,8 @@ def main() -> None:
             "No marketing_spend file has ever been delivered: spend, ROAS and CAC are unknown, not 0. "
             + source("feed_deliveries.is_delivered")
         )
+    elif filters.gap:  # months the mart holds no data for: not a period of zero spend
+        shown_spend = roas = cac = f"unknown: {filters.gap}"
     a, b, c = st.columns(3)
     a.metric(
         "Spend",

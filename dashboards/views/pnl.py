@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 from finboard import frame, money, warehouse
+from finboard.periods import spend_coverage_gap
 from finboard.ui import chart_frame, margin_coverage_note, money_table, page_header, sidebar_filters, source
 
 PAGE = "pnl"
@@ -29,17 +30,40 @@ MONEY = (
     "net_revenue_with_cost_usd",
 )
 NO_COST = "unknown: no cost delivered"
+# every step of the bridge with its source column, in order
+STEPS = (
+    ("Gross sales", "gross_revenue_usd"),
+    ("Discounts", "discount_usd"),
+    ("Refunds", "refunded_revenue_usd"),
+    ("Net revenue", "net_revenue_usd"),
+    ("COGS", "cogs_usd"),
+    ("Gross margin", "gross_margin_usd"),
+    ("Fees & shipping", "contribution_before_marketing_usd - gross_margin_usd"),
+    ("Contribution before marketing", "contribution_before_marketing_usd"),
+    ("Marketing", "marketing_spend_usd"),
+    ("Contribution after marketing", "contribution_margin_usd"),
+)
 
 
-def bridge_steps(totals: dict[str, Any]) -> list[dict[str, Any]]:
+def bridge_steps(totals: dict[str, Any], gap: str | None = None) -> list[dict[str, Any]]:
     """(step, amount, kind, source, reason) from gross sales to contribution after marketing. A
     total is a running subtotal; the margin steps are unknown (None) when no line has a known cost,
     and marketing and contribution after it when the P&L does not know the spend in full (its
-    reason, decision log §3)."""
-    not_money = ("lines_without_cost", "lines_without_usd", "marketing_spend_unknown_reason")
-    d = {k: money.dec(v) for k, v in totals.items() if k not in not_money}
-    spend_unknown = totals.get("marketing_spend_unknown_reason")
+    reason, decision log §3). A period the P&L holds no data for all of (`gap`) is unknown in
+    every step; one inside its dates without a row had nothing happen, and is 0."""
+    if gap:
+        return [_step(label, None, "unknown", column, f"unknown: {gap}") for label, column in STEPS]
+    not_money = (
+        "pnl_rows",
+        "lines_without_cost",
+        "lines_without_usd",
+        "marketing_spend_unknown_reason",
+        "spend_feed_first_date",
+        "spend_feed_latest_date",
+    )
     zero = Decimal(0)
+    d = {k: money.dec(v) if totals.get("pnl_rows") else zero for k, v in totals.items() if k not in not_money}
+    spend_unknown = totals.get("marketing_spend_unknown_reason")
     gross = d["gross_revenue_usd"] or zero
     net = d["net_revenue_usd"] or zero
     with_cost = d["net_revenue_with_cost_usd"]
@@ -138,10 +162,15 @@ def main() -> None:
     page_header("P&L", [MART], filters)
     grain = st.radio("Grain", ["day", "week", "month"], horizontal=True, key="pnl_grain")
 
-    totals = warehouse.run(PAGE, "bridge", filters.params()).one()
-    steps = bridge_steps(totals)
+    totals = {**warehouse.run(PAGE, "bridge", filters.params()).one()}
+    if not totals["pnl_rows"]:  # nothing happened: spend 0 only inside the dates its feed covers
+        totals["marketing_spend_unknown_reason"] = spend_coverage_gap(
+            filters.period, totals["spend_feed_first_date"], totals["spend_feed_latest_date"]
+        )
+    steps = bridge_steps(totals, filters.gap)
     st.subheader("Bridge: gross sales to contribution after marketing")
-    st.altair_chart(waterfall(steps), width="stretch")
+    if any(step["amount"] is not None for step in steps):
+        st.altair_chart(waterfall(steps), width="stretch")
     bridge = money_table(steps, money_columns=["amount"])
     bridge["amount"] = [
         shown if step["amount"] is not None else step["reason"] or "unknown"

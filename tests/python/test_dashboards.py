@@ -301,6 +301,52 @@ def test_a_margin_without_costs_is_unknown_never_zero(without_costs: Project, mo
     warehouse.clear_memory()
 
 
+def test_a_period_outside_the_data_reads_unknown_and_an_empty_one_inside_reads_zero(dash: Project) -> None:
+    """A period the marts hold no data for is not a period of zeros: the Overview's tiles, the P&L
+    bridge and the Marketing tiles read unknown with the reason, and the page says so (they read
+    0.00, and the bridge's COGS "no cost delivered"). A period inside the data where a channel had
+    no activity is a known 0: its bridge reads 0 in every step (it read COGS and the margins
+    "unknown: no cost delivered")."""
+    first, last = bounds(dash)
+    before = (first - timedelta(days=40), first - timedelta(days=10))
+    after = (last + timedelta(days=40), last + timedelta(days=60))
+    at = app()
+    at.date_input(key="overview_dates").set_value(before).run()
+    assert not at.exception
+    assert [metric(at, label) for label in MONEY_TILES] == [f"unknown: no data before {first}"] * len(MONEY_TILES)
+    assert any("The period's totals read unknown, not 0." in w.value for w in at.warning)
+    at = app("pnl")
+    at.date_input(key="pnl_dates").set_value(after).run()
+    assert not at.exception
+    amounts = at.dataframe[0].value.set_index("step")["amount"]
+    assert len(amounts) > 5 and set(amounts) == {f"unknown: no data after {last}"}
+    at = app("marketing")
+    [(last_month,)] = dash.query("select last_day(max(month_start_date)) from marts.marketing_performance_monthly")
+    at.date_input(key="marketing_dates").set_value(after).run()
+    assert not at.exception
+    assert {metric(at, tile) for tile in ("Spend", "ROAS", "CAC")} == {f"unknown: no data after {last_month}"}
+    # a day and channel without a P&L row, inside the data: nothing happened, every step 0; but
+    # after the spend feed's last day (the sample's last UTC day) the spend is still unknown
+    [(first_spend, last_spend)] = dash.query("select min(spend_date), max(spend_date) from marts.fct_marketing_spend")
+    empty = dash.query(
+        "select days.date_day, min(channels.channel) from (select distinct date_day from marts.pnl_daily_by_channel) "
+        "as days cross join (select distinct channel from marts.pnl_daily_by_channel) as channels "
+        "anti join marts.pnl_daily_by_channel as pnl using (date_day, channel) group by 1 order by 1"
+    )
+    inside = next((d, c) for d, c in empty if d <= last_spend)
+    outside = next((d, c) for d, c in empty if d > last_spend)
+    spend_unknown = f"unknown: a day outside the dates the marketing_spend feed covers ({first_spend} to {last_spend})"
+    for (day, channel), marketing in ((inside, None), (outside, spend_unknown)):
+        at = app("pnl")
+        at.date_input(key="pnl_dates").set_value((day, day)).run()
+        at.selectbox(key="pnl_channel").set_value(channel).run()
+        assert not at.exception
+        amounts = at.dataframe[0].value.set_index("step")["amount"]
+        unknown = ["Marketing", "Contribution after marketing"] if marketing else []
+        assert len(amounts) > 5 and {parse_money(a) for a in amounts.drop(unknown)} == {Decimal(0)}, amounts
+        assert all(amounts[step] == marketing for step in unknown)
+
+
 def test_spend_never_delivered_is_unknown_never_zero(without_costs: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     """Decision log §3: no marketing_spend file was ever delivered, so the spend tile, ROAS and
     the bridge's marketing step are unknown and say why (the tile read 0.00, and the bridge
