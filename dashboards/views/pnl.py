@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 from finboard import frame, money, warehouse
+from finboard.bridge import NO_COST, bridge_steps
 from finboard.periods import spend_coverage_gap
 from finboard.ui import chart_frame, margin_coverage_note, money_table, page_header, sidebar_filters, source
 
@@ -29,93 +30,6 @@ MONEY = (
     "contribution_margin_usd",
     "net_revenue_with_cost_usd",
 )
-NO_COST = "unknown: no cost delivered"
-# every step of the bridge with its source column, in order
-STEPS = (
-    ("Gross sales", "gross_revenue_usd"),
-    ("Discounts", "discount_usd"),
-    ("Refunds", "refunded_revenue_usd"),
-    ("Net revenue", "net_revenue_usd"),
-    ("COGS", "cogs_usd"),
-    ("Gross margin", "gross_margin_usd"),
-    ("Fees & shipping", "contribution_before_marketing_usd - gross_margin_usd"),
-    ("Contribution before marketing", "contribution_before_marketing_usd"),
-    ("Marketing", "marketing_spend_usd"),
-    ("Contribution after marketing", "contribution_margin_usd"),
-)
-
-
-def bridge_steps(totals: dict[str, Any], gap: str | None = None) -> list[dict[str, Any]]:
-    """(step, amount, kind, source, reason) from gross sales to contribution after marketing. A
-    total is a running subtotal; the margin steps are unknown (None) when no line has a known cost,
-    and marketing and contribution after it when the P&L does not know the spend in full (its
-    reason, decision log §3). A period the P&L holds no data for all of (`gap`) is unknown in
-    every step; one inside its dates without a row had nothing happen, and is 0."""
-    if gap:
-        return [_step(label, None, "unknown", column, f"unknown: {gap}") for label, column in STEPS]
-    not_money = (
-        "pnl_rows",
-        "lines_without_cost",
-        "lines_without_usd",
-        "marketing_spend_unknown_reason",
-        "spend_feed_first_date",
-        "spend_feed_latest_date",
-    )
-    zero = Decimal(0)
-    d = {k: money.dec(v) if totals.get("pnl_rows") else zero for k, v in totals.items() if k not in not_money}
-    spend_unknown = totals.get("marketing_spend_unknown_reason")
-    gross = d["gross_revenue_usd"] or zero
-    net = d["net_revenue_usd"] or zero
-    with_cost = d["net_revenue_with_cost_usd"]
-    margin = d["gross_margin_usd"]
-    if int(totals.get("lines_without_cost") or 0) and not with_cost:
-        margin = None
-    steps: list[dict[str, Any]] = [
-        _step("Gross sales", gross, "total", "gross_revenue_usd"),
-        _step("Discounts", -(d["discount_usd"] or zero), "step", "discount_usd"),
-        _step("Refunds", -(d["refunded_revenue_usd"] or zero), "step", "refunded_revenue_usd"),
-        _step("Net revenue", net, "total", "net_revenue_usd"),
-    ]
-    spend_reason = f"unknown: {spend_unknown}" if spend_unknown else None
-    if margin is None:
-        for label in (
-            "COGS",
-            "Gross margin",
-            "Fees & shipping",
-            "Contribution before marketing",
-            "Marketing",
-            "Contribution after marketing",
-        ):
-            reason = spend_reason if label == "Marketing" and spend_reason else NO_COST
-            steps.append(_step(label, None, "unknown", "cogs_usd, gross_margin_usd", reason))
-        return steps
-    if with_cost is not None and with_cost != net:
-        steps.append(_step("Net revenue without a known cost", -(net - with_cost), "step", "net_revenue_with_cost_usd"))
-        steps.append(_step("Net revenue with a known cost", with_cost, "total", "net_revenue_with_cost_usd"))
-    fees = d["fees_and_shipping_usd"] or zero
-    marketing = None if spend_unknown else d["marketing_spend_usd"] or zero
-    before_marketing = d["contribution_before_marketing_usd"]
-    steps += [
-        _step("COGS", -(d["cogs_usd"] or zero), "step", "cogs_usd"),
-        _step("Gross margin", margin, "total", "gross_margin_usd"),
-        # of the lines with a known cost, as the margins (decision log §3, "Coverage")
-        _step("Fees & shipping", fees, "step", "contribution_before_marketing_usd - gross_margin_usd"),
-        _step("Contribution before marketing", before_marketing, "total", "contribution_before_marketing_usd"),
-        _step("Marketing", None if marketing is None else -marketing, "step", "marketing_spend_usd", spend_reason),
-        _step(
-            "Contribution after marketing",
-            None if spend_unknown else d["contribution_margin_usd"],
-            "total",
-            "contribution_margin_usd",
-            spend_reason,
-        ),
-    ]
-    return steps
-
-
-def _step(label: str, amount: Decimal | None, kind: str, column: str, reason: str | None = None) -> dict[str, Any]:
-    """One bridge step; an unknown one (amount None) carries the reason it reads instead."""
-    return {"step": label, "amount": amount, "kind": kind, "source": f"marts.{MART}.{column}", "reason": reason}
 
 
 def waterfall(steps: list[dict[str, Any]]) -> alt.Chart:

@@ -31,6 +31,8 @@ APP = DASHBOARDS / "app.py"
 sys.path.insert(0, str(DASHBOARDS))
 
 from finboard import builds, refs, warehouse  # noqa: E402
+from finboard.bridge import bridge_steps  # noqa: E402
+from finboard.money import money as shown_money  # noqa: E402
 from finboard.money import parse_money  # noqa: E402
 from finboard.pages import PAGES  # noqa: E402
 
@@ -387,6 +389,65 @@ def test_the_pnl_page_reads_spend_unknown_on_days_after_the_spend_feed(dash: Pro
     for column in ("marketing_spend_usd", "contribution_margin_usd"):
         assert after.any() and (periods.loc[after, column] == reason).all()
         assert not periods.loc[~after, column].str.startswith("unknown").any()
+
+
+def test_the_pnl_bridge_ties_step_by_step_over_the_lines_with_a_known_cost(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §3, "Coverage": each step of the P&L page's bridge carries the running total
+    to the next total, exactly, in a period with lines without a cost and a day whose lines all
+    lack one (its spend has no contribution to come off), and the page shows each step as
+    computed. Planted in a copy, as the P&L sums it: one day's line of net revenue 10 loses its
+    cost of 4 (fee 1); another day with spend loses every cost; the sample's day after its spend
+    feed has its spend known (0), so that marketing has a step."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    con = duckdb.connect(str(copy.warehouse))
+    con.execute(
+        "update marts.pnl_daily_by_channel set marketing_spend_usd = 0, "
+        "contribution_margin_usd = contribution_before_marketing_usd, marketing_spend_unknown_reason = null "
+        "where marketing_spend_unknown_reason is not null"
+    )
+    con.execute(
+        "update marts.pnl_daily_by_channel set net_revenue_with_cost_usd = net_revenue_with_cost_usd - 10, "
+        "cogs_usd = cogs_usd - 4, gross_margin_usd = gross_margin_usd - 6, "
+        "contribution_before_marketing_usd = contribution_before_marketing_usd - 5, "
+        "contribution_margin_usd = contribution_margin_usd - 5, lines_without_cost = lines_without_cost + 1 "
+        "where (date_day, channel) = (select (date_day, channel) from marts.pnl_daily_by_channel "
+        "where gross_margin_usd > 10 order by date_day desc, channel limit 1)"
+    )
+    con.execute(
+        "update marts.pnl_daily_by_channel set net_revenue_with_cost_usd = null, cogs_usd = null, "
+        "gross_margin_usd = null, contribution_before_marketing_usd = null, contribution_margin_usd = null, "
+        "lines_without_cost = lines_without_cost + 3 "
+        "where (date_day, channel) = (select (date_day, channel) from marts.pnl_daily_by_channel "
+        "where marketing_spend_usd > 0 and lines_without_cost = 0 order by date_day, channel limit 1)"
+    )
+    con.close()
+    use(copy, monkeypatch)
+    first, last = bounds(copy)
+    at = app("pnl")
+    at.date_input(key="pnl_dates").set_value((first, last)).run()
+    assert not at.exception
+    totals = warehouse.run("pnl", "bridge", {"start": first, "end": last, "channel": ""}).one()
+    steps = bridge_steps(totals)
+    labels = [step["step"] for step in steps]
+    assert "Net revenue without a known cost" in labels and totals["marketing_spend_without_margin_usd"] > 0
+    # from net revenue on (gross sales to net revenue is each line's USD amounts, converted one by
+    # one, and may differ from it by a micro-dollar)
+    running = None
+    for step in steps[labels.index("Net revenue") :]:
+        assert step["amount"] is not None, step
+        if step["kind"] == "total":
+            assert running is None or running == step["amount"], (step, running)
+            running = step["amount"]
+        else:
+            running += step["amount"]
+    amounts = at.dataframe[0].value.set_index("step")["amount"]
+    assert list(amounts.index) == labels
+    assert list(amounts) == [shown_money(step["amount"]) for step in steps]
+    warehouse.clear_memory()
 
 
 def test_the_pnl_table_says_why_contribution_after_marketing_is_unknown(
