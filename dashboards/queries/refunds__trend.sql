@@ -13,6 +13,8 @@ select
     cast(sum(sale_lines_without_usd) as bigint) as sale_lines_without_usd,
     cast(sum(refund_lines_without_usd) as bigint) as refund_lines_without_usd,
     cast(sum(cohort_refund_lines_without_usd) as bigint) as cohort_refund_lines_without_usd,
+    sum(refund_lines_6m) as refund_lines_6m,
+    cast(sum(refund_lines_without_usd_6m) as bigint) as refund_lines_without_usd_6m,
     sum(refund_lines) as refund_lines,
     sum(refunded_units) as refunded_units,
     sum(restocked_units) as restocked_units,

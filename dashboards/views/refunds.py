@@ -20,6 +20,7 @@ USD_TOTALS = (
     ("sales_usd", "sale_lines", "sale_lines_without_usd"),
     ("refunded_revenue_usd", "refund_lines", "refund_lines_without_usd"),
     ("cohort_refunded_revenue_usd", "cohort_refund_lines", "cohort_refund_lines_without_usd"),
+    ("refunded_revenue_6m_usd", "refund_lines_6m", "refund_lines_without_usd_6m"),
 )
 
 

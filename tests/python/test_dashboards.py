@@ -558,6 +558,52 @@ def test_refunds_without_a_usd_amount_are_said_and_leave_the_rate_unknown(
     warehouse.clear_memory()
 
 
+def test_the_six_month_refunds_count_the_lines_without_a_usd_amount_over_the_channels(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §5: the Refunds page adds the channels' six-month refunds; where a channel's
+    window has refunds none of which has a USD amount, the total is the other channels' and says
+    how many lines it leaves out (it showed the rest with no count); where no channel's has one,
+    it reads unknown, never 0. Planted in a copy: the last month's six-month windows, first one
+    channel's, then every channel's with refunds."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    (month,) = built.query("select max(month_start_date) from marts.refunds_monthly")[0]
+    (channel,) = built.query(
+        f"select min(channel) from marts.refunds_monthly where month_start_date = '{month}' and refund_lines_6m > 0"
+    )[0]
+    use(copy, monkeypatch)
+
+    def plant_and_show(where: str) -> tuple[Any, Any, int]:
+        con = duckdb.connect(str(copy.warehouse))
+        con.execute(
+            "update marts.refunds_monthly set refunded_revenue_6m_usd = null, "
+            f"refund_lines_without_usd_6m = refund_lines_6m where month_start_date = '{month}' and refund_lines_6m > 0 "
+            f"and {where}"
+        )
+        [(known, left_out)] = con.execute(
+            "select sum(refunded_revenue_6m_usd), sum(refund_lines_without_usd_6m) from marts.refunds_monthly "
+            f"where month_start_date = '{month}'"
+        ).fetchall()
+        con.close()
+        warehouse.clear_memory()
+        at = app("refunds")
+        assert not at.exception
+        trend = at.dataframe[0].value.set_index("month_start_date")
+        row = trend.loc[next(i for i in trend.index if str(i).startswith(str(month)))]
+        return row, known, int(left_out)
+
+    row, known, left_out = plant_and_show(f"channel = '{channel}'")
+    assert known and left_out > 0
+    assert parse_money(row["refunded_revenue_6m_usd"]) == cents(known)
+    assert int(row["refund_lines_without_usd_6m"]) == left_out
+    row, known, left_out = plant_and_show("true")
+    assert known is None or known == 0  # channels without refunds in the window add 0
+    assert row["refunded_revenue_6m_usd"] == "unknown: no USD amount" and int(row["refund_lines_without_usd_6m"]) > 0
+    warehouse.clear_memory()
+
+
 def test_each_page_reads_exactly_the_marts_its_exposure_names(built: Project) -> None:
     manifest = json.loads((built.work / "target" / "manifest.json").read_text())
     exposures = {e["name"]: e for e in manifest["exposures"].values()}

@@ -153,6 +153,8 @@ select
         {{ usd_total_of_lines('refunded_revenue_6m_usd', 'refund_lines_6m', 'refund_lines_without_usd_6m') }}
         as {{ converted_money_type() }}
     ) as refunded_revenue_6m_usd,
+    cast(refund_lines_6m as bigint) as refund_lines_6m,
+    cast(refund_lines_without_usd_6m as bigint) as refund_lines_without_usd_6m,
     case
         when sale_lines_without_usd_6m = 0 and refund_lines_without_usd_6m = 0
             then {{ safe_divide('refunded_revenue_6m_usd', 'sales_6m_usd') }}
