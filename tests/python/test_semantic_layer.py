@@ -146,7 +146,8 @@ BY_MONTH = {
     f"{PNL}",
     "contribution_margin_after_marketing": f"select {_month('date_day')}, {AFTER_MARKETING} {PNL}",
     "orders": f"select {_month('order_date')}, count(*) {ORDERS}",
-    "average_order_value": f"select {_month('order_date')}, /* ratio */ sum(net_sales_usd), count(*) {ORDERS}",
+    "average_order_value": f"select {_month('order_date')}, /* ratio */ sum(net_sales_usd), count(net_sales_usd) "
+    f"{ORDERS}",
     "refund_rate": "select month_start_date, /* ratio */ sum(refunded_revenue_usd), sum(sales_usd) "
     "from marts.refunds_monthly group by 1",
     "roas": f"select month_start_date, /* ratio */ sum(attributed_revenue_usd), sum(spend_usd) {MARKETING}",
@@ -298,3 +299,68 @@ def test_contribution_after_marketing_is_unknown_where_the_pnl_does_not_know_the
         k: spend_unknown[k] > 0 for k in rows
     }
     assert any(spend_unknown[k] for k in rows) and not all(spend_unknown[k] for k in rows)
+
+
+def test_a_ratio_over_a_sum_that_leaves_out_a_row_without_usd_is_unknown(built: Project, tmp_path: Path) -> None:
+    """Decision log §5 and §6: ROAS, CAC and CPC over spend with a row without a USD amount, ROAS
+    over a credited order without one, and the refund rate over a sale or refund line without
+    one are unknown in `mf` as in the marts, not a ratio of the part that converted; average
+    order value divides by the orders with a USD amount, as the Overview does. Planted on a copy
+    of the warehouse, each in a month of its own where the sample has two: the first month's
+    spend row and a credited order, the second month's refund line."""
+    warehouse = tmp_path / "finance.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    first, second = (
+        m
+        for (m,) in con.execute(
+            "select distinct date_trunc('month', spend_date) from marts.fct_marketing_spend order by 1 limit 2"
+        ).fetchall()
+    )
+    con.execute(
+        "update marts.fct_marketing_spend set spend_usd = null where (spend_date, campaign_key) = "
+        "(select (spend_date, campaign_key) from marts.fct_marketing_spend "
+        "where date_trunc('month', spend_date) = ? order by 1 limit 1)",
+        [first],
+    )
+    con.execute(
+        "update marts.fct_orders set net_sales_usd = null where order_id = (select min(order_id) "
+        "from marts.fct_orders where attributed_campaign_id is not null and date_trunc('month', order_date) = ?)",
+        [first],
+    )
+    con.execute(
+        "update marts.fct_transactions set net_revenue_usd = null, refunded_revenue_usd = null where line_event_id = "
+        "(select min(line_event_id) from marts.fct_transactions where event_type = 'refund' "
+        "and date_trunc('month', event_date) = ?)",
+        [second],
+    )
+    [(orders, with_usd, net_sales)] = con.execute(
+        "select count(*), count(net_sales_usd), sum(net_sales_usd) from marts.fct_orders "
+        "where date_trunc('month', order_date) = ?",
+        [first],
+    ).fetchall()
+    con.close()
+    out = built.work / "mf_ratios.csv"
+    out.unlink(missing_ok=True)
+    metrics = "roas,cac,cpc,refund_rate,average_order_value"
+    ok(
+        _mf(
+            built,
+            "query",
+            "--metrics",
+            metrics,
+            "--group-by",
+            "metric_time__month",
+            "--csv",
+            str(out),
+            **{"FINANCE_WAREHOUSE_PATH": str(warehouse)},
+        )
+    )
+    with out.open(newline="") as f:
+        rows = {r["metric_time__month"][:10]: r for r in csv.DictReader(f)}
+    planted, other = rows[str(first)[:10]], rows[str(second)[:10]]
+    assert [planted[m] for m in ("roas", "cac", "cpc")] == [""] * 3
+    assert other["refund_rate"] == "" and all(other[m] != "" for m in ("roas", "cac", "cpc"))
+    assert planted["refund_rate"] != ""
+    assert orders > with_usd
+    assert abs(Decimal(planted["average_order_value"]) - net_sales / with_usd) <= Decimal("1e-9")
