@@ -49,7 +49,7 @@ MARKETING_HEADERS = [
     "CAC",
     "spend rows without USD",
     "credited orders without USD",
-    "credited orders outside the spend feed's dates",
+    "days outside the spend feed's dates",
 ]
 # the figures marketing spend decides: unknown, with the P&L's reason, when the spend is not known in
 # full (the spend itself too: a sum of the days that are known is not the month's spend)
@@ -181,28 +181,23 @@ def _waterfall(steps: list[tuple[str, Decimal | None, bool]], title: str) -> str
 
 
 def _marketing_row(r: tuple) -> list[str]:
-    """A campaign's month: a ratio over spend or orders without a USD amount, or over spend set
-    against orders credited on days the spend feed does not cover, is unknown, and says which
+    """A campaign's month: a ratio over spend or orders without a USD amount is unknown, and says
+    which; so are the spend and its ratios of a month with days the spend feed does not cover
     (marketing_performance_monthly, decision log §3 and §6)."""
-    platform, campaign, spend, revenue, roas, new, cac, spend_without, orders_without, orders_outside = r
-    spend_reason = (
-        "spend without a USD amount"
-        if spend_without
-        else "credited orders outside the dates the spend feed covers"
-        if orders_outside
-        else ""
-    )
+    platform, campaign, spend, revenue, roas, new, cac, spend_without, orders_without, days_outside = r
+    outside = "the month has days outside the dates the spend feed covers" if days_outside else ""
+    spend_reason = outside or ("spend without a USD amount" if spend_without else "")
     return [
         _cell(platform),
         _cell(campaign),
-        _cell(spend, "no USD amount"),
+        _cell(None, outside) if outside else _cell(spend, "no USD amount"),
         _cell(revenue, "no USD amount"),
         _cell(roas, spend_reason or ("credited orders without a USD amount" if orders_without else "no spend")),
         _cell(new),
         _cell(cac, spend_reason or "no new customer"),
         _cell(spend_without),
         _cell(orders_without),
-        _cell(orders_outside),
+        _cell(days_outside),
     ]
 
 
@@ -346,7 +341,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         con,
         "select platform, campaign_id, spend_usd, attributed_revenue_usd, return_on_ad_spend, new_customers, "
         "customer_acquisition_cost_usd, spend_rows_without_usd, attributed_orders_without_usd, "
-        "attributed_orders_outside_spend_feed "
+        "days_outside_spend_feed "
         "from marts.marketing_performance_monthly where month_start_date = ? order by platform, campaign_id",
         month.start,
     )

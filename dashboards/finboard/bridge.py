@@ -34,14 +34,7 @@ def bridge_steps(totals: dict[str, Any], gap: str | None = None) -> list[dict[st
     every step; one inside its dates without a row had nothing happen, and is 0."""
     if gap:
         return [_step(label, None, "unknown", column, f"unknown: {gap}") for label, column in STEPS]
-    not_money = (
-        "pnl_rows",
-        "lines_without_cost",
-        "lines_without_usd",
-        "marketing_spend_unknown_reason",
-        "spend_feed_first_date",
-        "spend_feed_latest_date",
-    )
+    not_money = ("pnl_rows", "lines_without_cost", "lines_without_usd", "marketing_spend_unknown_reason")
     zero = Decimal(0)
     d = {k: money.dec(v) if totals.get("pnl_rows") else zero for k, v in totals.items() if k not in not_money}
     spend_unknown = totals.get("marketing_spend_unknown_reason")

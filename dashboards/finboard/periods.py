@@ -43,15 +43,6 @@ def coverage_gap(period: Period, first: date | None, last: date | None) -> str |
         return f"the period starts before the first data ({first.isoformat()})"
     if period.start > last:
         return f"no data after {last.isoformat()}"
-    return None
-
-
-def spend_coverage_gap(period: Period, first: date | None, latest: date | None) -> str | None:
-    """Why the spend of a period without a P&L row is unknown, or None (it is 0): known only inside
-    the dates the marketing_spend feed covers, `first` to `latest` (feed_freshness). The P&L spells
-    the same rule for its rows in the macro within_spend_feed_dates (decision log §3)."""
-    if first is None or latest is None:
-        return "the marketing_spend feed holds no spend row"
-    if period.start < first or period.end > latest:
-        return f"a day outside the dates the marketing_spend feed covers ({first.isoformat()} to {latest.isoformat()})"
+    if period.end > last:
+        return f"the period ends after the last data ({last.isoformat()})"
     return None

@@ -15,8 +15,8 @@ MART = "marketing_performance_monthly"
 
 NO_USD_SPEND = "unknown: spend without a USD amount"
 NO_USD_ORDER = "unknown: credited orders without a USD amount"
-# an order credited on a day the spend feed does not speak for has no spend known against it
-OUTSIDE_SPEND_FEED = "unknown: credited orders outside the dates the spend feed covers"
+# a month with days the spend feed does not speak for: its spend is not known in full (§3)
+OUTSIDE_SPEND_FEED = "unknown: a month with days outside the dates the spend feed covers"
 # no spend row at all, which is not spend 0 (decision log §3)
 NEVER_DELIVERED = "unknown: the marketing_spend feed has never been delivered"
 
@@ -24,14 +24,14 @@ NEVER_DELIVERED = "unknown: the marketing_spend feed has never been delivered"
 def ratios(record: dict[str, Any]) -> tuple[str, str]:
     """ROAS and CAC, as shown, from summed measures (ratios are never summed). A sum that leaves
     out spend or a credited order without a USD amount divides into nothing (decision log §6), and
-    so does spend set against orders credited on days the spend feed does not cover (§3)."""
+    so does spend of a month with days the spend feed does not cover (§3)."""
     spend = money.dec(record["spend_usd"]) or Decimal(0)
     new = int(record["new_customers"] or 0)
     roas = money.ratio(money.dec(record["attributed_revenue_usd"]), spend)
     cac = money.ratio(spend, Decimal(new))
     if int(record.get("spend_rows_without_usd") or 0):
         return NO_USD_SPEND, NO_USD_SPEND
-    if int(record.get("attributed_orders_outside_spend_feed") or 0):
+    if int(record.get("days_outside_spend_feed") or 0):
         return OUTSIDE_SPEND_FEED, OUTSIDE_SPEND_FEED
     shown_roas = money.multiple(roas) if roas is not None else "unknown: no spend"
     if int(record.get("attributed_orders_without_usd") or 0):
@@ -46,6 +46,16 @@ def with_ratios(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         roas, cac = ratios(record)
         out.append({**record, "roas": roas, "cac_usd": cac})
     return out
+
+
+def spend_table(records: list[dict[str, Any]]) -> Any:
+    """The rows as shown: a row whose months have days the spend feed does not cover reads its
+    spend unknown (the spend delivered is not the months' spend, decision log §3)."""
+    table = money_table(records, ["spend_usd", "attributed_revenue_usd"])
+    for i, record in enumerate(records):
+        if int(record.get("days_outside_spend_feed") or 0):
+            table.loc[i, "spend_usd"] = OUTSIDE_SPEND_FEED
+    return table
 
 
 def main() -> None:
@@ -63,19 +73,17 @@ def main() -> None:
         ),
         **{
             count: sum(int(p[count] or 0) for p in platforms)
-            for count in (
-                "new_customers",
-                "spend_rows_without_usd",
-                "attributed_orders_without_usd",
-                "attributed_orders_outside_spend_feed",
-            )
+            for count in ("new_customers", "spend_rows_without_usd", "attributed_orders_without_usd")
         },
     }
+    total["days_outside_spend_feed"] = max((int(p["days_outside_spend_feed"] or 0) for p in platforms), default=0)
     roas, cac = ratios(total)
     without_usd = total["spend_rows_without_usd"]
     shown_spend = money.money(total["spend_usd"]) + (
         f" + {without_usd:,} spend rows without USD" if without_usd else ""
     )
+    if total["days_outside_spend_feed"]:
+        shown_spend = OUTSIDE_SPEND_FEED
     if not warehouse.run(PAGE, "spend_feed", {}).one()["is_delivered"]:
         shown_spend = roas = cac = NEVER_DELIVERED
         st.warning(
@@ -88,18 +96,23 @@ def main() -> None:
     a.metric(
         "Spend",
         shown_spend,
-        help=source(f"{MART}.spend_usd", f"{MART}.spend_rows_without_usd", "feed_deliveries.is_delivered"),
+        help=source(
+            f"{MART}.spend_usd",
+            f"{MART}.spend_rows_without_usd",
+            f"{MART}.days_outside_spend_feed",
+            "feed_deliveries.is_delivered",
+        ),
         border=True,
     )
-    outside = f"{MART}.attributed_orders_outside_spend_feed"
+    outside = f"{MART}.days_outside_spend_feed"
     b.metric("ROAS", roas, help=source(f"{MART}.attributed_revenue_usd", f"{MART}.spend_usd", outside), border=True)
     c.metric("CAC", cac, help=source(f"{MART}.spend_usd", f"{MART}.new_customers", outside), border=True)
 
     st.subheader("By platform")
-    st.dataframe(money_table(platforms, ["spend_usd", "attributed_revenue_usd"]), hide_index=True, width="stretch")
+    st.dataframe(spend_table(platforms), hide_index=True, width="stretch")
     st.subheader("By campaign")
     campaigns = with_ratios(warehouse.run(PAGE, "by_campaign", filters.params()).records())
-    st.dataframe(money_table(campaigns, ["spend_usd", "attributed_revenue_usd"]), hide_index=True, width="stretch")
+    st.dataframe(spend_table(campaigns), hide_index=True, width="stretch")
     st.caption(
         source(
             f"{MART}.spend_usd",

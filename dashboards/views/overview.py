@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 from finboard import frame, money, warehouse
-from finboard.periods import Period, spend_coverage_gap
+from finboard.periods import Period
 from finboard.ui import Figure, Filters, Tile, margin_coverage_note, page_header, sidebar_filters, source, tile
 
 PAGE = "overview"
@@ -30,13 +30,8 @@ def pnl_figures(filters: Filters, period: Period) -> dict[str, Figure]:
         else Figure(None, margin.unknown_reason or "no net revenue with a known cost")
     )
     # spend not known in full (its feed never delivered, a day outside its dates, or spend without
-    # a rate): unknown, with the P&L's reason, and so is ROAS (decision log §3); a period without
-    # a P&L row has spend 0 only inside the dates the feed covers
-    spend_unknown = (
-        pnl["marketing_spend_unknown_reason"]
-        if pnl["pnl_rows"]
-        else spend_coverage_gap(period, pnl["spend_feed_first_date"], pnl["spend_feed_latest_date"])
-    )
+    # a rate): unknown, with the P&L's reason, and so is ROAS (decision log §3)
+    spend_unknown = pnl["marketing_spend_unknown_reason"]
     spend = None if spend_unknown else money.dec(pnl["marketing_spend_usd"]) if pnl["pnl_rows"] else Decimal(0)
     order_count = int(orders["orders"] or 0)
     with_usd = int(orders["orders_with_usd"] or 0)

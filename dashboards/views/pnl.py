@@ -11,7 +11,6 @@ import pandas as pd
 import streamlit as st
 from finboard import frame, money, warehouse
 from finboard.bridge import NO_COST, bridge_steps
-from finboard.periods import spend_coverage_gap
 from finboard.ui import chart_frame, margin_coverage_note, money_table, page_header, sidebar_filters, source
 
 PAGE = "pnl"
@@ -76,11 +75,7 @@ def main() -> None:
     page_header("P&L", [MART], filters)
     grain = st.radio("Grain", ["day", "week", "month"], horizontal=True, key="pnl_grain")
 
-    totals = {**warehouse.run(PAGE, "bridge", filters.params()).one()}
-    if not totals["pnl_rows"]:  # nothing happened: spend 0 only inside the dates its feed covers
-        totals["marketing_spend_unknown_reason"] = spend_coverage_gap(
-            filters.period, totals["spend_feed_first_date"], totals["spend_feed_latest_date"]
-        )
+    totals = warehouse.run(PAGE, "bridge", filters.params()).one()
     steps = bridge_steps(totals, filters.gap)
     st.subheader("Bridge: gross sales to contribution after marketing")
     if any(step["amount"] is not None for step in steps):

@@ -92,17 +92,26 @@ def main() -> None:
     units = sum(int(r["refunded_units"] or 0) for r in trend)
     restocked = sum(int(r["restocked_units"] or 0) for r in trend)
     unknown_units = sum(int(r["restock_unknown_units"] or 0) for r in trend)
+    shown = {
+        "units": f"{units:,}",
+        "share": (
+            money.percent(money.ratio(Decimal(restocked), Decimal(units))) if units else "unknown: no units returned"
+        ),
+        "unknown_units": f"{unknown_units:,}",
+    }
+    if filters.gap:  # a range the mart holds no data for all of: not a range of zero refunds
+        shown = dict.fromkeys(shown, f"unknown: {filters.gap}")
     a, b, c = st.columns(3)
-    a.metric("Refunded units (6 months)", f"{units:,}", help=source(f"{MART}.refunded_units"), border=True)
+    a.metric("Refunded units (6 months)", shown["units"], help=source(f"{MART}.refunded_units"), border=True)
     b.metric(
         "Restocked share",
-        money.percent(money.ratio(Decimal(restocked), Decimal(units))) if units else "unknown: no units returned",
+        shown["share"],
         help=source(f"{MART}.restocked_units", f"{MART}.refunded_units"),
         border=True,
     )
     c.metric(
         "Units with restock unknown",
-        f"{unknown_units:,}",
+        shown["unknown_units"],
         help=source(f"{MART}.restock_unknown_units"),
         border=True,
     )
@@ -127,6 +136,8 @@ def main() -> None:
             f"{MART}.refunded_revenue_usd",
             f"{MART}.refund_lines_without_usd",
             f"{MART}.refunded_revenue_6m_usd",
+            f"{MART}.refund_lines_6m",
+            f"{MART}.refund_lines_without_usd_6m",
             f"{MART}.cohort_refunded_revenue_usd",
             f"{MART}.cohort_refund_lines_without_usd",
             f"{MART}.restocked_units",

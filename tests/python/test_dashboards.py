@@ -304,11 +304,12 @@ def test_a_margin_without_costs_is_unknown_never_zero(without_costs: Project, mo
 
 
 def test_a_period_outside_the_data_reads_unknown_and_an_empty_one_inside_reads_zero(dash: Project) -> None:
-    """A period the marts hold no data for is not a period of zeros: the Overview's tiles, the P&L
-    bridge and the Marketing tiles read unknown with the reason, and the page says so (they read
-    0.00, and the bridge's COGS "no cost delivered"). A period inside the data where a channel had
-    no activity is a known 0: its bridge reads 0 in every step (it read COGS and the margins
-    "unknown: no cost delivered")."""
+    """A period the marts hold no data for, in all or in part, is not a period of zeros: the
+    Overview's tiles, the P&L bridge, the Marketing and the Refunds tiles read unknown with the
+    reason, and the page says so (they read 0.00, the bridge's COGS "no cost delivered", and a
+    period running past the data its part). A day inside the data where a channel had no
+    activity is a known 0: its bridge reads 0 in every step (it read COGS and the margins
+    "unknown: no cost delivered"), and its spend 0 only inside the dates the spend feed covers."""
     first, last = bounds(dash)
     before = (first - timedelta(days=40), first - timedelta(days=10))
     after = (last + timedelta(days=40), last + timedelta(days=60))
@@ -317,6 +318,10 @@ def test_a_period_outside_the_data_reads_unknown_and_an_empty_one_inside_reads_z
     assert not at.exception
     assert [metric(at, label) for label in MONEY_TILES] == [f"unknown: no data before {first}"] * len(MONEY_TILES)
     assert any("The period's totals read unknown, not 0." in w.value for w in at.warning)
+    at.date_input(key="overview_dates").set_value((last - timedelta(days=3), last + timedelta(days=5))).run()
+    assert not at.exception
+    past = f"unknown: the period ends after the last data ({last})"
+    assert [metric(at, label) for label in MONEY_TILES] == [past] * len(MONEY_TILES)
     at = app("pnl")
     at.date_input(key="pnl_dates").set_value(after).run()
     assert not at.exception
@@ -327,13 +332,18 @@ def test_a_period_outside_the_data_reads_unknown_and_an_empty_one_inside_reads_z
     at.date_input(key="marketing_dates").set_value(after).run()
     assert not at.exception
     assert {metric(at, tile) for tile in ("Spend", "ROAS", "CAC")} == {f"unknown: no data after {last_month}"}
-    # a day and channel without a P&L row, inside the data: nothing happened, every step 0; but
-    # after the spend feed's last day (the sample's last UTC day) the spend is still unknown
+    at = app("refunds")
+    [(last_refund_month,)] = dash.query("select last_day(max(month_start_date)) from marts.refunds_monthly")
+    at.date_input(key="refunds_dates").set_value(after).run()
+    assert not at.exception
+    tiles = ("Refunded units (6 months)", "Restocked share", "Units with restock unknown")
+    assert {metric(at, tile) for tile in tiles} == {f"unknown: no data after {last_refund_month}"}
+    # a day and channel inside the data where nothing happened: every step 0; but after the spend
+    # feed's last day (the sample's last UTC day) the spend is still unknown
     [(first_spend, last_spend)] = dash.query("select min(spend_date), max(spend_date) from marts.fct_marketing_spend")
     empty = dash.query(
-        "select days.date_day, min(channels.channel) from (select distinct date_day from marts.pnl_daily_by_channel) "
-        "as days cross join (select distinct channel from marts.pnl_daily_by_channel) as channels "
-        "anti join marts.pnl_daily_by_channel as pnl using (date_day, channel) group by 1 order by 1"
+        "select date_day, min(channel) from marts.pnl_daily_by_channel where gross_revenue_usd = 0 "
+        "and refunded_revenue_usd = 0 and coalesce(marketing_spend_usd, 0) = 0 group by 1 order by 1"
     )
     inside = next((d, c) for d, c in empty if d <= last_spend)
     outside = next((d, c) for d, c in empty if d > last_spend)
@@ -460,6 +470,13 @@ def test_the_pnl_table_says_why_contribution_after_marketing_is_unknown(
     shutil.copy(built.warehouse, copy.warehouse)
     shutil.copytree(built.work / "target", tmp_path / "target")
     con = duckdb.connect(str(copy.warehouse))
+    # the spend of every day known (the sample's last UTC day lies after its spend feed): this test
+    # is about a month without a cost
+    con.execute(
+        "update marts.pnl_daily_by_channel set marketing_spend_usd = 0, "
+        "contribution_margin_usd = contribution_before_marketing_usd, marketing_spend_unknown_reason = null "
+        "where marketing_spend_unknown_reason is not null"
+    )
     (month, channel) = con.execute(
         "select min(date_trunc('month', date_day)), min(channel) from marts.pnl_daily_by_channel "
         "where marketing_spend_usd > 0"
@@ -487,7 +504,7 @@ def test_the_pnl_table_says_why_contribution_after_marketing_is_unknown(
     ("column", "unknown"),
     [
         ("spend_rows_without_usd", "unknown: spend without a USD amount"),
-        ("attributed_orders_outside_spend_feed", "unknown: credited orders outside the dates the spend feed covers"),
+        ("days_outside_spend_feed", "unknown: a month with days outside the dates the spend feed covers"),
     ],
 )
 def test_a_ratio_over_spend_not_known_in_full_is_unknown_on_the_marketing_page(
@@ -495,9 +512,9 @@ def test_a_ratio_over_spend_not_known_in_full_is_unknown_on_the_marketing_page(
 ) -> None:
     """Decision log §6: a campaign month with a spend row without a USD amount has ROAS and CAC
     unknown, by campaign, by platform and in the tiles, and the spend tile counts the rows left
-    out (ROAS and CAC were computed on the part of the spend that converted). So does one with an
-    order credited on a day outside the dates the spend feed covers (§3): no spend is known
-    against it. Planted in a copy of the warehouse, on one campaign's months."""
+    out (ROAS and CAC were computed on the part of the spend that converted). So does a month
+    with days outside the dates the spend feed covers (§3), whose spend reads unknown too, in the
+    tile and the tables. Planted in a copy of the warehouse, on one campaign's months."""
     copy = Project(tmp_path)
     shutil.copy(built.warehouse, copy.warehouse)
     shutil.copytree(built.work / "target", tmp_path / "target")
@@ -505,6 +522,9 @@ def test_a_ratio_over_spend_not_known_in_full_is_unknown_on_the_marketing_page(
     (campaign,) = con.execute(
         "select min(campaign_id) from marts.marketing_performance_monthly where new_customers > 0"
     ).fetchone()
+    # the sample's month has a day after its spend feed (its last UTC day): every campaign's spend
+    # is unknown there, so this test first knows it, then plants one campaign
+    con.execute("update marts.marketing_performance_monthly set days_outside_spend_feed = 0")
     con.execute(f"update marts.marketing_performance_monthly set {column} = 1 where campaign_id = ?", [campaign])
     con.close()
     use(copy, monkeypatch)
@@ -513,11 +533,15 @@ def test_a_ratio_over_spend_not_known_in_full_is_unknown_on_the_marketing_page(
     at.date_input(key="marketing_dates").set_value((first, last)).run()
     assert not at.exception
     assert metric(at, "ROAS") == unknown and metric(at, "CAC") == unknown
-    assert metric(at, "Spend").endswith("spend rows without USD") == (column == "spend_rows_without_usd")
+    if column == "spend_rows_without_usd":
+        assert metric(at, "Spend").endswith("spend rows without USD")
+    else:
+        assert metric(at, "Spend") == unknown
     campaigns = at.dataframe[1].value.set_index("campaign_id")
     assert campaigns.loc[campaign, "roas"] == unknown and campaigns.loc[campaign, "cac_usd"] == unknown
+    assert (campaigns.loc[campaign, "spend_usd"] == unknown) == (column == "days_outside_spend_feed")
     others = campaigns.drop(index=campaign)
-    assert len(others) and not (others["roas"] == unknown).any()
+    assert len(others) and not (others["roas"] == unknown).any() and not (others["spend_usd"] == unknown).any()
     warehouse.clear_memory()
 
 

@@ -332,13 +332,13 @@ def test_a_pack_for_a_month_without_data_says_so_and_shows_no_zero(built: Projec
     assert "no cost delivered" not in bridge
 
 
-def test_the_pack_says_a_campaign_ratio_is_unknown_for_orders_outside_the_spend_feed_dates(
+def test_the_pack_says_a_campaign_month_the_spend_feed_does_not_cover_has_no_known_spend(
     built: Project, tmp_path: Path
 ) -> None:
-    """Decision log §3 and §6: a campaign month with an order credited on a day the spend feed does
-    not cover has no known spend against it; the pack's campaign table reads its ROAS and CAC
-    unknown with that reason and counts the orders (it read "unknown: no spend", or a ratio over
-    the spend of the other days). Planted in a copy of the warehouse, as the mart leaves it."""
+    """Decision log §3 and §6: a campaign month with days the spend feed does not cover does not
+    know its spend; the pack's campaign table reads its spend, ROAS and CAC unknown with that
+    reason and counts the days (it showed the spend delivered, 0.00 where none was, and a ratio
+    over it). Planted in a copy of the warehouse, as the mart leaves it."""
     warehouse = tmp_path / "finance.duckdb"
     shutil.copy(built.warehouse, warehouse)
     (month, campaign) = built.query(
@@ -346,8 +346,11 @@ def test_the_pack_says_a_campaign_ratio_is_unknown_for_orders_outside_the_spend_
         "from marts.marketing_performance_monthly where new_customers > 0"
     )[0]
     con = duckdb.connect(str(warehouse))
+    # the sample's month has a day after its spend feed (its last UTC day): every campaign's spend
+    # is unknown there, so this test first knows it, then plants one campaign
+    con.execute("update marts.marketing_performance_monthly set days_outside_spend_feed = 0")
     con.execute(
-        "update marts.marketing_performance_monthly set attributed_orders_outside_spend_feed = 2, "
+        "update marts.marketing_performance_monthly set days_outside_spend_feed = 2, "
         "return_on_ad_spend = null, customer_acquisition_cost_usd = null "
         "where month_start_date = ? and campaign_id = ?",
         [month, campaign],
@@ -356,11 +359,11 @@ def test_the_pack_says_a_campaign_ratio_is_unknown_for_orders_outside_the_spend_
     text = write_pack(warehouse, f"{month:%Y-%m}", tmp_path / "reports").read_text()
     table = text[text.index('data-table="marketing"') :]
     table = table[: table.index("</table>")]
-    assert "credited orders outside the spend feed&#x27;s dates" in table
+    assert "days outside the spend feed&#x27;s dates" in table
     rows = [r for r in table.split("<tr>") if "<td" in r]
     planted = next(r for r in rows if f"<td>{campaign}</td>" in r)
-    reason = "unknown: credited orders outside the dates the spend feed covers"
-    assert planted.count(reason) == 2 and re.findall(r'data-value="([^"]*)"', planted)[-1] == "2"
+    reason = "unknown: the month has days outside the dates the spend feed covers"
+    assert planted.count(reason) == 3 and re.findall(r'data-value="([^"]*)"', planted)[-1] == "2"
     assert len(rows) > 1 and not any(reason in r for r in rows if r is not planted)
 
 

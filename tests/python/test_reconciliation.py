@@ -153,9 +153,9 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str], str |
             ("models/staging/raw/stg_raw__marketing_spend.sql", "delivery_order(),", "'_source_file asc nulls last',"),
             (
                 "models/marts/finance/pnl_daily_by_channel.sql",
-                "when daily.transaction_lines = 0 then 0 else daily.contribution_before_marketing_usd\n",
-                "when daily.transaction_lines = 0 then 0 else daily.gross_margin_usd - daily.platform_fee_usd\n"
-                "                - daily.shipping_cost_usd + daily.shipping_charged_usd\n",
+                "when dense.transaction_lines = 0 then 0 else dense.contribution_before_marketing_usd\n",
+                "when dense.transaction_lines = 0 then 0 else dense.gross_margin_usd - dense.platform_fee_usd\n"
+                "                - dense.shipping_cost_usd + dense.shipping_charged_usd\n",
             ),
         ],
         {"reconciliation_marketing_spend", "reconciliation_margin_identities", "reconciliation_cogs_coverage"},

@@ -239,10 +239,13 @@ def test_contribution_after_marketing_is_unknown_where_the_pnl_does_not_know_the
         "where date_trunc('month', date_day) = ? and channel = ?",
         [month, channel],
     )
+    # a day with spend in a month and channel whose spend the P&L knows on every day
     (day, uncosted_channel, channel_key) = con.execute(
-        "select date_day, channel, channel_key from marts.pnl_daily_by_channel "
-        "where marketing_spend_usd > 0 and date_trunc('month', date_day) > ? order by marketing_spend_usd desc limit 1",
-        [month],
+        "select date_day, channel, channel_key from marts.pnl_daily_by_channel as pnl "
+        "where marketing_spend_usd > 0 and not exists (select 1 from marts.pnl_daily_by_channel as other "
+        "where date_trunc('month', other.date_day) = date_trunc('month', pnl.date_day) "
+        "and other.channel = pnl.channel and other.marketing_spend_unknown_reason is not null) "
+        "order by marketing_spend_usd desc limit 1"
     ).fetchone()
     con.execute(
         "update marts.fct_transactions set cogs_usd = null, gross_margin_usd = null, contribution_margin_usd = null "

@@ -1,7 +1,5 @@
--- What the marts hold of each feed, for the Data health page: the first and latest date the feed's
--- rows reached them (the dates a dated feed covers; the marketing_spend feed's are the dates its
--- spend is known on, decision log §3), how many rows, and how many fact lines the cost and rate
--- feeds leave unknown.
+-- What the marts hold of each feed, for the Data health page: the latest date the feed's rows
+-- reached them and how many rows, and how many fact lines the cost and rate feeds leave unknown.
 -- Masters date a current version by when it became valid; their first extract is dated before
 -- 1900 and gives no date. Feeds no mart records a date of (cogs, fx_rates) have a null date.
 -- Grain: one row per feed.
@@ -25,7 +23,6 @@ customers as (
 
 transaction_totals as (
     select
-        min(event_date) as first_date,
         max(event_date) as latest_date,
         count(*) as mart_rows,
         sum(case when not has_fx_rate then 1 else 0 end) as lines_without_rate,
@@ -35,7 +32,6 @@ transaction_totals as (
 
 spend_totals as (
     select
-        min(spend_date) as first_date,
         max(spend_date) as latest_date,
         count(*) as mart_rows
     from spend
@@ -59,7 +55,6 @@ feeds as (
     select
         'transactions' as feed,
         1 as feed_order,
-        first_date,
         latest_date,
         mart_rows,
         cast(null as bigint) as lines_missing,
@@ -69,7 +64,6 @@ feeds as (
     select
         'marketing_spend' as feed,
         2 as feed_order,
-        first_date,
         latest_date,
         mart_rows,
         cast(null as bigint) as lines_missing,
@@ -79,7 +73,6 @@ feeds as (
     select
         'products' as feed,
         3 as feed_order,
-        cast(null as date) as first_date,
         latest_date,
         mart_rows,
         cast(null as bigint) as lines_missing,
@@ -89,7 +82,6 @@ feeds as (
     select
         'customers' as feed,
         4 as feed_order,
-        cast(null as date) as first_date,
         latest_date,
         mart_rows,
         cast(null as bigint) as lines_missing,
@@ -99,7 +91,6 @@ feeds as (
     select
         'cogs' as feed,
         5 as feed_order,
-        cast(null as date) as first_date,
         cast(null as date) as latest_date,
         cast(null as bigint) as mart_rows,
         lines_without_cost as lines_missing,
@@ -109,7 +100,6 @@ feeds as (
     select
         'fx_rates' as feed,
         6 as feed_order,
-        cast(null as date) as first_date,
         cast(null as date) as latest_date,
         cast(null as bigint) as mart_rows,
         lines_without_rate as lines_missing,
@@ -120,7 +110,6 @@ feeds as (
 select
     cast(feed as {{ string_type(32) }}) as feed,
     cast(feed_order as integer) as feed_order,
-    cast(first_date as date) as first_date,
     cast(latest_date as date) as latest_date,
     cast(mart_rows as bigint) as mart_rows,
     cast(lines_missing as bigint) as lines_missing,

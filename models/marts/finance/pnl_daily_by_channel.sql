@@ -1,7 +1,10 @@
--- Daily P&L by channel in the reporting currency. Grain: one row per day and channel with any
--- activity. Days are UTC calendar days of the event; refunds count on their own date (a P&L by
--- event date, not by sale cohort). Marketing spend is allocated to the channel its campaign
--- targets. Not rounded: sum it over any period, round when you present it.
+-- Daily P&L by channel in the reporting currency. Grain: one row per day and channel, every day
+-- from the first to the last with any activity and every channel with any: a day and channel
+-- without activity is a row of zeros, whose spend is 0 only inside the dates the spend feed
+-- covers (so a period of a channel without sales after the feed's last day says so). Days are
+-- UTC calendar days of the event; refunds count on their own date (a P&L by event date, not by
+-- sale cohort). Marketing spend is allocated to the channel its campaign targets. Not rounded:
+-- sum it over any period, round when you present it.
 -- Unknown is not zero: COGS and the margins sum the lines whose cost is known, and are null on a
 -- day whose lines all lack one; net_revenue_with_cost_usd is the net revenue they cover (gross
 -- margin = it - COGS), and lines_without_cost / lines_without_usd count what is left out.
@@ -23,6 +26,10 @@ spend as (
 
 channels as (
     select * from {{ ref('dim_channel') }}
+),
+
+dates as (
+    select * from {{ ref('dim_date') }}
 ),
 
 delivered as (
@@ -107,36 +114,106 @@ daily as (
     group by date_day, channel_key
 ),
 
+span as (
+    select
+        min(date_day) as first_day,
+        max(date_day) as last_day
+    from daily
+),
+
+channel_keys as (
+    select distinct channel_key from daily
+),
+
+-- every day from the first to the last of the P&L, for every channel it has
+grid as (
+    select
+        dates.date_day,
+        channel_keys.channel_key
+    from dates
+    inner join span on dates.date_day between span.first_day and span.last_day
+    cross join channel_keys
+),
+
+-- a day and channel without activity: zeros (no line to cost, no spend row)
+dense as (
+    select
+        daily.date_day,
+        daily.channel_key,
+        daily.gross_revenue_usd,
+        daily.discount_usd,
+        daily.refunded_revenue_usd,
+        daily.net_revenue_usd,
+        daily.cogs_usd,
+        daily.gross_margin_usd,
+        daily.platform_fee_usd,
+        daily.shipping_charged_usd,
+        daily.shipping_cost_usd,
+        daily.contribution_before_marketing_usd,
+        daily.marketing_spend_usd,
+        daily.net_revenue_with_cost_usd,
+        daily.transaction_lines,
+        daily.lines_without_cost,
+        daily.lines_without_usd,
+        daily.spend_rows,
+        daily.spend_rows_without_usd
+    from daily
+    union all
+    select
+        grid.date_day,
+        grid.channel_key,
+        cast(0 as {{ converted_money_type() }}) as gross_revenue_usd,
+        cast(0 as {{ converted_money_type() }}) as discount_usd,
+        cast(0 as {{ converted_money_type() }}) as refunded_revenue_usd,
+        cast(0 as {{ converted_money_type() }}) as net_revenue_usd,
+        cast(null as {{ converted_money_type() }}) as cogs_usd,
+        cast(null as {{ converted_money_type() }}) as gross_margin_usd,
+        cast(0 as {{ converted_money_type() }}) as platform_fee_usd,
+        cast(0 as {{ converted_money_type() }}) as shipping_charged_usd,
+        cast(0 as {{ converted_money_type() }}) as shipping_cost_usd,
+        cast(null as {{ converted_money_type() }}) as contribution_before_marketing_usd,
+        cast(0 as {{ converted_money_type() }}) as marketing_spend_usd,
+        cast(null as {{ converted_money_type() }}) as net_revenue_with_cost_usd,
+        cast(0 as bigint) as transaction_lines,
+        cast(0 as bigint) as lines_without_cost,
+        cast(0 as bigint) as lines_without_usd,
+        cast(0 as bigint) as spend_rows,
+        cast(0 as bigint) as spend_rows_without_usd
+    from grid
+    left join daily on grid.date_day = daily.date_day and grid.channel_key = daily.channel_key
+    where daily.date_day is null
+),
+
 -- unknown is not zero (decision log §3): spend is unknown while its feed has never been
 -- delivered and on a day outside the dates it covers; a day's spend of which no row has a USD
 -- amount is null; a day with some rows without one sums the rest, and its contribution after
 -- marketing is unknown
 known as (
     select
-        daily.*,
+        dense.*,
         case
             when not delivered.marketing_spend
                 then 'the marketing_spend feed has never been delivered'
             when spend_feed_dates.first_spend_date is null
                 then 'the marketing_spend feed holds no spend row'
-            when not ({{ within_spend_feed_dates('daily.date_day') }})
+            when not ({{ within_spend_feed_dates('dense.date_day') }})
                 then 'a day outside the dates the marketing_spend feed covers ('
                     || cast(spend_feed_dates.first_spend_date as varchar(10)) || ' to '
                     || cast(spend_feed_dates.last_spend_date as varchar(10)) || ')'
-            when daily.spend_rows_without_usd > 0
+            when dense.spend_rows_without_usd > 0
                 then 'spend without a USD amount (no rate for its currency on the day)'
         end as marketing_spend_unknown_reason,
         case
-            when delivered.marketing_spend and {{ within_spend_feed_dates('daily.date_day') }}
+            when delivered.marketing_spend and {{ within_spend_feed_dates('dense.date_day') }}
                 then {{ usd_total_of_lines(
-                    'daily.marketing_spend_usd', 'daily.spend_rows', 'daily.spend_rows_without_usd'
+                    'dense.marketing_spend_usd', 'dense.spend_rows', 'dense.spend_rows_without_usd'
                 ) }}
         end as known_marketing_spend_usd,
-        case when daily.transaction_lines = 0 then 0 else daily.gross_margin_usd end as known_gross_margin_usd,
+        case when dense.transaction_lines = 0 then 0 else dense.gross_margin_usd end as known_gross_margin_usd,
         case
-            when daily.transaction_lines = 0 then 0 else daily.contribution_before_marketing_usd
+            when dense.transaction_lines = 0 then 0 else dense.contribution_before_marketing_usd
         end as known_contribution_before_marketing_usd
-    from daily
+    from dense
     cross join delivered
     cross join spend_feed_dates
 )

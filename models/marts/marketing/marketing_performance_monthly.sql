@@ -5,13 +5,14 @@
 --   CTR = clicks / impressions;  CPC = spend / clicks
 -- Unknown is not zero (decision log §6): spend or an attributed order without a USD amount (no
 -- rate for its currency) is counted, left out of the USD sums, and makes the ratios it enters null.
--- An order credited on a day outside the dates the spend feed covers (decision log §3) has no
--- known spend to set against it: it is counted, and ROAS and CAC of its month are null.
+-- A month with a day (of the P&L's, the days the warehouse has data for) outside the dates the
+-- spend feed covers (decision log §3) does not know its spend in full: spend_usd is the spend
+-- delivered, days_outside_spend_feed counts the days, and ROAS and CAC are null.
 {#- a USD sum is what a ratio may divide only when no row of it lacks a USD amount -#}
 {% set spend_known = 'case when monthly.spend_rows_without_usd = 0 then monthly.spend_usd end' %}
 {% set spend_known_for_orders -%}
     case
-        when monthly.spend_rows_without_usd = 0 and monthly.attributed_orders_outside_spend_feed = 0
+        when monthly.spend_rows_without_usd = 0 and coalesce(uncovered.days_outside_spend_feed, 0) = 0
             then monthly.spend_usd
     end
 {%- endset %}
@@ -29,8 +30,23 @@ campaigns as (
     select * from {{ ref('dim_campaign') }}
 ),
 
+pnl_days as (
+    select distinct date_day from {{ ref('pnl_daily_by_channel') }}
+),
+
 spend_feed_dates as (
     {{ spend_feed_dates('spend') }}
+),
+
+-- the days of each month that the warehouse has data for and the spend feed does not cover
+uncovered as (
+    select
+        cast({{ dbt.date_trunc('month', 'pnl_days.date_day') }} as date) as month_start_date,
+        count(*) as days_outside_spend_feed
+    from pnl_days
+    cross join spend_feed_dates
+    where not coalesce({{ within_spend_feed_dates('pnl_days.date_day') }}, false)
+    group by month_start_date
 ),
 
 activity as (
@@ -44,7 +60,6 @@ activity as (
         0 as attributed_orders,
         cast(0 as {{ converted_money_type() }}) as attributed_revenue_usd,
         0 as attributed_orders_without_usd,
-        0 as attributed_orders_outside_spend_feed,
         0 as new_customers
     from spend
     union all
@@ -58,11 +73,8 @@ activity as (
         1 as attributed_orders,
         orders.net_sales_usd as attributed_revenue_usd,
         case when orders.net_sales_usd is null then 1 else 0 end as attributed_orders_without_usd,
-        case when {{ within_spend_feed_dates('orders.order_date') }} then 0 else 1 end
-            as attributed_orders_outside_spend_feed,
         case when orders.is_first_order then 1 else 0 end as new_customers
     from orders
-    cross join spend_feed_dates
 ),
 
 monthly as (
@@ -76,7 +88,6 @@ monthly as (
         sum(attributed_orders) as attributed_orders,
         sum(attributed_revenue_usd) as attributed_revenue_usd,
         sum(attributed_orders_without_usd) as attributed_orders_without_usd,
-        sum(attributed_orders_outside_spend_feed) as attributed_orders_outside_spend_feed,
         sum(new_customers) as new_customers
     from activity
     group by month_start_date, campaign_key
@@ -98,9 +109,10 @@ select
     cast(monthly.attributed_orders as bigint) as attributed_orders,
     cast(monthly.attributed_revenue_usd as {{ converted_money_type() }}) as attributed_revenue_usd,
     cast(monthly.attributed_orders_without_usd as bigint) as attributed_orders_without_usd,
-    cast(monthly.attributed_orders_outside_spend_feed as bigint) as attributed_orders_outside_spend_feed,
+    cast(coalesce(uncovered.days_outside_spend_feed, 0) as bigint) as days_outside_spend_feed,
     {{ safe_divide(revenue_known, spend_known_for_orders) }} as return_on_ad_spend,
     cast(monthly.new_customers as bigint) as new_customers,
     {{ safe_divide(spend_known_for_orders, 'monthly.new_customers', 2) }} as customer_acquisition_cost_usd
 from monthly
 inner join campaigns on monthly.campaign_key = campaigns.campaign_key
+left join uncovered on monthly.month_start_date = uncovered.month_start_date
