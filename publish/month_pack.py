@@ -213,10 +213,11 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> list[tu
 
 def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     sums = ", ".join(f"sum({column})" for _, column in PNL_MEASURES)
-    # a period whose spend is not known in full shows one of its days' reasons (the feed never
+    # a period whose spend is not known in full shows every reason of its days (the feed never
     # delivered holds on every row; a day outside the feed's dates or without a rate on some)
     pnl_sql = (
-        f"select channel, {sums}, max(marketing_spend_unknown_reason) "
+        f"select channel, {sums}, string_agg(distinct marketing_spend_unknown_reason, '; ' "
+        "order by marketing_spend_unknown_reason) "
         "from marts.pnl_daily_by_channel where date_day >= ? and date_day < ?"
     )
     by_channel = _query(con, f"{pnl_sql} group by channel order by channel", month.start, month.end)

@@ -9,8 +9,9 @@ select
     sum(lines_without_usd) as lines_without_usd,
     sum(refunded_revenue_usd) as refunded_revenue_usd,
     sum(marketing_spend_usd) as marketing_spend_usd,
-    -- one of the period's days' reasons where its spend is not known in full
-    max(marketing_spend_unknown_reason) as marketing_spend_unknown_reason
+    -- every reason of the period's days where its spend is not known in full
+    string_agg(distinct marketing_spend_unknown_reason, '; ' order by marketing_spend_unknown_reason)
+        as marketing_spend_unknown_reason
 from {{ ref('pnl_daily_by_channel') }}
 where
     date_day between $start and $end

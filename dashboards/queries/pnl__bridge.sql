@@ -20,8 +20,9 @@ select
     sum(case when gross_margin_usd is null then marketing_spend_usd end) as marketing_spend_without_margin_usd,
     sum(lines_without_cost) as lines_without_cost,
     sum(lines_without_usd) as lines_without_usd,
-    -- why marketing, and so contribution after it, is unknown (one of the period's days' reasons)
-    max(marketing_spend_unknown_reason) as marketing_spend_unknown_reason
+    -- why marketing, and so contribution after it, is unknown (every reason of the period's days)
+    string_agg(distinct marketing_spend_unknown_reason, '; ' order by marketing_spend_unknown_reason)
+        as marketing_spend_unknown_reason
 from {{ ref('pnl_daily_by_channel') }}
 where
     date_day between $start and $end

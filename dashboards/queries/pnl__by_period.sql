@@ -24,7 +24,8 @@ select
     sum(lines_without_cost) as lines_without_cost,
     sum(lines_without_usd) as lines_without_usd,
     sum(spend_rows_without_usd) as spend_rows_without_usd,
-    max(marketing_spend_unknown_reason) as marketing_spend_unknown_reason
+    string_agg(distinct marketing_spend_unknown_reason, '; ' order by marketing_spend_unknown_reason)
+        as marketing_spend_unknown_reason
 from {{ ref('pnl_daily_by_channel') }}
 where
     date_day between $start and $end

@@ -156,6 +156,34 @@ def test_the_month_end_pack_is_self_contained_and_ties_to_the_marts(built: Proje
     assert ("no failing exception" in text) == (failures == 0)
 
 
+def test_a_month_with_two_reasons_for_unknown_spend_says_both(built: Project, tmp_path: Path) -> None:
+    """Decision log §3: a month whose spend is unknown for two reasons (a day after the spend
+    feed's last day, the sample's own, and a day with spend without a USD amount) says both, on
+    the P&L table and the bridge; it showed the alphabetically last. Planted in a copy."""
+    warehouse = tmp_path / "finance.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    (month,) = built.query("select strftime(max(date_day), '%Y-%m') from marts.pnl_daily_by_channel")[0]
+    no_rate = "spend without a USD amount (no rate for its currency on the day)"
+    con = duckdb.connect(str(warehouse))
+    con.execute(
+        "update marts.pnl_daily_by_channel set marketing_spend_usd = null, contribution_margin_usd = null, "
+        "spend_rows_without_usd = 1, marketing_spend_unknown_reason = ? "
+        "where (date_day, channel) = (select (date_day, channel) from marts.pnl_daily_by_channel "
+        "where marketing_spend_usd > 0 order by date_day desc limit 1)",
+        [no_rate],
+    )
+    (outside,) = con.execute(
+        "select min(marketing_spend_unknown_reason) from marts.pnl_daily_by_channel "
+        "where marketing_spend_unknown_reason like 'a day outside%'"
+    ).fetchone()
+    con.close()
+    text = write_pack(warehouse, month, tmp_path / "reports").read_text()
+    both = html.escape(f"unknown: {outside}; {no_rate}", quote=True)
+    for table in ("pnl", "bridge"):
+        part = text[text.index(f'data-table="{table}"') :]
+        assert both in part[: part.index("</table>")], table
+
+
 def test_the_pack_bridge_ties_step_by_step_over_the_lines_with_a_known_cost(built: Project, tmp_path: Path) -> None:
     """Decision log §3, "Coverage": each step of the bridge carries the running total to the next
     total, in a month with lines without a cost. The margins cover the lines with a known cost, so
