@@ -118,11 +118,11 @@ class _OfflineDuckDbClient(OfflineRedshiftClient):
 
 def test_the_sql_is_redshift_s_dialect(manifest: Path, planted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rendered = dict(render_metric_sql(manifest))
-    ratio = rendered["metric refund_rate by metric_time__month"]
+    ratio = rendered["metric ctr by metric_time__month"]
     # Redshift's double type (DuckDB's renderer writes DOUBLE), and the Redshift target's relations
-    assert "CAST(refunds AS DOUBLE PRECISION) / CAST(NULLIF(net_sales, 0) AS DOUBLE PRECISION)" in ratio
-    assert 'FROM "analytics"."marts"."fct_transactions"' in ratio
-    assert "DATE_TRUNC('month', event_date) AS metric_time__month" in ratio
+    assert "CAST(clicks AS DOUBLE PRECISION) / CAST(NULLIF(impressions, 0) AS DOUBLE PRECISION)" in ratio
+    assert 'FROM "analytics"."marts"."fct_marketing_spend"' in ratio
+    assert "DATE_TRUNC('month', spend_date) AS metric_time__month" in ratio
 
     offset = dict(render_metric_sql(planted))["metric net_revenue_prior_month by metric_time__month"]
     assert "DATEADD(month, -1, " in offset and "INTERVAL" not in offset
