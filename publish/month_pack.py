@@ -53,7 +53,7 @@ MARKETING_HEADERS = [
 ]
 # the figures marketing spend decides: unknown, with the P&L's reason, when the spend is not known in
 # full (the spend itself too: a sum of the days that are known is not the month's spend)
-AFTER_MARKETING = ("marketing_spend_usd", "contribution_margin_usd")
+DECIDED_BY_SPEND = ("marketing_spend_usd", "contribution_margin_usd")
 # the figures that need a cost (decision log §3, "Coverage"): unknown where no line has one
 MARGINS = ("cogs_usd", "gross_margin_usd", "contribution_before_marketing_usd", "contribution_margin_usd")
 CENT = Decimal("0.01")
@@ -232,7 +232,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         if _no_cost(measures):
             measures.update(dict.fromkeys(MARGINS))
         cells = [
-            _cell(None, spend_unknown) if spend_unknown and column in AFTER_MARKETING else _cell(value, reason)
+            _cell(None, spend_unknown) if spend_unknown and column in DECIDED_BY_SPEND else _cell(value, reason)
             for column, value in measures.items()
         ]
         rows.append([_cell(row[0]), *cells])

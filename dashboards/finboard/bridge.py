@@ -31,13 +31,13 @@ def bridge_steps(totals: dict[str, Any], gap: str | None = None) -> list[dict[st
     total is a running subtotal; the margin steps are unknown (None) when no line has a known cost,
     and marketing and contribution after it when the P&L does not know the spend in full (its
     reason, decision log §3). A period the P&L holds no data for all of (`gap`) is unknown in
-    every step; one inside its dates without a row had nothing happen, and is 0."""
+    every step (inside its dates the P&L has a row for every day and channel)."""
     if gap:
         return [_step(label, None, "unknown", column, f"unknown: {gap}") for label, column in STEPS]
-    not_money = ("pnl_rows", "lines_without_cost", "lines_without_usd", "marketing_spend_unknown_reason")
-    zero = Decimal(0)
-    d = {k: money.dec(v) if totals.get("pnl_rows") else zero for k, v in totals.items() if k not in not_money}
+    not_money = ("lines_without_cost", "lines_without_usd", "marketing_spend_unknown_reason")
+    d = {k: money.dec(v) for k, v in totals.items() if k not in not_money}
     spend_unknown = totals.get("marketing_spend_unknown_reason")
+    zero = Decimal(0)
     gross = d["gross_revenue_usd"] or zero
     net = d["net_revenue_usd"] or zero
     with_cost = d["net_revenue_with_cost_usd"]

@@ -3,8 +3,6 @@
 -- (contribution before marketing - gross margin), and what the margins leave out is returned
 -- beside them.
 select
-    -- none only outside the P&L's dates (it has a row for every day and channel inside them)
-    count(*) as pnl_rows,
     sum(gross_revenue_usd) as gross_revenue_usd,
     sum(discount_usd) as discount_usd,
     sum(refunded_revenue_usd) as refunded_revenue_usd,

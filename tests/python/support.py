@@ -179,3 +179,35 @@ def daily_build_flags() -> list[str]:
 def ok(result: subprocess.CompletedProcess[str]) -> str:
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     return result.stdout
+
+
+def know_every_days_spend(con: duckdb.DuckDBPyConnection) -> None:
+    """In a copy of a warehouse, every P&L day's spend known (0 where it was unknown): the samples'
+    last UTC day lies after their spend feed (decision log §3), which a test about something else
+    sets aside."""
+    con.execute(
+        "update marts.pnl_daily_by_channel set marketing_spend_usd = 0, "
+        "contribution_margin_usd = contribution_before_marketing_usd, marketing_spend_unknown_reason = null "
+        "where marketing_spend_unknown_reason is not null"
+    )
+
+
+def plant_lines_without_cost(con: duckdb.DuckDBPyConnection, within: str = "true") -> None:
+    """In a copy of a warehouse, as the P&L sums them (decision log §3, "Coverage"): on the latest
+    day with a margin over 10, a line of net revenue 10 loses its cost of 4 (fee 1); on the first
+    day with spend whose lines all have a cost, and matching `within` (SQL), every line loses it."""
+    con.execute(
+        "update marts.pnl_daily_by_channel set net_revenue_with_cost_usd = net_revenue_with_cost_usd - 10, "
+        "cogs_usd = cogs_usd - 4, gross_margin_usd = gross_margin_usd - 6, "
+        "contribution_before_marketing_usd = contribution_before_marketing_usd - 5, "
+        "contribution_margin_usd = contribution_margin_usd - 5, lines_without_cost = lines_without_cost + 1 "
+        "where (date_day, channel) = (select (date_day, channel) from marts.pnl_daily_by_channel "
+        "where gross_margin_usd > 10 order by date_day desc, channel limit 1)"
+    )
+    con.execute(
+        "update marts.pnl_daily_by_channel set net_revenue_with_cost_usd = null, cogs_usd = null, "
+        "gross_margin_usd = null, contribution_before_marketing_usd = null, contribution_margin_usd = null, "
+        "lines_without_cost = lines_without_cost + 3 "
+        "where (date_day, channel) = (select (date_day, channel) from marts.pnl_daily_by_channel "
+        f"where ({within}) and marketing_spend_usd > 0 and lines_without_cost = 0 order by date_day, channel limit 1)"
+    )

@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from support import ROOT, Project, make_sample, ok
+from support import ROOT, Project, know_every_days_spend, make_sample, ok, plant_lines_without_cost
 
 DASHBOARDS = ROOT / "dashboards"
 APP = DASHBOARDS / "app.py"
@@ -414,26 +414,8 @@ def test_the_pnl_bridge_ties_step_by_step_over_the_lines_with_a_known_cost(
     shutil.copy(built.warehouse, copy.warehouse)
     shutil.copytree(built.work / "target", tmp_path / "target")
     con = duckdb.connect(str(copy.warehouse))
-    con.execute(
-        "update marts.pnl_daily_by_channel set marketing_spend_usd = 0, "
-        "contribution_margin_usd = contribution_before_marketing_usd, marketing_spend_unknown_reason = null "
-        "where marketing_spend_unknown_reason is not null"
-    )
-    con.execute(
-        "update marts.pnl_daily_by_channel set net_revenue_with_cost_usd = net_revenue_with_cost_usd - 10, "
-        "cogs_usd = cogs_usd - 4, gross_margin_usd = gross_margin_usd - 6, "
-        "contribution_before_marketing_usd = contribution_before_marketing_usd - 5, "
-        "contribution_margin_usd = contribution_margin_usd - 5, lines_without_cost = lines_without_cost + 1 "
-        "where (date_day, channel) = (select (date_day, channel) from marts.pnl_daily_by_channel "
-        "where gross_margin_usd > 10 order by date_day desc, channel limit 1)"
-    )
-    con.execute(
-        "update marts.pnl_daily_by_channel set net_revenue_with_cost_usd = null, cogs_usd = null, "
-        "gross_margin_usd = null, contribution_before_marketing_usd = null, contribution_margin_usd = null, "
-        "lines_without_cost = lines_without_cost + 3 "
-        "where (date_day, channel) = (select (date_day, channel) from marts.pnl_daily_by_channel "
-        "where marketing_spend_usd > 0 and lines_without_cost = 0 order by date_day, channel limit 1)"
-    )
+    know_every_days_spend(con)
+    plant_lines_without_cost(con)
     con.close()
     use(copy, monkeypatch)
     first, last = bounds(copy)
@@ -472,11 +454,7 @@ def test_the_pnl_table_says_why_contribution_after_marketing_is_unknown(
     con = duckdb.connect(str(copy.warehouse))
     # the spend of every day known (the sample's last UTC day lies after its spend feed): this test
     # is about a month without a cost
-    con.execute(
-        "update marts.pnl_daily_by_channel set marketing_spend_usd = 0, "
-        "contribution_margin_usd = contribution_before_marketing_usd, marketing_spend_unknown_reason = null "
-        "where marketing_spend_unknown_reason is not null"
-    )
+    know_every_days_spend(con)
     (month, channel) = con.execute(
         "select min(date_trunc('month', date_day)), min(channel) from marts.pnl_daily_by_channel "
         "where marketing_spend_usd > 0"

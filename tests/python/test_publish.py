@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from support import Project, make_sample, ok
+from support import Project, know_every_days_spend, make_sample, ok, plant_lines_without_cost
 
 from publish.build_status import banner
 from publish.export import BUILD_STATUS, MARTS, PARTITION_DATE, export_marts
@@ -199,27 +199,8 @@ def test_the_pack_bridge_ties_step_by_step_over_the_lines_with_a_known_cost(buil
     (month,) = con.execute("select strftime(max(date_day), '%Y-%m') from marts.pnl_daily_by_channel").fetchone()
     # the spend of every day known (the sample's last UTC day lies after its spend feed): this test
     # is about the lines without a cost, and a month with unknown spend has no marketing step
-    con.execute(
-        "update marts.pnl_daily_by_channel set marketing_spend_usd = 0, "
-        "contribution_margin_usd = contribution_before_marketing_usd, marketing_spend_unknown_reason = null "
-        "where marketing_spend_unknown_reason is not null"
-    )
-    con.execute(
-        "update marts.pnl_daily_by_channel set net_revenue_with_cost_usd = net_revenue_with_cost_usd - 10, "
-        "cogs_usd = cogs_usd - 4, gross_margin_usd = gross_margin_usd - 6, "
-        "contribution_before_marketing_usd = contribution_before_marketing_usd - 5, "
-        "contribution_margin_usd = contribution_margin_usd - 5, lines_without_cost = lines_without_cost + 1 "
-        "where (date_day, channel) = (select (date_day, channel) from marts.pnl_daily_by_channel "
-        "where gross_margin_usd > 10 order by date_day desc, channel limit 1)"
-    )
-    con.execute(
-        "update marts.pnl_daily_by_channel set net_revenue_with_cost_usd = null, cogs_usd = null, "
-        "gross_margin_usd = null, contribution_before_marketing_usd = null, contribution_margin_usd = null, "
-        "lines_without_cost = lines_without_cost + 3 "
-        "where (date_day, channel) = (select (date_day, channel) from marts.pnl_daily_by_channel "
-        f"where strftime(date_day, '%Y-%m') = '{month}' and marketing_spend_usd > 0 and lines_without_cost = 0 "
-        "order by date_day, channel limit 1)"
-    )
+    know_every_days_spend(con)
+    plant_lines_without_cost(con, f"strftime(date_day, '%Y-%m') = '{month}'")
     con.close()
     copy = Project(tmp_path)
     text = write_pack(warehouse, month, tmp_path / "reports").read_text()

@@ -58,10 +58,15 @@ def _mf(project: Project, *args: str, **env: str) -> subprocess.CompletedProcess
     )
 
 
-def _query(project: Project, metrics: list[str], group_by: list[str]) -> list[dict[str, str]]:
+def _query(
+    project: Project, metrics: list[str], group_by: list[str], warehouse: Path | None = None
+) -> list[dict[str, str]]:
+    """`mf query` as CSV rows, of the project's warehouse or of `warehouse` (a planted copy)."""
     out = project.work / "mf_query.csv"
     out.unlink(missing_ok=True)
-    ok(_mf(project, "query", "--metrics", ",".join(metrics), "--group-by", ",".join(group_by), "--csv", str(out)))
+    env = {"FINANCE_WAREHOUSE_PATH": str(warehouse)} if warehouse else {}
+    args = ("query", "--metrics", ",".join(metrics), "--group-by", ",".join(group_by), "--csv", str(out))
+    ok(_mf(project, *args, **env))
     with out.open(newline="") as f:
         return list(csv.DictReader(f))
 
@@ -271,25 +276,13 @@ def test_contribution_after_marketing_is_unknown_where_the_pnl_does_not_know_the
         ).fetchall()
     }
     con.close()
-    out = built.work / "mf_unknown.csv"
-    out.unlink(missing_ok=True)
-    metrics = "contribution_margin_after_marketing,days_with_marketing_spend_unknown"
-    group_by = "metric_time__month,channel__channel_code"
-    ok(
-        _mf(
-            built,
-            "query",
-            "--metrics",
-            metrics,
-            "--group-by",
-            group_by,
-            "--csv",
-            str(out),
-            **{"FINANCE_WAREHOUSE_PATH": str(warehouse)},
-        )
+    answer = _query(
+        built,
+        ["contribution_margin_after_marketing", "days_with_marketing_spend_unknown"],
+        ["metric_time__month", "channel__channel_code"],
+        warehouse,
     )
-    with out.open(newline="") as f:
-        rows = {(r["metric_time__month"][:10], r["channel__channel_code"]): r for r in csv.DictReader(f)}
+    rows = {(r["metric_time__month"][:10], r["channel__channel_code"]): r for r in answer}
     planted = rows.pop((str(month)[:10], channel))
     assert (
         planted["contribution_margin_after_marketing"] == "" and int(planted["days_with_marketing_spend_unknown"]) > 0
@@ -343,24 +336,9 @@ def test_a_ratio_over_a_sum_that_leaves_out_a_row_without_usd_is_unknown(built: 
         [first],
     ).fetchall()
     con.close()
-    out = built.work / "mf_ratios.csv"
-    out.unlink(missing_ok=True)
-    metrics = "roas,cac,cpc,refund_rate,average_order_value"
-    ok(
-        _mf(
-            built,
-            "query",
-            "--metrics",
-            metrics,
-            "--group-by",
-            "metric_time__month",
-            "--csv",
-            str(out),
-            **{"FINANCE_WAREHOUSE_PATH": str(warehouse)},
-        )
-    )
-    with out.open(newline="") as f:
-        rows = {r["metric_time__month"][:10]: r for r in csv.DictReader(f)}
+    metrics = ["roas", "cac", "cpc", "refund_rate", "average_order_value"]
+    answer = _query(built, metrics, ["metric_time__month"], warehouse)
+    rows = {r["metric_time__month"][:10]: r for r in answer}
     planted, other = rows[str(first)[:10]], rows[str(second)[:10]]
     assert [planted[m] for m in ("roas", "cac", "cpc")] == [""] * 3
     assert other["refund_rate"] == "" and all(other[m] != "" for m in ("roas", "cac", "cpc"))

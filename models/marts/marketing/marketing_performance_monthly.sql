@@ -10,7 +10,7 @@
 -- delivered, days_outside_spend_feed counts the days, and ROAS and CAC are null.
 {#- a USD sum is what a ratio may divide only when no row of it lacks a USD amount -#}
 {% set spend_known = 'case when monthly.spend_rows_without_usd = 0 then monthly.spend_usd end' %}
-{% set spend_known_for_orders -%}
+{% set spend_known_for_the_month -%}
     case
         when monthly.spend_rows_without_usd = 0 and coalesce(uncovered.days_outside_spend_feed, 0) = 0
             then monthly.spend_usd
@@ -64,16 +64,16 @@ activity as (
     from spend
     union all
     select
-        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as month_start_date,
-        orders.campaign_key,
+        cast({{ dbt.date_trunc('month', 'order_date') }} as date) as month_start_date,
+        campaign_key,
         0 as spend_usd,
         0 as impressions,
         0 as clicks,
         0 as spend_rows_without_usd,
         1 as attributed_orders,
-        orders.net_sales_usd as attributed_revenue_usd,
-        case when orders.net_sales_usd is null then 1 else 0 end as attributed_orders_without_usd,
-        case when orders.is_first_order then 1 else 0 end as new_customers
+        net_sales_usd as attributed_revenue_usd,
+        case when net_sales_usd is null then 1 else 0 end as attributed_orders_without_usd,
+        case when is_first_order then 1 else 0 end as new_customers
     from orders
 ),
 
@@ -110,9 +110,9 @@ select
     cast(monthly.attributed_revenue_usd as {{ converted_money_type() }}) as attributed_revenue_usd,
     cast(monthly.attributed_orders_without_usd as bigint) as attributed_orders_without_usd,
     cast(coalesce(uncovered.days_outside_spend_feed, 0) as bigint) as days_outside_spend_feed,
-    {{ safe_divide(revenue_known, spend_known_for_orders) }} as return_on_ad_spend,
+    {{ safe_divide(revenue_known, spend_known_for_the_month) }} as return_on_ad_spend,
     cast(monthly.new_customers as bigint) as new_customers,
-    {{ safe_divide(spend_known_for_orders, 'monthly.new_customers', 2) }} as customer_acquisition_cost_usd
+    {{ safe_divide(spend_known_for_the_month, 'monthly.new_customers', 2) }} as customer_acquisition_cost_usd
 from monthly
 inner join campaigns on monthly.campaign_key = campaigns.campaign_key
 left join uncovered on monthly.month_start_date = uncovered.month_start_date
