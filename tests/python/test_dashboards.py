@@ -56,7 +56,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     work = tmp_path_factory.mktemp("dashboards")
     project = Project(work)
     assert project.load(make_sample(work / "deliveries")) == 0
-    ok(project.dbt("build"))
+    ok(project.build_daily())
     return project
 
 
@@ -70,7 +70,7 @@ def without_costs(tmp_path_factory: pytest.TempPathFactory) -> Project:
     for feed in ("cogs", "marketing_spend", "control_totals"):
         shutil.rmtree(source / feed)
     assert project.load(source) == 0
-    ok(project.dbt("build"))
+    ok(project.build_daily())
     return project
 
 

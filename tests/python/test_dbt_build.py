@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 import yaml
-from support import DBT, ROOT, SMALL, Project, daily_build_flags, make_sample, ok
+from support import DBT, ROOT, SMALL, Project, make_sample, ok
 
 from loaders.contracts import FEEDS, LINEAGE_COLUMNS, Column
 from loaders.generate import Params, generate
@@ -81,7 +81,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     project.after_incremental_run = work / "after_incremental_run.duckdb"  # type: ignore[attr-defined]
     shutil.copy(project.warehouse, project.after_incremental_run)  # type: ignore[attr-defined]
     # the third, with nothing new, as the scheduled job builds (make daily): without the unit tests
-    project.third_build = ok(project.dbt("build", *daily_build_flags()))  # type: ignore[attr-defined]
+    project.third_build = ok(project.build_daily())  # type: ignore[attr-defined]
     return project
 
 
@@ -566,7 +566,7 @@ def test_a_run_stopped_half_way_is_caught_up_by_the_next(
     shutil.copy(built.before_second_build, copy.warehouse)  # type: ignore[attr-defined]
     for stop in stops:
         ok(copy.dbt("run", *stop))
-    ok(copy.dbt("build"))
+    ok(copy.build_daily())
     _assert_same_tables(
         copy.warehouse,
         built.after_incremental_run,
@@ -585,7 +585,7 @@ def test_the_fact_is_not_rebuilt_without_the_orders_work_list(built: Project, tm
     refused = copy.dbt("run", "--exclude", "int_orders_invalidated")
     assert refused.returncode != 0
     assert "fct_transactions needs the orders' work list made before it" in refused.stdout, refused.stdout[-3000:]
-    ok(copy.dbt("build"))
+    ok(copy.build_daily())
     _assert_same_tables(
         copy.warehouse,
         built.after_incremental_run,
@@ -619,7 +619,7 @@ def test_a_full_rebuild_without_the_work_list_keeps_a_line_delivered_again(built
         raise AssertionError(f"{cancelled} is in no file of the first batch")
     assert copy.load(source) == 0
     ok(copy.dbt("run", "--full-refresh", "--exclude", "int_transaction_lines_invalidated"))
-    ok(copy.dbt("build"))
+    ok(copy.build_daily())
     assert copy.query(f"select count(*) from marts.fct_transactions where line_event_id = '{cancelled}'") == [(1,)]
     reference = Project(tmp_path / "reference")
     shutil.copy(copy.warehouse, reference.warehouse)
@@ -706,7 +706,7 @@ def test_a_line_a_corrected_file_gives_another_event_type_is_rebuilt_as_that_typ
     )
     for step, event_type in (("turned into refunds", "refund"), ("turned back into sales", "sale")):
         assert copy.load(source) == 0
-        ok(copy.dbt("build", *daily_build_flags()))
+        ok(copy.build_daily())
         assert sorted(copy.query(types)) == sorted((line, event_type) for line in retyped), step
         shutil.copy(copy.warehouse, reference.warehouse)
         ok(reference.dbt("run", "--full-refresh"))
@@ -803,14 +803,14 @@ def test_an_empty_build_never_empties_what_the_warehouse_keeps(built: Project, t
         assert _row_counts(copy) == before, invocation
         assert refused.returncode != 0, refused.stdout[-3000:]
         assert "--empty builds the models it selects from no rows" in refused.stdout, refused.stdout[-3000:]
-    ok(copy.dbt("build"))
+    ok(copy.build_daily())
 
     fresh = Project(tmp_path / "fresh")
     shutil.copy(built.before_second_build, fresh.warehouse)  # type: ignore[attr-defined]
     fresh.execute("; ".join(f"drop schema {s} cascade" for s in ("staging", "intermediate", "marts", "reference")))
-    ok(fresh.dbt("build", "--empty"))
+    ok(fresh.build_daily("--empty"))
     assert _row_counts(fresh)["marts.fct_transactions"] == 0
-    ok(fresh.dbt("build"))
+    ok(fresh.build_daily())
     for name, project in (("after the refused runs", copy), ("after --empty", fresh)):
         _assert_same_tables(project.warehouse, built.after_incremental_run, f"{name}, only in one run")  # type: ignore[attr-defined]
 
@@ -927,7 +927,7 @@ def test_rows_deleted_by_hand_from_raw_or_the_fact_are_not_kept_quietly(built: P
         con.execute("delete from marts.fct_transactions where line_event_id = ?", [fact_line])
     finally:
         con.close()
-    result = copy.dbt("build")
+    result = copy.build_daily()
     assert result.returncode == 1
     # the raw row fails completeness and the file's control totals; the fact row fails completeness
     # and the margin identities, which tie marts not built from the fact to its totals

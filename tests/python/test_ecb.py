@@ -67,7 +67,7 @@ def test_the_zip_imports_through_the_cli_and_the_warehouse_converts_with_it(tmp_
     (tmp_path / "work").mkdir()
     project = Project(tmp_path / "work")
     assert project.load(source) == 0
-    ok(project.dbt("build"))
+    ok(project.build_daily())
     assert project.query(
         "select count(*) from marts.fct_transactions where net_revenue_usd is null or cogs_usd is null"
     ) == [(0,)]

@@ -164,7 +164,7 @@ def test_the_invoice_export_loads_with_nothing_quarantined_and_ties_to_the_sourc
 def test_the_imported_export_builds_and_reconciles(retail: tuple[Project, Path, str]) -> None:
     """dbt build on the loaded import: refunds link to their sales, orders add up, nothing fails."""
     project, _, _ = retail
-    ok(project.dbt("build"))
+    ok(project.build_daily())
     assert project.query("select invariant, detail from marts.reconciliation_exceptions where is_failure") == []
     assert project.query("select event_type, count(*) from marts.fct_transactions group by 1 order by 1") == [
         ("refund", 6),

@@ -26,7 +26,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     work = tmp_path_factory.mktemp("publish")
     project = Project(work)
     assert project.load(make_sample(work / "deliveries")) == 0
-    ok(project.dbt("build"))
+    ok(project.build_daily())
     return project
 
 

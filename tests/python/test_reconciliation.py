@@ -132,8 +132,9 @@ GROUPS: dict[str, list[str]] = {
     ],
 }
 GROUPED = {defect for defects in GROUPS.values() for defect in defects}
-# Defects with a test of their own.
-OWN_TEST = {"order_level_refunds"}
+# Defects with a test of their own (which asserts what test_planted_defect_fails_exactly_its_tests
+# would, on the same build).
+OWN_TEST = {"order_level_refunds", "order_total_within_tolerance", "quarantined_row"}
 
 # Defects built with the calendar pinned by the project vars (a calendar from the data covers
 # every date it holds by construction; decision log §4).
@@ -259,13 +260,14 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str], str |
 }
 
 
-def _build(tmp_path: Path, plant: str | None = None, project_dir: Path = ROOT, *extra: str) -> Project:
+def _build(tmp_path: Path, plant: str | None = None, project_dir: Path = ROOT) -> Project:
+    """The small sample, `plant` planted, loaded and built as the scheduled job builds it."""
     (tmp_path / "work").mkdir()
     project = Project(tmp_path / "work", project_dir)
     source = make_sample(tmp_path / "deliveries", plant=plant)
     assert project.load(source) == 0
     pinned = ["--vars", PINNED[plant]] if plant in PINNED else []
-    project.build = project.dbt("build", *pinned, *extra)  # type: ignore[attr-defined]
+    project.build = project.build_daily(*pinned)  # type: ignore[attr-defined]
     return project
 
 
@@ -309,7 +311,10 @@ def test_clean_data_passes_everything(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("defect", sorted(set(EXPECTED) - GROUPED - OWN_TEST))
 def test_planted_defect_fails_exactly_its_tests(tmp_path: Path, defect: str) -> None:
-    project = _build(tmp_path, plant=defect)
+    _assert_fails_exactly_its_tests(_build(tmp_path, plant=defect), defect)
+
+
+def _assert_fails_exactly_its_tests(project: Project, defect: str) -> None:
     build = project.build  # type: ignore[attr-defined]
     assert project.failed() == EXPECTED[defect], _log(project)
     assert build.returncode == (1 if EXPECTED[defect] else 0)
@@ -342,7 +347,7 @@ def test_an_empty_file_whose_control_totals_claim_nothing_ties_out(tmp_path: Pat
     trailer.write_text(out.getvalue())
     assert project.load(source) == 0
     assert project.query(f"select rows_in_file from raw.file_deliveries where file_name = '{name}'") == [(0,)]
-    assert project.dbt("build").returncode == 1
+    assert project.build_daily().returncode == 1
     assert project.failed() == {"reconciliation_control_totals"}
     listed = [row for row in _exceptions(project) if row[0] == "control_totals" and name in row[1]]
     assert listed == [("control_totals", f"{name} rowcount", Decimal("0.000000"), None, True)]
@@ -350,6 +355,7 @@ def test_an_empty_file_whose_control_totals_claim_nothing_ties_out(tmp_path: Pat
 
 def test_a_difference_within_the_tolerance_is_listed_not_failed(tmp_path: Path) -> None:
     project = _build(tmp_path, plant="order_total_within_tolerance")
+    _assert_fails_exactly_its_tests(project, "order_total_within_tolerance")
     rows = _exceptions(project)
     assert len(rows) == 1
     invariant, _order, expected, actual, is_failure = rows[0]
@@ -359,6 +365,7 @@ def test_a_difference_within_the_tolerance_is_listed_not_failed(tmp_path: Path) 
 
 def test_a_quarantined_row_keeps_rows_and_money_tied_out(tmp_path: Path) -> None:
     project = _build(tmp_path, plant="quarantined_row")
+    _assert_fails_exactly_its_tests(project, "quarantined_row")
     assert project.query("select feed, column_name, reason from raw.quarantine") == [
         ("marketing_spend", "clicks", "more clicks than impressions")
     ]
@@ -379,10 +386,10 @@ def test_model_bug_fails_exactly_its_tests(tmp_path: Path, mutation: str) -> Non
         text = (copy / path).read_text()
         assert text.count(old) == 1, f"the mutation no longer applies to {path}"
         (copy / path).write_text(text.replace(old, new))
-    # without the unit tests: one that catches the bug stops its model before the reconciliation
-    # reads it, and the reconciliation must catch every one on its own (as in a build that skips
-    # them); test_dbt_build.py runs the unit tests
-    project = _build(tmp_path, plant, copy, "--exclude-resource-type", "unit_test")
+    # _build leaves out the unit tests: one that catches the bug stops its model before the
+    # reconciliation reads it, and the reconciliation must catch every one on its own (as in the
+    # scheduled build, which skips them); test_dbt_build.py runs the unit tests
+    project = _build(tmp_path, plant, copy)
     assert project.failed() == expected, _log(project)
     failing = {row[1] for row in _exceptions(project) if row[4]}
     assert object_ids <= failing, failing
@@ -397,10 +404,10 @@ def test_defects_planted_together_each_fail_their_tests(tmp_path: Path, group: s
     days = SMALL.days
     generate(source, replace(SMALL, days=days - 1), progress=False)
     assert project.load(source) == 0
-    ok(project.dbt("build"))
+    ok(project.build_daily())
     generate(source, SMALL, first_day_to_write=days - 1, progress=False, plant=",".join(defects))
     assert project.load(source) == 0
-    project.dbt("build")
+    project.build_daily()
     expected = set().union(*(EXPECTED[defect] for defect in defects))
     assert project.failed() == expected, _log(project)
     assert "skipped" not in project.results().values()
@@ -420,10 +427,10 @@ def test_order_level_refunds_are_split_over_their_lines(tmp_path: Path) -> None:
     source = tmp_path / "deliveries"
     generate(source, replace(SMALL, days=SMALL.days - 1), progress=False)
     assert project.load(source) == 0
-    ok(project.dbt("build"))
+    ok(project.build_daily())
     generate(source, SMALL, first_day_to_write=SMALL.days - 1, progress=False, plant="order_level_refunds")
     assert project.load(source) == 0
-    ok(project.dbt("build"))
+    ok(project.build_daily())
     assert project.query("select count(*) from marts.reconciliation_exceptions") == [(0,)]
     delivered = project.query(
         "select line_event_id, quantity, refund_amount, line_tax, shipping_charged from raw.transactions "
@@ -471,7 +478,7 @@ def test_overlapping_product_versions_fail_the_history_test(tmp_path: Path) -> N
         order by sku
         limit 1
     """)
-    project.dbt("build")
+    project.build_daily()
     assert project.failed() == {"reconciliation_scd2_history"}
     details = {row[2] for row in project.query("select * from marts.reconciliation_exceptions where is_failure")}
     assert details == {"version"}
@@ -507,7 +514,7 @@ def test_a_sample_with_only_transactions_builds_with_the_gaps_listed(tmp_path: P
     assert project.load(source) == 0
     assert project.query("select count(*) from raw.transactions where event_type = 'refund'") == [(0,)]
     assert project.query("select count(customer_id) from raw.transactions") == [(0,)]
-    ok(project.dbt("build"))
+    ok(project.build_daily())
     assert project.query("select count(*) from marts.customer_360") == [(0,)]
     warnings = dict(
         project.query(
@@ -569,7 +576,7 @@ def test_without_rates_every_mart_sums_the_same_contribution_and_the_build_passe
     for feed in ("fx_rates", "control_totals"):
         shutil.rmtree(source / feed)
     assert project.load(source) == 0
-    ok(project.dbt("build", "--exclude-resource-type", "unit_test"))
+    ok(project.build_daily())
     assert project.query("select count(*) from marts.reconciliation_exceptions where is_failure") == [(0,)]
     # the case that broke it: a P&L day and channel with lines with and without a USD amount
     assert (
@@ -597,7 +604,7 @@ def test_without_costs_refunds_put_no_margin_in_the_marts(tmp_path: Path) -> Non
     for feed in ("cogs", "control_totals"):
         shutil.rmtree(source / feed)
     assert project.load(source) == 0
-    ok(project.dbt("build"))
+    ok(project.build_daily())
     refunds = project.query(
         "select count(*), count(case when is_restocked then 1 end) from marts.fct_transactions "
         "where event_type = 'refund'"

@@ -263,7 +263,7 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RedshiftSta
             assert redshift.load(source) == 0
             ok(redshift.dbt("build"))
             assert duck.load(source) == 0
-            ok(duck.dbt("build"))
+            ok(duck.build_daily())
         yield redshift, duck
     finally:
         redshift.stop()
