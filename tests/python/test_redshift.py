@@ -263,7 +263,8 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RedshiftSta
             assert redshift.load(source) == 0
             ok(redshift.dbt("build"))
             assert duck.load(source) == 0
-            ok(duck.build_daily())
+            # with the unit tests, as on Redshift: the build log counts the nodes each build ran
+            ok(duck.dbt("build"))
         yield redshift, duck
     finally:
         redshift.stop()
