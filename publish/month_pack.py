@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from .build_status import banner, last_build
+from .periods import part_covered
 from .usd_totals import usd_total_of_lines
 
 PNL_MEASURES = (
@@ -376,6 +377,21 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     if not days:
         empty = f"No figures for {month.start:%B %Y}: marts.pnl_daily_by_channel holds no day of it."
         status += f'\n<p class="fail" id="empty">{empty}</p>'
+    else:
+        # the P&L has a row for every day and channel inside its dates: its first and last day in
+        # the month are what every figure below adds up
+        first, last = _query(
+            con,
+            "select min(date_day), max(date_day) from marts.pnl_daily_by_channel where date_day >= ? and date_day < ?",
+            month.start,
+            month.end,
+        )[0]
+        part = part_covered(month.start, "month", first, last)
+        if part:
+            status += (
+                f'\n<p class="unknown" id="part">The P&amp;L holds {part}: its figures add up those days, '
+                "not the whole month.</p>"
+            )
     as_of = _query(con, "select max(event_date) from marts.fct_transactions")[0][0]
     parts = [
         f"<!doctype html><html lang=en><meta charset=utf-8><title>Month-end pack {month.start:%Y-%m}</title>",

@@ -6,6 +6,10 @@ select
         else date_day
     end as date) as period_start,
     channel,
+    -- the days the row adds up: fewer than its week or month where the range or the data starts
+    -- or ends inside it (the P&L has a row for every day and channel inside its dates)
+    min(date_day) as first_day,
+    max(date_day) as last_day,
     sum(gross_revenue_usd) as gross_revenue_usd,
     sum(discount_usd) as discount_usd,
     sum(refunded_revenue_usd) as refunded_revenue_usd,

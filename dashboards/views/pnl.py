@@ -13,6 +13,8 @@ from finboard import frame, money, warehouse
 from finboard.bridge import NO_COST, bridge_steps
 from finboard.ui import chart_frame, margin_coverage_note, money_table, page_header, sidebar_filters, source
 
+from publish.periods import part_covered
+
 PAGE = "pnl"
 MART = "pnl_daily_by_channel"
 MONEY = (
@@ -102,7 +104,12 @@ def main() -> None:
         st.warning(f"{int(totals['lines_without_usd']):,} lines have no USD rate and are in no USD total.")
 
     st.subheader(f"P&L by {grain} and channel")
-    periods = warehouse.run(PAGE, "by_period", {**filters.params(), "grain": grain}).records()
+    rows = warehouse.run(PAGE, "by_period", {**filters.params(), "grain": grain}).records()
+    parts = [part_covered(row["period_start"], grain, row["first_day"], row["last_day"]) for row in rows]
+    periods = [
+        {"period_start": row["period_start"], "covers": part or f"the whole {grain}", **row}
+        for row, part in zip(rows, parts, strict=True)
+    ]
     chart = chart_frame(periods, ["net_revenue_usd"])
     if not chart.empty:
         st.line_chart(chart, x="period_start", y="net_revenue_usd", color="channel")
@@ -116,6 +123,12 @@ def main() -> None:
         if period["contribution_margin_usd"] is None:
             table.loc[i, "contribution_margin_usd"] = f"unknown: {spend_reason}" if spend_reason else NO_COST
     st.dataframe(table, hide_index=True, width="stretch")
+    partial = sum(part is not None for part in parts)
+    if partial:
+        st.warning(
+            f"{partial:,} rows cover part of their {grain} (the range chosen or the data starts or ends inside it): "
+            f"each adds up the days it covers, not the whole {grain}."
+        )
     st.caption(
         source(*(f"{MART}.{c}" for c in MONEY))
         + "; fees and shipping cover every line, COGS, gross margin and contribution the lines with a known cost "

@@ -478,6 +478,36 @@ def test_the_pnl_table_says_why_contribution_after_marketing_is_unknown(
     warehouse.clear_memory()
 
 
+def test_a_pnl_row_that_covers_part_of_its_week_or_month_says_so(dash: Project) -> None:
+    """A row of the P&L by week or month adds up the days the chosen range and the data hold: where
+    either starts or ends inside its week or month, that is a part of it, and the row says which
+    days, under a warning (it read as the period's total, labelled by the period's first day). The
+    small sample starts on a Thursday and ends inside a month."""
+    first, last = bounds(dash)
+    at = app("pnl")
+    at.date_input(key="pnl_dates").set_value((first, last)).run()
+    for grain, length in (("month", "last_day(date_day)"), ("week", "date_trunc('week', date_day)::date + 6")):
+        at.radio(key="pnl_grain").set_value(grain).run()
+        assert not at.exception
+        expected = {
+            (start, channel): f"the whole {grain}"
+            if (start, end) == (first_day, last_day)
+            else f"part of the {grain}: {first_day} to {last_day} ({(last_day - first_day).days + 1} of "
+            f"{(end - start).days + 1} days)"
+            for start, end, channel, first_day, last_day in dash.query(
+                f"select date_trunc('{grain}', date_day)::date, {length}, channel, min(date_day), max(date_day) "
+                "from marts.pnl_daily_by_channel group by all"
+            )
+        }
+        table = at.dataframe[1].value
+        starts = pd.to_datetime(table["period_start"]).dt.date
+        assert dict(zip(zip(starts, table["channel"], strict=True), table["covers"], strict=True)) == expected
+        parts = sum(covers != f"the whole {grain}" for covers in expected.values())
+        assert parts >= 2, grain  # the first and the last
+        assert any(w.value.startswith(f"{parts:,} rows cover part of their {grain}") for w in at.warning), grain
+    assert "the whole week" in expected.values()
+
+
 @pytest.mark.parametrize(
     ("column", "unknown"),
     [

@@ -341,6 +341,22 @@ def test_a_pack_for_a_month_without_data_says_so_and_shows_no_zero(built: Projec
     assert "no cost delivered" not in bridge
 
 
+def test_a_pack_for_a_month_the_data_holds_in_part_says_which_days(built: Project, tmp_path: Path) -> None:
+    """The small sample starts on the 20th of a month and ends inside a month: each month's pack
+    says which of its days the P&L holds, above the figures (it titled their sum the month's)."""
+    months = built.query(
+        "select strftime(date_day, '%Y-%m'), min(date_day), max(date_day), day(last_day(min(date_day))) "
+        "from marts.pnl_daily_by_channel group by 1 order by 1"
+    )
+    assert len(months) >= 1
+    for month, first, last, days in months:
+        assert (first.day, last.day) != (1, days), month  # the sample holds every month in part
+        text = write_pack(built.warehouse, month, tmp_path / month).read_text()
+        part = f"part of the month: {first} to {last} ({(last - first).days + 1} of {days} days)"
+        assert f'<p class="unknown" id="part">The P&amp;L holds {part}: its figures add up' in text, month
+        assert text.index('id="part"') < text.index('data-table="pnl"')
+
+
 def test_the_pack_says_a_campaign_month_the_spend_feed_does_not_cover_has_no_known_spend(
     built: Project, tmp_path: Path
 ) -> None:

@@ -1,0 +1,28 @@
+"""The part of a week or month a total covers, said the same way by the month-end pack and the
+dashboards' tables."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+
+def grain_end(start: date, grain: str) -> date:
+    """The last day of the day, ISO week (Monday to Sunday) or calendar month starting on `start`."""
+    if grain == "week":
+        return start + timedelta(days=6)
+    if grain == "month":
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return start
+
+
+def part_covered(start: date, grain: str, first: date, last: date) -> str | None:
+    """The part of the week or month starting on `start` that a total from `first` to `last` adds
+    up, or None when it covers the whole of it: where the chosen range or the data starts or ends
+    inside a period, its total is not the period's, and reads as such."""
+    end = grain_end(start, grain)
+    if first <= start and last >= end:
+        return None
+    return (
+        f"part of the {grain}: {first.isoformat()} to {last.isoformat()} "
+        f"({(last - first).days + 1} of {(end - start).days + 1} days)"
+    )
