@@ -24,6 +24,7 @@ UNKNOWN_SALE_LINE = "O19990101-000001-1"
 UNKNOWN_CAMPAIGN = "CMP-NOT-IN-SPEND"
 NEW_SKU = "SKU-LAUNCH-0001"
 CURRENCY_WITHOUT_RATE = "AUD"  # a valid ISO code the fx_rates feed never publishes
+LAGGING_PLATFORM = "tiktok"  # an always-on campaign of the generator spends every day
 OUTSIDE_CALENDAR_EPOCH = 1_926_072_000  # 2031-01-13 12:00 UTC, after dim_date's last day
 
 
@@ -368,6 +369,18 @@ def _spend_spike(deliveries: list[Delivery], day: Day) -> None:
     _replace_rows(d, d.table.set_column(d.table.schema.get_field_index("spend"), "spend", pa.array(values, spend.type)))
 
 
+def _platform_lags(deliveries: list[Delivery], day: Day) -> None:
+    """One platform's export is a day behind: today's spend file holds none of its spend for
+    today (its restatements of earlier days stay), and the trailer counts what the file holds."""
+    d = _required(deliveries, "marketing_spend")
+    dates = d.table.column("spend_date")
+    today = pc.equal(dates, pc.max(dates))
+    lagging = pc.and_(today, pc.equal(d.table.column("platform"), LAGGING_PLATFORM))
+    if not pc.any(lagging).as_py():
+        raise ValueError(f"cannot plant the defect: no {LAGGING_PLATFORM} spend on the day")
+    _replace_rows(d, d.table.filter(pc.invert(lagging)))
+
+
 def _master_row(deliveries: list[Delivery], feed: str, row: pa.Table) -> None:
     """Adds one row to the day's master file (creating the file if the day has none)."""
     found = _delivery(deliveries, feed)
@@ -510,6 +523,9 @@ DEFECTS: dict[str, Defect] = {
     ),
     "spend_spike": Defect(
         "a campaign's spend 1,000 times its usual on one day (listed, not failed)", files=_spend_spike
+    ),
+    "platform_spend_lags": Defect(
+        "one ad platform's spend for the day missing from the day's file (listed, not failed)", files=_platform_lags
     ),
     "product_version_backwards": Defect(
         "a product version delivered today with an updated_at before all earlier ones", files=_product_version_backwards

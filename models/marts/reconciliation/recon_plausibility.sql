@@ -8,7 +8,10 @@
 --      store behind UTC whose evening is the next UTC day) and are not compared;
 --   c. a sale, refund or spend day dated more than a day after the file that delivered it was
 --      read fails: an event cannot happen after it was reported (a till or export clock gone
---      wrong), and a calendar from the data would otherwise stretch to it.
+--      wrong), and a calendar from the data would otherwise stretch to it;
+--   d. an ad platform whose spend rows end before the spend feed's last day (or before the day
+--      seeds/ad_platform_retirements.csv says it was retired after) is a warning: its later days read 0
+--      spend, which a lagging export would make unknown, and the data alone cannot tell which.
 {% set band = var('fx_move_band') %}
 {% set anomaly_band = var('anomaly_band') %}
 {#- (measure, the P&L expression, whether a drop is flagged as well as a spike) -#}
@@ -43,6 +46,35 @@ future_events as (
     from {{ ref('stg_raw__marketing_spend') }} as spend
     inner join deliveries on spend.source_file = deliveries.file_name
     where spend.spend_date > {{ dbt.dateadd('day', 1, 'deliveries.read_date') }}
+),
+
+spend as (
+    select * from {{ ref('fct_marketing_spend') }}
+),
+
+spend_feed_dates as (
+    {{ spend_feed_dates('spend') }}
+),
+
+platform_last_days as (
+    select
+        platform,
+        max(spend_date) as last_spend_date
+    from spend
+    group by platform
+),
+
+silent_platforms as (
+    select
+        platform_last_days.platform,
+        platform_last_days.last_spend_date,
+        coalesce(platforms.retired_after, spend_feed_dates.last_spend_date) as expected_last_date,
+        platforms.retired_after is not null as is_retired
+    from platform_last_days
+    cross join spend_feed_dates
+    left join {{ ref('ad_platform_retirements') }} as platforms
+        on platform_last_days.platform = platforms.platform
+    where platform_last_days.last_spend_date < coalesce(platforms.retired_after, spend_feed_dates.last_spend_date)
 ),
 
 rates as (
@@ -147,3 +179,14 @@ select
         "'dated ' || cast(event_date as varchar(10)) || ', after its file was read on '
             || cast(read_date as varchar(10)) || ': correct the date at the source'", 'true') }}
 from future_events
+union all
+select
+    {{ recon_columns('plausibility', "'ad platform'", 'platform', 'null', '0',
+        dbt.datediff('last_spend_date', 'expected_last_date', 'day'),
+        "'spend ends ' || cast(last_spend_date as varchar(10)) || ', before '
+            || case when is_retired then 'the day seeds/ad_platform_retirements.csv says it was retired after ('
+                else 'the last day of the spend feed (' end
+            || cast(expected_last_date as varchar(10)) || '): its days after read 0 spend. Deliver them if its '
+            || 'export lags, or add it to seeds/ad_platform_retirements.csv if it no longer runs: a warning'",
+        'false') }}
+from silent_platforms
