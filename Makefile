@@ -39,7 +39,7 @@ help:
 	@echo "make run    set up, generate the sample (if SOURCE is empty), load it and build the dbt project"
 	@echo "make daily  the scheduled job: load what is new (SOURCE or the sample), dbt build without unit tests"
 	@echo "make test   set up and run every test"
-	@echo "make test-fast  the inner loop (about 5 minutes): ruff, then the dbt build tests, a two-batch warehouse per worker"
+	@echo "make test-fast  the inner loop (about 8 minutes): ruff, then the dbt build tests, a two-batch warehouse per worker"
 	@echo "make bench  loader benchmark against DuckDB's own CSV reader (N=1000000 by default)"
 	@echo "make bench-warehouse  the whole warehouse against plain SQL: build, new day, dashboards, memory (N=1000000, REPEAT=1)"
 	@echo "make redshift-check  compile for Redshift without a warehouse and check the SQL for Redshift traps"
@@ -94,10 +94,11 @@ daily: install profiles.yml
 test: install profiles.yml postgres chromium lint
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup
 
-# The inner loop, about 5 minutes: ruff, then a warehouse built in two batches and everything
+# The inner loop, about 8 minutes: ruff, then a warehouse built in two batches and everything
 # tested on it (dbt's unit and data tests, incremental equals full rebuild, both branches linted).
 # The tests are shared out over TEST_WORKERS, each building its own warehouse: on 2 cores, 29
-# tests took 318 s against 551 s on one (2026-12-06). make test keeps them on one worker.
+# tests took 318 s against 551 s on one (2026-12-06); 30 took 482 s (make test-fast, 2026-12-06,
+# later). make test keeps them on one worker.
 test-fast: install profiles.yml
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -x -n $(TEST_WORKERS) --dist load tests/python/test_dbt_build.py

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from .build_status import banner, last_build
-from .periods import part_covered
+from .periods import grain_end, part_covered
 from .usd_totals import usd_total_of_lines
 
 PNL_MEASURES = (
@@ -80,7 +80,8 @@ class Month:
 
     @property
     def end(self) -> dt.date:
-        return (self.start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        """The first day after the month."""
+        return grain_end(self.start, "month") + dt.timedelta(days=1)
 
     def back(self, months: int) -> dt.date:
         index = self.start.year * 12 + self.start.month - 1 - months

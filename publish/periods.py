@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 
 def grain_end(start: date, grain: str) -> date:
-    """The last day of the day, ISO week (Monday to Sunday) or calendar month starting on `start`."""
+    """The last day of the day, ISO week (Monday to Sunday) or calendar month starting on `start`,
+    which must be its first day (as DuckDB's date_trunc gives it)."""
     if grain == "week":
         return start + timedelta(days=6)
     if grain == "month":

@@ -106,8 +106,13 @@ def main() -> None:
     st.subheader(f"P&L by {grain} and channel")
     rows = warehouse.run(PAGE, "by_period", {**filters.params(), "grain": grain}).records()
     parts = [part_covered(row["period_start"], grain, row["first_day"], row["last_day"]) for row in rows]
+    # the row's first and last day are in `covers`, said once
     periods = [
-        {"period_start": row["period_start"], "covers": part or f"the whole {grain}", **row}
+        {
+            "period_start": row["period_start"],
+            "covers": part or f"the whole {grain}",
+            **{k: v for k, v in row.items() if k not in ("first_day", "last_day")},
+        }
         for row, part in zip(rows, parts, strict=True)
     ]
     chart = chart_frame(periods, ["net_revenue_usd"])
@@ -125,9 +130,11 @@ def main() -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     partial = sum(part is not None for part in parts)
     if partial:
+        rows_cover = "1 row covers part of its" if partial == 1 else f"{partial:,} rows cover part of their"
         st.warning(
-            f"{partial:,} rows cover part of their {grain} (the range chosen or the data starts or ends inside it): "
-            f"each adds up the days it covers, not the whole {grain}."
+            f"{rows_cover} {grain} (the range chosen or the data starts or ends inside it): such a row adds "
+            f"up the days it covers, not the whole {grain}. Compare whole {grain}s, or choose a range that starts "
+            f"and ends on {grain} boundaries."
         )
     st.caption(
         source(*(f"{MART}.{c}" for c in MONEY))

@@ -179,11 +179,10 @@ def bench_module() -> ModuleType:
 
 
 @functools.cache
-def daily_build_flags() -> list[str]:
+def daily_build_flags() -> tuple[str, ...]:
     """The flags `make daily`, the scheduled job, gives dbt build: the Makefile's
     DAILY_BUILD_FLAGS, read as the benchmark reads them."""
-    flags: list[str] = bench_module().daily_build_flags()
-    return flags
+    return tuple(bench_module().daily_build_flags())
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:

@@ -35,6 +35,7 @@ from finboard.bridge import bridge_steps  # noqa: E402
 from finboard.money import money as shown_money  # noqa: E402
 from finboard.money import parse_money  # noqa: E402
 from finboard.pages import PAGES  # noqa: E402
+from finboard.ui import ALL_CHANNELS  # noqa: E402
 
 CENT = Decimal("0.01")
 CHANNEL_PAGES = ("overview", "pnl", "refunds", "marketing")
@@ -481,31 +482,44 @@ def test_the_pnl_table_says_why_contribution_after_marketing_is_unknown(
 def test_a_pnl_row_that_covers_part_of_its_week_or_month_says_so(dash: Project) -> None:
     """A row of the P&L by week or month adds up the days the chosen range and the data hold: where
     either starts or ends inside its week or month, that is a part of it, and the row says which
-    days, under a warning (it read as the period's total, labelled by the period's first day). The
-    small sample starts on a Thursday and ends inside a month."""
+    days, with a warning (it read as the period's total, labelled by the period's first day). The
+    small sample starts on a Thursday inside a month; a range from its second day to a Wednesday,
+    on one channel, cuts its first and last weeks at both ends. The days are counted, so a hole
+    inside a row would show."""
     first, last = bounds(dash)
+    [(channel,)] = dash.query("select min(channel) from marts.pnl_daily_by_channel")
+    wednesday = last - timedelta(days=(last.weekday() - 2) % 7)
     at = app("pnl")
-    at.date_input(key="pnl_dates").set_value((first, last)).run()
-    for grain, length in (("month", "last_day(date_day)"), ("week", "date_trunc('week', date_day)::date + 6")):
+    for (start, end), only, grain in (
+        ((first, last), "", "month"),
+        ((first, last), "", "week"),
+        ((first + timedelta(days=1), wednesday), channel, "week"),
+    ):
+        at.date_input(key="pnl_dates").set_value((start, end)).run()
+        at.selectbox(key="pnl_channel").set_value(only or ALL_CHANNELS).run()
         at.radio(key="pnl_grain").set_value(grain).run()
         assert not at.exception
         expected = {
-            (start, channel): f"the whole {grain}"
-            if (start, end) == (first_day, last_day)
-            else f"part of the {grain}: {first_day} to {last_day} ({(last_day - first_day).days + 1} of "
-            f"{(end - start).days + 1} days)"
-            for start, end, channel, first_day, last_day in dash.query(
-                f"select date_trunc('{grain}', date_day)::date, {length}, channel, min(date_day), max(date_day) "
-                "from marts.pnl_daily_by_channel group by all"
+            (period, row_channel): f"the whole {grain}"
+            if held == (period_end - period).days + 1
+            else f"part of the {grain}: {first_day} to {last_day} ({held} of {(period_end - period).days + 1} days)"
+            for period, period_end, row_channel, first_day, last_day, held in dash.query(
+                f"select date_trunc('{grain}', date_day)::date as period, "
+                f"{'last_day(period)' if grain == 'month' else 'period + 6'}, channel, min(date_day), "
+                "max(date_day), count(distinct date_day) from marts.pnl_daily_by_channel "
+                f"where date_day between '{start}' and '{end}' and ('{only}' = '' or channel = '{only}') group by all"
             )
         }
         table = at.dataframe[1].value
         starts = pd.to_datetime(table["period_start"]).dt.date
         assert dict(zip(zip(starts, table["channel"], strict=True), table["covers"], strict=True)) == expected
         parts = sum(covers != f"the whole {grain}" for covers in expected.values())
-        assert parts >= 2, grain  # the first and the last
-        assert any(w.value.startswith(f"{parts:,} rows cover part of their {grain}") for w in at.warning), grain
-    assert "the whole week" in expected.values()
+        assert parts >= 1, (grain, start, end)  # the sample's first month and week start inside them
+        rows = "1 row covers part of its" if parts == 1 else f"{parts:,} rows cover part of their"
+        assert any(w.value.startswith(f"{rows} {grain}") for w in at.warning), (grain, start, end)
+    # the last range's weeks are cut at its start and at its end, on a Wednesday
+    assert any(cut.startswith(f"part of the week: {first + timedelta(days=1)} to ") for cut in expected.values())
+    assert any(cut.endswith(f" to {wednesday} (3 of 7 days)") for cut in expected.values())
 
 
 @pytest.mark.parametrize(

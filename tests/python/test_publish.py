@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import threading
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from support import Project, know_every_days_spend, make_sample, ok, plant_lines
 from publish.build_status import banner
 from publish.export import BUILD_STATUS, MARTS, PARTITION_DATE, export_marts
 from publish.month_pack import PNL_MEASURES, write_pack
+from publish.periods import part_covered
 from publish.usd_totals import usd_total_of_lines
 
 
@@ -341,18 +343,62 @@ def test_a_pack_for_a_month_without_data_says_so_and_shows_no_zero(built: Projec
     assert "no cost delivered" not in bridge
 
 
+@pytest.mark.parametrize(
+    ("start", "grain", "first", "last", "part"),
+    [
+        (
+            "2025-11-01",
+            "month",
+            "2025-11-20",
+            "2025-11-30",
+            "part of the month: 2025-11-20 to 2025-11-30 (11 of 30 days)",
+        ),
+        (
+            "2025-12-01",
+            "month",
+            "2025-12-01",
+            "2025-12-15",
+            "part of the month: 2025-12-01 to 2025-12-15 (15 of 31 days)",
+        ),
+        ("2025-12-01", "month", "2025-12-01", "2025-12-31", None),
+        ("2024-02-01", "month", "2024-02-01", "2024-02-29", None),
+        (
+            "2024-02-01",
+            "month",
+            "2024-02-01",
+            "2024-02-28",
+            "part of the month: 2024-02-01 to 2024-02-28 (28 of 29 days)",
+        ),
+        ("2025-11-17", "week", "2025-11-20", "2025-11-21", "part of the week: 2025-11-20 to 2025-11-21 (2 of 7 days)"),
+        ("2025-11-24", "week", "2025-11-24", "2025-11-30", None),
+        ("2025-11-24", "day", "2025-11-24", "2025-11-24", None),
+    ],
+)
+def test_a_part_of_a_week_or_month_is_said_with_its_days(
+    start: str, grain: str, first: str, last: str, part: str | None
+) -> None:
+    """part_covered (publish/periods.py), which the pack and the P&L page say a part with: a part
+    cut at either end, a 31-day month, a leap February in full and short of a day, a week; a whole
+    period is None."""
+    days = [date.fromisoformat(d) for d in (start, first, last)]
+    assert part_covered(days[0], grain, days[1], days[2]) == part
+
+
 def test_a_pack_for_a_month_the_data_holds_in_part_says_which_days(built: Project, tmp_path: Path) -> None:
-    """The small sample starts on the 20th of a month and ends inside a month: each month's pack
-    says which of its days the P&L holds, above the figures (it titled their sum the month's)."""
+    """The small sample starts inside a month: each month's pack says which of its days the P&L
+    holds, above the figures (it titled their sum the month's); the days are counted, so a hole
+    inside them would show."""
     months = built.query(
-        "select strftime(date_day, '%Y-%m'), min(date_day), max(date_day), day(last_day(min(date_day))) "
-        "from marts.pnl_daily_by_channel group by 1 order by 1"
+        "select strftime(date_day, '%Y-%m'), min(date_day), max(date_day), count(distinct date_day), "
+        "day(last_day(min(date_day))) from marts.pnl_daily_by_channel group by 1 order by 1"
     )
-    assert len(months) >= 1
-    for month, first, last, days in months:
-        assert (first.day, last.day) != (1, days), month  # the sample holds every month in part
+    assert months and (months[0][1].day, months[0][2].day) != (1, months[0][4])  # the first month in part
+    for month, first, last, held, days in months:
         text = write_pack(built.warehouse, month, tmp_path / month).read_text()
-        part = f"part of the month: {first} to {last} ({(last - first).days + 1} of {days} days)"
+        if held == days:
+            assert 'id="part"' not in text, month
+            continue
+        part = f"part of the month: {first} to {last} ({held} of {days} days)"
         assert f'<p class="unknown" id="part">The P&amp;L holds {part}: its figures add up' in text, month
         assert text.index('id="part"') < text.index('data-table="pnl"')
 

@@ -136,8 +136,8 @@ GROUPS: dict[str, list[str]] = {
     ],
 }
 GROUPED = {defect for defects in GROUPS.values() for defect in defects}
-# Defects with a test of their own (which asserts what test_planted_defect_fails_exactly_its_tests
-# would, on the same build).
+# Defects with a test of their own: the last two assert what test_planted_defect_fails_exactly_its_tests
+# would, on the build they make.
 OWN_TEST = {"order_level_refunds", "order_total_within_tolerance", "quarantined_row"}
 
 # Defects built with the calendar pinned by the project vars (a calendar from the data covers
@@ -369,11 +369,10 @@ def test_a_difference_within_the_tolerance_is_listed_not_failed(tmp_path: Path) 
 
 def test_a_quarantined_row_keeps_rows_and_money_tied_out(tmp_path: Path) -> None:
     project = _build(tmp_path, plant="quarantined_row")
-    _assert_fails_exactly_its_tests(project, "quarantined_row")
+    _assert_fails_exactly_its_tests(project, "quarantined_row")  # the build passes
     assert project.query("select feed, column_name, reason from raw.quarantine") == [
         ("marketing_spend", "clicks", "more clicks than impressions")
     ]
-    ok(project.build)  # type: ignore[attr-defined]
     # and finance sees it: a warning row that says what the marts leave out
     [(detail, is_failure)] = project.query(
         "select detail, is_failure from marts.reconciliation_exceptions where invariant = 'quarantine'"

@@ -20,7 +20,15 @@
     ('refunds', 'refunded_revenue_usd', false),
     ('marketing spend', 'marketing_spend_usd', true),
 ] %}
-with deliveries as (
+with marketing_spend as (
+    select * from {{ ref('fct_marketing_spend') }}
+),
+
+retirements as (
+    select * from {{ ref('ad_platform_retirements') }}
+),
+
+deliveries as (
     select
         file_name,
         cast(read_at as date) as read_date
@@ -48,33 +56,39 @@ future_events as (
     where spend.spend_date > {{ dbt.dateadd('day', 1, 'deliveries.read_date') }}
 ),
 
-spend as (
-    select * from {{ ref('fct_marketing_spend') }}
-),
-
 spend_feed_dates as (
-    {{ spend_feed_dates('spend') }}
+    {{ spend_feed_dates('marketing_spend') }}
 ),
 
 platform_last_days as (
     select
         platform,
         max(spend_date) as last_spend_date
-    from spend
+    from marketing_spend
     group by platform
 ),
 
-silent_platforms as (
+-- the last day each platform's spend should reach: the feed's, or its retirement day when that
+-- comes first (a retirement dated ahead, or a feed that lags as a whole, opens no gap)
+platform_expected_days as (
     select
         platform_last_days.platform,
         platform_last_days.last_spend_date,
-        coalesce(platforms.retired_after, spend_feed_dates.last_spend_date) as expected_last_date,
-        platforms.retired_after is not null as is_retired
+        coalesce(retirements.retired_after <= spend_feed_dates.last_spend_date, false) as is_retired,
+        case
+            when retirements.retired_after <= spend_feed_dates.last_spend_date then retirements.retired_after
+            else spend_feed_dates.last_spend_date
+        end as expected_last_date
     from platform_last_days
     cross join spend_feed_dates
-    left join {{ ref('ad_platform_retirements') }} as platforms
-        on platform_last_days.platform = platforms.platform
-    where platform_last_days.last_spend_date < coalesce(platforms.retired_after, spend_feed_dates.last_spend_date)
+    left join retirements
+        on platform_last_days.platform = retirements.platform
+),
+
+silent_platforms as (
+    select *
+    from platform_expected_days
+    where last_spend_date < expected_last_date
 ),
 
 rates as (
@@ -184,9 +198,14 @@ select
     {{ recon_columns('plausibility', "'ad platform'", 'platform', 'null', '0',
         dbt.datediff('last_spend_date', 'expected_last_date', 'day'),
         "'spend ends ' || cast(last_spend_date as varchar(10)) || ', before '
-            || case when is_retired then 'the day seeds/ad_platform_retirements.csv says it was retired after ('
-                else 'the last day of the spend feed (' end
-            || cast(expected_last_date as varchar(10)) || '): its days after read 0 spend. Deliver them if its '
-            || 'export lags, or add it to seeds/ad_platform_retirements.csv if it no longer runs: a warning'",
+            || case
+                when is_retired
+                    then 'the day seeds/ad_platform_retirements.csv says it was retired after ('
+                    || cast(expected_last_date as varchar(10)) || '): its days up to it read 0 spend. Deliver '
+                    || 'them if its export lags, or correct its retired_after: a warning'
+                else 'the last day of the spend feed (' || cast(expected_last_date as varchar(10))
+                    || '): its days after read 0 spend. Deliver them if its export lags, or date its retirement '
+                    || 'in seeds/ad_platform_retirements.csv if it no longer runs: a warning'
+            end",
         'false') }}
 from silent_platforms
