@@ -380,7 +380,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         status += f'\n<p class="fail" id="empty">{empty}</p>'
     else:
         # the P&L has a row for every day and channel inside its dates: its first and last day in
-        # the month are what every figure below adds up
+        # the month are what the P&L table and the bridge add up
         first, last = _query(
             con,
             "select min(date_day), max(date_day) from marts.pnl_daily_by_channel where date_day >= ? and date_day < ?",
