@@ -99,7 +99,8 @@ class Project:
         They check the models' code on fixed inputs, the same whatever the warehouse holds, so a
         test of data or of the incremental path gains nothing from running them again (about half
         a small build's node time). The builds that run them: test_dbt_build.py's fixture (the
-        first two) and the Redshift stand-in's (test_redshift.py)."""
+        first two) and both sides of the Redshift comparison (test_redshift.py: the stand-in and the
+        DuckDB build it is compared with, whose build logs count the nodes each ran)."""
         return self.dbt("build", *daily_build_flags(), *args)
 
     def kill_build_after(self, model: str) -> None:
