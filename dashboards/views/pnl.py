@@ -72,6 +72,23 @@ def waterfall(steps: list[dict[str, Any]]) -> alt.Chart:
     )
 
 
+def trend(chart: pd.DataFrame, grain: str) -> alt.Chart:
+    """Net revenue by period and channel, each period a point on its channel's line. A period the
+    chosen range or the data holds only part of is a hollow point: its height is the sum of the
+    days it covers, which the tooltip names, not its whole week's or month's (decision log §3)."""
+    base = alt.Chart(chart).encode(
+        x=alt.X("period_start:T", title=f"{grain} starting"),
+        y=alt.Y("net_revenue_usd:Q", title="net revenue (USD)"),
+        color=alt.Color("channel:N", legend=alt.Legend(orient="bottom")),
+        tooltip=["period_start:T", "channel:N", "net_revenue_usd:Q", "covers:N"],
+    )
+    points = base.mark_point(filled=True, size=50).transform_filter(alt.FieldEqualPredicate(field="part", equal=False))
+    parts = base.mark_point(filled=False, size=90, strokeWidth=2).transform_filter(
+        alt.FieldEqualPredicate(field="part", equal=True)
+    )
+    return alt.layer(base.mark_line(), points, parts).properties(height=320)
+
+
 def main() -> None:
     filters = sidebar_filters(PAGE, currency_note="The P&L is in USD only: pnl_daily_by_channel has no local amounts.")
     page_header("P&L", [MART], filters)
@@ -115,9 +132,20 @@ def main() -> None:
         }
         for row, part in zip(rows, parts, strict=True)
     ]
-    chart = chart_frame(periods, ["net_revenue_usd"])
+    partial = sum(part is not None for part in parts)
+    chart = chart_frame(
+        [{**period, "part": part is not None} for period, part in zip(periods, parts, strict=True)],
+        ["net_revenue_usd"],
+    )
     if not chart.empty:
-        st.line_chart(chart, x="period_start", y="net_revenue_usd", color="channel")
+        st.altair_chart(
+            trend(chart[["period_start", "channel", "net_revenue_usd", "covers", "part"]], grain), width="stretch"
+        )
+        if partial:
+            st.caption(
+                f"A hollow point is a {grain} the chart holds only part of: it is the sum of the days it covers "
+                f"(its tooltip and the table's covers column say which), not of the whole {grain}."
+            )
     table = money_table(periods, MONEY, unknown_text={"cogs_usd": NO_COST, "gross_margin_usd": NO_COST})
     # each unknown after-marketing figure says its own reason: the spend's (the P&L's words), or
     # no cost (a period whose lines all lack one has no contribution for the spend to come off)
@@ -128,7 +156,6 @@ def main() -> None:
         if period["contribution_margin_usd"] is None:
             table.loc[i, "contribution_margin_usd"] = f"unknown: {spend_reason}" if spend_reason else NO_COST
     st.dataframe(table, hide_index=True, width="stretch")
-    partial = sum(part is not None for part in parts)
     if partial:
         rows_cover = "1 row covers part of its" if partial == 1 else f"{partial:,} rows cover part of their"
         st.warning(
