@@ -37,7 +37,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     assert project.load(source) == 0
     # The tables the semantic models read and the marts compared with; their data tests run in
     # test_dbt_build.py, so they are left out here to keep the module quick.
-    marts = ["metricflow_time_spine", "pnl_daily_by_channel", "refunds_monthly", "marketing_performance_monthly"]
+    marts = [
+        "metricflow_time_spine",
+        "pnl_daily_by_channel",
+        "refunds_monthly",
+        "marketing_performance_monthly",
+        "campaign_days_outside_spend_feed",
+    ]
     ok(project.dbt("build", "--select", *[f"+{m}" for m in marts], "--exclude-resource-type", "test", "unit_test"))
     return project
 
@@ -132,9 +138,12 @@ PNL = "from marts.pnl_daily_by_channel group by 1"
 ORDERS = "from marts.fct_orders group by 1"
 MARKETING = "from marts.marketing_performance_monthly group by 1"
 
-# A period with a day whose spend the P&L does not know has no contribution after marketing
-# (decision log §3); the samples' last UTC day falls after their spend feed.
+# A period with a day whose spend the P&L does not know has no spend and no contribution after
+# marketing (decision log §3); the samples' last UTC day falls after their spend feed.
 AFTER_MARKETING = "case when count(marketing_spend_unknown_reason) = 0 then sum(contribution_margin_usd) end"
+SPEND = "case when count(marketing_spend_unknown_reason) = 0 then sum(marketing_spend_usd) end"
+# ... and no ROAS or CAC: the mart counts the month's days outside the feed on each campaign row
+GAPLESS = "case when max(days_outside_spend_feed) = 0 then {} end"
 
 # The marts' own figures by month, each from the mart that reports it.
 BY_MONTH = {
@@ -146,7 +155,7 @@ BY_MONTH = {
     "lines_without_cost": f"select {_month('date_day')}, sum(lines_without_cost) {PNL}",
     "gross_margin_pct": f"select {_month('date_day')}, /* ratio */ sum(gross_margin_usd), "
     f"sum(net_revenue_with_cost_usd) {PNL}",
-    "marketing_spend": f"select {_month('date_day')}, sum(marketing_spend_usd) {PNL}",
+    "marketing_spend": f"select {_month('date_day')}, {SPEND} {PNL}",
     "contribution_margin_before_marketing": f"select {_month('date_day')}, sum(contribution_before_marketing_usd) "
     f"{PNL}",
     "contribution_margin_after_marketing": f"select {_month('date_day')}, {AFTER_MARKETING} {PNL}",
@@ -155,8 +164,9 @@ BY_MONTH = {
     f"{ORDERS}",
     "refund_rate": "select month_start_date, /* ratio */ sum(refunded_revenue_usd), sum(sales_usd) "
     "from marts.refunds_monthly group by 1",
-    "roas": f"select month_start_date, /* ratio */ sum(attributed_revenue_usd), sum(spend_usd) {MARKETING}",
-    "cac": f"select month_start_date, /* ratio */ sum(spend_usd), sum(new_customers) {MARKETING}",
+    "roas": f"select month_start_date, /* ratio */ {GAPLESS.format('sum(attributed_revenue_usd)')}, sum(spend_usd) "
+    f"{MARKETING}",
+    "cac": f"select month_start_date, /* ratio */ {GAPLESS.format('sum(spend_usd)')}, sum(new_customers) {MARKETING}",
     "ctr": f"select month_start_date, /* ratio */ sum(clicks), sum(impressions) {MARKETING}",
     "cpc": f"select month_start_date, /* ratio */ sum(spend_usd), sum(clicks) {MARKETING}",
 }
@@ -169,9 +179,12 @@ BY_MONTH_AND_CHANNEL = {
     "contribution_margin_before_marketing": f"select {_month('date_day')}, channel, "
     f"sum(contribution_before_marketing_usd) {PNL_BY_CHANNEL}",
     "contribution_margin_after_marketing": f"select {_month('date_day')}, channel, {AFTER_MARKETING} {PNL_BY_CHANNEL}",
-    "marketing_spend": f"select {_month('spend.spend_date')}, channels.channel, sum(spend.spend_usd) "
+    "marketing_spend": f"select {_month('spend.spend_date')}, channels.channel, "
+    "case when max(months.unknown_days) = 0 then sum(spend.spend_usd) end "
     "from marts.fct_marketing_spend as spend inner join marts.dim_channel as channels "
-    "on spend.channel_key = channels.channel_key group by 1, 2",
+    "on spend.channel_key = channels.channel_key inner join (select date_trunc('month', date_day) as month_start, "
+    "count(marketing_spend_unknown_reason) as unknown_days from marts.pnl_daily_by_channel group by 1) as months "
+    "on months.month_start = date_trunc('month', spend.spend_date) group by 1, 2",
     "refund_rate": "select month_start_date, channel, /* ratio */ sum(refunded_revenue_usd), sum(sales_usd) "
     "from marts.refunds_monthly group by 1, 2",
 }
@@ -336,12 +349,61 @@ def test_a_ratio_over_a_sum_that_leaves_out_a_row_without_usd_is_unknown(built: 
         [first],
     ).fetchall()
     con.close()
-    metrics = ["roas", "cac", "cpc", "refund_rate", "average_order_value"]
+    metrics = [
+        "roas",
+        "cac",
+        "cpc",
+        "marketing_spend",
+        "refund_rate",
+        "average_order_value",
+        "spend_rows_without_usd",
+        "attributed_orders_without_usd",
+    ]
     answer = _query(built, metrics, ["metric_time__month"], warehouse)
     rows = {r["metric_time__month"][:10]: r for r in answer}
     planted, other = rows[str(first)[:10]], rows[str(second)[:10]]
-    assert [planted[m] for m in ("roas", "cac", "cpc")] == [""] * 3
-    assert other["refund_rate"] == "" and all(other[m] != "" for m in ("roas", "cac", "cpc"))
+    assert [planted[m] for m in ("roas", "cac", "cpc", "marketing_spend")] == [""] * 4
+    # the second month's ROAS and CAC are unknown for a reason of its own, its last day outside the
+    # dates the spend feed covers (test_spend_and_its_ratios_are_unknown_over_days_the_spend_feed_
+    # does_not_cover): the first month's plants stay in their month
+    assert other["refund_rate"] == "" and other["cpc"] != ""
+    assert int(other["spend_rows_without_usd"] or 0) == int(other["attributed_orders_without_usd"] or 0) == 0
     assert planted["refund_rate"] != ""
     assert orders > with_usd
     assert abs(Decimal(planted["average_order_value"]) - net_sales / with_usd) <= Decimal("1e-9")
+
+
+def test_spend_and_its_ratios_are_unknown_over_days_the_spend_feed_does_not_cover(built: Project) -> None:
+    """Decision log §3: a P&L day outside the dates the marketing_spend feed covers has spend
+    unknown, not 0, for every campaign; so `mf`'s marketing_spend, ROAS and CAC over a month or a
+    platform's month with such a day are unknown, as in the marts (they summed and divided the
+    spend delivered). CPC divides the delivered spend by the same rows' clicks and stays known.
+    The sample's last day lies after its spend feed, in a month with delivered spend."""
+    [(last_spend_date,)] = built.query("select max(spend_date) from marts.fct_marketing_spend")
+    gap_months = {
+        m.isoformat()[:10]
+        for (m,) in built.query(
+            "select distinct cast(date_trunc('month', date_day) as date) from marts.pnl_daily_by_channel "
+            f"where date_day > '{last_spend_date}'"
+        )
+    }
+    delivered = {
+        (m.isoformat()[:10], platform): Decimal(spend)
+        for m, platform, spend in built.query(
+            "select cast(date_trunc('month', spend.spend_date) as date), campaigns.platform, sum(spend.spend_usd) "
+            "from marts.fct_marketing_spend as spend inner join marts.dim_campaign as campaigns "
+            "on spend.campaign_key = campaigns.campaign_key group by all"
+        )
+    }
+    assert gap_months & {month for month, _ in delivered}, "no month with delivered spend and a day outside the feed"
+    metrics = ["marketing_spend", "marketing_spend_delivered", "roas", "cac", "cpc"]
+    for group_by in (["metric_time__month"], ["metric_time__month", "campaign__platform"]):
+        rows = [r for r in _query(built, metrics, group_by) if r["marketing_spend_delivered"]]
+        assert rows
+        for row in rows:
+            month = row["metric_time__month"][:10]
+            gap = month in gap_months
+            assert [row[m] == "" for m in ("marketing_spend", "roas", "cac")] == [gap] * 3, (group_by, row)
+            assert row["cpc"] != "", (group_by, row)
+            if len(group_by) == 2:
+                assert Decimal(row["marketing_spend_delivered"]) == delivered[(month, row["campaign__platform"])]
