@@ -73,20 +73,28 @@ def waterfall(steps: list[dict[str, Any]]) -> alt.Chart:
 
 
 def trend(chart: pd.DataFrame, grain: str) -> alt.Chart:
-    """Net revenue by period and channel, each period a point on its channel's line. A period the
-    chosen range or the data holds only part of is a hollow point: its height is the sum of the
-    days it covers, which the tooltip names, not its whole week's or month's (decision log §3)."""
+    """Net revenue by period and channel: each whole period a point on its channel's line. A
+    period the chosen range or the data holds only part of is a hollow point off the line: its
+    height is the sum of the days it covers, which the tooltip names, not its whole week's or
+    month's (decision log §3), so no line runs to it as if it were a change of trend."""
     base = alt.Chart(chart).encode(
         x=alt.X("period_start:T", title=f"{grain} starting"),
         y=alt.Y("net_revenue_usd:Q", title="net revenue (USD)"),
         color=alt.Color("channel:N", legend=alt.Legend(orient="bottom")),
-        tooltip=["period_start:T", "channel:N", "net_revenue_usd:Q", "covers:N"],
+        tooltip=[
+            alt.Tooltip("period_start:T"),
+            alt.Tooltip("channel:N"),
+            alt.Tooltip("net_revenue_usd:Q", format=",.2f"),
+            alt.Tooltip("covers:N"),
+        ],
     )
-    points = base.mark_point(filled=True, size=50).transform_filter(alt.FieldEqualPredicate(field="part", equal=False))
+    whole = alt.FieldEqualPredicate(field="part", equal=False)
+    line = base.mark_line().transform_filter(whole)
+    points = base.mark_point(filled=True, size=50).transform_filter(whole)
     parts = base.mark_point(filled=False, size=90, strokeWidth=2).transform_filter(
         alt.FieldEqualPredicate(field="part", equal=True)
     )
-    return alt.layer(base.mark_line(), points, parts).properties(height=320)
+    return alt.layer(line, points, parts).properties(height=320)
 
 
 def main() -> None:
@@ -143,8 +151,8 @@ def main() -> None:
         )
         if partial:
             st.caption(
-                f"A hollow point is a {grain} the chart holds only part of: it is the sum of the days it covers "
-                f"(its tooltip and the table's covers column say which), not of the whole {grain}."
+                f"A hollow point, off the line, is a {grain} the chart holds only part of: it is the sum of the days "
+                f"it covers (its tooltip and the table's covers column say which), not of the whole {grain}."
             )
     table = money_table(periods, MONEY, unknown_text={"cogs_usd": NO_COST, "gross_margin_usd": NO_COST})
     # each unknown after-marketing figure says its own reason: the spend's (the P&L's words), or

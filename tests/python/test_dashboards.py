@@ -110,24 +110,26 @@ def fingerprint(at: AppTest) -> str:
     return "\n".join(shown)
 
 
-def chart_points(at: AppTest, x: str) -> dict[tuple[date, str], tuple[str, bool]]:
+def chart_points(at: AppTest, x: str) -> dict[tuple[date, str], tuple[str, bool, bool]]:
     """The points of the page's chart over `x` and channel: what each row's tooltip says it covers,
-    and whether it is drawn filled, read from the Vega-Lite spec the page sends (each point layer's
-    field-equals filter applied to the chart's rows)."""
+    whether it is drawn filled, and whether the line runs through it, read from the Vega-Lite spec
+    the page sends (each layer's field-equals filter applied to the chart's rows)."""
     [chart] = [c.proto for c in at.get("vega_lite_chart") if f'"field": "{x}"' in c.proto.spec]
     [dataset] = chart.datasets
     rows = pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
     points: dict[tuple[date, str], tuple[str, bool]] = {}
+    on_line: set[tuple[date, str]] = set()
     for layer in json.loads(chart.spec)["layer"]:
-        if layer["mark"]["type"] != "point":
-            continue
         [predicate] = [t["filter"] for t in layer.get("transform", [])] or [None]
         for row in rows:
             if predicate is None or row[predicate["field"]] == predicate["equal"]:
                 key = (pd.Timestamp(row[x]).date(), row["channel"])
+                if layer["mark"]["type"] == "line":
+                    on_line.add(key)
+                    continue
                 assert key not in points, f"{key} drawn twice"
                 points[key] = (row["covers"], layer["mark"].get("filled", False))
-    return points
+    return {key: (covers, filled, key in on_line) for key, (covers, filled) in points.items()}
 
 
 def bounds(project: Project) -> tuple[date, date]:
@@ -538,11 +540,12 @@ def test_a_pnl_row_that_covers_part_of_its_week_or_month_says_so(dash: Project) 
         assert parts >= 1, (grain, start, end)  # the sample's first month and week start inside them
         rows = "1 row covers part of its" if parts == 1 else f"{parts:,} rows cover part of their"
         assert any(w.value.startswith(f"{rows} {grain}") for w in at.warning), (grain, start, end)
-        # the chart draws a part as a hollow point, which says which days it covers (it drew every
-        # period alike, a part's dip or step looking like a change of trend)
-        drawn = {key: (covers, not covers.startswith("part of")) for key, covers in expected.items()}
+        # the chart draws a part as a hollow point off the line, which says which days it covers
+        # (it drew every period alike, a part's dip or step looking like a change of trend)
+        drawn = {key: (covers, *[not covers.startswith("part of")] * 2) for key, covers in expected.items()}
         assert chart_points(at, "period_start") == drawn, (grain, start, end)
-        assert any(c.value.startswith(f"A hollow point is a {grain} the chart holds only part of") for c in at.caption)
+        hollow = f"A hollow point, off the line, is a {grain} the chart holds only part of"
+        assert any(c.value.startswith(hollow) for c in at.caption)
     # the last range's weeks are cut at its start and at its end, on a Wednesday
     assert any(cut.startswith(f"part of the week: {first + timedelta(days=1)} to ") for cut in expected.values())
     assert any(cut.endswith(f" to {wednesday} (3 of 7 days)") for cut in expected.values())
