@@ -183,8 +183,9 @@ BY_MONTH_AND_CHANNEL = {
     "case when max(months.unknown_days) = 0 then sum(spend.spend_usd) end "
     "from marts.fct_marketing_spend as spend inner join marts.dim_channel as channels "
     "on spend.channel_key = channels.channel_key inner join (select date_trunc('month', date_day) as month_start, "
-    "count(marketing_spend_unknown_reason) as unknown_days from marts.pnl_daily_by_channel group by 1) as months "
-    "on months.month_start = date_trunc('month', spend.spend_date) group by 1, 2",
+    "channel_key, count(marketing_spend_unknown_reason) as unknown_days from marts.pnl_daily_by_channel "
+    "group by 1, 2) as months on months.month_start = date_trunc('month', spend.spend_date) "
+    "and months.channel_key = spend.channel_key group by 1, 2",
     "refund_rate": "select month_start_date, channel, /* ratio */ sum(refunded_revenue_usd), sum(sales_usd) "
     "from marts.refunds_monthly group by 1, 2",
 }
@@ -326,17 +327,31 @@ def test_a_ratio_over_a_sum_that_leaves_out_a_row_without_usd_is_unknown(built: 
             "select distinct date_trunc('month', spend_date) from marts.fct_marketing_spend order by 1 limit 2"
         ).fetchall()
     )
-    con.execute(
+    # the first month has no day outside the dates the spend feed covers: what is unknown in it is planted
+    assert con.execute(
+        "select count(*) from marts.campaign_days_outside_spend_feed where date_trunc('month', date_day) = ?", [first]
+    ).fetchone() == (0,)
+    [(spend_campaign,)] = con.execute(
         "update marts.fct_marketing_spend set spend_usd = null where (spend_date, campaign_key) = "
         "(select (spend_date, campaign_key) from marts.fct_marketing_spend "
-        "where date_trunc('month', spend_date) = ? order by 1 limit 1)",
+        "where date_trunc('month', spend_date) = ? order by 1 limit 1) "
+        "returning campaign_key",
         [first],
-    )
-    con.execute(
-        "update marts.fct_orders set net_sales_usd = null where order_id = (select min(order_id) "
-        "from marts.fct_orders where attributed_campaign_id is not null and date_trunc('month', order_date) = ?)",
-        [first],
-    )
+    ).fetchall()
+    [(spend_platform,)] = con.execute(
+        "select platform from marts.dim_campaign where campaign_key = ?", [spend_campaign]
+    ).fetchall()
+    # a credited order of another platform's campaign, so that each plant is seen on its own
+    [(order_campaign,)] = con.execute(
+        "update marts.fct_orders set net_sales_usd = null where order_id = (select min(orders.order_id) "
+        "from marts.fct_orders as orders inner join marts.dim_campaign as campaigns "
+        "on orders.attributed_campaign_id = campaigns.campaign_id "
+        "where date_trunc('month', orders.order_date) = ? and campaigns.platform <> ?) returning campaign_key",
+        [first, spend_platform],
+    ).fetchall()
+    [(order_platform,)] = con.execute(
+        "select platform from marts.dim_campaign where campaign_key = ?", [order_campaign]
+    ).fetchall()
     con.execute(
         "update marts.fct_transactions set net_revenue_usd = null, refunded_revenue_usd = null where line_event_id = "
         "(select min(line_event_id) from marts.fct_transactions where event_type = 'refund' "
@@ -369,6 +384,16 @@ def test_a_ratio_over_a_sum_that_leaves_out_a_row_without_usd_is_unknown(built: 
     assert other["refund_rate"] == "" and other["cpc"] != ""
     assert int(other["spend_rows_without_usd"] or 0) == int(other["attributed_orders_without_usd"] or 0) == 0
     assert planted["refund_rate"] != ""
+    # by platform, the first month is unknown where its plants are: ROAS on both platforms, CAC on
+    # the spend row's; the other platforms keep theirs
+    by_platform = {
+        r["campaign__platform"]: r
+        for r in _query(built, ["roas", "cac"], ["metric_time__month", "campaign__platform"], warehouse)
+        if r["metric_time__month"][:10] == str(first)[:10] and r["campaign__platform"] != "none"
+    }
+    assert {p for p, r in by_platform.items() if r["roas"] == ""} == {spend_platform, order_platform}
+    assert {p for p, r in by_platform.items() if r["cac"] == ""} == {spend_platform}
+    assert len(by_platform) > 2
     assert orders > with_usd
     assert abs(Decimal(planted["average_order_value"]) - net_sales / with_usd) <= Decimal("1e-9")
 
