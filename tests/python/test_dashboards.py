@@ -633,6 +633,33 @@ def test_refunds_without_a_usd_amount_are_said_and_leave_the_rate_unknown(
     warehouse.clear_memory()
 
 
+def test_a_refunds_month_the_data_holds_in_part_says_which_days(dash: Project) -> None:
+    """Decision log §3: the Refunds page's trend is by month; a month the data starts or ends
+    inside adds up only the days it holds, and its row says which, with a warning naming the
+    months (it showed the part's sum as the month's, its bars a dip). The sample starts inside a
+    month; the days are the P&L's, the warehouse's first to its last."""
+    first, last = bounds(dash)
+    at = app("refunds")
+    table = at.dataframe[0].value
+    expected = {}
+    for month in pd.to_datetime(table["month_start_date"]).dt.date:
+        month_end = (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
+        held_first, held_last = max(month, first), min(month_end, last)
+        held = (held_last - held_first).days + 1
+        whole = (month_end - month).days + 1
+        expected[month] = (
+            "the whole month"
+            if held == whole
+            else f"part of the month: {held_first} to {held_last} ({held} of {whole} days)"
+        )
+    shown = dict(zip(pd.to_datetime(table["month_start_date"]).dt.date, table["covers"], strict=True))
+    assert shown == expected
+    parts = [m for m, covers in expected.items() if covers != "the whole month"]
+    assert parts, expected  # the sample's first month starts inside it
+    named = " and ".join(f"{m:%B %Y}" for m in parts)
+    assert any(w.value.startswith(f"The data holds only part of {named} ") for w in at.warning), named
+
+
 def test_the_six_month_refunds_count_the_lines_without_a_usd_amount_over_the_channels(
     built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
