@@ -4,6 +4,9 @@
 -- publish/usd_totals.py).
 select
     month_start_date,
+    -- the days the month adds up: fewer than the month's where the activity starts or ends inside it
+    min(first_day) as first_day,
+    max(last_day) as last_day,
     sum(sales_usd) as sales_usd,
     sum(refunded_revenue_usd) as refunded_revenue_usd,
     sum(refunded_revenue_6m_usd) as refunded_revenue_6m_usd,

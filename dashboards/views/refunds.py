@@ -3,7 +3,6 @@ units whose restock is unknown."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +10,7 @@ import streamlit as st
 from finboard import frame, money, warehouse
 from finboard.ui import chart_frame, money_table, page_header, sidebar_filters, source
 
-from publish.periods import grain_end, part_covered
+from publish.periods import part_covered
 from publish.usd_totals import usd_total_of_lines
 
 PAGE = "refunds"
@@ -65,14 +64,6 @@ def trend_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def month_covered(month_start: date, first: date | None, last: date | None) -> str | None:
-    """The part of the month the data holds, when it starts or ends inside it (decision log §3,
-    the wording `part_covered`'s); None for a whole month, or when the warehouse holds no day."""
-    if first is None or last is None:
-        return None
-    return part_covered(month_start, "month", max(month_start, first), min(grain_end(month_start, "month"), last))
-
-
 def trend_table(trend: list[dict[str, Any]]) -> Any:
     """The trend as shown: money and rates as text, an unknown one with its reason."""
     table = money_table(
@@ -95,14 +86,17 @@ def trend_table(trend: list[dict[str, Any]]) -> Any:
 
 def main() -> None:
     filters = sidebar_filters(PAGE, currency_note="USD only: refunds_monthly has no local amounts.")
-    page_header("Refunds", [MART, "refund_reasons_daily", "pnl_daily_by_channel"], filters)
+    page_header("Refunds", [MART, "refund_reasons_daily"], filters)
 
-    days = warehouse.run(PAGE, "data_days").one()
     trend = trend_rows(warehouse.run(PAGE, "trend", filters.params()).records())
-    parts = [month_covered(row["month_start_date"], days.get("first_date"), days.get("last_date")) for row in trend]
-    # a month the data holds in part says which days, as the P&L's rows do
+    parts = [part_covered(row["month_start_date"], "month", row["first_day"], row["last_day"]) for row in trend]
+    # a month the activity starts or ends inside says which days it adds up, as the P&L's rows do
     trend = [
-        {"month_start_date": row["month_start_date"], "covers": part or "the whole month", **row}
+        {
+            "month_start_date": row["month_start_date"],
+            "covers": part or "the whole month",
+            **{k: v for k, v in row.items() if k not in ("first_day", "last_day")},
+        }
         for row, part in zip(trend, parts, strict=True)
     ]
     st.subheader(f"Six months to {filters.period.end:%B %Y}: by refund date and by sale cohort")
@@ -143,7 +137,8 @@ def main() -> None:
     if partial:
         st.warning(
             f"The data holds only part of {' and '.join(partial)} (it starts or ends inside the month): "
-            "such a month's bars and figures add up the days named in its covers column, not the whole month."
+            "such a month's sales and refunds add up the days named in its covers column, not the whole month "
+            "(a six-month figure adds up the days its six months hold)."
         )
     left_out = sum(int(r["refund_lines_without_usd"] or 0) for r in trend)
     if left_out:

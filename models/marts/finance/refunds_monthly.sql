@@ -1,7 +1,9 @@
 -- Monthly refunds by channel in the reporting currency, two views side by side:
 --   by refund month (what the P&L shows): refunds dated in the month, against that month's sales;
 --   by sale cohort: of the goods sold in the month, how much has been refunded so far.
--- Grain: one row per month and channel, every month from the first to the last activity.
+-- Grain: one row per month and channel, every month from the first to the last activity; a month
+-- the activity starts or ends inside holds only its days from first_day to last_day (decision log
+-- §3: its sums are a part's, and the dashboards say so).
 -- Unknown is not zero (decision log §5): a USD total sums the lines that have a USD amount, is 0
 -- only without lines and null when none of its lines has one, and the lines it leaves out are
 -- counted beside it (sale_lines_without_usd, refund_lines_without_usd,
@@ -15,11 +17,26 @@ channels as (
     select * from {{ ref('dim_channel') }}
 ),
 
+calendar as (
+    select * from {{ ref('dim_date') }}
+),
+
+activity as (
+    select
+        min(event_date) as first_event_date,
+        max(event_date) as last_event_date
+    from transactions
+),
+
 months as (
-    select distinct month_start_date
-    from {{ ref('dim_date') }}
-    where date_day between (select min(transactions.event_date) from transactions)
-        and (select max(transactions.event_date) from transactions)
+    select
+        calendar.month_start_date,
+        min(calendar.date_day) as first_day,
+        max(calendar.date_day) as last_day
+    from calendar
+    cross join activity
+    where calendar.date_day between activity.first_event_date and activity.last_event_date
+    group by 1
 ),
 
 sale_lines as (
@@ -67,6 +84,8 @@ by_sale_cohort as (
 grid as (
     select
         months.month_start_date,
+        months.first_day,
+        months.last_day,
         channels.channel_key,
         channels.channel
     from months
@@ -79,6 +98,8 @@ grid as (
 combined as (
     select
         grid.month_start_date,
+        grid.first_day,
+        grid.last_day,
         grid.channel_key,
         grid.channel,
         coalesce(by_event_month.sale_lines, 0) as sale_lines,
@@ -131,6 +152,8 @@ six_month_totals as (
 
 select
     month_start_date,
+    first_day,
+    last_day,
     channel_key,
     channel,
     cast(sale_lines as bigint) as sale_lines,
