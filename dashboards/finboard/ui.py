@@ -14,6 +14,7 @@ import streamlit as st
 
 from finboard import money, warehouse
 from finboard.periods import Period, coverage_gap
+from publish.periods import part_covered
 
 ALL_CHANNELS = "All channels"
 DEFAULT_DAYS = 28
@@ -212,4 +213,26 @@ def page_header(title: str, sources: Sequence[str], filters: Filters | None = No
         st.warning(
             f"The marts hold no data for all of {filters.period.label()}: {filters.gap}. "
             "The period's totals read unknown, not 0."
+        )
+
+
+def months_shown(months: list[dict[str, Any]]) -> None:
+    """Say which days a monthly page's figures add up: the months the range touches, each from its
+    first_day to its last_day (`queries/<page>__months.sql`, the mart's columns), with a warning
+    naming a month the data holds only part of (decision log §3: a part's sum is not the month's)."""
+    if not months:
+        return
+    first, last = min(m["first_day"] for m in months), max(m["last_day"] for m in months)
+    st.caption(
+        f"Monthly mart: the figures add up the months the date range touches, as far as the data holds them: "
+        f"{first.isoformat()} to {last.isoformat()}."
+    )
+    parts = [
+        (m["month_start_date"], part_covered(m["month_start_date"], "month", m["first_day"], m["last_day"]))
+        for m in months
+    ]
+    named = [f"{month:%B %Y} ({part})" for month, part in parts if part]
+    if named:
+        st.warning(
+            f"The data holds only part of {' and '.join(named)}: the figures add up those days, not the whole month."
         )

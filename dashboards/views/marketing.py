@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 from finboard import frame, money, warehouse
-from finboard.ui import money_table, page_header, sidebar_filters, source
+from finboard.ui import money_table, months_shown, page_header, sidebar_filters, source
 
 PAGE = "marketing"
 MART = "marketing_performance_monthly"
@@ -63,7 +63,7 @@ def main() -> None:
         PAGE, currency_note="USD only: marketing_performance_monthly has no local amounts. Channel = campaign target."
     )
     page_header("Marketing", [MART, "feed_deliveries"], filters)
-    st.caption("Monthly mart: the months the date range touches are shown in full.")
+    months_shown(warehouse.run(PAGE, "months", filters.params()).records())
 
     platforms = with_ratios(warehouse.run(PAGE, "by_platform", filters.params()).records())
     total = {

@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 from finboard import frame, money, warehouse
-from finboard.ui import chart_frame, money_table, page_header, sidebar_filters, source
+from finboard.ui import chart_frame, money_table, months_shown, page_header, sidebar_filters, source
 
 PAGE = "products"
 MART = "product_performance_monthly"
@@ -34,7 +34,7 @@ def main() -> None:
         currency_note="USD only: product_performance_monthly has no local amounts and no channel.",
     )
     page_header("Products", [MART], filters)
-    st.caption("Monthly mart: the months the date range touches are shown in full.")
+    months_shown(warehouse.run(PAGE, "months", filters.params()).records())
 
     categories = with_margin_rate(warehouse.run(PAGE, "by_category", filters.params()).records())
     st.subheader("Categories")

@@ -661,6 +661,52 @@ def test_a_refunds_month_the_data_holds_in_part_says_which_days(dash: Project) -
     assert any(w.value.startswith(f"The data holds only part of {named} ") for w in at.warning), named
 
 
+@pytest.mark.parametrize(
+    ("page", "mart", "data_days"),
+    [
+        (
+            "products",
+            "product_performance_monthly",
+            "select min(event_date), max(event_date) from marts.fct_transactions",
+        ),
+        (
+            "marketing",
+            "marketing_performance_monthly",
+            "select min(date_day), max(date_day) from marts.pnl_daily_by_channel",
+        ),
+    ],
+)
+def test_a_monthly_page_says_which_days_its_figures_add_up(dash: Project, page: str, mart: str, data_days: str) -> None:
+    """Decision log §3: the Products and Marketing pages sum whole months of their marts, and
+    said "the months the date range touches are shown in full"; a month the data starts or ends
+    inside adds up only the days it holds (the sample starts inside its first month; the default
+    range's month, the sample's last, held 1 day of 31 on the Products page). The page says which
+    days its figures add up and names such a month in a warning. The days are the data's
+    (transactions for products, the P&L's days for marketing), read here without the marts' new
+    columns."""
+    [(first, last)] = dash.query(data_days)
+    at = app(page)
+    at.date_input(key=f"{page}_dates").set_value((first, last)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    months = [m for (m,) in dash.query(f"select distinct month_start_date from marts.{mart} order by 1")]
+    held = []
+    for month in months:
+        month_end = (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
+        held_first, held_last = max(month, first), min(month_end, last)
+        days, whole = (held_last - held_first).days + 1, (month_end - month).days + 1
+        if days < whole:
+            held.append(f"{month:%B %Y} (part of the month: {held_first} to {held_last} ({days} of {whole} days))")
+    covered = (max(months[0], first), min((pd.Timestamp(months[-1]) + pd.offsets.MonthEnd(0)).date(), last))
+    captions = [c.value for c in at.caption]
+    assert any(f"as far as the data holds them: {covered[0]} to {covered[1]}." in c for c in captions), captions
+    assert not any("shown in full" in c for c in captions), captions
+    assert held, (first, last)  # the sample starts inside a month
+    warnings = [w.value for w in at.warning if w.value.startswith("The data holds only part of")]
+    assert warnings == [
+        f"The data holds only part of {' and '.join(held)}: the figures add up those days, not the whole month."
+    ]
+
+
 def test_the_six_month_refunds_count_the_lines_without_a_usd_amount_over_the_channels(
     built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,13 +2,24 @@
 -- attributes. Grain: one row per month and SKU with any sale or refund. Refunds count in the
 -- month they happen. COGS and margins cover the lines with a known cost (net_revenue_with_cost_usd),
 -- and the margin rate is of that revenue; lines_without_cost / lines_without_usd count the rest.
-with transactions as (
+-- A month the transactions start or end inside holds only its days from first_day to last_day
+-- (decision log §3: its sums are a part's, and the dashboards say so).
+-- transactions is read by the monthly sums and for its first and last day: inlined, not stored.
+with transactions as {{ not_materialized() }} (
     select * from {{ ref('fct_transactions') }}
 ),
 
 current_products as (
     select * from {{ ref('dim_product') }}
     where is_current
+),
+
+-- the transactions' first and last day: a month they start or end inside holds only its part
+held as (
+    select
+        min(event_date) as first_held,
+        max(event_date) as last_held
+    from transactions
 ),
 
 monthly as (
@@ -33,6 +44,7 @@ monthly as (
 
 select
     monthly.month_start_date,
+    {{ month_days_held('monthly.month_start_date', 'held.first_held', 'held.last_held') }},
     monthly.sku,
     coalesce(current_products.product_name, 'Unknown product') as product_name,
     coalesce(current_products.category, 'unknown') as category,
@@ -54,4 +66,5 @@ select
     cast(monthly.lines_without_cost as bigint) as lines_without_cost,
     cast(monthly.lines_without_usd as bigint) as lines_without_usd
 from monthly
+cross join held
 left join current_products on monthly.sku = current_products.sku

@@ -29,14 +29,12 @@ activity as (
 ),
 
 months as (
-    select
+    select distinct
         calendar.month_start_date,
-        min(calendar.date_day) as first_day,
-        max(calendar.date_day) as last_day
+        {{ month_days_held('calendar.month_start_date', 'activity.first_event_date', 'activity.last_event_date') }}
     from calendar
     cross join activity
     where calendar.date_day between activity.first_event_date and activity.last_event_date
-    group by 1
 ),
 
 sale_lines as (

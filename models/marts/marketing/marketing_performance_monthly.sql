@@ -8,6 +8,8 @@
 -- A month with a day (of the P&L's, the days the warehouse has data for) outside the dates the
 -- spend feed covers (decision log §3) does not know its spend in full: spend_usd is the spend
 -- delivered, days_outside_spend_feed counts the days, and ROAS and CAC are null.
+-- A month the warehouse's data (the P&L's days) starts or ends inside holds only its days from
+-- first_day to last_day (decision log §3: its sums are a part's, and the dashboards say so).
 {#- a USD sum is what a ratio may divide only when no row of it lacks a USD amount -#}
 {% set spend_known = 'case when monthly.spend_rows_without_usd = 0 then monthly.spend_usd end' %}
 {% set spend_known_for_the_month -%}
@@ -38,6 +40,14 @@ spend_feed_dates as (
     {{ spend_feed_dates('spend') }}
 ),
 
+-- the first and last day the warehouse has data for: a month they fall inside holds only its part
+held as (
+    select
+        min(date_day) as first_held,
+        max(date_day) as last_held
+    from pnl_days
+),
+
 -- the days of each month that the warehouse has data for and the spend feed does not cover
 uncovered as (
     select
@@ -46,7 +56,7 @@ uncovered as (
     from pnl_days
     cross join spend_feed_dates
     where not coalesce({{ within_spend_feed_dates('pnl_days.date_day') }}, false)
-    group by month_start_date
+    group by 1
 ),
 
 activity as (
@@ -90,11 +100,12 @@ monthly as (
         sum(attributed_orders_without_usd) as attributed_orders_without_usd,
         sum(new_customers) as new_customers
     from activity
-    group by month_start_date, campaign_key
+    group by 1, 2
 )
 
 select
     monthly.month_start_date,
+    {{ month_days_held('monthly.month_start_date', 'held.first_held', 'held.last_held') }},
     monthly.campaign_key,
     campaigns.campaign_id,
     campaigns.campaign_name,
@@ -115,4 +126,5 @@ select
     {{ safe_divide(spend_known_for_the_month, 'monthly.new_customers', 2) }} as customer_acquisition_cost_usd
 from monthly
 inner join campaigns on monthly.campaign_key = campaigns.campaign_key
+cross join held
 left join uncovered on monthly.month_start_date = uncovered.month_start_date
