@@ -19,8 +19,15 @@ def grain_end(start: date, grain: str) -> date:
 def part_covered(start: date, grain: str, first: date, last: date) -> str | None:
     """The part of the week or month starting on `start` that a total from `first` to `last` adds
     up, or None when it covers the whole of it: where the chosen range or the data starts or ends
-    inside a period, its total is not the period's, and reads as such."""
+    inside a period, its total is not the period's, and reads as such. Days that are not a range
+    inside the period are a caller's bug, not a part: they raise ValueError rather than read as
+    "-3 of 30 days"."""
     end = grain_end(start, grain)
+    if not start <= first <= last <= end:
+        raise ValueError(
+            f"part_covered: {first.isoformat()} to {last.isoformat()} is not a range of days inside the {grain} "
+            f"{start.isoformat()} to {end.isoformat()}; pass the first and last day the total adds up"
+        )
     if first <= start and last >= end:
         return None
     return (

@@ -384,6 +384,23 @@ def test_a_part_of_a_week_or_month_is_said_with_its_days(
     assert part_covered(days[0], grain, days[1], days[2]) == part
 
 
+@pytest.mark.parametrize(
+    ("start", "grain", "first", "last"),
+    [
+        ("2025-12-01", "month", "2025-12-20", "2025-12-05"),  # first after last
+        ("2025-12-01", "month", "2025-11-30", "2025-12-05"),  # starts before the month
+        ("2025-11-24", "week", "2025-11-24", "2025-12-01"),  # ends after the week
+    ],
+)
+def test_days_that_are_not_a_range_inside_the_period_are_refused(start: str, grain: str, first: str, last: str) -> None:
+    """part_covered said "part of the month: 2025-12-20 to 2025-12-05 (-14 of 31 days)" for a
+    first day after the last; a caller that passes such days has a bug, which now stops it with
+    both dates named rather than reaching a page or the pack."""
+    days = [date.fromisoformat(d) for d in (start, first, last)]
+    with pytest.raises(ValueError, match=f"{first} to {last} is not a range of days inside the {grain}"):
+        part_covered(days[0], grain, days[1], days[2])
+
+
 def test_a_pack_for_a_month_the_data_holds_in_part_says_which_days(built: Project, tmp_path: Path) -> None:
     """The small sample starts inside a month: each month's pack says which of its days the P&L
     holds, above the figures (it titled their sum the month's); the days are counted, so a hole
