@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import altair as alt
+import pandas as pd
 import streamlit as st
 from finboard import frame, money, warehouse
 from finboard.ui import chart_frame, money_table, page_header, sidebar_filters, source
@@ -62,6 +64,50 @@ def trend_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+# the two views the bars compare, as the chart's legend names them
+BAR_VIEWS = (("refunded_revenue_usd", "by refund date"), ("cohort_refunded_revenue_usd", "by sale cohort"))
+
+
+def bars(trend: list[dict[str, Any]]) -> pd.DataFrame:
+    """The chart's rows: one per month and view, with what the month covers and whether that is
+    a part of it."""
+    rows = [
+        {
+            "month_start_date": row["month_start_date"],
+            "view": view,
+            "refunded_revenue_usd": row[column],
+            "covers": row["covers"],
+            "part": row["covers"] != "the whole month",
+        }
+        for row in trend
+        for column, view in BAR_VIEWS
+    ]
+    return chart_frame(rows, ["refunded_revenue_usd"])
+
+
+def bar_chart(chart: pd.DataFrame) -> alt.Chart:
+    """Refunds by month, by refund date beside by sale cohort. A month the data holds only part
+    of is an outlined bar, not a filled one: its height is the sum of the days it covers, which
+    the tooltip names, not the month's (decision log §3), so it does not read as a dip."""
+    base = alt.Chart(chart).encode(
+        x=alt.X("yearmonth(month_start_date):O", title="month"),
+        xOffset=alt.XOffset("view:N"),
+        y=alt.Y("refunded_revenue_usd:Q", title="refunded revenue (USD)"),
+        color=alt.Color("view:N", legend=alt.Legend(orient="bottom")),
+        tooltip=[
+            alt.Tooltip("month_start_date:T", timeUnit="yearmonth", title="month"),
+            alt.Tooltip("view:N"),
+            alt.Tooltip("refunded_revenue_usd:Q", format=",.2f"),
+            alt.Tooltip("covers:N"),
+        ],
+    )
+    whole = base.mark_bar(filled=True).transform_filter(alt.FieldEqualPredicate(field="part", equal=False))
+    parts = base.mark_bar(filled=False, strokeWidth=2).transform_filter(
+        alt.FieldEqualPredicate(field="part", equal=True)
+    )
+    return alt.layer(whole, parts).properties(height=320)
 
 
 def trend_table(trend: list[dict[str, Any]]) -> Any:
@@ -127,11 +173,14 @@ def main() -> None:
         border=True,
     )
     c.caption("their cost stays in COGS (decision log §2)")
-    chart = chart_frame(trend, ["refunded_revenue_usd", "cohort_refunded_revenue_usd"])
+    chart = bars(trend)
     if not chart.empty:
-        st.bar_chart(
-            chart, x="month_start_date", y=["refunded_revenue_usd", "cohort_refunded_revenue_usd"], stack=False
-        )
+        st.altair_chart(bar_chart(chart), width="stretch")
+        if any(parts):
+            st.caption(
+                "An outlined bar is a month the data holds only part of: it is the sum of the days it covers "
+                "(its tooltip and the table's covers column say which), not of the whole month."
+            )
     st.dataframe(trend_table(trend), hide_index=True, width="stretch")
     partial = [f"{row['month_start_date']:%B %Y}" for row, part in zip(trend, parts, strict=True) if part]
     if partial:

@@ -110,10 +110,10 @@ def fingerprint(at: AppTest) -> str:
     return "\n".join(shown)
 
 
-def chart_points(at: AppTest, x: str) -> dict[tuple[date, str], tuple[str, bool, bool]]:
-    """The points of the page's chart over `x` and channel: what each row's tooltip says it covers,
-    whether it is drawn filled, and whether the line runs through it, read from the Vega-Lite spec
-    the page sends (each layer's field-equals filter applied to the chart's rows)."""
+def chart_points(at: AppTest, x: str, series: str = "channel") -> dict[tuple[date, str], tuple[str, bool, bool]]:
+    """The points (or bars) of the page's chart over `x` and `series`: what each row's tooltip says
+    it covers, whether it is drawn filled, and whether a line runs through it, read from the
+    Vega-Lite spec the page sends (each layer's field-equals filter applied to the chart's rows)."""
     [chart] = [c.proto for c in at.get("vega_lite_chart") if f'"field": "{x}"' in c.proto.spec]
     [dataset] = chart.datasets
     rows = pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
@@ -123,7 +123,7 @@ def chart_points(at: AppTest, x: str) -> dict[tuple[date, str], tuple[str, bool,
         [predicate] = [t["filter"] for t in layer.get("transform", [])] or [None]
         for row in rows:
             if predicate is None or row[predicate["field"]] == predicate["equal"]:
-                key = (pd.Timestamp(row[x]).date(), row["channel"])
+                key = (pd.Timestamp(row[x]).date(), row[series])
                 if layer["mark"]["type"] == "line":
                     on_line.add(key)
                     continue
@@ -636,9 +636,10 @@ def test_refunds_without_a_usd_amount_are_said_and_leave_the_rate_unknown(
 def test_a_refunds_month_the_data_holds_in_part_says_which_days(dash: Project) -> None:
     """Decision log §3: the Refunds page's trend is by month; a month the transactions start or
     end inside adds up only the days they hold, and its row says which, with a warning naming the
-    months (it showed the part's sum as the month's, its bars a dip). The sample starts inside a
-    month. The days are the transactions' (refunds_monthly.first_day and last_day), not the P&L's,
-    which spend can stretch."""
+    months (it showed the part's sum as the month's, its bars a dip); its bar is outlined, not
+    filled, with the days in its tooltip. The sample starts inside a month. The days are the
+    transactions' (refunds_monthly.first_day and last_day), not the P&L's, which spend can
+    stretch."""
     [(first, last)] = dash.query("select min(event_date), max(event_date) from marts.fct_transactions")
     at = app("refunds")
     table = at.dataframe[0].value
@@ -659,6 +660,15 @@ def test_a_refunds_month_the_data_holds_in_part_says_which_days(dash: Project) -
     assert parts, expected  # the sample's first month starts inside it
     named = " and ".join(f"{m:%B %Y}" for m in parts)
     assert any(w.value.startswith(f"The data holds only part of {named} ") for w in at.warning), named
+    # the bars: a part is outlined, not filled, and its tooltip names its days (it read as a dip)
+    bars = chart_points(at, "month_start_date", series="view")
+    assert {view for _, view in bars} == {"by refund date", "by sale cohort"}
+    assert {key: (covers, filled) for key, (covers, filled, _) in bars.items()} == {
+        (month, view): (covers, covers == "the whole month")
+        for month, covers in expected.items()
+        for view in ("by refund date", "by sale cohort")
+    }
+    assert any(c.value.startswith("An outlined bar is a month the data holds only part of") for c in at.caption)
 
 
 @pytest.mark.parametrize(
