@@ -51,9 +51,12 @@ def sidebar_filters(
     currency_note: str | None = None,
 ) -> Filters:
     """Date range, channel and currency, bounded by what the page's marts hold
-    (`queries/<page>__filters.sql`: first_date, last_date and, for a page with channels, channels)."""
+    (`queries/<page>__filters.sql`: first_date, last_date and, for a page with channels, channels).
+    A monthly page's bounds are whole months; its query gives the data's own first and last day
+    too (data_first, data_last: the marts' first_day and last_day), which the range's help names."""
     bounds = warehouse.run(page, "filters").one()
     first, last = bounds.get("first_date"), bounds.get("last_date")
+    data_first, data_last = bounds.get("data_first") or first, bounds.get("data_last") or last
     today = date.today()
     last_day = last or today
     first_day = first or last_day
@@ -65,7 +68,7 @@ def sidebar_filters(
         min_value=first_day - timedelta(days=366 * 2),
         max_value=last_day + timedelta(days=366),
         key=f"{page}_dates",
-        help=f"The data runs from {first_day} to {last_day}.",
+        help=f"The data runs from {data_first or first_day} to {data_last or last_day}.",
     )
     start, end = _range(chosen, default_start, last_day)
     channel = ""

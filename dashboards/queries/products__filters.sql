@@ -1,4 +1,7 @@
 select
     min(month_start_date) as first_date,
-    last_day(max(month_start_date)) as last_date
+    last_day(max(month_start_date)) as last_date,
+    -- the data's own first and last day: fewer than the months' where it starts or ends inside one
+    min(first_day) as data_first,
+    max(last_day) as data_last
 from {{ ref('product_performance_monthly') }}

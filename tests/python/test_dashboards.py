@@ -671,34 +671,37 @@ def test_a_refunds_month_the_data_holds_in_part_says_which_days(dash: Project) -
     assert any(c.value.startswith("An outlined bar is a month the data holds only part of") for c in at.caption)
 
 
-@pytest.mark.parametrize(
-    ("page", "mart", "data_days"),
-    [
-        (
-            "products",
-            "product_performance_monthly",
-            "select min(event_date), max(event_date) from marts.fct_transactions",
-        ),
-        (
-            "marketing",
-            "marketing_performance_monthly",
-            "select min(date_day), max(date_day) from marts.pnl_daily_by_channel",
-        ),
-    ],
-)
-def test_a_monthly_page_says_which_days_its_figures_add_up(dash: Project, page: str, mart: str, data_days: str) -> None:
+TRANSACTION_DAYS = "select min(event_date), max(event_date) from marts.fct_transactions"
+PNL_DAYS = "select min(date_day), max(date_day) from marts.pnl_daily_by_channel"
+# a monthly page, its mart and the data whose days its months hold (the P&L's for marketing)
+MONTHLY_PAGES = {
+    "products": ("product_performance_monthly", TRANSACTION_DAYS),
+    "marketing": ("marketing_performance_monthly", PNL_DAYS),
+    "refunds": ("refunds_monthly", TRANSACTION_DAYS),
+}
+
+
+def days_held(project: Project, page: str) -> tuple[date, date, list[date]]:
+    """The data's first and last day as a monthly page's mart holds them, and the mart's months,
+    read from the data (not from the marts' first_day and last_day, which are under test)."""
+    mart, data_days = MONTHLY_PAGES[page]
+    [(first, last)] = project.query(data_days)
+    months = [m for (m,) in project.query(f"select distinct month_start_date from marts.{mart} order by 1")]
+    return max(months[0], first), min((pd.Timestamp(months[-1]) + pd.offsets.MonthEnd(0)).date(), last), months
+
+
+@pytest.mark.parametrize("page", ["products", "marketing"])
+def test_a_monthly_page_says_which_days_its_figures_add_up(dash: Project, page: str) -> None:
     """Decision log §3: the Products and Marketing pages sum whole months of their marts, and
     said "the months the date range touches are shown in full"; a month the data starts or ends
     inside adds up only the days it holds (the sample starts inside its first month; the default
     range's month, the sample's last, held 1 day of 31 on the Products page). The page says which
     days its figures add up and names such a month in a warning. The days are the data's
-    (transactions for products, the P&L's days for marketing), read here without the marts' new
-    columns."""
-    [(first, last)] = dash.query(data_days)
+    (transactions for products, the P&L's days for marketing)."""
+    first, last, months = days_held(dash, page)
     at = app(page)
     at.date_input(key=f"{page}_dates").set_value((first, last)).run()
     assert not at.exception, [e.value for e in at.exception]
-    months = [m for (m,) in dash.query(f"select distinct month_start_date from marts.{mart} order by 1")]
     held = []
     for month in months:
         month_end = (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
@@ -706,15 +709,25 @@ def test_a_monthly_page_says_which_days_its_figures_add_up(dash: Project, page: 
         days, whole = (held_last - held_first).days + 1, (month_end - month).days + 1
         if days < whole:
             held.append(f"{month:%B %Y} (part of the month: {held_first} to {held_last} ({days} of {whole} days))")
-    covered = (max(months[0], first), min((pd.Timestamp(months[-1]) + pd.offsets.MonthEnd(0)).date(), last))
     captions = [c.value for c in at.caption]
-    assert any(f"as far as the data holds them: {covered[0]} to {covered[1]}." in c for c in captions), captions
+    assert any(f"as far as the data holds them: {first} to {last}." in c for c in captions), captions
     assert not any("shown in full" in c for c in captions), captions
     assert held, (first, last)  # the sample starts inside a month
     warnings = [w.value for w in at.warning if w.value.startswith("The data holds only part of")]
     assert warnings == [
         f"The data holds only part of {' and '.join(held)}: the figures add up those days, not the whole month."
     ]
+
+
+@pytest.mark.parametrize("page", list(MONTHLY_PAGES))
+def test_a_monthly_page_names_the_data_s_own_first_and_last_day(dash: Project, page: str) -> None:
+    """A monthly page's date range is bounded by whole months, and its help said "The data runs
+    from" the first month's first day to the last month's last: a day the data does not reach
+    (the sample starts inside a month). It names the data's own days."""
+    first, last, months = days_held(dash, page)
+    assert (first, last) != (months[0], (pd.Timestamp(months[-1]) + pd.offsets.MonthEnd(0)).date())
+    at = app(page)
+    assert at.date_input(key=f"{page}_dates").help == f"The data runs from {first} to {last}."
 
 
 def test_the_six_month_refunds_count_the_lines_without_a_usd_amount_over_the_channels(
