@@ -33,16 +33,21 @@ def _year_before(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def coverage_gap(period: Period, first: date | None, last: date | None) -> str | None:
-    """Why a period cannot be compared (the warehouse holds no data for all of it), or None."""
+def coverage_gap(
+    period: Period, first: date | None, last: date | None, named: tuple[date | None, date | None] = (None, None)
+) -> str | None:
+    """Why a period cannot be compared (the warehouse holds no data for all of it), or None.
+    `first` and `last` bound what the page's marts hold (whole months for a monthly page);
+    `named` are the data's own first and last day, which the reason names where given."""
     if first is None or last is None:
         return "the warehouse holds no data"
+    name_first, name_last = (named[0] or first).isoformat(), (named[1] or last).isoformat()
     if period.end < first:
-        return f"no data before {first.isoformat()}"
+        return f"no data before {name_first}"
     if period.start < first:
-        return f"the period starts before the first data ({first.isoformat()})"
+        return f"the period starts before the first data ({name_first})"
     if period.start > last:
-        return f"no data after {last.isoformat()}"
+        return f"no data after {name_last}"
     if period.end > last:
-        return f"the period ends after the last data ({last.isoformat()})"
+        return f"the period ends after the last data ({name_last})"
     return None

@@ -27,6 +27,10 @@ class Filters:
     currency: str
     first_date: date | None
     last_date: date | None
+    # the data's own first and last day, inside first_date and last_date (a monthly page's bounds
+    # are whole months): what the range's help and a gap's reason name
+    data_first: date | None = None
+    data_last: date | None = None
 
     def params(self, period: Period | None = None) -> dict[str, Any]:
         chosen = period or self.period
@@ -40,7 +44,11 @@ class Filters:
     def gap(self) -> str | None:
         """Why the chosen period's figures are unknown (the page's marts hold no data for all of
         it), or None: a period outside the data is not a period of zeros."""
-        return coverage_gap(self.period, self.first_date, self.last_date)
+        return self.gap_of(self.period)
+
+    def gap_of(self, period: Period) -> str | None:
+        """Why `period`'s figures are unknown (this one, or one it is compared with), or None."""
+        return coverage_gap(period, self.first_date, self.last_date, (self.data_first, self.data_last))
 
 
 def sidebar_filters(
@@ -56,7 +64,7 @@ def sidebar_filters(
     too (data_first, data_last: the marts' first_day and last_day), which the range's help names."""
     bounds = warehouse.run(page, "filters").one()
     first, last = bounds.get("first_date"), bounds.get("last_date")
-    data_first, data_last = bounds.get("data_first") or first, bounds.get("data_last") or last
+    data_first, data_last = bounds.get("data_first"), bounds.get("data_last")
     today = date.today()
     last_day = last or today
     first_day = first or last_day
@@ -84,7 +92,7 @@ def sidebar_filters(
     )
     if currency_note:
         st.sidebar.caption(currency_note)
-    return Filters(Period(start, end), channel, str(currency), first, last)
+    return Filters(Period(start, end), channel, str(currency), first, last, data_first, data_last)
 
 
 def _range(chosen: Any, default_start: date, default_end: date) -> tuple[date, date]:
@@ -146,8 +154,8 @@ def change(current: Figure, base: Figure, gap: str | None) -> tuple[str | None, 
 def tile(spec: Tile, filters: Filters) -> None:
     current = Figure(None, filters.gap) if filters.gap else spec.current
     shown = spec.fmt(current.value) if current.value is not None else f"unknown: {current.unknown_reason}"
-    prev_gap = coverage_gap(filters.period.previous(), filters.first_date, filters.last_date)
-    ly_gap = coverage_gap(filters.period.last_year(), filters.first_date, filters.last_date)
+    prev_gap = filters.gap_of(filters.period.previous())
+    ly_gap = filters.gap_of(filters.period.last_year())
     delta, prev_text = change(current, spec.previous, prev_gap)
     _, ly_text = change(current, spec.last_year, ly_gap)
     st.metric(spec.label, shown, delta=delta, delta_color=spec.delta_color, help=spec.source, border=True)
@@ -219,23 +227,39 @@ def page_header(title: str, sources: Sequence[str], filters: Filters | None = No
         )
 
 
-def months_shown(months: list[dict[str, Any]]) -> None:
-    """Say which days a monthly page's figures add up: the months the range touches, each from its
-    first_day to its last_day (`queries/<page>__months.sql`, the mart's columns), with a warning
-    naming a month the data holds only part of (decision log §3: a part's sum is not the month's)."""
+def months_note(months: list[dict[str, Any]]) -> tuple[str | None, list[str]]:
+    """What a monthly page says of the days its figures add up: a caption with the data's days
+    over the months the range touches (each month's first_day to last_day, the mart's columns,
+    `queries/<page>__months.sql`), and a warning for each month the data holds only part of
+    (decision log §3: a part's sum is not the month's) or whose days the mart does not know."""
     if not months:
-        return
-    first, last = min(m["first_day"] for m in months), max(m["last_day"] for m in months)
-    st.caption(
-        f"Monthly mart: the figures add up the months the date range touches, as far as the data holds them: "
-        f"{first.isoformat()} to {last.isoformat()}."
+        return None, []
+    known = [m for m in months if m["first_day"] is not None and m["last_day"] is not None]
+    caption = (
+        "Monthly mart: the figures add up the months the date range touches, as far as the data holds them: "
+        f"{min(m['first_day'] for m in known).isoformat()} to {max(m['last_day'] for m in known).isoformat()}."
+        if known
+        else None
     )
-    parts = [
-        (m["month_start_date"], part_covered(m["month_start_date"], "month", m["first_day"], m["last_day"]))
-        for m in months
-    ]
-    named = [f"{month:%B %Y} ({part})" for month, part in parts if part]
-    if named:
-        st.warning(
-            f"The data holds only part of {' and '.join(named)}: the figures add up those days, not the whole month."
-        )
+    warnings = []
+    for month in months:
+        start = month["month_start_date"]
+        if month["first_day"] is None or month["last_day"] is None:
+            warnings.append(
+                f"Of {start:%B %Y}, which days the figures add up is unknown: the mart does not say "
+                "(first_day or last_day is null; its not_null tests fail the build, see Data health)."
+            )
+            continue
+        part = part_covered(start, "month", month["first_day"], month["last_day"])
+        if part:
+            warnings.append(f"Of {start:%B %Y}, the figures add up {part}, not the whole month.")
+    return caption, warnings
+
+
+def months_shown(months: list[dict[str, Any]]) -> None:
+    """Show `months_note`: its caption, then its warnings."""
+    caption, warnings = months_note(months)
+    if caption:
+        st.caption(caption)
+    for warning in warnings:
+        st.warning(warning)

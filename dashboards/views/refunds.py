@@ -70,18 +70,18 @@ def trend_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 BAR_VIEWS = (("refunded_revenue_usd", "by refund date"), ("cohort_refunded_revenue_usd", "by sale cohort"))
 
 
-def bars(trend: list[dict[str, Any]]) -> pd.DataFrame:
+def bars(trend: list[dict[str, Any]], parts: list[str | None]) -> pd.DataFrame:
     """The chart's rows: one per month and view, with what the month covers and whether that is
-    a part of it."""
+    a part of it (its `part_covered`, None for a whole month)."""
     rows = [
         {
             "month_start_date": row["month_start_date"],
             "view": view,
             "refunded_revenue_usd": row[column],
             "covers": row["covers"],
-            "part": row["covers"] != "the whole month",
+            "part": part is not None,
         }
-        for row in trend
+        for row, part in zip(trend, parts, strict=True)
         for column, view in BAR_VIEWS
     ]
     return chart_frame(rows, ["refunded_revenue_usd"])
@@ -173,7 +173,7 @@ def main() -> None:
         border=True,
     )
     c.caption("their cost stays in COGS (decision log §2)")
-    chart = bars(trend)
+    chart = bars(trend, parts)
     if not chart.empty:
         st.altair_chart(bar_chart(chart), width="stretch")
         if any(parts):

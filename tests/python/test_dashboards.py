@@ -36,7 +36,7 @@ from finboard.bridge import bridge_steps  # noqa: E402
 from finboard.money import money as shown_money  # noqa: E402
 from finboard.money import parse_money  # noqa: E402
 from finboard.pages import PAGES  # noqa: E402
-from finboard.ui import ALL_CHANNELS  # noqa: E402
+from finboard.ui import ALL_CHANNELS, months_note  # noqa: E402
 
 CENT = Decimal("0.01")
 CHANNEL_PAGES = ("overview", "pnl", "refunds", "marketing")
@@ -79,6 +79,24 @@ def without_costs(tmp_path_factory: pytest.TempPathFactory) -> Project:
 def use(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FINANCE_WAREHOUSE_PATH", str(project.warehouse))
     monkeypatch.setenv("DBT_TARGET_PATH", str(project.work / "target"))
+    warehouse.clear_memory()
+
+
+@pytest.fixture(scope="module")
+def months_built(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A sample of 45 days from 2025-11-20: a month the data starts inside, a whole month and a
+    month it ends inside, for the monthly pages (the small sample holds part of one month)."""
+    work = tmp_path_factory.mktemp("dashboards_months")
+    project = Project(work)
+    assert project.load(make_sample(work / "deliveries", days=45)) == 0
+    ok(project.build_daily())
+    return project
+
+
+@pytest.fixture
+def months_dash(months_built: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+    use(months_built, monkeypatch)
+    yield months_built
     warehouse.clear_memory()
 
 
@@ -633,44 +651,6 @@ def test_refunds_without_a_usd_amount_are_said_and_leave_the_rate_unknown(
     warehouse.clear_memory()
 
 
-def test_a_refunds_month_the_data_holds_in_part_says_which_days(dash: Project) -> None:
-    """Decision log §3: the Refunds page's trend is by month; a month the transactions start or
-    end inside adds up only the days they hold, and its row says which, with a warning naming the
-    months (it showed the part's sum as the month's, its bars a dip); its bar is outlined, not
-    filled, with the days in its tooltip. The sample starts inside a month. The days are the
-    transactions' (refunds_monthly.first_day and last_day), not the P&L's, which spend can
-    stretch."""
-    [(first, last)] = dash.query("select min(event_date), max(event_date) from marts.fct_transactions")
-    at = app("refunds")
-    table = at.dataframe[0].value
-    expected = {}
-    for month in pd.to_datetime(table["month_start_date"]).dt.date:
-        month_end = (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
-        held_first, held_last = max(month, first), min(month_end, last)
-        held = (held_last - held_first).days + 1
-        whole = (month_end - month).days + 1
-        expected[month] = (
-            "the whole month"
-            if held == whole
-            else f"part of the month: {held_first} to {held_last} ({held} of {whole} days)"
-        )
-    shown = dict(zip(pd.to_datetime(table["month_start_date"]).dt.date, table["covers"], strict=True))
-    assert shown == expected
-    parts = [m for m, covers in expected.items() if covers != "the whole month"]
-    assert parts, expected  # the sample's first month starts inside it
-    named = " and ".join(f"{m:%B %Y}" for m in parts)
-    assert any(w.value.startswith(f"The data holds only part of {named} ") for w in at.warning), named
-    # the bars: a part is outlined, not filled, and its tooltip names its days (it read as a dip)
-    bars = chart_points(at, "month_start_date", series="view")
-    assert {view for _, view in bars} == {"by refund date", "by sale cohort"}
-    assert {key: (covers, filled) for key, (covers, filled, _) in bars.items()} == {
-        (month, view): (covers, covers == "the whole month")
-        for month, covers in expected.items()
-        for view in ("by refund date", "by sale cohort")
-    }
-    assert any(c.value.startswith("An outlined bar is a month the data holds only part of") for c in at.caption)
-
-
 TRANSACTION_DAYS = "select min(event_date), max(event_date) from marts.fct_transactions"
 PNL_DAYS = "select min(date_day), max(date_day) from marts.pnl_daily_by_channel"
 # a monthly page, its mart and the data whose days its months hold (the P&L's for marketing)
@@ -681,53 +661,127 @@ MONTHLY_PAGES = {
 }
 
 
+def month_end(month: date) -> date:
+    return (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
+
+
+def month_covers(month: date, first: date, last: date) -> str:
+    """What a month holds of the data's days, in the pages' words, computed here."""
+    held_first, held_last = max(month, first), min(month_end(month), last)
+    held, whole = (held_last - held_first).days + 1, (month_end(month) - month).days + 1
+    return (
+        "the whole month"
+        if held == whole
+        else f"part of the month: {held_first} to {held_last} ({held} of {whole} days)"
+    )
+
+
 def days_held(project: Project, page: str) -> tuple[date, date, list[date]]:
     """The data's first and last day as a monthly page's mart holds them, and the mart's months,
     read from the data (not from the marts' first_day and last_day, which are under test)."""
     mart, data_days = MONTHLY_PAGES[page]
     [(first, last)] = project.query(data_days)
     months = [m for (m,) in project.query(f"select distinct month_start_date from marts.{mart} order by 1")]
-    return max(months[0], first), min((pd.Timestamp(months[-1]) + pd.offsets.MonthEnd(0)).date(), last), months
+    return max(months[0], first), min(month_end(months[-1]), last), months
+
+
+def test_a_refunds_month_the_data_holds_in_part_says_which_days(months_dash: Project) -> None:
+    """Decision log §3: the Refunds page's trend is by month; a month the transactions start or
+    end inside adds up only the days they hold, and its row says which, with a warning naming the
+    months (it showed the part's sum as the month's, its bars a dip); its bar is outlined, not
+    filled, with the days in its tooltip, and a whole month's bar stays filled. The sample starts
+    inside a month and ends inside another, with a whole month between. The days are the
+    transactions' (refunds_monthly.first_day and last_day), not the P&L's, which spend can
+    stretch."""
+    first, last, _ = days_held(months_dash, "refunds")
+    at = app("refunds")
+    table = at.dataframe[0].value
+    expected = {month: month_covers(month, first, last) for month in pd.to_datetime(table["month_start_date"]).dt.date}
+    shown = dict(zip(pd.to_datetime(table["month_start_date"]).dt.date, table["covers"], strict=True))
+    assert shown == expected
+    parts = [m for m, covers in expected.items() if covers != "the whole month"]
+    assert 2 <= len(parts) < len(expected), expected  # a whole month between two parts
+    named = " and ".join(f"{m:%B %Y}" for m in parts)
+    assert any(w.value.startswith(f"The data holds only part of {named} ") for w in at.warning), named
+    # the bars: a part is outlined, not filled, and its tooltip names its days (it read as a dip)
+    bars = chart_points(at, "month_start_date", series="view")
+    assert {view for _, view in bars} == {"by refund date", "by sale cohort"}
+    assert {key: (covers, filled) for key, (covers, filled, _) in bars.items()} == {
+        (month, view): (covers, covers == "the whole month")
+        for month, covers in expected.items()
+        for view in ("by refund date", "by sale cohort")
+    }
+    [chart] = [c.proto for c in at.get("vega_lite_chart") if '"field": "month_start_date"' in c.proto.spec]
+    tooltips = [t for layer in json.loads(chart.spec)["layer"] for t in layer.get("encoding", {}).get("tooltip", [])]
+    assert any(t.get("field") == "covers" for t in tooltips), tooltips
+    assert any(c.value.startswith("An outlined bar is a month the data holds only part of") for c in at.caption)
 
 
 @pytest.mark.parametrize("page", ["products", "marketing"])
-def test_a_monthly_page_says_which_days_its_figures_add_up(dash: Project, page: str) -> None:
+def test_a_monthly_page_says_which_days_its_figures_add_up(months_dash: Project, page: str) -> None:
     """Decision log §3: the Products and Marketing pages sum whole months of their marts, and
     said "the months the date range touches are shown in full"; a month the data starts or ends
-    inside adds up only the days it holds (the sample starts inside its first month; the default
-    range's month, the sample's last, held 1 day of 31 on the Products page). The page says which
-    days its figures add up and names such a month in a warning. The days are the data's
-    (transactions for products, the P&L's days for marketing)."""
-    first, last, months = days_held(dash, page)
+    inside adds up only the days it holds (on make run's sample, the Products page opened on a
+    January the data holds 1 day of). The page says which days its figures add up and, of each
+    such month, which part; a range inside a whole month names that month's days, not the
+    range's. The days are the data's (transactions for products, the P&L's days for marketing)."""
+    first, last, months = days_held(months_dash, page)
     at = app(page)
     at.date_input(key=f"{page}_dates").set_value((first, last)).run()
     assert not at.exception, [e.value for e in at.exception]
-    held = []
-    for month in months:
-        month_end = (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
-        held_first, held_last = max(month, first), min(month_end, last)
-        days, whole = (held_last - held_first).days + 1, (month_end - month).days + 1
-        if days < whole:
-            held.append(f"{month:%B %Y} (part of the month: {held_first} to {held_last} ({days} of {whole} days))")
+    held = [(m, month_covers(m, first, last)) for m in months]
+    parts = [
+        f"Of {m:%B %Y}, the figures add up {covers}, not the whole month."
+        for m, covers in held
+        if covers != "the whole month"
+    ]
+    assert parts and len(parts) < len(months), held  # the sample starts inside a month; one is whole
     captions = [c.value for c in at.caption]
     assert any(f"as far as the data holds them: {first} to {last}." in c for c in captions), captions
     assert not any("shown in full" in c for c in captions), captions
-    assert held, (first, last)  # the sample starts inside a month
-    warnings = [w.value for w in at.warning if w.value.startswith("The data holds only part of")]
+    assert [w.value for w in at.warning if w.value.startswith("Of ")] == parts
+    # a range inside a whole month: its figures are the month's, and the caption says so
+    whole = next(m for m, covers in held if covers == "the whole month")
+    at.date_input(key=f"{page}_dates").set_value((whole + timedelta(days=9), whole + timedelta(days=19))).run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = [c.value for c in at.caption]
+    assert any(f"as far as the data holds them: {whole} to {month_end(whole)}." in c for c in captions), captions
+    assert not [w.value for w in at.warning if w.value.startswith("Of ")]
+
+
+def test_a_month_whose_days_the_mart_does_not_know_says_so() -> None:
+    """A month row without first_day or last_day (a mart built against a stale P&L: its not_null
+    tests fail the build) reads as unknown days, not as a whole month, and the page still shows
+    (min() over None raised)."""
+    caption, warnings = months_note(
+        [
+            {"month_start_date": date(2025, 11, 1), "first_day": date(2025, 11, 20), "last_day": date(2025, 11, 30)},
+            {"month_start_date": date(2025, 12, 1), "first_day": None, "last_day": None},
+        ]
+    )
+    assert caption is not None and caption.endswith("as far as the data holds them: 2025-11-20 to 2025-11-30.")
     assert warnings == [
-        f"The data holds only part of {' and '.join(held)}: the figures add up those days, not the whole month."
+        "Of November 2025, the figures add up part of the month: 2025-11-20 to 2025-11-30 (11 of 30 days), "
+        "not the whole month.",
+        "Of December 2025, which days the figures add up is unknown: the mart does not say (first_day or last_day "
+        "is null; its not_null tests fail the build, see Data health).",
     ]
 
 
 @pytest.mark.parametrize("page", list(MONTHLY_PAGES))
-def test_a_monthly_page_names_the_data_s_own_first_and_last_day(dash: Project, page: str) -> None:
+def test_a_monthly_page_names_the_data_s_own_first_and_last_day(months_dash: Project, page: str) -> None:
     """A monthly page's date range is bounded by whole months, and its help said "The data runs
-    from" the first month's first day to the last month's last: a day the data does not reach
-    (the sample starts inside a month). It names the data's own days."""
-    first, last, months = days_held(dash, page)
-    assert (first, last) != (months[0], (pd.Timestamp(months[-1]) + pd.offsets.MonthEnd(0)).date())
+    from" the first month's first day to the last month's last, as did the reason a range after
+    the data reads unknown: days the data does not reach (the sample starts and ends inside a
+    month). Both name the data's own days."""
+    first, last, months = days_held(months_dash, page)
+    assert (first, last) != (months[0], month_end(months[-1]))
     at = app(page)
     assert at.date_input(key=f"{page}_dates").help == f"The data runs from {first} to {last}."
+    after = month_end(months[-1]) + timedelta(days=5)
+    at.date_input(key=f"{page}_dates").set_value((after, after + timedelta(days=6))).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(f"no data after {last}." in w.value for w in at.warning), [w.value for w in at.warning]
 
 
 def test_the_six_month_refunds_count_the_lines_without_a_usd_amount_over_the_channels(
