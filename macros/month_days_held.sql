@@ -7,7 +7,9 @@
     marts' not_null tests fail the build). No calendar is read, so a month outside dim_date still
     has its days (reconciliation_calendar_coverage reports such a date). -#}
 {% macro month_days_held(month_start, first_held, last_held) -%}
-    {%- set month_end = dbt.last_day(month_start, 'month') -%}
+    {#- the month's last day: `month_start` is its first, so no truncation (dbt.last_day truncates,
+        which PostgreSQL, the CI's Redshift stand-in, returns with a time zone) -#}
+    {%- set month_end = 'cast(' ~ dbt.dateadd('day', '-1', dbt.dateadd('month', '1', month_start)) ~ ' as date)' -%}
     {%- set held = first_held ~ ' <= ' ~ month_end ~ ' and ' ~ last_held ~ ' >= ' ~ month_start -%}
     case when {{ held }} then greatest({{ month_start }}, {{ first_held }}) end as first_day,
     case when {{ held }} then least({{ month_end }}, {{ last_held }}) end as last_day
