@@ -61,24 +61,27 @@ def sidebar_filters(
     """Date range, channel and currency, bounded by what the page's marts hold
     (`queries/<page>__filters.sql`: first_date, last_date and, for a page with channels, channels).
     A monthly page's bounds are whole months; its query gives the data's own first and last day
-    too (data_first, data_last: the marts' first_day and last_day), which the range's help names."""
+    too (data_first, data_last: the marts' first_day and last_day), which the range's help names
+    and the default range ends on: the data's last 28 days, as on a daily page (it ended on the
+    last month's last day, a range the data may hold one day of, or none)."""
     bounds = warehouse.run(page, "filters").one()
     first, last = bounds.get("first_date"), bounds.get("last_date")
     data_first, data_last = bounds.get("data_first"), bounds.get("data_last")
     today = date.today()
     last_day = last or today
     first_day = first or last_day
-    default_start = max(first_day, last_day - timedelta(days=DEFAULT_DAYS - 1))
+    default_end = data_last or last_day
+    default_start = max(data_first or first_day, default_end - timedelta(days=DEFAULT_DAYS - 1))
     st.sidebar.header("Filters")
     chosen = st.sidebar.date_input(
         "Date range",
-        value=(default_start, last_day),
+        value=(default_start, default_end),
         min_value=first_day - timedelta(days=366 * 2),
         max_value=last_day + timedelta(days=366),
         key=f"{page}_dates",
         help=f"The data runs from {data_first or first_day} to {data_last or last_day}.",
     )
-    start, end = _range(chosen, default_start, last_day)
+    start, end = _range(chosen, default_start, default_end)
     channel = ""
     if channels:
         options = [ALL_CHANNELS, *(bounds.get("channels") or [])]

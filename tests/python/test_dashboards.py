@@ -773,11 +773,14 @@ def test_a_monthly_page_names_the_data_s_own_first_and_last_day(months_dash: Pro
     """A monthly page's date range is bounded by whole months, and its help said "The data runs
     from" the first month's first day to the last month's last, as did the reason a range after
     the data reads unknown: days the data does not reach (the sample starts and ends inside a
-    month). Both name the data's own days."""
+    month). Both name the data's own days, and the default range ends on the last of them."""
     first, last, months = days_held(months_dash, page)
     assert (first, last) != (months[0], month_end(months[-1]))
     at = app(page)
     assert at.date_input(key=f"{page}_dates").help == f"The data runs from {first} to {last}."
+    # the page opens on the data's last 28 days, as a daily page does (it opened on the last
+    # month's last 28, which the data may not reach at all)
+    assert at.date_input(key=f"{page}_dates").value == (max(first, last - timedelta(days=27)), last)
     after = month_end(months[-1]) + timedelta(days=5)
     at.date_input(key=f"{page}_dates").set_value((after, after + timedelta(days=6))).run()
     assert not at.exception, [e.value for e in at.exception]
