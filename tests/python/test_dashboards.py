@@ -768,6 +768,29 @@ def test_a_month_whose_days_the_mart_does_not_know_says_so() -> None:
     ]
 
 
+def test_refund_reasons_over_days_after_the_data_are_unknown_not_none(months_dash: Project) -> None:
+    """The Refunds page's reasons are by day, its range bounded by whole months: a range inside
+    the last month but after the data's last day read "No refund in the range", a zero for days
+    the data does not hold (it was the page's default on make run's sample). It reads unknown,
+    and a range reaching past the data says its reasons add up only the days the data holds."""
+    _, last, months = days_held(months_dash, "refunds")
+    assert last + timedelta(days=2) <= month_end(months[-1])  # the sample ends inside a month
+    at = app("refunds")
+    at.date_input(key="refunds_dates").set_value((last + timedelta(days=1), month_end(months[-1]))).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [m.value for m in at.markdown]
+    assert f"unknown: no data after {last}" in shown, shown
+    assert "No refund in the range." not in shown
+    at.date_input(key="refunds_dates").set_value((last - timedelta(days=6), month_end(months[-1]))).run()
+    [(refunds,)] = months_dash.query(
+        "select count(*) from marts.fct_transactions where event_type = 'refund' "
+        f"and event_date >= '{last - timedelta(days=6)}'"
+    )
+    assert refunds > 0 and at.dataframe[-1].value.shape[0] > 0
+    warnings = [w.value for w in at.warning]
+    assert f"The reasons add up only the days the data holds: the period ends after the last data ({last})." in warnings
+
+
 @pytest.mark.parametrize("page", list(MONTHLY_PAGES))
 def test_a_monthly_page_names_the_data_s_own_first_and_last_day(months_dash: Project, page: str) -> None:
     """A monthly page's date range is bounded by whole months, and its help said "The data runs
