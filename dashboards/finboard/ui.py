@@ -50,6 +50,12 @@ class Filters:
         """Why `period`'s figures are unknown (this one, or one it is compared with), or None."""
         return coverage_gap(period, self.first_date, self.last_date, (self.data_first, self.data_last))
 
+    @property
+    def day_gap(self) -> str | None:
+        """`gap` for figures by day on a monthly page (its bounds are whole months): the chosen
+        period against the data's own days. The same as `gap` on a daily page."""
+        return coverage_gap(self.period, self.data_first or self.first_date, self.data_last or self.last_date)
+
 
 def sidebar_filters(
     page: str,

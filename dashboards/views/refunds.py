@@ -10,7 +10,6 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 from finboard import frame, money, warehouse
-from finboard.periods import coverage_gap
 from finboard.ui import chart_frame, money_table, page_header, sidebar_filters, source
 
 from publish.periods import part_covered
@@ -217,14 +216,12 @@ def main() -> None:
     st.subheader("Reasons (refunds dated in the range)")
     reasons = warehouse.run(PAGE, "reasons", filters.params()).records()
     # the reasons are by day: a range the data's days do not cover in full is not a range of
-    # fewer (or no) refunds, though the page's months hold it (decision log §3)
-    outside = coverage_gap(filters.period, filters.data_first, filters.data_last) if filters.data_first else None
-    if reasons:
+    # fewer (or no) refunds, though the page's months hold it; its totals are unknown (decision
+    # log §3)
+    if filters.day_gap:
+        st.write(f"unknown: {filters.day_gap}")
+    elif reasons:
         st.dataframe(money_table(reasons, ["refunded_revenue_usd"]), hide_index=True, width="stretch")
-        if outside:
-            st.warning(f"The reasons add up only the days the data holds: {outside}.")
-    elif outside:
-        st.write(f"unknown: {outside}")
     else:
         st.write("No refund in the range.")
     st.caption(

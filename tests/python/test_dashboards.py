@@ -768,27 +768,46 @@ def test_a_month_whose_days_the_mart_does_not_know_says_so() -> None:
     ]
 
 
-def test_refund_reasons_over_days_after_the_data_are_unknown_not_none(months_dash: Project) -> None:
-    """The Refunds page's reasons are by day, its range bounded by whole months: a range inside
-    the last month but after the data's last day read "No refund in the range", a zero for days
-    the data does not hold (it was the page's default on make run's sample). It reads unknown,
-    and a range reaching past the data says its reasons add up only the days the data holds."""
+def test_refund_reasons_over_days_the_data_does_not_hold_are_unknown_not_none(months_dash: Project) -> None:
+    """Decision log §3: the Refunds page's reasons are by day, its range bounded by whole months:
+    a range inside the last month but after the data's last day read "No refund in the range", a
+    zero for days the data does not hold (it was the page's default on make run's sample). Such a
+    range, or one reaching past the data, reads unknown with the reason, as a daily page's totals
+    do; a range inside the data shows the reasons, and a channel's alone."""
     _, last, months = days_held(months_dash, "refunds")
     assert last + timedelta(days=2) <= month_end(months[-1])  # the sample ends inside a month
     at = app("refunds")
-    at.date_input(key="refunds_dates").set_value((last + timedelta(days=1), month_end(months[-1]))).run()
-    assert not at.exception, [e.value for e in at.exception]
-    shown = [m.value for m in at.markdown]
-    assert f"unknown: no data after {last}" in shown, shown
-    assert "No refund in the range." not in shown
-    at.date_input(key="refunds_dates").set_value((last - timedelta(days=6), month_end(months[-1]))).run()
-    [(refunds,)] = months_dash.query(
-        "select count(*) from marts.fct_transactions where event_type = 'refund' "
-        f"and event_date >= '{last - timedelta(days=6)}'"
+    dates = at.date_input(key="refunds_dates")
+    for start in (last + timedelta(days=1), last - timedelta(days=6)):
+        dates.set_value((start, month_end(months[-1]))).run()
+        assert not at.exception, [e.value for e in at.exception]
+        shown = [m.value for m in at.markdown]
+        reason = "no data after" if start > last else "the period ends after the last data"
+        assert any(m.startswith(f"unknown: {reason}") and str(last) in m for m in shown), shown
+        assert "No refund in the range." not in shown
+    week = (last - timedelta(days=6), last)
+    [(channel, lines)] = months_dash.query(
+        "select channel, count(*) from marts.fct_transactions "
+        f"where event_type = 'refund' and event_date between '{week[0]}' and '{week[1]}' "
+        "group by channel order by count(*) desc, channel limit 1"
     )
-    assert refunds > 0 and at.dataframe[-1].value.shape[0] > 0
-    warnings = [w.value for w in at.warning]
-    assert f"The reasons add up only the days the data holds: the period ends after the last data ({last})." in warnings
+    for picked, expected in ((ALL_CHANNELS, None), (channel, lines)):
+        at.selectbox(key="refunds_channel").set_value(picked).run()
+        dates.set_value(week).run()
+        assert not at.exception, [e.value for e in at.exception]
+        reasons = at.dataframe[-1].value
+        assert "refund_reason" in reasons and len(reasons) > 0
+        assert not any(m.value.startswith("unknown:") for m in at.markdown)
+        if expected is not None:
+            assert int(reasons["refund_lines"].sum()) == expected
+
+
+def test_a_monthly_page_with_fewer_than_28_days_opens_on_them(dash: Project) -> None:
+    """A monthly page opens on the data's last 28 days, or on all of them where it holds fewer:
+    the small sample's 11 days, not from the month's first day."""
+    first, last, _ = days_held(dash, "products")
+    assert (last - first).days < 27
+    assert app("products").date_input(key="products_dates").value == (first, last)
 
 
 @pytest.mark.parametrize("page", list(MONTHLY_PAGES))
@@ -808,6 +827,10 @@ def test_a_monthly_page_names_the_data_s_own_first_and_last_day(months_dash: Pro
     at.date_input(key=f"{page}_dates").set_value((after, after + timedelta(days=6))).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any(f"no data after {last}." in w.value for w in at.warning), [w.value for w in at.warning]
+    before = months[0] - timedelta(days=5)
+    at.date_input(key=f"{page}_dates").set_value((before - timedelta(days=6), before)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(f"no data before {first}." in w.value for w in at.warning), [w.value for w in at.warning]
 
 
 def test_the_six_month_refunds_count_the_lines_without_a_usd_amount_over_the_channels(
