@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -210,6 +211,41 @@ def chart_frame(records: list[dict[str, Any]], columns: Sequence[str]) -> pd.Dat
         if column in frame:
             frame[column] = [money.to_float(money.dec(v)) for v in frame[column]]
     return frame
+
+
+# how a chart draws a row (its `drawn` column): the whole period's (or row's) value, the sum of
+# part of its period, or a value that is unknown
+DRAWN_FULL, DRAWN_PART, DRAWN_UNKNOWN = "full", "part", "unknown"
+NO_USD = "unknown: no USD amount"  # a total none of whose lines has a USD amount (decision log §5)
+
+
+def drawn_as(value: Any, part: bool = False) -> str:
+    """How a chart draws a row whose value is `value` (None: unknown) and which may be a part."""
+    if value is None:
+        return DRAWN_UNKNOWN
+    return DRAWN_PART if part else DRAWN_FULL
+
+
+def drawn(how: str) -> alt.FieldEqualPredicate:
+    """The filter of a chart's layer that draws the rows drawn `how`."""
+    return alt.FieldEqualPredicate(field="drawn", equal=how)
+
+
+def unknown_marks(base: alt.Chart, tooltip: Sequence[alt.Tooltip]) -> alt.Chart:
+    """The layer that draws a chart's unknown values: a mark reading 'unknown' on the zero line,
+    with the reason (the row's `unknown_reason`) in its tooltip. Without it an unknown value is
+    no bar or no point, which reads as 0 or as nothing happened (decision log §5)."""
+    return (
+        base.mark_text(text="unknown", angle=270, align="left", dx=4, color="#888888")
+        .encode(y=alt.datum(0), tooltip=[*tooltip, alt.Tooltip("unknown_reason:N", title="why")])
+        .transform_filter(drawn(DRAWN_UNKNOWN))
+    )
+
+
+def lines_without_usd_warning(lines: Any) -> None:
+    """Say how many lines the page's USD figures leave out (decision log §5), if any."""
+    if int(lines or 0):
+        st.warning(f"{int(lines):,} lines have no USD rate and are in no USD total.")
 
 
 def margin_coverage_note(net_revenue: Decimal | None, with_cost: Decimal | None, lines_without_cost: Any) -> str | None:

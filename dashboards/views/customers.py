@@ -8,11 +8,10 @@ from typing import Any
 
 import streamlit as st
 from finboard import frame, money, warehouse
-from finboard.ui import margin_coverage_note, money_table, page_header, source
+from finboard.ui import NO_USD, margin_coverage_note, money_table, page_header, source
 
 PAGE = "customers"
 NO_COST = "unknown: no cost delivered"
-NO_USD = "unknown: no USD amount"  # orders none of whose lines has a rate to USD
 SEARCH_LIMIT = 50  # the `limit` of queries/customers__accounts.sql and customers__groups.sql
 
 

@@ -9,7 +9,17 @@ from typing import Any
 import streamlit as st
 from finboard import frame, money, warehouse
 from finboard.periods import Period
-from finboard.ui import Figure, Filters, Tile, margin_coverage_note, page_header, sidebar_filters, source, tile
+from finboard.ui import (
+    Figure,
+    Filters,
+    Tile,
+    lines_without_usd_warning,
+    margin_coverage_note,
+    page_header,
+    sidebar_filters,
+    source,
+    tile,
+)
 
 PAGE = "overview"
 
@@ -120,8 +130,7 @@ def usd_tiles(filters: Filters) -> None:
         ),
     ]
     _grid(tiles, filters)
-    if now["_lines_without_usd"].value:
-        st.warning(f"{int(now['_lines_without_usd'].value):,} lines have no USD rate and are in no USD total.")
+    lines_without_usd_warning(now["_lines_without_usd"].value)
 
 
 def local_tiles(filters: Filters) -> None:

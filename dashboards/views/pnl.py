@@ -11,7 +11,15 @@ import pandas as pd
 import streamlit as st
 from finboard import frame, money, warehouse
 from finboard.bridge import NO_COST, bridge_steps
-from finboard.ui import chart_frame, margin_coverage_note, money_table, page_header, sidebar_filters, source
+from finboard.ui import (
+    chart_frame,
+    lines_without_usd_warning,
+    margin_coverage_note,
+    money_table,
+    page_header,
+    sidebar_filters,
+    source,
+)
 
 from publish.periods import part_covered
 
@@ -125,8 +133,7 @@ def main() -> None:
             f"{money.money(money.dec(totals['marketing_spend_without_margin_usd']))} of marketing falls on days whose "
             "margin is unknown and is not in the margin steps."
         )
-    if totals.get("lines_without_usd"):
-        st.warning(f"{int(totals['lines_without_usd']):,} lines have no USD rate and are in no USD total.")
+    lines_without_usd_warning(totals.get("lines_without_usd"))
 
     st.subheader(f"P&L by {grain} and channel")
     rows = warehouse.run(PAGE, "by_period", {**filters.params(), "grain": grain}).records()

@@ -5,13 +5,29 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import altair as alt
+import pandas as pd
 import streamlit as st
 from finboard import frame, money, warehouse
-from finboard.ui import chart_frame, money_table, months_shown, page_header, sidebar_filters, source
+from finboard.ui import (
+    DRAWN_FULL,
+    NO_USD,
+    chart_frame,
+    drawn,
+    drawn_as,
+    lines_without_usd_warning,
+    money_table,
+    months_shown,
+    page_header,
+    sidebar_filters,
+    source,
+    unknown_marks,
+)
 
 PAGE = "products"
 MART = "product_performance_monthly"
 MONEY = ("net_revenue_usd", "gross_margin_usd", "net_revenue_with_cost_usd")
+RATES = ("gross_margin_rate", "cost_coverage")
 NO_COST = "unknown: no cost delivered"
 
 
@@ -27,6 +43,45 @@ def with_margin_rate(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def products_table(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Categories or products as shown: a row none of whose lines has a USD amount reads unknown
+    for that reason in every USD figure and rate (decision log §5), not 'no cost delivered'; a row
+    that leaves some out shows its sums of the rest and counts them (`lines_without_usd`)."""
+    table = money_table(records, MONEY, RATES, unknown_text={"gross_margin_usd": NO_COST, "gross_margin_rate": NO_COST})
+    for i, record in enumerate(records):
+        if record["net_revenue_usd"] is None:
+            for column in (*MONEY, *RATES):
+                table.loc[i, column] = NO_USD
+    return table
+
+
+def category_chart(categories: list[dict[str, Any]]) -> alt.Chart:
+    """Net revenue by category, in the table's order; a category whose net revenue is unknown is
+    a mark reading 'unknown', not an absent bar."""
+    chart = chart_frame(
+        [
+            {
+                "category": c["category"],
+                "net_revenue_usd": c["net_revenue_usd"],
+                "drawn": drawn_as(c["net_revenue_usd"]),
+                "unknown_reason": NO_USD if c["net_revenue_usd"] is None else None,
+            }
+            for c in categories
+        ],
+        ["net_revenue_usd"],
+    )
+    base = alt.Chart(chart).encode(x=alt.X("category:N", sort=None, title="category"))
+    bars = (
+        base.mark_bar()
+        .encode(
+            y=alt.Y("net_revenue_usd:Q", title="net revenue (USD)"),
+            tooltip=[alt.Tooltip("category:N"), alt.Tooltip("net_revenue_usd:Q", format=",.2f")],
+        )
+        .transform_filter(drawn(DRAWN_FULL))
+    )
+    return alt.layer(bars, unknown_marks(base, [alt.Tooltip("category:N")])).properties(height=320)
+
+
 def main() -> None:
     filters = sidebar_filters(
         PAGE,
@@ -38,21 +93,17 @@ def main() -> None:
 
     categories = with_margin_rate(warehouse.run(PAGE, "by_category", filters.params()).records())
     st.subheader("Categories")
-    chart = chart_frame(categories, ["net_revenue_usd"])
-    if not chart.empty:
-        st.bar_chart(chart, x="category", y="net_revenue_usd")
-    st.dataframe(
-        money_table(
-            categories,
-            MONEY,
-            ["gross_margin_rate", "cost_coverage"],
-            unknown_text={"gross_margin_usd": NO_COST, "gross_margin_rate": NO_COST},
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    lines_without_usd_warning(sum(int(c["lines_without_usd"] or 0) for c in categories))
+    if categories:
+        st.altair_chart(category_chart(categories), width="stretch")
+    st.dataframe(products_table(categories), hide_index=True, width="stretch")
     st.caption(
-        source(*(f"{MART}.{c}" for c in ("category", "units_sold", "units_returned", *MONEY, "lines_without_cost")))
+        source(
+            *(
+                f"{MART}.{c}"
+                for c in ("category", "units_sold", "units_returned", *MONEY, "lines_without_cost", "lines_without_usd")
+            )
+        )
     )
 
     st.subheader("Products")
@@ -64,17 +115,11 @@ def main() -> None:
             PAGE, "top_products", {**filters.params(), "category": "" if category == "All categories" else category}
         ).records()
     )
-    st.dataframe(
-        money_table(
-            products,
-            MONEY,
-            ["gross_margin_rate", "cost_coverage"],
-            unknown_text={"gross_margin_usd": NO_COST, "gross_margin_rate": NO_COST},
-        ),
-        hide_index=True,
-        width="stretch",
+    st.dataframe(products_table(products), hide_index=True, width="stretch")
+    st.caption(
+        source(*(f"{MART}.{c}" for c in ("sku", "product_name", *MONEY, "lines_without_usd")))
+        + "; top 200 by net revenue, then those whose net revenue is unknown"
     )
-    st.caption(source(*(f"{MART}.{c}" for c in ("sku", "product_name", *MONEY))) + "; top 200 by net revenue")
 
 
 frame.page(main)

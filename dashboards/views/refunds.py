@@ -10,14 +10,25 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 from finboard import frame, money, warehouse
-from finboard.ui import chart_frame, money_table, page_header, sidebar_filters, source
+from finboard.ui import (
+    DRAWN_FULL,
+    DRAWN_PART,
+    NO_USD,
+    chart_frame,
+    drawn,
+    drawn_as,
+    money_table,
+    page_header,
+    sidebar_filters,
+    source,
+    unknown_marks,
+)
 
 from publish.periods import part_covered
 from publish.usd_totals import usd_total_of_lines
 
 PAGE = "refunds"
 MART = "refunds_monthly"
-NO_USD = "unknown: no USD amount"  # lines there, none with a rate to USD (decision log §5)
 # (USD total, its lines, those without a USD amount), as the trend query sums them over channels
 USD_TOTALS = (
     ("sales_usd", "sale_lines", "sale_lines_without_usd"),
@@ -71,15 +82,17 @@ BAR_VIEWS = (("refunded_revenue_usd", "by refund date"), ("cohort_refunded_reven
 
 
 def bars(trend: list[dict[str, Any]], parts: list[str | None]) -> pd.DataFrame:
-    """The chart's rows: one per month and view, with what the month covers and whether that is
-    a part of it (its `part_covered`, None for a whole month)."""
+    """The chart's rows: one per month and view, with what the month covers and how the bar is
+    drawn: a whole month, a part of it (its `part_covered`, None for a whole month), or unknown
+    (no refund line of the month has a USD amount, the table's reason)."""
     rows = [
         {
             "month_start_date": row["month_start_date"],
             "view": view,
             "refunded_revenue_usd": row[column],
             "covers": row["covers"],
-            "part": part is not None,
+            "drawn": drawn_as(row[column], part=part is not None),
+            "unknown_reason": NO_USD if row[column] is None else None,
         }
         for row, part in zip(trend, parts, strict=True)
         for column, view in BAR_VIEWS
@@ -90,24 +103,27 @@ def bars(trend: list[dict[str, Any]], parts: list[str | None]) -> pd.DataFrame:
 def bar_chart(chart: pd.DataFrame) -> alt.Chart:
     """Refunds by month, by refund date beside by sale cohort. A month the data holds only part
     of is an outlined bar, not a filled one: its height is the sum of the days it covers, which
-    the tooltip names, not the month's (decision log §3), so it does not read as a dip."""
+    the tooltip names, not the month's (decision log §3), so it does not read as a dip. A month
+    whose refunds have no USD amount is a mark reading 'unknown', not an absent bar."""
+    month = alt.Tooltip("month_start_date:T", timeUnit="yearmonth", title="month")
     base = alt.Chart(chart).encode(
         x=alt.X("yearmonth(month_start_date):O", title="month"),
         xOffset=alt.XOffset("view:N"),
-        y=alt.Y("refunded_revenue_usd:Q", title="refunded revenue (USD)"),
         color=alt.Color("view:N", legend=alt.Legend(orient="bottom")),
+    )
+    known = base.encode(
+        y=alt.Y("refunded_revenue_usd:Q", title="refunded revenue (USD)"),
         tooltip=[
-            alt.Tooltip("month_start_date:T", timeUnit="yearmonth", title="month"),
+            month,
             alt.Tooltip("view:N"),
             alt.Tooltip("refunded_revenue_usd:Q", format=",.2f"),
             alt.Tooltip("covers:N"),
         ],
     )
-    whole = base.mark_bar(filled=True).transform_filter(alt.FieldEqualPredicate(field="part", equal=False))
-    parts = base.mark_bar(filled=False, strokeWidth=2).transform_filter(
-        alt.FieldEqualPredicate(field="part", equal=True)
-    )
-    return alt.layer(whole, parts).properties(height=320)
+    whole = known.mark_bar(filled=True).transform_filter(drawn(DRAWN_FULL))
+    parts = known.mark_bar(filled=False, strokeWidth=2).transform_filter(drawn(DRAWN_PART))
+    unknown = unknown_marks(base, [month, alt.Tooltip("view:N"), alt.Tooltip("covers:N")])
+    return alt.layer(whole, parts, unknown).properties(height=320)
 
 
 def trend_table(trend: list[dict[str, Any]]) -> Any:

@@ -138,9 +138,11 @@ def chart_points(at: AppTest, x: str, series: str = "channel") -> dict[tuple[dat
     points: dict[tuple[date, str], tuple[str, bool]] = {}
     on_line: set[tuple[date, str]] = set()
     for layer in json.loads(chart.spec)["layer"]:
+        if layer["mark"]["type"] == "text":  # an unknown value's mark (unknown_points)
+            continue
         [predicate] = [t["filter"] for t in layer.get("transform", [])] or [None]
         for row in rows:
-            if predicate is None or row[predicate["field"]] == predicate["equal"]:
+            if predicate is None or row[predicate["field"]] in predicate.get("oneOf", [predicate.get("equal")]):
                 key = (pd.Timestamp(row[x]).date(), row[series])
                 if layer["mark"]["type"] == "line":
                     on_line.add(key)
@@ -648,6 +650,105 @@ def test_refunds_without_a_usd_amount_are_said_and_leave_the_rate_unknown(
     assert int(row["refund_lines_without_usd"]) == left_out
     captions = " ".join(c.value for c in at.caption)
     assert f"Refunds leave out {left_out:,} refund lines without a USD amount" in captions
+    # the bars: known, the month's bar is drawn (the refunds that converted); once no refund of the
+    # month has a USD amount, its bar is a mark that reads unknown, not an absent bar
+    assert unknown_points(at, "month_start_date", series="view") == {}
+    con = duckdb.connect(str(copy.warehouse))
+    con.execute(
+        "update marts.refunds_monthly set refunded_revenue_usd = null, refund_lines_without_usd = refund_lines"
+        f" where month_start_date = '{month}' and refund_lines > 0"
+    )
+    con.close()
+    warehouse.clear_memory()
+    at = app("refunds")
+    trend = at.dataframe[0].value.set_index("month_start_date")
+    row = trend.loc[next(i for i in trend.index if str(i).startswith(str(month)))]
+    assert row["refunded_revenue_usd"] == "unknown: no USD amount"
+    assert unknown_points(at, "month_start_date", series="view") == {(month, "by refund date"): "unknown"}
+    warehouse.clear_memory()
+
+
+def unknown_points(at: AppTest, x: str, series: str | None = None) -> dict[Any, str]:
+    """What the page's chart over `x` draws where its value is unknown: each such row's `x` (with
+    its `series`, if given) and the text its mark reads, from the Vega-Lite spec (the text layer's
+    filter applied to the chart's rows)."""
+    [chart] = [c.proto for c in at.get("vega_lite_chart") if f'"field": "{x}"' in c.proto.spec]
+    [dataset] = chart.datasets
+    rows = pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
+    drawn = {}
+    for layer in json.loads(chart.spec)["layer"]:
+        if layer["mark"]["type"] != "text":
+            continue
+        [predicate] = [t["filter"] for t in layer.get("transform", [])]
+        for row in rows:
+            if row[predicate["field"]] == predicate["equal"]:
+                key = row[x] if series is None else (pd.Timestamp(row[x]).date(), row[series])
+                drawn[key] = layer["mark"]["text"]
+    return drawn
+
+
+def test_products_say_their_lines_without_a_usd_amount_and_a_total_of_none_is_unknown(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §5: a line without a USD rate is in no USD total; the marts count such lines
+    and a total none of whose lines has a USD amount is unknown, not 0. The Products page summed
+    `product_performance_monthly`'s USD columns without its `lines_without_usd`: its figures left
+    lines out without a word, and a product or category with none in USD read a bare 'unknown'
+    (its margin 'no cost delivered'), its bar absent from the chart. Planted in a copy of the
+    warehouse: every product of one category has no USD amount, and one product of another
+    category leaves out 3 lines (the 10-day sample is one month, shown in full)."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    con = duckdb.connect(str(copy.warehouse))
+    mart = "marts.product_performance_monthly"
+    assert con.execute(f"select count(distinct month_start_date) from {mart}").fetchone() == (1,)
+    (unknown_category,) = con.execute(
+        f"select category from {mart} group by category order by count(distinct sku), category limit 1"
+    ).fetchone()
+    (unknown_sku,) = con.execute(f"select min(sku) from {mart} where category = '{unknown_category}'").fetchone()
+    (partial_sku,) = con.execute(f"select min(sku) from {mart} where category <> '{unknown_category}'").fetchone()
+    usd = (
+        "gross_revenue_usd",
+        "discount_usd",
+        "refunded_revenue_usd",
+        "net_revenue_usd",
+        "cogs_usd",
+        "gross_margin_usd",
+        "contribution_margin_usd",
+        "gross_margin_rate",
+        "net_revenue_with_cost_usd",
+    )
+    con.execute(
+        f"update {mart} set {', '.join(f'{c} = null' for c in usd)}, lines_without_cost = 0,"
+        f" lines_without_usd = units_sold + units_returned + 1 where category = '{unknown_category}'"
+    )
+    con.execute(f"update {mart} set lines_without_usd = lines_without_usd + 3 where sku = '{partial_sku}'")
+    by_category = dict(con.execute(f"select category, sum(lines_without_usd) from {mart} group by 1").fetchall())
+    by_sku = dict(con.execute(f"select sku, sum(lines_without_usd) from {mart} group by 1").fetchall())
+    [(partial_revenue,)] = con.execute(
+        f"select sum(net_revenue_usd) from {mart} where sku = '{partial_sku}'"
+    ).fetchall()
+    con.close()
+    use(copy, monkeypatch)
+    at = app("products")
+    assert f"{sum(by_category.values()):,} lines have no USD rate and are in no USD total." in [
+        w.value for w in at.warning
+    ]
+    categories, products = (frame.value for frame in at.dataframe)
+    categories = categories.set_index("category")
+    assert {c: int(n) for c, n in categories["lines_without_usd"].items()} == by_category
+    none_in_usd = "unknown: no USD amount"
+    for column in ("net_revenue_usd", "gross_margin_usd", "gross_margin_rate", "cost_coverage"):
+        assert categories.loc[unknown_category, column] == none_in_usd, column
+    # its bar is a mark that reads unknown, not an absent bar
+    assert unknown_points(at, "category") == {unknown_category: "unknown"}
+    products = products.set_index("sku")
+    assert {s: int(n) for s, n in products["lines_without_usd"].items()} == {s: by_sku[s] for s in products.index}
+    for column in ("net_revenue_usd", "gross_margin_usd", "gross_margin_rate", "cost_coverage"):
+        assert products.loc[unknown_sku, column] == none_in_usd, column
+    assert parse_money(products.loc[partial_sku, "net_revenue_usd"]) == cents(partial_revenue)
+    assert int(products.loc[partial_sku, "lines_without_usd"]) == by_sku[partial_sku] > 0
     warehouse.clear_memory()
 
 
