@@ -31,11 +31,15 @@ def bridge_steps(totals: dict[str, Any], gap: str | None = None) -> list[dict[st
     total is a running subtotal; the margin steps are unknown (None) when no line has a known cost,
     and marketing and contribution after it when the P&L does not know the spend in full (its
     reason, decision log §3). A period the P&L holds no data for all of (`gap`) is unknown in
-    every step (inside its dates the P&L has a row for every day and channel)."""
+    every step (inside its dates the P&L has a row for every day and channel), and so is a period
+    whose lines all lack a USD amount (decision log §5)."""
     if gap:
         return [_step(label, None, "unknown", column, f"unknown: {gap}") for label, column in STEPS]
     not_money = ("lines_without_cost", "lines_without_usd", "marketing_spend_unknown_reason")
     d = {k: money.dec(v) for k, v in totals.items() if k not in not_money}
+    if d["net_revenue_usd"] is None and int(totals.get("lines_without_usd") or 0):
+        # lines, none with a USD amount: no USD step is known (decision log §5), not 0
+        return [_step(label, None, "unknown", column, money.NO_USD) for label, column in STEPS]
     spend_unknown = totals.get("marketing_spend_unknown_reason")
     zero = Decimal(0)
     gross = d["gross_revenue_usd"] or zero

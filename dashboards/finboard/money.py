@@ -9,6 +9,9 @@ CENT = Decimal("0.01")
 BASIS = Decimal("0.0001")
 REPORTING_CURRENCY = "USD"
 
+# a total none of whose lines has a USD amount (decision log §5), as every page reads it
+NO_USD = "unknown: no USD amount"
+
 
 def dec(value: Any) -> Decimal | None:
     """A Decimal from what DuckDB returns (Decimal, int), None for a null."""

@@ -216,7 +216,7 @@ def chart_frame(records: list[dict[str, Any]], columns: Sequence[str]) -> pd.Dat
 # how a chart draws a row (its `drawn` column): the whole period's (or row's) value, the sum of
 # part of its period, or a value that is unknown
 DRAWN_FULL, DRAWN_PART, DRAWN_UNKNOWN = "full", "part", "unknown"
-NO_USD = "unknown: no USD amount"  # a total none of whose lines has a USD amount (decision log §5)
+NO_USD = money.NO_USD
 
 
 def drawn_as(value: Any, part: bool = False) -> str:

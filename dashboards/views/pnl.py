@@ -12,13 +12,20 @@ import streamlit as st
 from finboard import frame, money, warehouse
 from finboard.bridge import NO_COST, bridge_steps
 from finboard.ui import (
+    DRAWN_FULL,
+    DRAWN_PART,
+    DRAWN_UNKNOWN,
+    NO_USD,
     chart_frame,
+    drawn,
+    drawn_as,
     lines_without_usd_warning,
     margin_coverage_note,
     money_table,
     page_header,
     sidebar_filters,
     source,
+    unknown_marks,
 )
 
 from publish.periods import part_covered
@@ -84,25 +91,29 @@ def trend(chart: pd.DataFrame, grain: str) -> alt.Chart:
     """Net revenue by period and channel: each whole period a point on its channel's line. A
     period the chosen range or the data holds only part of is a hollow point off the line: its
     height is the sum of the days it covers, which the tooltip names, not its whole week's or
-    month's (decision log §3), so no line runs to it as if it were a change of trend."""
+    month's (decision log §3), so no line runs to it as if it were a change of trend. A period
+    whose net revenue is unknown (none of its lines has a USD amount, §5) is a mark reading
+    'unknown', where its channel's line breaks: no line runs across it as if it were known."""
+    period = alt.Tooltip("period_start:T")
     base = alt.Chart(chart).encode(
         x=alt.X("period_start:T", title=f"{grain} starting"),
-        y=alt.Y("net_revenue_usd:Q", title="net revenue (USD)"),
         color=alt.Color("channel:N", legend=alt.Legend(orient="bottom")),
+    )
+    known = base.encode(
+        y=alt.Y("net_revenue_usd:Q", title="net revenue (USD)"),
         tooltip=[
-            alt.Tooltip("period_start:T"),
+            period,
             alt.Tooltip("channel:N"),
             alt.Tooltip("net_revenue_usd:Q", format=",.2f"),
             alt.Tooltip("covers:N"),
         ],
     )
-    whole = alt.FieldEqualPredicate(field="part", equal=False)
-    line = base.mark_line().transform_filter(whole)
-    points = base.mark_point(filled=True, size=50).transform_filter(whole)
-    parts = base.mark_point(filled=False, size=90, strokeWidth=2).transform_filter(
-        alt.FieldEqualPredicate(field="part", equal=True)
-    )
-    return alt.layer(line, points, parts).properties(height=320)
+    # the line takes the unknown rows too: their null breaks it (Vega-Lite draws no segment to it)
+    line = known.mark_line().transform_filter(alt.FieldOneOfPredicate(field="drawn", oneOf=[DRAWN_FULL, DRAWN_UNKNOWN]))
+    points = known.mark_point(filled=True, size=50).transform_filter(drawn(DRAWN_FULL))
+    parts = known.mark_point(filled=False, size=90, strokeWidth=2).transform_filter(drawn(DRAWN_PART))
+    unknown = unknown_marks(base, [period, alt.Tooltip("channel:N"), alt.Tooltip("covers:N")])
+    return alt.layer(line, points, parts, unknown).properties(height=320)
 
 
 def main() -> None:
@@ -149,12 +160,20 @@ def main() -> None:
     ]
     partial = sum(part is not None for part in parts)
     chart = chart_frame(
-        [{**period, "part": part is not None} for period, part in zip(periods, parts, strict=True)],
+        [
+            {
+                **period,
+                "drawn": drawn_as(period["net_revenue_usd"], part=part is not None),
+                "unknown_reason": NO_USD if period["net_revenue_usd"] is None else None,
+            }
+            for period, part in zip(periods, parts, strict=True)
+        ],
         ["net_revenue_usd"],
     )
     if not chart.empty:
         st.altair_chart(
-            trend(chart[["period_start", "channel", "net_revenue_usd", "covers", "part"]], grain), width="stretch"
+            trend(chart[["period_start", "channel", "net_revenue_usd", "covers", "drawn", "unknown_reason"]], grain),
+            width="stretch",
         )
         if partial:
             st.caption(
@@ -170,6 +189,10 @@ def main() -> None:
             table.loc[i, "marketing_spend_usd"] = f"unknown: {spend_reason or 'no USD amount'}"
         if period["contribution_margin_usd"] is None:
             table.loc[i, "contribution_margin_usd"] = f"unknown: {spend_reason}" if spend_reason else NO_COST
+        if period["net_revenue_usd"] is None:  # lines, none with a USD amount (decision log §5)
+            for column in MONEY:
+                if column != "marketing_spend_usd" and period[column] is None:
+                    table.loc[i, column] = NO_USD
     st.dataframe(table, hide_index=True, width="stretch")
     if partial:
         rows_cover = "1 row covers part of its" if partial == 1 else f"{partial:,} rows cover part of their"

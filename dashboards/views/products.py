@@ -70,7 +70,7 @@ def category_chart(categories: list[dict[str, Any]]) -> alt.Chart:
         ],
         ["net_revenue_usd"],
     )
-    base = alt.Chart(chart).encode(x=alt.X("category:N", sort=None, title="category"))
+    base = alt.Chart(chart).encode(x=alt.X("category:N", sort=None, title="category", axis=alt.Axis(labelAngle=0)))
     bars = (
         base.mark_bar()
         .encode(

@@ -668,6 +668,68 @@ def test_refunds_without_a_usd_amount_are_said_and_leave_the_rate_unknown(
     warehouse.clear_memory()
 
 
+def test_a_pnl_day_whose_lines_all_lack_a_usd_amount_reads_unknown_not_zero(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §5: a day and channel none of whose lines has a USD amount has unknown revenue
+    (`pnl_daily_by_channel`'s unit test `a_day_none_of_whose_lines_has_a_usd_amount_...` pins the
+    mart). On the P&L page its row reads "unknown: no USD amount" (its COGS and margin read 'no
+    cost delivered'), the bridge over it reads every step unknown (it read gross sales and net
+    revenue 0), and the chart draws a mark reading unknown where its channel's line breaks (no
+    point, and a line drawn across it as if it were known). Planted in a copy of the warehouse:
+    one channel's lines of a day inside the spend feed's dates lack a USD amount."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    con = duckdb.connect(str(copy.warehouse))
+    mart = "marts.pnl_daily_by_channel"
+    [(day, channel)] = con.execute(
+        f"select date_day, channel from {mart} where marketing_spend_unknown_reason is null and net_revenue_usd > 0"
+        f" and date_day = (select min(date_day) + 4 from {mart}) order by channel limit 1"
+    ).fetchall()
+    columns = [c for (c,) in con.execute(f"select column_name from (describe {mart})").fetchall()]
+    # the money columns (not the counts of what they leave out), marketing spend aside
+    unknown = [c for c in columns if c.endswith("_usd") and "without" not in c and c != "marketing_spend_usd"]
+    con.execute(
+        f"update {mart} set {', '.join(f'{c} = null' for c in unknown)}, lines_without_cost = 0,"
+        f" lines_without_usd = 4 where date_day = '{day}' and channel = '{channel}'"
+    )
+    (spend,) = con.execute(
+        f"select marketing_spend_usd from {mart} where date_day = '{day}' and channel = '{channel}'"
+    ).fetchone()
+    week = (day - timedelta(days=2), day + timedelta(days=2))
+    (left_out,) = con.execute(
+        f"select sum(lines_without_usd) from {mart} where date_day between '{week[0]}' and '{week[1]}'"
+    ).fetchone()
+    con.close()
+    use(copy, monkeypatch)
+    at = app("pnl")
+    at.date_input(key="pnl_dates").set_value(week).run()
+    assert not at.exception
+    assert f"{left_out:,} lines have no USD rate and are in no USD total." in [w.value for w in at.warning]
+    periods = at.dataframe[1].value
+    periods["period_start"] = pd.to_datetime(periods["period_start"]).dt.date
+    row = periods.set_index(["period_start", "channel"]).loc[(day, channel)]
+    for column in ("gross_revenue_usd", "net_revenue_usd", "cogs_usd", "gross_margin_usd", "contribution_margin_usd"):
+        assert row[column] == "unknown: no USD amount", column
+    assert parse_money(row["marketing_spend_usd"]) == cents(spend)
+    assert unknown_points(at, "period_start", series="channel") == {(day, channel): "unknown"}
+    points = chart_points(at, "period_start")
+    assert (day, channel) not in points
+    assert points[(day - timedelta(days=1), channel)][2] and points[(day + timedelta(days=1), channel)][2]
+    # the line takes the unknown row, whose null breaks it, rather than running past it
+    [chart] = [c.proto for c in at.get("vega_lite_chart") if '"field": "period_start"' in c.proto.spec]
+    [line] = [layer for layer in json.loads(chart.spec)["layer"] if layer["mark"]["type"] == "line"]
+    [predicate] = [t["filter"] for t in line["transform"]]
+    assert "unknown" in predicate["oneOf"]
+    # the bridge of that channel on that day: every step unknown, gross sales and net revenue not 0
+    at.date_input(key="pnl_dates").set_value((day, day)).run()
+    at.selectbox(key="pnl_channel").set_value(channel).run()
+    steps = at.dataframe[0].value.set_index("step")["amount"]
+    assert steps["Gross sales"] == steps["Net revenue"] == "unknown: no USD amount", steps.to_dict()
+    warehouse.clear_memory()
+
+
 def unknown_points(at: AppTest, x: str, series: str | None = None) -> dict[Any, str]:
     """What the page's chart over `x` draws where its value is unknown: each such row's `x` (with
     its `series`, if given) and the text its mark reads, from the Vega-Lite spec (the text layer's

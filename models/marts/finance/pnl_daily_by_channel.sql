@@ -5,9 +5,11 @@
 -- UTC calendar days of the event; refunds count on their own date (a P&L by event date, not by
 -- sale cohort). Marketing spend is allocated to the channel its campaign targets. Not rounded:
 -- sum it over any period, round when you present it.
--- Unknown is not zero: COGS and the margins sum the lines whose cost is known, and are null on a
--- day whose lines all lack one; net_revenue_with_cost_usd is the net revenue they cover (gross
--- margin = it - COGS), and lines_without_cost / lines_without_usd count what is left out.
+-- Unknown is not zero: revenue, fees and shipping are null on a day and channel none of whose
+-- lines has a USD amount, spend or not (decision log §5); COGS and the margins sum the lines whose
+-- cost is known, and are null on a day whose lines all lack one; net_revenue_with_cost_usd is the
+-- net revenue they cover (gross margin = it - COGS), and lines_without_cost / lines_without_usd
+-- count what is left out.
 -- Contribution before marketing covers the same lines: the sum of the fact lines' own
 -- contribution, so a line without a cost leaves out its fees and shipping with its margin.
 -- Marketing spend is unknown too (decision log §3): while the marketing_spend feed has never been
@@ -222,18 +224,24 @@ select
     known.date_day,
     known.channel_key,
     channels.channel,
-    known.gross_revenue_usd,
-    known.discount_usd,
-    known.refunded_revenue_usd,
-    known.net_revenue_usd,
-    {#- a day with spend and no line has nothing to cost: zero, not unknown -#}
-    
+    {#- a day and channel none of whose lines has a USD amount has unknown revenue, fees and
+        shipping, as without a spend row (whose zeros made them 0), and 0 without a line -#}
+    {% for column in ('gross_revenue_usd', 'discount_usd', 'refunded_revenue_usd', 'net_revenue_usd') -%}
+        cast(
+            {{ usd_total_of_lines('known.' ~ column, 'known.transaction_lines', 'known.lines_without_usd') }}
+            as {{ converted_money_type() }}
+        ) as {{ column }},
+    {% endfor -%}
+    {#- a day with spend and no line has nothing to cost: zero, not unknown #}
     cast(case when known.transaction_lines = 0 then 0 else known.cogs_usd end as {{ converted_money_type() }})
         as cogs_usd,
     cast(known.known_gross_margin_usd as {{ converted_money_type() }}) as gross_margin_usd,
-    known.platform_fee_usd,
-    known.shipping_charged_usd,
-    known.shipping_cost_usd,
+    {% for column in ('platform_fee_usd', 'shipping_charged_usd', 'shipping_cost_usd') -%}
+        cast(
+            {{ usd_total_of_lines('known.' ~ column, 'known.transaction_lines', 'known.lines_without_usd') }}
+            as {{ converted_money_type() }}
+        ) as {{ column }},
+    {% endfor -%}
     cast(known.known_marketing_spend_usd as {{ converted_money_type() }}) as marketing_spend_usd,
     cast(known.known_contribution_before_marketing_usd as {{ converted_money_type() }})
         as contribution_before_marketing_usd,
