@@ -48,10 +48,22 @@ def with_ratios(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def usd_sum(values: list[Any]) -> Decimal | None:
+    """The rows' USD sums added: unknown (None) when there are rows and none is known, each such
+    row's none of whose spend rows or orders has a USD amount (decision log §5), not 0."""
+    known = [money.dec(v) for v in values if v is not None]
+    return sum(known, Decimal(0)) if known or not values else None
+
+
 def spend_table(records: list[dict[str, Any]]) -> Any:
     """The rows as shown: a row whose months have days the spend feed does not cover reads its
-    spend unknown (the spend delivered is not the months' spend, decision log §3)."""
-    table = money_table(records, ["spend_usd", "attributed_revenue_usd"])
+    spend unknown (the spend delivered is not the months' spend, decision log §3); a sum none of
+    whose spend rows or credited orders has a USD amount reads unknown with that reason (§5)."""
+    table = money_table(
+        records,
+        ["spend_usd", "attributed_revenue_usd"],
+        unknown_text={"spend_usd": NO_USD_SPEND, "attributed_revenue_usd": NO_USD_ORDER},
+    )
     for i, record in enumerate(records):
         if int(record.get("days_outside_spend_feed") or 0):
             table.loc[i, "spend_usd"] = OUTSIDE_SPEND_FEED
@@ -67,10 +79,8 @@ def main() -> None:
 
     platforms = with_ratios(warehouse.run(PAGE, "by_platform", filters.params()).records())
     total = {
-        "spend_usd": sum((money.dec(p["spend_usd"]) or Decimal(0) for p in platforms), Decimal(0)),
-        "attributed_revenue_usd": sum(
-            (money.dec(p["attributed_revenue_usd"]) or Decimal(0) for p in platforms), Decimal(0)
-        ),
+        "spend_usd": usd_sum([p["spend_usd"] for p in platforms]),
+        "attributed_revenue_usd": usd_sum([p["attributed_revenue_usd"] for p in platforms]),
         **{
             count: sum(int(p[count] or 0) for p in platforms)
             for count in ("new_customers", "spend_rows_without_usd", "attributed_orders_without_usd")
@@ -79,8 +89,10 @@ def main() -> None:
     total["days_outside_spend_feed"] = max((int(p["days_outside_spend_feed"] or 0) for p in platforms), default=0)
     roas, cac = ratios(total)
     without_usd = total["spend_rows_without_usd"]
-    shown_spend = money.money(total["spend_usd"]) + (
-        f" + {without_usd:,} spend rows without USD" if without_usd else ""
+    shown_spend = (
+        money.money(total["spend_usd"]) + (f" + {without_usd:,} spend rows without USD" if without_usd else "")
+        if total["spend_usd"] is not None
+        else NO_USD_SPEND
     )
     if total["days_outside_spend_feed"]:
         shown_spend = OUTSIDE_SPEND_FEED

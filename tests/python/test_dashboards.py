@@ -616,6 +616,55 @@ def test_a_ratio_over_spend_not_known_in_full_is_unknown_on_the_marketing_page(
     warehouse.clear_memory()
 
 
+def test_a_campaign_none_of_whose_spend_or_orders_has_a_usd_amount_reads_unknown_with_the_reason(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §5 and §6: a campaign's spend none of whose rows has a USD amount is unknown,
+    and so is its attributed revenue when none of its credited orders has one; the Marketing
+    page reads each with its reason (a bare 'unknown'; the mart read them 0 beside the other
+    feed's rows, `a_usd_sum_none_of_whose_rows_has_a_usd_amount_...`). Spend none of which has a
+    USD amount reads unknown in the tile too (it read "USD 0.00 + 3 spend rows without USD").
+    Planted in a copy of the warehouse."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    mart = "marts.marketing_performance_monthly"
+    con = duckdb.connect(str(copy.warehouse))
+    [no_spend, no_revenue] = [
+        c
+        for (c,) in con.execute(
+            f"select distinct campaign_id from {mart} where attributed_orders > 0 order by 1 limit 2"
+        ).fetchall()
+    ]
+    con.execute(f"update {mart} set days_outside_spend_feed = 0")
+    con.execute(f"update {mart} set spend_usd = null, spend_rows_without_usd = 3 where campaign_id = ?", [no_spend])
+    con.execute(
+        f"update {mart} set attributed_revenue_usd = null, attributed_orders_without_usd = attributed_orders"
+        " where campaign_id = ?",
+        [no_revenue],
+    )
+    con.close()
+    use(copy, monkeypatch)
+    first, last = bounds(copy)
+    at = app("marketing")
+    at.date_input(key="marketing_dates").set_value((first, last)).run()
+    campaigns = at.dataframe[1].value.set_index("campaign_id")
+    assert campaigns.loc[no_spend, "spend_usd"] == "unknown: spend without a USD amount"
+    assert campaigns.loc[no_revenue, "attributed_revenue_usd"] == "unknown: credited orders without a USD amount"
+    others = campaigns.drop(index=[no_spend, no_revenue])
+    assert len(others) and not others[["spend_usd", "attributed_revenue_usd"]].stack().str.startswith("unknown").any()
+    assert metric(at, "Spend").endswith("spend rows without USD")  # the rest of the spend is known
+    # no spend row with a USD amount at all: the tile's spend is unknown, not USD 0.00
+    con = duckdb.connect(str(copy.warehouse))
+    con.execute(f"update {mart} set spend_usd = null, spend_rows_without_usd = 1 where spend_usd is not null")
+    con.close()
+    warehouse.clear_memory()
+    at = app("marketing")
+    at.date_input(key="marketing_dates").set_value((first, last)).run()
+    assert metric(at, "Spend") == "unknown: spend without a USD amount"
+    warehouse.clear_memory()
+
+
 def test_refunds_without_a_usd_amount_are_said_and_leave_the_rate_unknown(
     built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,7 +4,8 @@
 --   ROAS = attributed revenue / spend;  CAC = spend / new customers (first orders credited to it)
 --   CTR = clicks / impressions;  CPC = spend / clicks
 -- Unknown is not zero (decision log §6): spend or an attributed order without a USD amount (no
--- rate for its currency) is counted, left out of the USD sums, and makes the ratios it enters null.
+-- rate for its currency) is counted, left out of the USD sums, and makes the ratios it enters null;
+-- a sum none of whose rows has one is null (decision log §5), whatever the other feed holds.
 -- A month with a day (of the P&L's, the days the warehouse has data for) outside the dates the
 -- spend feed covers (decision log §3) does not know its spend in full: spend_usd is the spend
 -- delivered, days_outside_spend_feed counts the days, and ROAS and CAC are null.
@@ -66,6 +67,7 @@ activity as (
         spend_usd,
         impressions,
         clicks,
+        1 as spend_rows,
         case when spend_usd is null then 1 else 0 end as spend_rows_without_usd,
         0 as attributed_orders,
         cast(0 as {{ converted_money_type() }}) as attributed_revenue_usd,
@@ -79,6 +81,7 @@ activity as (
         0 as spend_usd,
         0 as impressions,
         0 as clicks,
+        0 as spend_rows,
         0 as spend_rows_without_usd,
         1 as attributed_orders,
         net_sales_usd as attributed_revenue_usd,
@@ -94,6 +97,7 @@ monthly as (
         sum(spend_usd) as spend_usd,
         sum(impressions) as impressions,
         sum(clicks) as clicks,
+        sum(spend_rows) as spend_rows,
         sum(spend_rows_without_usd) as spend_rows_without_usd,
         sum(attributed_orders) as attributed_orders,
         sum(attributed_revenue_usd) as attributed_revenue_usd,
@@ -111,14 +115,23 @@ select
     campaigns.campaign_name,
     campaigns.platform,
     campaigns.target_channel,
-    cast(monthly.spend_usd as {{ converted_money_type() }}) as spend_usd,
+    {#- null when no row of it has a USD amount: the other feed's zeros are not its sum -#}
+    cast(
+        {{ usd_total_of_lines('monthly.spend_usd', 'monthly.spend_rows', 'monthly.spend_rows_without_usd') }}
+        as {{ converted_money_type() }}
+    ) as spend_usd,
     cast(monthly.spend_rows_without_usd as bigint) as spend_rows_without_usd,
     cast(monthly.impressions as bigint) as impressions,
     cast(monthly.clicks as bigint) as clicks,
     {{ safe_divide('monthly.clicks', 'monthly.impressions') }} as click_through_rate,
     {{ safe_divide(spend_known, 'monthly.clicks') }} as cost_per_click_usd,
     cast(monthly.attributed_orders as bigint) as attributed_orders,
-    cast(monthly.attributed_revenue_usd as {{ converted_money_type() }}) as attributed_revenue_usd,
+    cast(
+        {{ usd_total_of_lines(
+            'monthly.attributed_revenue_usd', 'monthly.attributed_orders', 'monthly.attributed_orders_without_usd'
+        ) }}
+        as {{ converted_money_type() }}
+    ) as attributed_revenue_usd,
     cast(monthly.attributed_orders_without_usd as bigint) as attributed_orders_without_usd,
     cast(coalesce(uncovered.days_outside_spend_feed, 0) as bigint) as days_outside_spend_feed,
     {{ safe_divide(revenue_known, spend_known_for_the_month) }} as return_on_ad_spend,
