@@ -18,6 +18,7 @@ from finboard.ui import (
     drawn,
     drawn_as,
     money_table,
+    months_note,
     page_header,
     sidebar_filters,
     source,
@@ -151,6 +152,7 @@ def main() -> None:
     page_header("Refunds", [MART, "refund_reasons_daily"], filters)
 
     trend = trend_rows(warehouse.run(PAGE, "trend", filters.params()).records())
+    months = [{k: row[k] for k in ("month_start_date", "first_day", "last_day")} for row in trend]
     parts = [part_covered(row["month_start_date"], "month", row["first_day"], row["last_day"]) for row in trend]
     # a month the activity starts or ends inside says which days it adds up, as the P&L's rows do
     trend = [
@@ -198,13 +200,12 @@ def main() -> None:
                 "(its tooltip and the table's covers column say which), not of the whole month."
             )
     st.dataframe(trend_table(trend), hide_index=True, width="stretch")
-    partial = [f"{row['month_start_date']:%B %Y}" for row, part in zip(trend, parts, strict=True) if part]
+    # a month the data holds in part, in the words of the other monthly pages (one rule: months_note)
+    _, partial = months_note(months)
+    for warning in partial:
+        st.warning(warning)
     if partial:
-        st.warning(
-            f"The data holds only part of {' and '.join(partial)} (it starts or ends inside the month): "
-            "such a month's sales and refunds add up the days named in its covers column, not the whole month "
-            "(a six-month figure adds up the days its six months hold)."
-        )
+        st.caption("A six-month figure adds up the days its six months hold.")
     left_out = sum(int(r["refund_lines_without_usd"] or 0) for r in trend)
     if left_out:
         st.caption(
