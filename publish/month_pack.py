@@ -20,7 +20,7 @@ import duckdb
 
 from .build_status import banner, last_build
 from .periods import grain_end, part_covered
-from .usd_totals import usd_total_of_lines
+from .usd_totals import PNL_LINE_COLUMNS, none_in_usd, usd_total_of_lines
 
 PNL_MEASURES = (
     ("gross sales", "gross_revenue_usd"),
@@ -218,7 +218,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     # a period whose spend is not known in full shows every reason of its days (the feed never
     # delivered holds on every row; a day outside the feed's dates or without a rate on some)
     pnl_sql = (
-        f"select channel, {sums}, string_agg(distinct marketing_spend_unknown_reason, '; ' "
+        f"select channel, {sums}, sum(transaction_lines), string_agg(distinct marketing_spend_unknown_reason, '; ' "
         "order by marketing_spend_unknown_reason) "
         "from marts.pnl_daily_by_channel where date_day >= ? and date_day < ?"
     )
@@ -227,19 +227,26 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     headers = ["channel", *(label for label, _ in PNL_MEASURES)]
     rows = []
     for row in [*by_channel, total]:
-        measures = dict(zip((c for _, c in PNL_MEASURES), row[1:-1], strict=True))
+        measures = dict(zip((c for _, c in PNL_MEASURES), row[1:-2], strict=True))
+        # lines, none with a USD amount: every USD figure of them unknown, not the 0 of days without a line
+        no_usd = none_in_usd(row[-2], measures["lines_without_usd"])
         uncovered = measures["lines_without_cost"] or 0
-        reason = f"no cost for {uncovered} lines" if uncovered else ""
+        reason = "no USD amount" if no_usd else f"no cost for {uncovered} lines" if uncovered else ""
         spend_unknown = row[-1]
-        if _no_cost(measures):
+        if no_usd:
+            measures.update(dict.fromkeys(c for c in PNL_LINE_COLUMNS if c in measures))
+        elif _no_cost(measures):
             measures.update(dict.fromkeys(MARGINS))
         cells = [
             _cell(None, spend_unknown) if spend_unknown and column in DECIDED_BY_SPEND else _cell(value, reason)
             for column, value in measures.items()
         ]
         rows.append([_cell(row[0]), *cells])
-    values = dict(zip((c for _, c in PNL_MEASURES), total[1:-1], strict=True))
-    if _no_cost(values):
+    values = dict(zip((c for _, c in PNL_MEASURES), total[1:-2], strict=True))
+    no_usd = none_in_usd(total[-2], values["lines_without_usd"])
+    if no_usd:
+        values.update(dict.fromkeys(c for c in PNL_LINE_COLUMNS if c in values))
+    elif _no_cost(values):
         values.update(dict.fromkeys(MARGINS))
     spend_unknown = total[-1]
     # contribution after marketing sums the days whose contribution is known; the spend of a day
@@ -267,7 +274,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     after_marketing = None if spend_unknown else v("contribution_margin_usd")
     # a month the P&L holds no day of (no channel row) has no figure at all: unknown, said so, not 0
     days = bool(by_channel)
-    unknown_because = "no cost delivered" if days else "no data in the month"
+    unknown_because = ("no USD amount" if no_usd else "no cost delivered") if days else "no data in the month"
     marketing_because = spend_unknown or unknown_because
     # the margins cover the lines with a known cost (decision log §3, "Coverage"): the bridge
     # leaves the others' net revenue out before COGS, and its fees and shipping are those lines'

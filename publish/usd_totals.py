@@ -2,11 +2,13 @@
 the sum of the lines that have a USD amount, 0 when there are no lines, and unknown (None) when
 there are lines and none of them has one (decision log §5). The marts apply the same rule per
 row with the dbt macro `usd_total_of_lines` (macros/usd_totals.sql); the month-end pack and the
-dashboards' Refunds page apply it here, to the sums and counts they read."""
+dashboards apply it here, to the sums and counts they read: a sum of P&L days or campaign months
+adds the 0 of those without lines to the null of those whose lines all lack a USD amount."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 
 def usd_total_of_lines(total: Decimal | None, lines: int | None, lines_without_usd: int | None) -> Decimal | None:
@@ -16,3 +18,35 @@ def usd_total_of_lines(total: Decimal | None, lines: int | None, lines_without_u
     if counted == 0:
         return Decimal(0)
     return total if counted > without else None
+
+
+def none_in_usd(lines: int | None, lines_without_usd: int | None) -> bool:
+    """Lines, none of them with a USD amount: every USD total over them is unknown."""
+    return usd_total_of_lines(Decimal(0), lines, lines_without_usd) is None
+
+
+# pnl_daily_by_channel's USD columns that sum its lines (not its spend), and the readers' sums of them
+PNL_LINE_COLUMNS = (
+    "gross_revenue_usd",
+    "discount_usd",
+    "refunded_revenue_usd",
+    "net_revenue_usd",
+    "cogs_usd",
+    "gross_margin_usd",
+    "platform_fee_usd",
+    "shipping_charged_usd",
+    "shipping_cost_usd",
+    "fees_and_shipping_usd",
+    "contribution_before_marketing_usd",
+    "contribution_margin_usd",
+    "net_revenue_with_cost_usd",
+)
+
+
+def pnl_lines_in_usd(row: dict[str, Any]) -> dict[str, Any]:
+    """A sum of `pnl_daily_by_channel` rows (over days or channels) as a reader shows it: when its
+    lines all lack a USD amount (`transaction_lines`, `lines_without_usd`), every USD figure of the
+    lines is unknown (None), never the 0 its days without a line add; spend stays."""
+    if none_in_usd(row.get("transaction_lines"), row.get("lines_without_usd")):
+        return {**row, **dict.fromkeys((c for c in PNL_LINE_COLUMNS if c in row), None)}
+    return row

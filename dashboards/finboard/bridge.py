@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from finboard import money
+from publish.usd_totals import none_in_usd
 
 MART = "pnl_daily_by_channel"
 NO_COST = "unknown: no cost delivered"
@@ -35,11 +36,12 @@ def bridge_steps(totals: dict[str, Any], gap: str | None = None) -> list[dict[st
     whose lines all lack a USD amount (decision log §5)."""
     if gap:
         return [_step(label, None, "unknown", column, f"unknown: {gap}") for label, column in STEPS]
-    not_money = ("lines_without_cost", "lines_without_usd", "marketing_spend_unknown_reason")
-    d = {k: money.dec(v) for k, v in totals.items() if k not in not_money}
-    if d["net_revenue_usd"] is None and int(totals.get("lines_without_usd") or 0):
-        # lines, none with a USD amount: no USD step is known (decision log §5), not 0
+    if none_in_usd(totals.get("transaction_lines"), totals.get("lines_without_usd")):
+        # lines, none with a USD amount: no step of them is known (decision log §5), not the 0 the
+        # days without a line add; the spend of their days is in the page's caption
         return [_step(label, None, "unknown", column, money.NO_USD) for label, column in STEPS]
+    not_money = ("transaction_lines", "lines_without_cost", "lines_without_usd", "marketing_spend_unknown_reason")
+    d = {k: money.dec(v) for k, v in totals.items() if k not in not_money}
     spend_unknown = totals.get("marketing_spend_unknown_reason")
     zero = Decimal(0)
     gross = d["gross_revenue_usd"] or zero

@@ -11,6 +11,7 @@ select
     sum(new_customers) as new_customers,
     -- what the USD sums leave out: a ratio over them is unknown (decision log §6); and the most
     -- days of a month the spend feed does not cover (§3): the spend is then the spend delivered
+    sum(spend_rows) as spend_rows,
     sum(spend_rows_without_usd) as spend_rows_without_usd,
     sum(attributed_orders_without_usd) as attributed_orders_without_usd,
     max(days_outside_spend_feed) as days_outside_spend_feed

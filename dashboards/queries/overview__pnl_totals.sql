@@ -6,6 +6,7 @@ select
     sum(gross_margin_usd) as gross_margin_usd,
     sum(net_revenue_with_cost_usd) as net_revenue_with_cost_usd,
     sum(lines_without_cost) as lines_without_cost,
+    sum(transaction_lines) as transaction_lines,
     sum(lines_without_usd) as lines_without_usd,
     sum(refunded_revenue_usd) as refunded_revenue_usd,
     sum(marketing_spend_usd) as marketing_spend_usd,

@@ -17,6 +17,7 @@ select
         as contribution_margin_usd,
     sum(case when gross_margin_usd is null then marketing_spend_usd end) as marketing_spend_without_margin_usd,
     sum(lines_without_cost) as lines_without_cost,
+    sum(transaction_lines) as transaction_lines,
     sum(lines_without_usd) as lines_without_usd,
     -- why marketing, and so contribution after it, is unknown (every reason of the period's days)
     string_agg(distinct marketing_spend_unknown_reason, '; ' order by marketing_spend_unknown_reason)

@@ -26,6 +26,7 @@ select
         as contribution_margin_usd,
     sum(net_revenue_with_cost_usd) as net_revenue_with_cost_usd,
     sum(lines_without_cost) as lines_without_cost,
+    sum(transaction_lines) as transaction_lines,
     sum(lines_without_usd) as lines_without_usd,
     sum(spend_rows_without_usd) as spend_rows_without_usd,
     string_agg(distinct marketing_spend_unknown_reason, '; ' order by marketing_spend_unknown_reason)

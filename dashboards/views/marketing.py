@@ -9,6 +9,8 @@ import streamlit as st
 from finboard import frame, money, warehouse
 from finboard.ui import money_table, months_shown, page_header, sidebar_filters, source
 
+from publish.usd_totals import usd_total_of_lines
+
 PAGE = "marketing"
 MART = "marketing_performance_monthly"
 
@@ -48,11 +50,21 @@ def with_ratios(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def usd_sum(values: list[Any]) -> Decimal | None:
-    """The rows' USD sums added: unknown (None) when there are rows and none is known, each such
-    row's none of whose spend rows or orders has a USD amount (decision log §5), not 0."""
-    known = [money.dec(v) for v in values if v is not None]
-    return sum(known, Decimal(0)) if known or not values else None
+def in_usd(record: dict[str, Any]) -> dict[str, Any]:
+    """A sum of campaign months as shown (decision log §5): its spend unknown (None) when it has
+    spend rows and none with a USD amount, its attributed revenue when it has credited orders and
+    none with one; not the 0 of the months without any, which a sum adds to the null."""
+    return {
+        **record,
+        "spend_usd": usd_total_of_lines(
+            money.dec(record["spend_usd"]), record["spend_rows"], record["spend_rows_without_usd"]
+        ),
+        "attributed_revenue_usd": usd_total_of_lines(
+            money.dec(record["attributed_revenue_usd"]),
+            record["attributed_orders"],
+            record["attributed_orders_without_usd"],
+        ),
+    }
 
 
 def spend_table(records: list[dict[str, Any]]) -> Any:
@@ -77,15 +89,23 @@ def main() -> None:
     page_header("Marketing", [MART, "feed_deliveries"], filters)
     months_shown(warehouse.run(PAGE, "months", filters.params()).records())
 
-    platforms = with_ratios(warehouse.run(PAGE, "by_platform", filters.params()).records())
-    total = {
-        "spend_usd": usd_sum([p["spend_usd"] for p in platforms]),
-        "attributed_revenue_usd": usd_sum([p["attributed_revenue_usd"] for p in platforms]),
-        **{
-            count: sum(int(p[count] or 0) for p in platforms)
-            for count in ("new_customers", "spend_rows_without_usd", "attributed_orders_without_usd")
-        },
-    }
+    platforms = with_ratios([in_usd(p) for p in warehouse.run(PAGE, "by_platform", filters.params()).records()])
+    counts = (
+        "new_customers",
+        "spend_rows",
+        "spend_rows_without_usd",
+        "attributed_orders",
+        "attributed_orders_without_usd",
+    )
+    total = in_usd(
+        {
+            "spend_usd": sum((money.dec(p["spend_usd"]) or Decimal(0) for p in platforms), Decimal(0)),
+            "attributed_revenue_usd": sum(
+                (money.dec(p["attributed_revenue_usd"]) or Decimal(0) for p in platforms), Decimal(0)
+            ),
+            **{count: sum(int(p[count] or 0) for p in platforms) for count in counts},
+        }
+    )
     total["days_outside_spend_feed"] = max((int(p["days_outside_spend_feed"] or 0) for p in platforms), default=0)
     roas, cac = ratios(total)
     without_usd = total["spend_rows_without_usd"]
@@ -123,7 +143,7 @@ def main() -> None:
     st.subheader("By platform")
     st.dataframe(spend_table(platforms), hide_index=True, width="stretch")
     st.subheader("By campaign")
-    campaigns = with_ratios(warehouse.run(PAGE, "by_campaign", filters.params()).records())
+    campaigns = with_ratios([in_usd(c) for c in warehouse.run(PAGE, "by_campaign", filters.params()).records()])
     st.dataframe(spend_table(campaigns), hide_index=True, width="stretch")
     st.caption(
         source(

@@ -29,6 +29,7 @@ from finboard.ui import (
 )
 
 from publish.periods import part_covered
+from publish.usd_totals import pnl_lines_in_usd
 
 PAGE = "pnl"
 MART = "pnl_daily_by_channel"
@@ -147,7 +148,10 @@ def main() -> None:
     lines_without_usd_warning(totals.get("lines_without_usd"))
 
     st.subheader(f"P&L by {grain} and channel")
-    rows = warehouse.run(PAGE, "by_period", {**filters.params(), "grain": grain}).records()
+    # a period whose lines all lack a USD amount: unknown, not the 0 its days without lines add
+    rows = [
+        pnl_lines_in_usd(r) for r in warehouse.run(PAGE, "by_period", {**filters.params(), "grain": grain}).records()
+    ]
     parts = [part_covered(row["period_start"], grain, row["first_day"], row["last_day"]) for row in rows]
     # the row's first and last day are in `covers`, said once
     periods = [

@@ -118,7 +118,7 @@ def main() -> None:
     st.dataframe(products_table(products), hide_index=True, width="stretch")
     st.caption(
         source(*(f"{MART}.{c}" for c in ("sku", "product_name", *MONEY, "lines_without_usd")))
-        + "; top 200 by net revenue, then those whose net revenue is unknown"
+        + "; top 200 by net revenue, a product whose net revenue is unknown after every known one"
     )
 
 

@@ -622,9 +622,10 @@ def test_a_campaign_none_of_whose_spend_or_orders_has_a_usd_amount_reads_unknown
     """Decision log §5 and §6: a campaign's spend none of whose rows has a USD amount is unknown,
     and so is its attributed revenue when none of its credited orders has one; the Marketing
     page reads each with its reason (a bare 'unknown'; the mart read them 0 beside the other
-    feed's rows, `a_usd_sum_none_of_whose_rows_has_a_usd_amount_...`). Spend none of which has a
-    USD amount reads unknown in the tile too (it read "USD 0.00 + 3 spend rows without USD").
-    Planted in a copy of the warehouse."""
+    feed's rows, `a_usd_sum_none_of_whose_rows_has_a_usd_amount_...`). So does a platform whose
+    other campaigns have credited orders and no spend row (a known 0, which a sum adds to the
+    null: it read USD 0.00), and the spend tile when no spend row has a USD amount (it read "USD
+    0.00 + N spend rows without USD"). Planted in a copy of the warehouse."""
     copy = Project(tmp_path)
     shutil.copy(built.warehouse, copy.warehouse)
     shutil.copytree(built.work / "target", tmp_path / "target")
@@ -637,7 +638,17 @@ def test_a_campaign_none_of_whose_spend_or_orders_has_a_usd_amount_reads_unknown
         ).fetchall()
     ]
     con.execute(f"update {mart} set days_outside_spend_feed = 0")
-    con.execute(f"update {mart} set spend_usd = null, spend_rows_without_usd = 3 where campaign_id = ?", [no_spend])
+    con.execute(
+        f"update {mart} set spend_usd = null, spend_rows = 3, spend_rows_without_usd = 3 where campaign_id = ?",
+        [no_spend],
+    )
+    (platform,) = con.execute(f"select min(platform) from {mart} where campaign_id = ?", [no_spend]).fetchone()
+    # the platform's other campaigns: credited orders, no spend row (spend 0, known)
+    con.execute(
+        f"update {mart} set spend_usd = 0, spend_rows = 0, spend_rows_without_usd = 0"
+        " where platform = ? and campaign_id <> ?",
+        [platform, no_spend],
+    )
     con.execute(
         f"update {mart} set attributed_revenue_usd = null, attributed_orders_without_usd = attributed_orders"
         " where campaign_id = ?",
@@ -651,12 +662,14 @@ def test_a_campaign_none_of_whose_spend_or_orders_has_a_usd_amount_reads_unknown
     campaigns = at.dataframe[1].value.set_index("campaign_id")
     assert campaigns.loc[no_spend, "spend_usd"] == "unknown: spend without a USD amount"
     assert campaigns.loc[no_revenue, "attributed_revenue_usd"] == "unknown: credited orders without a USD amount"
+    platforms = at.dataframe[0].value.set_index("platform")
+    assert platforms.loc[platform, "spend_usd"] == "unknown: spend without a USD amount"
     others = campaigns.drop(index=[no_spend, no_revenue])
     assert len(others) and not others[["spend_usd", "attributed_revenue_usd"]].stack().str.startswith("unknown").any()
     assert metric(at, "Spend").endswith("spend rows without USD")  # the rest of the spend is known
     # no spend row with a USD amount at all: the tile's spend is unknown, not USD 0.00
     con = duckdb.connect(str(copy.warehouse))
-    con.execute(f"update {mart} set spend_usd = null, spend_rows_without_usd = 1 where spend_usd is not null")
+    con.execute(f"update {mart} set spend_usd = null, spend_rows_without_usd = spend_rows where spend_rows > 0")
     con.close()
     warehouse.clear_memory()
     at = app("marketing")
@@ -741,7 +754,7 @@ def test_a_pnl_day_whose_lines_all_lack_a_usd_amount_reads_unknown_not_zero(
     unknown = [c for c in columns if c.endswith("_usd") and "without" not in c and c != "marketing_spend_usd"]
     con.execute(
         f"update {mart} set {', '.join(f'{c} = null' for c in unknown)}, lines_without_cost = 0,"
-        f" lines_without_usd = 4 where date_day = '{day}' and channel = '{channel}'"
+        f" transaction_lines = 4, lines_without_usd = 4 where date_day = '{day}' and channel = '{channel}'"
     )
     (spend,) = con.execute(
         f"select marketing_spend_usd from {mart} where date_day = '{day}' and channel = '{channel}'"
@@ -776,6 +789,34 @@ def test_a_pnl_day_whose_lines_all_lack_a_usd_amount_reads_unknown_not_zero(
     at.selectbox(key="pnl_channel").set_value(channel).run()
     steps = at.dataframe[0].value.set_index("step")["amount"]
     assert steps["Gross sales"] == steps["Net revenue"] == "unknown: no USD amount", steps.to_dict()
+    # the channel's other days of that ISO week without a line (rows of zeros): the week's sums add
+    # their 0 to the day's null, and still read unknown (by week, in the bridge, in the tiles)
+    monday = day - timedelta(days=day.weekday())
+    whole_week = (monday, monday + timedelta(days=6))
+    con = duckdb.connect(str(copy.warehouse))
+    lines = [c for c in unknown if c != "contribution_margin_usd"]
+    con.execute(
+        f"update {mart} set {', '.join(f'{c} = 0' for c in lines)}, contribution_margin_usd = -marketing_spend_usd,"
+        " transaction_lines = 0, lines_without_cost = 0, lines_without_usd = 0"
+        f" where channel = '{channel}' and date_day between '{whole_week[0]}' and '{whole_week[1]}'"
+        f" and date_day <> '{day}'"
+    )
+    con.close()
+    warehouse.clear_memory()
+    at = app("pnl")
+    at.date_input(key="pnl_dates").set_value(whole_week).run()
+    at.selectbox(key="pnl_channel").set_value(channel).run()
+    at.radio(key="pnl_grain").set_value("week").run()
+    steps = at.dataframe[0].value.set_index("step")["amount"]
+    assert steps["Gross sales"] == steps["Net revenue"] == "unknown: no USD amount", steps.to_dict()
+    periods = at.dataframe[1].value
+    [row] = periods.to_dict("records")
+    assert row["net_revenue_usd"] == row["gross_margin_usd"] == "unknown: no USD amount", row
+    assert unknown_points(at, "period_start", series="channel") == {(monday, channel): "unknown"}
+    overview = app()
+    overview.date_input(key="overview_dates").set_value(whole_week).run()
+    overview.selectbox(key="overview_channel").set_value(channel).run()
+    assert metric(overview, "Net revenue (USD)") == metric(overview, "Gross margin (USD)") == "unknown: no USD amount"
     warehouse.clear_memory()
 
 

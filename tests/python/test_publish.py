@@ -274,6 +274,41 @@ def test_a_month_without_any_cost_shows_no_margin_as_zero_though_a_day_has_only_
                 assert f'<td>{label}</td><td class="n unknown" data-value="">unknown: no cost delivered</td>' in part
 
 
+def test_a_month_whose_lines_all_lack_a_usd_amount_shows_no_zero(built: Project, tmp_path: Path) -> None:
+    """Decision log §5: a month whose lines all lack a USD amount (every day with a line null in
+    USD, `lines_without_usd` = `transaction_lines`) reads its P&L unknown, "no USD amount", per
+    channel and in the bridge, never the 0 that its days without a line add (the pack read 0.00,
+    and its bridge "no cost delivered"). Planted in a copy on the first month."""
+    warehouse = tmp_path / "finance.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    (month,) = con.execute("select strftime(min(date_day), '%Y-%m') from marts.pnl_daily_by_channel").fetchone()
+    lines = [c for _, c in PNL_MEASURES if c.endswith("_usd") and "without" not in c and c != "marketing_spend_usd"]
+    con.execute(
+        f"update marts.pnl_daily_by_channel set {', '.join(f'{c} = null' for c in lines)}, lines_without_cost = 0,"
+        " lines_without_usd = transaction_lines"
+        f" where strftime(date_day, '%Y-%m') = '{month}' and transaction_lines > 0"
+    )
+    (zero_days,) = con.execute(
+        "select count(*) from marts.pnl_daily_by_channel where transaction_lines = 0"
+        f" and strftime(date_day, '%Y-%m') = '{month}'"
+    ).fetchone()
+    con.close()
+    assert zero_days > 0  # days without a line: their 0 is what the sums added
+    text = write_pack(warehouse, month, tmp_path / "reports").read_text()
+    part = text[text.index('data-table="pnl"') :]
+    part = part[: part.index("</table>")]
+    rows = part.split("<tr>")[2:]
+    assert len(rows) > 1
+    for row in rows:  # every channel and all channels: net revenue unknown, with the reason
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+        shown = dict(zip(["channel", *(c for _, c in PNL_MEASURES)], cells, strict=True))
+        assert shown["net_revenue_usd"] == shown["gross_margin_usd"] == "unknown: no USD amount", shown
+    bridge = text[text.index('data-table="bridge"') :]
+    bridge = bridge[: bridge.index("</table>")]
+    assert '<td>net revenue</td><td class="n unknown" data-value="">unknown: no USD amount</td>' in bridge
+
+
 @pytest.mark.parametrize(
     ("total", "lines", "without", "shown"),
     [

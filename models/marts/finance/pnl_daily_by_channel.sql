@@ -256,6 +256,7 @@ select
         case when known.transaction_lines = 0 then 0 else known.net_revenue_with_cost_usd end
         as {{ converted_money_type() }}
     ) as net_revenue_with_cost_usd,
+    cast(known.transaction_lines as bigint) as transaction_lines,
     cast(known.lines_without_cost as bigint) as lines_without_cost,
     cast(known.lines_without_usd as bigint) as lines_without_usd,
     cast(known.spend_rows_without_usd as bigint) as spend_rows_without_usd,

@@ -120,6 +120,7 @@ select
         {{ usd_total_of_lines('monthly.spend_usd', 'monthly.spend_rows', 'monthly.spend_rows_without_usd') }}
         as {{ converted_money_type() }}
     ) as spend_usd,
+    cast(monthly.spend_rows as bigint) as spend_rows,
     cast(monthly.spend_rows_without_usd as bigint) as spend_rows_without_usd,
     cast(monthly.impressions as bigint) as impressions,
     cast(monthly.clicks as bigint) as clicks,
