@@ -47,6 +47,7 @@ def pnl_lines_in_usd(row: dict[str, Any]) -> dict[str, Any]:
     """A sum of `pnl_daily_by_channel` rows (over days or channels) as a reader shows it: when its
     lines all lack a USD amount (`transaction_lines`, `lines_without_usd`), every USD figure of the
     lines is unknown (None), never the 0 its days without a line add; spend stays."""
-    if none_in_usd(row.get("transaction_lines"), row.get("lines_without_usd")):
+    # read, not looked up: a query without the counts fails loudly rather than reading 0 again
+    if none_in_usd(row["transaction_lines"], row["lines_without_usd"]):
         return {**row, **dict.fromkeys((c for c in PNL_LINE_COLUMNS if c in row), None)}
     return row

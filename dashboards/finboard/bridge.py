@@ -36,7 +36,7 @@ def bridge_steps(totals: dict[str, Any], gap: str | None = None) -> list[dict[st
     whose lines all lack a USD amount (decision log §5)."""
     if gap:
         return [_step(label, None, "unknown", column, f"unknown: {gap}") for label, column in STEPS]
-    if none_in_usd(totals.get("transaction_lines"), totals.get("lines_without_usd")):
+    if none_in_usd(totals["transaction_lines"], totals["lines_without_usd"]):
         # lines, none with a USD amount: no step of them is known (decision log §5), not the 0 the
         # days without a line add; the spend of their days is in the page's caption
         return [_step(label, None, "unknown", column, money.NO_USD) for label, column in STEPS]

@@ -643,6 +643,10 @@ def test_a_campaign_none_of_whose_spend_or_orders_has_a_usd_amount_reads_unknown
         [no_spend],
     )
     (platform,) = con.execute(f"select min(platform) from {mart} where campaign_id = ?", [no_spend]).fetchone()
+    (others,) = con.execute(
+        f"select count(distinct campaign_id) from {mart} where platform = ? and campaign_id <> ?", [platform, no_spend]
+    ).fetchone()
+    assert others > 0, "the platform has another campaign, whose known 0 the platform's sum adds"
     # the platform's other campaigns: credited orders, no spend row (spend 0, known)
     con.execute(
         f"update {mart} set spend_usd = 0, spend_rows = 0, spend_rows_without_usd = 0"
@@ -793,6 +797,7 @@ def test_a_pnl_day_whose_lines_all_lack_a_usd_amount_reads_unknown_not_zero(
     # their 0 to the day's null, and still read unknown (by week, in the bridge, in the tiles)
     monday = day - timedelta(days=day.weekday())
     whole_week = (monday, monday + timedelta(days=6))
+    assert bounds(copy)[0] <= monday and whole_week[1] <= bounds(copy)[1], "the sample holds the whole week"
     con = duckdb.connect(str(copy.warehouse))
     lines = [c for c in unknown if c != "contribution_margin_usd"]
     con.execute(
