@@ -219,11 +219,13 @@ DRAWN_FULL, DRAWN_PART, DRAWN_UNKNOWN = "full", "part", "unknown"
 NO_USD = money.NO_USD
 
 
-def drawn_as(value: Any, part: bool = False) -> str:
-    """How a chart draws a row whose value is `value` (None: unknown) and which may be a part."""
+def drawn_as(value: Any, part: bool = False) -> dict[str, str | None]:
+    """A chart row's `drawn` (how it is drawn: its value None is unknown, else a part or in full)
+    and `unknown_reason` (what `unknown_marks` shows: no USD amount, the one reason a chart's
+    USD value is null, decision log §5)."""
     if value is None:
-        return DRAWN_UNKNOWN
-    return DRAWN_PART if part else DRAWN_FULL
+        return {"drawn": DRAWN_UNKNOWN, "unknown_reason": NO_USD}
+    return {"drawn": DRAWN_PART if part else DRAWN_FULL, "unknown_reason": None}
 
 
 def drawn(how: str) -> alt.FieldEqualPredicate:

@@ -167,8 +167,7 @@ def main() -> None:
         [
             {
                 **period,
-                "drawn": drawn_as(period["net_revenue_usd"], part=part is not None),
-                "unknown_reason": NO_USD if period["net_revenue_usd"] is None else None,
+                **drawn_as(period["net_revenue_usd"], part=part is not None),
             }
             for period, part in zip(periods, parts, strict=True)
         ],

@@ -63,8 +63,7 @@ def category_chart(categories: list[dict[str, Any]]) -> alt.Chart:
             {
                 "category": c["category"],
                 "net_revenue_usd": c["net_revenue_usd"],
-                "drawn": drawn_as(c["net_revenue_usd"]),
-                "unknown_reason": NO_USD if c["net_revenue_usd"] is None else None,
+                **drawn_as(c["net_revenue_usd"]),
             }
             for c in categories
         ],

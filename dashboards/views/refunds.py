@@ -92,8 +92,7 @@ def bars(trend: list[dict[str, Any]], parts: list[str | None]) -> pd.DataFrame:
             "view": view,
             "refunded_revenue_usd": row[column],
             "covers": row["covers"],
-            "drawn": drawn_as(row[column], part=part is not None),
-            "unknown_reason": NO_USD if row[column] is None else None,
+            **drawn_as(row[column], part=part is not None),
         }
         for row, part in zip(trend, parts, strict=True)
         for column, view in BAR_VIEWS
