@@ -20,7 +20,7 @@ import duckdb
 
 from .build_status import banner, last_build
 from .periods import grain_end, part_covered
-from .usd_totals import PNL_LINE_COLUMNS, none_in_usd, usd_total_of_lines
+from .usd_totals import pnl_columns_without_usd, usd_total_of_lines
 
 PNL_MEASURES = (
     ("gross sales", "gross_revenue_usd"),
@@ -40,6 +40,8 @@ PNL_MEASURES = (
     ("lines without a USD amount", "lines_without_usd"),
     ("spend rows without a USD amount", "spend_rows_without_usd"),
 )
+# the counts by which a sum of P&L days tells a known 0 from an unknown total (publish/usd_totals.py)
+RULE_COUNTS = ("transaction_lines", "sale_lines", "sale_lines_without_usd", "refund_lines", "refund_lines_without_usd")
 MARKETING_HEADERS = [
     "platform",
     "campaign",
@@ -203,6 +205,20 @@ def _marketing_row(r: tuple) -> list[str]:
     ]
 
 
+def _pnl_sums(row: tuple) -> tuple[dict[str, Decimal | None], tuple[str, ...]]:
+    """A row of the pack's P&L query (a label, the PNL_MEASURES and RULE_COUNTS sums, the spend's
+    reason) as its measures, each unknown one None: a USD figure of lines none of which has a USD
+    amount (publish/usd_totals.py: not the 0 of the days without such lines), and the margins
+    where no line has a cost; and the columns unknown for want of a USD amount."""
+    measures = dict(zip((c for _, c in PNL_MEASURES), row[1 : 1 + len(PNL_MEASURES)], strict=True))
+    counts = dict(zip(RULE_COUNTS, row[1 + len(PNL_MEASURES) : -1], strict=True))
+    no_usd = pnl_columns_without_usd({**measures, **counts})
+    measures.update(dict.fromkeys(c for c in no_usd if c in measures))
+    if "net_revenue_usd" not in no_usd and _no_cost(measures):
+        measures.update(dict.fromkeys(MARGINS))
+    return measures, no_usd
+
+
 def _no_cost(measures: dict[str, Decimal | None]) -> bool:
     """Lines, none with a known cost: a day of spend only sums its 0 COGS and margins into the
     total, which must read unknown, not 0 (the dashboards' rule, dashboards/views/pnl.py)."""
@@ -214,11 +230,11 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> list[tu
 
 
 def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
-    sums = ", ".join(f"sum({column})" for _, column in PNL_MEASURES)
+    sums = ", ".join(f"sum({column})" for column in (*(c for _, c in PNL_MEASURES), *RULE_COUNTS))
     # a period whose spend is not known in full shows every reason of its days (the feed never
     # delivered holds on every row; a day outside the feed's dates or without a rate on some)
     pnl_sql = (
-        f"select channel, {sums}, sum(transaction_lines), string_agg(distinct marketing_spend_unknown_reason, '; ' "
+        f"select channel, {sums}, string_agg(distinct marketing_spend_unknown_reason, '; ' "
         "order by marketing_spend_unknown_reason) "
         "from marts.pnl_daily_by_channel where date_day >= ? and date_day < ?"
     )
@@ -227,27 +243,19 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     headers = ["channel", *(label for label, _ in PNL_MEASURES)]
     rows = []
     for row in [*by_channel, total]:
-        measures = dict(zip((c for _, c in PNL_MEASURES), row[1:-2], strict=True))
-        # lines, none with a USD amount: every USD figure of them unknown, not the 0 of days without a line
-        no_usd = none_in_usd(row[-2], measures["lines_without_usd"])
+        measures, no_usd = _pnl_sums(row)
         uncovered = measures["lines_without_cost"] or 0
-        reason = "no USD amount" if no_usd else f"no cost for {uncovered} lines" if uncovered else ""
+        no_cost = f"no cost for {uncovered} lines" if uncovered else ""
         spend_unknown = row[-1]
-        if no_usd:
-            measures.update(dict.fromkeys(c for c in PNL_LINE_COLUMNS if c in measures))
-        elif _no_cost(measures):
-            measures.update(dict.fromkeys(MARGINS))
         cells = [
-            _cell(None, spend_unknown) if spend_unknown and column in DECIDED_BY_SPEND else _cell(value, reason)
+            _cell(None, spend_unknown)
+            if spend_unknown and column in DECIDED_BY_SPEND
+            else _cell(value, "no USD amount" if column in no_usd else no_cost)
             for column, value in measures.items()
         ]
         rows.append([_cell(row[0]), *cells])
-    values = dict(zip((c for _, c in PNL_MEASURES), total[1:-2], strict=True))
-    no_usd = none_in_usd(total[-2], values["lines_without_usd"])
-    if no_usd:
-        values.update(dict.fromkeys(c for c in PNL_LINE_COLUMNS if c in values))
-    elif _no_cost(values):
-        values.update(dict.fromkeys(MARGINS))
+    values, no_usd_columns = _pnl_sums(total)
+    no_usd = "net_revenue_usd" in no_usd_columns
     spend_unknown = total[-1]
     # contribution after marketing sums the days whose contribution is known; the spend of a day
     # whose lines all lack a cost has no contribution to come off, and is listed beside the bridge
@@ -282,18 +290,31 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     net, with_cost, margin = v("net_revenue_usd"), v("net_revenue_with_cost_usd"), v("gross_margin_usd")
     without_cost = None if net is None else (with_cost or Decimal(0)) - net
     fees_and_shipping = None if before_marketing is None or margin is None else before_marketing - margin
+    # (label, the column it comes from, amount)
     bridge = [
-        ("gross sales", v("gross_revenue_usd")),
-        ("discounts", neg(v("discount_usd"))),
-        ("refunds", neg(v("refunded_revenue_usd"))),
-        ("net revenue without a known cost", without_cost),
-        ("COGS", neg(v("cogs_usd"))),
-        ("fees and shipping of the lines with a known cost", fees_and_shipping),
-        ("marketing", neg(spend)),
+        ("gross sales", "gross_revenue_usd", v("gross_revenue_usd")),
+        ("discounts", "discount_usd", neg(v("discount_usd"))),
+        ("refunds", "refunded_revenue_usd", neg(v("refunded_revenue_usd"))),
+        ("net revenue without a known cost", "net_revenue_with_cost_usd", without_cost),
+        ("COGS", "cogs_usd", neg(v("cogs_usd"))),
+        ("fees and shipping of the lines with a known cost", "contribution_before_marketing_usd", fees_and_shipping),
+        ("marketing", "marketing_spend_usd", neg(spend)),
     ]
+    # gross sales and discounts are unknown when no sale line has a USD amount, refunds when no
+    # refund line has one, every step when no line has one
     bridge_rows = [
-        [_cell(label), _cell(amount, marketing_because if label == "marketing" else unknown_because)]
-        for label, amount in bridge
+        [
+            _cell(label),
+            _cell(
+                amount,
+                marketing_because
+                if column == "marketing_spend_usd"
+                else "no USD amount"
+                if column in no_usd_columns
+                else unknown_because,
+            ),
+        ]
+        for label, column, amount in bridge
     ]
     bridge_rows += [
         [_cell("net revenue"), _cell(values["net_revenue_usd"], unknown_because)],
@@ -303,7 +324,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     spend_left_out = (
         '<p class="unknown" id="spend-without-margin">Marketing spend left out of the bridge: '
         f"{spend_without_margin.quantize(CENT, ROUND_HALF_UP):,} USD on days whose lines all lack a cost "
-        "(their contribution is unknown).</p>"
+        "or a USD amount (their contribution is unknown).</p>"
         if spend_without_margin and not spend_unknown
         else ""
     )

@@ -43,11 +43,36 @@ PNL_LINE_COLUMNS = (
 )
 
 
-def pnl_lines_in_usd(row: dict[str, Any]) -> dict[str, Any]:
-    """A sum of `pnl_daily_by_channel` rows (over days or channels) as a reader shows it: when its
-    lines all lack a USD amount (`transaction_lines`, `lines_without_usd`), every USD figure of the
-    lines is unknown (None), never the 0 its days without a line add; spend stays."""
+# the P&L's USD totals of one kind of line, and the counts of that kind (lines, lines without a USD
+# amount) the mart carries for them: gross sales and discounts are the sale lines', refunds the
+# refund lines' (the dbt macro pnl_line_counts, macros/usd_totals.sql, is the same map); every other
+# column of PNL_LINE_COLUMNS is of both kinds (transaction_lines, lines_without_usd)
+SALE_LINES = ("sale_lines", "sale_lines_without_usd")
+REFUND_LINES = ("refund_lines", "refund_lines_without_usd")
+PNL_LINE_COUNTS = {
+    "gross_revenue_usd": SALE_LINES,
+    "discount_usd": SALE_LINES,
+    "refunded_revenue_usd": REFUND_LINES,
+}
+
+
+def pnl_columns_without_usd(row: dict[str, Any]) -> tuple[str, ...]:
+    """The columns of PNL_LINE_COLUMNS that are unknown in a sum of `pnl_daily_by_channel` rows
+    (over days or channels): every one when the sum's lines all lack a USD amount
+    (`transaction_lines`, `lines_without_usd`), gross sales and discounts when its sale lines do,
+    refunds when its refund lines do; never the 0 its days without such lines add."""
     # read, not looked up: a query without the counts fails loudly rather than reading 0 again
     if none_in_usd(row["transaction_lines"], row["lines_without_usd"]):
-        return {**row, **dict.fromkeys((c for c in PNL_LINE_COLUMNS if c in row), None)}
-    return row
+        return PNL_LINE_COLUMNS
+    return tuple(
+        column
+        for column in PNL_LINE_COLUMNS
+        if column in PNL_LINE_COUNTS and none_in_usd(*(row[count] for count in PNL_LINE_COUNTS[column]))
+    )
+
+
+def pnl_lines_in_usd(row: dict[str, Any]) -> dict[str, Any]:
+    """A sum of `pnl_daily_by_channel` rows as a reader shows it: each USD figure of lines none of
+    which has a USD amount is unknown (None), never the 0 its days without a line add
+    (pnl_columns_without_usd); spend stays."""
+    return {**row, **dict.fromkeys((c for c in pnl_columns_without_usd(row) if c in row), None)}

@@ -8,10 +8,21 @@ from decimal import Decimal
 from typing import Any
 
 from finboard import money
-from publish.usd_totals import none_in_usd
+from publish.usd_totals import pnl_columns_without_usd
 
 MART = "pnl_daily_by_channel"
 NO_COST = "unknown: no cost delivered"
+# what the bridge's totals carry beside money: counts and the spend's reason
+NOT_MONEY = (
+    "transaction_lines",
+    "lines_without_cost",
+    "lines_without_usd",
+    "sale_lines",
+    "sale_lines_without_usd",
+    "refund_lines",
+    "refund_lines_without_usd",
+    "marketing_spend_unknown_reason",
+)
 # every step of the bridge with its source column, in order
 STEPS = (
     ("Gross sales", "gross_revenue_usd"),
@@ -33,29 +44,36 @@ def bridge_steps(totals: dict[str, Any], gap: str | None = None) -> list[dict[st
     and marketing and contribution after it when the P&L does not know the spend in full (its
     reason, decision log §3). A period the P&L holds no data for all of (`gap`) is unknown in
     every step (inside its dates the P&L has a row for every day and channel), and so is a period
-    whose lines all lack a USD amount (decision log §5)."""
+    whose lines all lack a USD amount (decision log §5); gross sales and discounts are unknown when
+    its sale lines all lack one, refunds when its refund lines do."""
     if gap:
         return [_step(label, None, "unknown", column, f"unknown: {gap}") for label, column in STEPS]
-    if none_in_usd(totals["transaction_lines"], totals["lines_without_usd"]):
+    no_usd = pnl_columns_without_usd(totals)
+    if "net_revenue_usd" in no_usd:
         # lines, none with a USD amount: no step of them is known (decision log §5), not the 0 the
         # days without a line add; the spend of their days is in the page's caption
         return [_step(label, None, "unknown", column, money.NO_USD) for label, column in STEPS]
-    not_money = ("transaction_lines", "lines_without_cost", "lines_without_usd", "marketing_spend_unknown_reason")
-    d = {k: money.dec(v) for k, v in totals.items() if k not in not_money}
+    d = {k: money.dec(v) for k, v in totals.items() if k not in NOT_MONEY}
     spend_unknown = totals.get("marketing_spend_unknown_reason")
     zero = Decimal(0)
-    gross = d["gross_revenue_usd"] or zero
     net = d["net_revenue_usd"] or zero
     with_cost = d["net_revenue_with_cost_usd"]
     margin = d["gross_margin_usd"]
     if int(totals.get("lines_without_cost") or 0) and not with_cost:
         margin = None
+    # gross sales and discounts are unknown when no sale line has a USD amount, refunds when no
+    # refund line has one; net revenue then sums the lines that have one (the page warns of the rest)
     steps: list[dict[str, Any]] = [
-        _step("Gross sales", gross, "total", "gross_revenue_usd"),
-        _step("Discounts", -(d["discount_usd"] or zero), "step", "discount_usd"),
-        _step("Refunds", -(d["refunded_revenue_usd"] or zero), "step", "refunded_revenue_usd"),
-        _step("Net revenue", net, "total", "net_revenue_usd"),
+        _step(label, None, "unknown", column, money.NO_USD)
+        if column in no_usd
+        else _step(label, sign * (d[column] or zero), kind, column)
+        for label, column, sign, kind in (
+            ("Gross sales", "gross_revenue_usd", 1, "total"),
+            ("Discounts", "discount_usd", -1, "step"),
+            ("Refunds", "refunded_revenue_usd", -1, "step"),
+        )
     ]
+    steps.append(_step("Net revenue", net, "total", "net_revenue_usd"))
     spend_reason = f"unknown: {spend_unknown}" if spend_unknown else None
     if margin is None:
         for label in (

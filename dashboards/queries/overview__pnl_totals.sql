@@ -8,6 +8,10 @@ select
     sum(lines_without_cost) as lines_without_cost,
     sum(transaction_lines) as transaction_lines,
     sum(lines_without_usd) as lines_without_usd,
+    sum(sale_lines) as sale_lines,
+    sum(sale_lines_without_usd) as sale_lines_without_usd,
+    sum(refund_lines) as refund_lines,
+    sum(refund_lines_without_usd) as refund_lines_without_usd,
     sum(refunded_revenue_usd) as refunded_revenue_usd,
     sum(marketing_spend_usd) as marketing_spend_usd,
     -- every reason of the period's days where its spend is not known in full

@@ -28,6 +28,10 @@ select
     sum(lines_without_cost) as lines_without_cost,
     sum(transaction_lines) as transaction_lines,
     sum(lines_without_usd) as lines_without_usd,
+    sum(sale_lines) as sale_lines,
+    sum(sale_lines_without_usd) as sale_lines_without_usd,
+    sum(refund_lines) as refund_lines,
+    sum(refund_lines_without_usd) as refund_lines_without_usd,
     sum(spend_rows_without_usd) as spend_rows_without_usd,
     string_agg(distinct marketing_spend_unknown_reason, '; ' order by marketing_spend_unknown_reason)
         as marketing_spend_unknown_reason

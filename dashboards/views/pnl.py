@@ -29,7 +29,7 @@ from finboard.ui import (
 )
 
 from publish.periods import part_covered
-from publish.usd_totals import pnl_lines_in_usd
+from publish.usd_totals import pnl_columns_without_usd, pnl_lines_in_usd
 
 PAGE = "pnl"
 MART = "pnl_daily_by_channel"
@@ -47,6 +47,8 @@ MONEY = (
     "contribution_margin_usd",
     "net_revenue_with_cost_usd",
 )
+# the counts by which the page tells a known 0 from an unknown sum (publish/usd_totals.py), not shown
+RULE_COUNTS = ("transaction_lines", "sale_lines", "sale_lines_without_usd", "refund_lines", "refund_lines_without_usd")
 
 
 def waterfall(steps: list[dict[str, Any]]) -> alt.Chart:
@@ -149,16 +151,16 @@ def main() -> None:
 
     st.subheader(f"P&L by {grain} and channel")
     # a period whose lines all lack a USD amount: unknown, not the 0 its days without lines add
-    rows = [
-        pnl_lines_in_usd(r) for r in warehouse.run(PAGE, "by_period", {**filters.params(), "grain": grain}).records()
-    ]
+    # (and a sum of sale or refund lines none of which has one: unknown, not the 0 of the other kind)
+    rows = warehouse.run(PAGE, "by_period", {**filters.params(), "grain": grain}).records()
+    no_usd = [pnl_columns_without_usd(row) for row in rows]
     parts = [part_covered(row["period_start"], grain, row["first_day"], row["last_day"]) for row in rows]
-    # the row's first and last day are in `covers`, said once
+    # the row's first and last day are in `covers`, said once; the counts the rule reads are not shown
     periods = [
         {
             "period_start": row["period_start"],
             "covers": part or f"the whole {grain}",
-            **{k: v for k, v in row.items() if k not in ("first_day", "last_day")},
+            **{k: v for k, v in pnl_lines_in_usd(row).items() if k not in ("first_day", "last_day", *RULE_COUNTS)},
         }
         for row, part in zip(rows, parts, strict=True)
     ]
@@ -192,10 +194,9 @@ def main() -> None:
             table.loc[i, "marketing_spend_usd"] = f"unknown: {spend_reason or 'no USD amount'}"
         if period["contribution_margin_usd"] is None:
             table.loc[i, "contribution_margin_usd"] = f"unknown: {spend_reason}" if spend_reason else NO_COST
-        if period["net_revenue_usd"] is None:  # lines, none with a USD amount (decision log §5)
-            for column in MONEY:
-                if column != "marketing_spend_usd" and period[column] is None:
-                    table.loc[i, column] = NO_USD
+        for column in no_usd[i]:  # lines, none with a USD amount (decision log §5)
+            if column in MONEY:
+                table.loc[i, column] = NO_USD
     st.dataframe(table, hide_index=True, width="stretch")
     if partial:
         rows_cover = "1 row covers part of its" if partial == 1 else f"{partial:,} rows cover part of their"

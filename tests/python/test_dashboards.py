@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -26,6 +27,8 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 from support import ROOT, Project, know_every_days_spend, make_sample, ok, plant_lines_without_cost
+
+from publish.month_pack import PNL_MEASURES, write_pack
 
 DASHBOARDS = ROOT / "dashboards"
 APP = DASHBOARDS / "app.py"
@@ -822,6 +825,104 @@ def test_a_pnl_day_whose_lines_all_lack_a_usd_amount_reads_unknown_not_zero(
     overview.date_input(key="overview_dates").set_value(whole_week).run()
     overview.selectbox(key="overview_channel").set_value(channel).run()
     assert metric(overview, "Net revenue (USD)") == metric(overview, "Gross margin (USD)") == "unknown: no USD amount"
+    warehouse.clear_memory()
+
+
+def test_a_pnl_sum_of_refunds_or_sales_none_of_which_has_a_usd_amount_is_unknown_beside_the_other_kind(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §5, per kind of line: gross sales and discounts sum the sale lines, refunds the
+    refund lines (`pnl_daily_by_channel`'s unit test `a_days_refunds_none_of_which_...` pins the
+    mart). Sales and refunds shared one line count: a week whose refunds all lack a USD amount,
+    beside sales that convert, read its refunds USD 0.00 (the 0 of its days without a refund), on
+    the P&L page's table and bridge, the Overview's tile and the month-end pack. Planted in a copy
+    of the warehouse: one channel's refunds of one day lack a USD amount and its other days refund
+    nothing; another channel's sales of one day lack one and its other days sell nothing."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    first, last = bounds(copy)
+    con = duckdb.connect(str(copy.warehouse))
+    mart = "marts.pnl_daily_by_channel"
+    monday = first + timedelta(days=-first.weekday() % 7)
+    week = (monday, monday + timedelta(days=6))
+    assert week[1] <= last and first.month == last.month, "the sample holds a whole ISO week, in one month"
+    day = monday + timedelta(days=2)
+    refunds_channel, sales_channel = (
+        channel
+        for (channel,) in con.execute(
+            f"select channel from {mart} where date_day = '{day}' and sale_lines > 0 order by channel limit 2"
+        ).fetchall()
+    )
+    # one day's refunds (two lines) without a USD amount, the channel's other days without a refund line
+    con.execute(
+        f"update {mart} set refunded_revenue_usd = null, transaction_lines = transaction_lines - refund_lines + 2,"
+        " lines_without_usd = lines_without_usd - refund_lines_without_usd + 2, refund_lines = 2,"
+        f" refund_lines_without_usd = 2 where date_day = '{day}' and channel = '{refunds_channel}'"
+    )
+    con.execute(
+        f"update {mart} set refunded_revenue_usd = 0, transaction_lines = transaction_lines - refund_lines,"
+        " lines_without_usd = lines_without_usd - refund_lines_without_usd, refund_lines = 0,"
+        f" refund_lines_without_usd = 0 where date_day <> '{day}' and channel = '{refunds_channel}'"
+    )
+    # and the other channel's sales, beside a refund (one line) with a USD amount; its other days
+    # without a sale line
+    con.execute(
+        f"update {mart} set gross_revenue_usd = null, discount_usd = null, sale_lines_without_usd = sale_lines,"
+        " lines_without_usd = lines_without_usd - sale_lines_without_usd + sale_lines,"
+        " refunded_revenue_usd = refunded_revenue_usd + 12.34, refund_lines = refund_lines + 1,"
+        f" transaction_lines = transaction_lines + 1 where date_day = '{day}' and channel = '{sales_channel}'"
+    )
+    con.execute(
+        f"update {mart} set gross_revenue_usd = 0, discount_usd = 0,"
+        " transaction_lines = transaction_lines - sale_lines,"
+        " lines_without_usd = lines_without_usd - sale_lines_without_usd, sale_lines = 0, sale_lines_without_usd = 0"
+        f" where date_day <> '{day}' and channel = '{sales_channel}'"
+    )
+    known = con.execute(
+        f"select channel, sum(gross_revenue_usd), sum(refunded_revenue_usd), sum(net_revenue_usd) from {mart}"
+        f" where date_day between '{week[0]}' and '{week[1]}' and channel in ('{refunds_channel}', '{sales_channel}')"
+        " group by channel"
+    ).fetchall()
+    con.close()
+    sums = {channel: (gross, refunded, net) for channel, gross, refunded, net in known}
+    assert sums[refunds_channel][0] > 0 and sums[sales_channel][1] > 0, "the other kind converts"
+    use(copy, monkeypatch)
+    at = app("pnl")
+    at.date_input(key="pnl_dates").set_value(week).run()
+    at.radio(key="pnl_grain").set_value("week").run()
+    assert not at.exception
+    periods = at.dataframe[1].value.set_index("channel")
+    refunds_row, sales_row = periods.loc[refunds_channel], periods.loc[sales_channel]
+    assert refunds_row["refunded_revenue_usd"] == "unknown: no USD amount", refunds_row.to_dict()
+    assert parse_money(refunds_row["gross_revenue_usd"]) == cents(sums[refunds_channel][0])
+    assert parse_money(refunds_row["net_revenue_usd"]) == cents(sums[refunds_channel][2])
+    assert sales_row["gross_revenue_usd"] == sales_row["discount_usd"] == "unknown: no USD amount", sales_row.to_dict()
+    assert parse_money(sales_row["refunded_revenue_usd"]) == cents(sums[sales_channel][1])
+    for columns in ("transaction_lines", "sale_lines", "refund_lines"):
+        assert columns not in periods.columns  # the counts the rule reads are not shown
+    at.selectbox(key="pnl_channel").set_value(refunds_channel).run()
+    steps = at.dataframe[0].value.set_index("step")["amount"]
+    assert steps["Refunds"] == "unknown: no USD amount", steps.to_dict()
+    assert parse_money(steps["Gross sales"]) == cents(sums[refunds_channel][0])
+    at.selectbox(key="pnl_channel").set_value(sales_channel).run()
+    steps = at.dataframe[0].value.set_index("step")["amount"]
+    assert steps["Gross sales"] == steps["Discounts"] == "unknown: no USD amount", steps.to_dict()
+    assert parse_money(steps["Refunds"]) == -cents(sums[sales_channel][1])
+    overview = app()
+    overview.date_input(key="overview_dates").set_value(week).run()
+    overview.selectbox(key="overview_channel").set_value(refunds_channel).run()
+    assert metric(overview, "Refunds (USD)") == "unknown: no USD amount"
+    # the month-end pack: the month's refunds of that channel, and its sales of the other
+    text = write_pack(copy.warehouse, f"{first:%Y-%m}", tmp_path / "reports").read_text()
+    part = text[text.index('data-table="pnl"') :]
+    rows = {}
+    for row in part[: part.index("</table>")].split("<tr>")[2:]:
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+        rows[cells[0]] = dict(zip(["channel", *(c for _, c in PNL_MEASURES)], cells, strict=True))
+    assert rows[refunds_channel]["refunded_revenue_usd"] == "unknown: no USD amount", rows[refunds_channel]
+    assert rows[sales_channel]["gross_revenue_usd"] == "unknown: no USD amount", rows[sales_channel]
+    assert rows[sales_channel]["refunded_revenue_usd"] != "unknown: no USD amount"
     warehouse.clear_memory()
 
 

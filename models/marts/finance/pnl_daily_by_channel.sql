@@ -6,7 +6,9 @@
 -- sale cohort). Marketing spend is allocated to the channel its campaign targets. Not rounded:
 -- sum it over any period, round when you present it.
 -- Unknown is not zero: revenue, fees and shipping are null on a day and channel none of whose
--- lines has a USD amount, spend or not (decision log §5); COGS and the margins sum the lines whose
+-- lines has a USD amount, spend or not (decision log §5), and gross sales and discounts when none
+-- of its sale lines has one, refunds when none of its refund lines has one (sale_lines,
+-- refund_lines and their *_without_usd count them, for readers adding days); COGS and the margins sum the lines whose
 -- cost is known, and are null on a day whose lines all lack one; net_revenue_with_cost_usd is the
 -- net revenue they cover (gross margin = it - COGS), and lines_without_cost / lines_without_usd
 -- count what is left out.
@@ -64,7 +66,11 @@ activity as (
         {% endfor -%}
         0 as spend_rows,
         0 as spend_rows_without_usd,
-        1 as transaction_lines
+        1 as transaction_lines,
+        case when event_type = 'sale' then 1 else 0 end as sale_lines,
+        case when event_type = 'sale' and net_revenue_usd is null then 1 else 0 end as sale_lines_without_usd,
+        case when event_type = 'refund' then 1 else 0 end as refund_lines,
+        case when event_type = 'refund' and net_revenue_usd is null then 1 else 0 end as refund_lines_without_usd
     from transactions
     union all
     select
@@ -86,7 +92,11 @@ activity as (
         0 as lines_without_usd,
         1 as spend_rows,
         case when spend_usd is null then 1 else 0 end as spend_rows_without_usd,
-        0 as transaction_lines
+        0 as transaction_lines,
+        0 as sale_lines,
+        0 as sale_lines_without_usd,
+        0 as refund_lines,
+        0 as refund_lines_without_usd
     from spend
 ),
 
@@ -111,7 +121,11 @@ daily as (
         sum(lines_without_cost) as lines_without_cost,
         sum(lines_without_usd) as lines_without_usd,
         sum(spend_rows) as spend_rows,
-        sum(spend_rows_without_usd) as spend_rows_without_usd
+        sum(spend_rows_without_usd) as spend_rows_without_usd,
+        sum(sale_lines) as sale_lines,
+        sum(sale_lines_without_usd) as sale_lines_without_usd,
+        sum(refund_lines) as refund_lines,
+        sum(refund_lines_without_usd) as refund_lines_without_usd
     from activity
     group by date_day, channel_key
 ),
@@ -158,7 +172,11 @@ dense as (
         daily.lines_without_cost,
         daily.lines_without_usd,
         daily.spend_rows,
-        daily.spend_rows_without_usd
+        daily.spend_rows_without_usd,
+        daily.sale_lines,
+        daily.sale_lines_without_usd,
+        daily.refund_lines,
+        daily.refund_lines_without_usd
     from daily
     union all
     select
@@ -180,7 +198,11 @@ dense as (
         cast(0 as bigint) as lines_without_cost,
         cast(0 as bigint) as lines_without_usd,
         cast(0 as bigint) as spend_rows,
-        cast(0 as bigint) as spend_rows_without_usd
+        cast(0 as bigint) as spend_rows_without_usd,
+        cast(0 as bigint) as sale_lines,
+        cast(0 as bigint) as sale_lines_without_usd,
+        cast(0 as bigint) as refund_lines,
+        cast(0 as bigint) as refund_lines_without_usd
     from grid
     left join daily on grid.date_day = daily.date_day and grid.channel_key = daily.channel_key
     where daily.date_day is null
@@ -224,11 +246,14 @@ select
     known.date_day,
     known.channel_key,
     channels.channel,
-    {#- a day and channel none of whose lines has a USD amount has unknown revenue, fees and
-        shipping, as without a spend row (whose zeros made them 0), and 0 without a line -#}
+    {#- a USD total of lines none of which has a USD amount is unknown, spend row (whose zeros made
+        it 0) or not, and 0 without a line: gross sales and discounts are of the sale lines,
+        refunds of the refund lines, net revenue of both (a sum of one kind's lines is not made
+        known by the other kind's zeros) -#}
     {% for column in ('gross_revenue_usd', 'discount_usd', 'refunded_revenue_usd', 'net_revenue_usd') -%}
+        {%- set lines, lines_without_usd = pnl_line_counts()[column] %}
         cast(
-            {{ usd_total_of_lines('known.' ~ column, 'known.transaction_lines', 'known.lines_without_usd') }}
+            {{ usd_total_of_lines('known.' ~ column, 'known.' ~ lines, 'known.' ~ lines_without_usd) }}
             as {{ converted_money_type() }}
         ) as {{ column }},
     {% endfor -%}
@@ -237,8 +262,9 @@ select
         as cogs_usd,
     cast(known.known_gross_margin_usd as {{ converted_money_type() }}) as gross_margin_usd,
     {% for column in ('platform_fee_usd', 'shipping_charged_usd', 'shipping_cost_usd') -%}
+        {%- set lines, lines_without_usd = pnl_line_counts()[column] %}
         cast(
-            {{ usd_total_of_lines('known.' ~ column, 'known.transaction_lines', 'known.lines_without_usd') }}
+            {{ usd_total_of_lines('known.' ~ column, 'known.' ~ lines, 'known.' ~ lines_without_usd) }}
             as {{ converted_money_type() }}
         ) as {{ column }},
     {% endfor -%}
@@ -259,6 +285,10 @@ select
     cast(known.transaction_lines as bigint) as transaction_lines,
     cast(known.lines_without_cost as bigint) as lines_without_cost,
     cast(known.lines_without_usd as bigint) as lines_without_usd,
+    cast(known.sale_lines as bigint) as sale_lines,
+    cast(known.sale_lines_without_usd as bigint) as sale_lines_without_usd,
+    cast(known.refund_lines as bigint) as refund_lines,
+    cast(known.refund_lines_without_usd as bigint) as refund_lines_without_usd,
     cast(known.spend_rows_without_usd as bigint) as spend_rows_without_usd,
     known.marketing_spend_unknown_reason
 from known
