@@ -145,21 +145,21 @@ def _bars(points: list[tuple[str, Decimal | None]], title: str) -> str:
 
 def _waterfall(steps: list[tuple[str, Decimal | None, bool]], title: str) -> str:
     """A bridge as inline SVG: each step floats from the running total before it to the one after
-    (green up, red down); a total (third item true) stands on the axis in grey."""
+    (green up, red down); a total (third item true) stands on the axis in grey. An unknown step
+    (None) is its label reading "unknown" on the axis, never a 0, and the next step floats from the
+    known steps before it, as the dashboards' bridge draws it (the next total stands on the axis)."""
     width, height, pad = 760, 260, 30
     running, spans = Decimal(0), []
-    known = []
     for label, amount, is_total in steps:
-        if amount is None:  # unknown: the bridge stops being drawn here, never as a 0
-            break
-        known.append((label, amount, is_total))
-    steps = known or [("unknown", Decimal(0), True)]
-    for label, amount, is_total in steps:
+        if amount is None:
+            spans.append((label, None, None, is_total))
+            continue
         start, end = (Decimal(0), amount) if is_total else (running, running + amount)
         running = end
         spans.append((label, start, end, is_total))
-    low = min([Decimal(0)] + [min(a, b) for _, a, b, _ in spans])
-    high = max([Decimal(1)] + [max(a, b) for _, a, b, _ in spans])
+    ends = [value for _, a, b, _ in spans for value in (a, b) if value is not None]
+    low = min([Decimal(0), *ends])
+    high = max([Decimal(1), *ends])
     scale = (height - 2 * pad) / float(high - low)
     step = (width - 2 * pad) / len(spans)
 
@@ -168,8 +168,16 @@ def _waterfall(steps: list[tuple[str, Decimal | None, bool]], title: str) -> str
 
     bars = []
     for i, (label, start, end, is_total) in enumerate(spans):
-        colour = "#757575" if is_total else ("#2e7d32" if end >= start else "#c62828")
         x = pad + i * step
+        if start is None or end is None:
+            bars.append(
+                f'<text x="{x + step / 2:.1f}" y="{y(Decimal(0)) - 4:.1f}" font-size="10" text-anchor="middle" '
+                f'data-unknown="{html.escape(label)}">unknown</text>'
+                f'<text x="{x + step / 2:.1f}" y="{height - 8}" font-size="10" text-anchor="middle">'
+                f"{html.escape(label)}</text>"
+            )
+            continue
+        colour = "#757575" if is_total else ("#2e7d32" if end >= start else "#c62828")
         top, bottom = y(max(start, end)), y(min(start, end))
         bars.append(
             f'<rect x="{x + 4:.1f}" y="{top:.1f}" width="{step - 8:.1f}" height="{max(bottom - top, 1):.1f}" '
@@ -323,8 +331,8 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     ]
     spend_left_out = (
         '<p class="unknown" id="spend-without-margin">Marketing spend left out of the bridge: '
-        f"{spend_without_margin.quantize(CENT, ROUND_HALF_UP):,} USD on days whose lines all lack a cost "
-        "or a USD amount (their contribution is unknown).</p>"
+        f"{spend_without_margin.quantize(CENT, ROUND_HALF_UP):,} USD on days none of whose lines has both a cost "
+        "and a USD amount (their contribution is unknown).</p>"
         if spend_without_margin and not spend_unknown
         else ""
     )

@@ -848,10 +848,10 @@ def test_a_pnl_sum_of_refunds_or_sales_none_of_which_has_a_usd_amount_is_unknown
     week = (monday, monday + timedelta(days=6))
     assert week[1] <= last and first.month == last.month, "the sample holds a whole ISO week, in one month"
     day = monday + timedelta(days=2)
-    refunds_channel, sales_channel = (
+    refunds_channel, sales_channel, partial_channel = (
         channel
         for (channel,) in con.execute(
-            f"select channel from {mart} where date_day = '{day}' and sale_lines > 0 order by channel limit 2"
+            f"select channel from {mart} where date_day = '{day}' order by sale_lines = 0, channel limit 3"
         ).fetchall()
     )
     # one day's refunds (two lines) without a USD amount, the channel's other days without a refund line
@@ -879,10 +879,15 @@ def test_a_pnl_sum_of_refunds_or_sales_none_of_which_has_a_usd_amount_is_unknown
         " lines_without_usd = lines_without_usd - sale_lines_without_usd, sale_lines = 0, sale_lines_without_usd = 0"
         f" where date_day <> '{day}' and channel = '{sales_channel}'"
     )
+    # a third channel's refunds of the day: three lines, one without a USD amount; the sum of the others
+    con.execute(
+        f"update {mart} set refunded_revenue_usd = refunded_revenue_usd + 7, refund_lines = refund_lines + 3,"
+        " refund_lines_without_usd = refund_lines_without_usd + 1, lines_without_usd = lines_without_usd + 1,"
+        f" transaction_lines = transaction_lines + 3 where date_day = '{day}' and channel = '{partial_channel}'"
+    )
     known = con.execute(
         f"select channel, sum(gross_revenue_usd), sum(refunded_revenue_usd), sum(net_revenue_usd) from {mart}"
-        f" where date_day between '{week[0]}' and '{week[1]}' and channel in ('{refunds_channel}', '{sales_channel}')"
-        " group by channel"
+        f" where date_day between '{week[0]}' and '{week[1]}' group by channel"
     ).fetchall()
     con.close()
     sums = {channel: (gross, refunded, net) for channel, gross, refunded, net in known}
@@ -899,6 +904,7 @@ def test_a_pnl_sum_of_refunds_or_sales_none_of_which_has_a_usd_amount_is_unknown
     assert parse_money(refunds_row["net_revenue_usd"]) == cents(sums[refunds_channel][2])
     assert sales_row["gross_revenue_usd"] == sales_row["discount_usd"] == "unknown: no USD amount", sales_row.to_dict()
     assert parse_money(sales_row["refunded_revenue_usd"]) == cents(sums[sales_channel][1])
+    assert parse_money(periods.loc[partial_channel]["refunded_revenue_usd"]) == cents(sums[partial_channel][1]) > 0
     for columns in ("transaction_lines", "sale_lines", "refund_lines"):
         assert columns not in periods.columns  # the counts the rule reads are not shown
     at.selectbox(key="pnl_channel").set_value(refunds_channel).run()
@@ -922,7 +928,13 @@ def test_a_pnl_sum_of_refunds_or_sales_none_of_which_has_a_usd_amount_is_unknown
         rows[cells[0]] = dict(zip(["channel", *(c for _, c in PNL_MEASURES)], cells, strict=True))
     assert rows[refunds_channel]["refunded_revenue_usd"] == "unknown: no USD amount", rows[refunds_channel]
     assert rows[sales_channel]["gross_revenue_usd"] == "unknown: no USD amount", rows[sales_channel]
-    assert rows[sales_channel]["refunded_revenue_usd"] != "unknown: no USD amount"
+    # the sample is one month: the month's sums are the week's and the days outside it
+    month_refunds = (
+        duckdb.connect(str(copy.warehouse), read_only=True)
+        .execute(f"select sum(refunded_revenue_usd) from {mart} where channel = '{sales_channel}'")
+        .fetchone()[0]
+    )
+    assert Decimal(rows[sales_channel]["refunded_revenue_usd"].replace(",", "")) == cents(month_refunds)
     warehouse.clear_memory()
 
 

@@ -18,9 +18,9 @@ from support import Project, know_every_days_spend, make_sample, ok, plant_lines
 
 from publish.build_status import banner
 from publish.export import BUILD_STATUS, MARTS, PARTITION_DATE, export_marts
-from publish.month_pack import PNL_MEASURES, write_pack
+from publish.month_pack import PNL_MEASURES, _waterfall, write_pack
 from publish.periods import part_covered
-from publish.usd_totals import usd_total_of_lines
+from publish.usd_totals import PNL_LINE_COUNTS, pnl_columns_without_usd, usd_total_of_lines
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +223,7 @@ def test_the_pack_bridge_ties_step_by_step_over_the_lines_with_a_known_cost(buil
     )
     assert steps["net revenue without a known cost"] == without_cost < -10
     assert steps["marketing"] == -with_margin and without_margin > 0
-    left_out = f"{without_margin.quantize(Decimal('0.01')):,} USD on days whose lines all lack a cost or a USD amount"
+    left_out = f"{without_margin.quantize(Decimal('0.01')):,} USD on days none of whose lines has both a cost and a USD"
     assert left_out in text
     before = steps["net revenue"] + steps["net revenue without a known cost"] + steps["COGS"]
     before += steps["fees and shipping of the lines with a known cost"]
@@ -327,6 +327,69 @@ def test_a_usd_total_of_lines_is_unknown_only_when_it_has_lines_and_none_in_usd(
     """The readers' spelling of decision log §5 (publish/usd_totals.py), as the marts' macro
     usd_total_of_lines writes it per row."""
     assert usd_total_of_lines(total, lines, without) == shown
+
+
+P_AND_L_COUNTS = {
+    "transaction_lines": 5,
+    "lines_without_usd": 0,
+    "sale_lines": 3,
+    "sale_lines_without_usd": 0,
+    "refund_lines": 2,
+    "refund_lines_without_usd": 0,
+}
+
+
+@pytest.mark.parametrize(
+    ("counts", "unknown"),
+    [
+        ({}, set()),  # every line in USD
+        ({"lines_without_usd": 1, "refund_lines_without_usd": 1}, set()),  # one refund of two: the other's sum
+        ({"lines_without_usd": 2, "refund_lines_without_usd": 2}, {"refunded_revenue_usd"}),  # no refund in USD
+        ({"lines_without_usd": 3, "sale_lines_without_usd": 3}, {"gross_revenue_usd", "discount_usd"}),
+        ({"refund_lines": 0, "transaction_lines": 3}, set()),  # no refund line: refunds a known 0
+        ({"lines_without_usd": 5, "sale_lines_without_usd": 3, "refund_lines_without_usd": 2}, "all"),
+        ({"transaction_lines": 0, "sale_lines": 0, "refund_lines": 0}, set()),  # a day without a line: zeros
+    ],
+)
+def test_a_pnl_sum_reads_unknown_the_usd_figures_of_each_kind_of_line_none_of_which_has_a_usd_amount(
+    counts: dict[str, int], unknown: set[str] | str
+) -> None:
+    """Decision log §5, per kind of line (publish/usd_totals.py, pnl_columns_without_usd): gross
+    sales and discounts of the sale lines, refunds of the refund lines, every line figure of all."""
+    row = {**P_AND_L_COUNTS, **counts}
+    expected = set(pnl_columns_without_usd({**P_AND_L_COUNTS, "lines_without_usd": 5})) if unknown == "all" else unknown
+    assert set(pnl_columns_without_usd(row)) == expected
+    assert unknown != "all" or {"net_revenue_usd", "gross_revenue_usd", "refunded_revenue_usd"} <= expected
+
+
+def test_the_readers_apply_the_rule_to_the_counts_the_mart_applies_it_to(built: Project) -> None:
+    """One map, spelled twice (decision log §5): the readers' PNL_LINE_COUNTS (publish/usd_totals.py)
+    must name the counts the dbt macro pnl_line_counts gives pnl_daily_by_channel, read from the
+    mart's compiled SQL: each of its USD totals of lines is usd_total_of_lines over those counts."""
+    [compiled] = (built.work / "target" / "compiled").rglob("marts/finance/pnl_daily_by_channel.sql")
+    sql = " ".join(compiled.read_text().split())
+    columns = ("gross_revenue_usd", "discount_usd", "refunded_revenue_usd", "net_revenue_usd", "platform_fee_usd")
+    for column in (*columns, "shipping_charged_usd", "shipping_cost_usd"):
+        lines, without = PNL_LINE_COUNTS.get(column, ("transaction_lines", "lines_without_usd"))
+        rule = f"case when known.{lines} = 0 then 0 when known.{lines} > known.{without} then known.{column} end"
+        assert rule in sql, column
+
+
+def test_the_packs_waterfall_draws_the_known_steps_after_an_unknown_one() -> None:
+    """An unknown step of the pack's bridge reads "unknown" in its place, and the known steps after
+    it are drawn, as the dashboards' bridge draws them (it stopped at the first unknown step: a
+    month whose sales lacked a USD amount drew no bar at all)."""
+    svg = _waterfall(
+        [
+            ("gross sales", None, True),
+            ("discounts", None, False),
+            ("refunds", Decimal("-30"), False),
+            ("net revenue", Decimal("-30"), True),
+        ],
+        "bridge",
+    )
+    assert re.findall(r'data-unknown="([^"]+)"', svg) == ["gross sales", "discounts"]
+    assert re.findall(r"<title>([^<]+)</title>", svg) == ["refunds: -30.00", "net revenue: -30.00"]
 
 
 @pytest.mark.parametrize("status", ["not finished", "failed", "partial"])
