@@ -6,7 +6,9 @@
     and the dashboards, over days, channels or months) apply the same rule in
     publish/usd_totals.py, to the counts the marts carry beside the totals (transaction_lines,
     spend_rows, attributed_orders, sale_lines, refund_lines; pnl_line_counts says which the P&L
-    sums). -#}
+    sums). The semantic layer's gross_sales, discounts, net_sales and refunds metrics write it in
+    MetricFlow's expr, which takes no macro (_semantic__metrics.yml); test_semantic_layer.py holds
+    them to it. -#}
 {% macro usd_total_of_lines(total, lines, lines_without_usd) -%}
     case when {{ lines }} = 0 then 0 when {{ lines }} > {{ lines_without_usd }} then {{ total }} end
 {%- endmacro %}

@@ -398,6 +398,65 @@ def test_a_ratio_over_a_sum_that_leaves_out_a_row_without_usd_is_unknown(built: 
     assert abs(Decimal(planted["average_order_value"]) - net_sales / with_usd) <= Decimal("1e-9")
 
 
+def test_a_sum_of_one_kind_of_line_none_of_which_has_a_usd_amount_is_unknown_not_the_other_kinds_zero(
+    built: Project, tmp_path: Path
+) -> None:
+    """Decision log §5, per kind of line: gross sales, discounts and net sales sum the sale lines,
+    refunds the refund lines, as the P&L does (pnl_line_counts). mf summed every line, so a month
+    whose refunds all lacked a USD amount read refunds 0 (the sale lines' 0), and a channel whose
+    sales all lacked one read gross sales 0 beside its refunds. Planted on a copy of the warehouse:
+    every refund line of the first month with refunds has no USD amount, and so has every sale
+    line of one channel that month; a channel-month without a line of a kind reads 0."""
+    warehouse = tmp_path / "finance.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    fact = "marts.fct_transactions"
+    (month,) = con.execute(
+        f"select min(date_trunc('month', event_date)) from {fact} where event_type = 'refund'"
+    ).fetchone()
+    usd = "gross_revenue_usd = null, discount_usd = null, refunded_revenue_usd = null, net_revenue_usd = null"
+    in_month = "date_trunc('month', event_date) = ?"
+    con.execute(f"update {fact} set {usd} where event_type = 'refund' and {in_month}", [month])
+    (channel,) = con.execute(
+        f"select min(channel) from {fact} where event_type = 'sale' and {in_month} and channel_key in "
+        f"(select channel_key from {fact} where event_type = 'refund' and {in_month})",
+        [month, month],
+    ).fetchone()
+    assert channel is not None, "a channel that sells and refunds in the month"
+    con.execute(f"update {fact} set {usd} where event_type = 'sale' and channel = ? and {in_month}", [channel, month])
+    # the rule, spelled here on its own: 0 without a line of the kind, unknown when none has a USD amount
+    expected = {}
+    for kind, metric, column in (
+        ("sale", "gross_sales", "gross_revenue_usd"),
+        ("sale", "discounts", "discount_usd"),
+        ("sale", "net_sales", "gross_revenue_usd - discount_usd"),
+        ("refund", "refunds", "refunded_revenue_usd"),
+    ):
+        for key_month, key_channel, lines, in_usd, total in con.execute(
+            f"select cast(date_trunc('month', lines.event_date) as date), channels.channel,"
+            f" count(*) filter (where lines.event_type = '{kind}'),"
+            f" count(*) filter (where lines.event_type = '{kind}' and lines.net_revenue_usd is not null),"
+            f" sum({column}) filter (where lines.event_type = '{kind}')"
+            f" from {fact} as lines inner join marts.dim_channel as channels using (channel_key) group by 1, 2"
+        ).fetchall():
+            value = Decimal(0) if lines == 0 else total if in_usd else None
+            expected[(metric, key_month.isoformat(), key_channel)] = value
+    con.close()
+    metrics = ["gross_sales", "discounts", "net_sales", "refunds"]
+    rows = _query(built, metrics, ["metric_time__month", "channel__channel_code"], warehouse)
+    answered = {
+        (metric, r["metric_time__month"][:10], r["channel__channel_code"]): _number(r[metric])
+        for r in rows
+        for metric in metrics
+    }
+    assert answered == expected
+    planted = str(month)[:10]
+    assert answered[("refunds", planted, channel)] is None and answered[("gross_sales", planted, channel)] is None
+    assert all(answered[("refunds", planted, c)] in (None, 0) for (m, k, c) in answered if k == planted)
+    assert any(v is not None and v > 0 for (m, k, c), v in answered.items() if m == "refunds"), "another month refunds"
+    assert any(v == 0 for (m, k, c), v in answered.items() if m == "refunds"), "a channel-month without a refund"
+
+
 def test_spend_and_its_ratios_are_unknown_over_days_the_spend_feed_does_not_cover(built: Project) -> None:
     """Decision log §3: a P&L day outside the dates the marketing_spend feed covers has spend
     unknown, not 0, for every campaign; so `mf`'s marketing_spend, ROAS and CAC over a month or a
