@@ -45,7 +45,7 @@ PNL_LINE_COLUMNS = (
 
 # the P&L's USD totals of one kind of line, and the counts of that kind (lines, lines without a USD
 # amount) the mart carries for them: gross sales and discounts are the sale lines', refunds the
-# refund lines' (the dbt macro pnl_line_counts, macros/usd_totals.sql, is the same map); every other
+# refund lines' (the dbt macro usd_total_counts, macros/usd_totals.sql, is the same map); every other
 # column of PNL_LINE_COLUMNS is of both kinds (transaction_lines, lines_without_usd)
 SALE_LINES = ("sale_lines", "sale_lines_without_usd")
 REFUND_LINES = ("refund_lines", "refund_lines_without_usd")

@@ -4,6 +4,7 @@ typing part of a name or an id: the search runs in the warehouse as you type and
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import streamlit as st
@@ -15,22 +16,31 @@ NO_COST = "unknown: no cost delivered"
 SEARCH_LIMIT = 50  # the `limit` of queries/customers__accounts.sql and customers__groups.sql
 
 
+def usd_or_unknown(value: Decimal | None) -> str:
+    """A lifetime USD figure: null only where none of its lines has a USD amount (the marts' rule)."""
+    return money.amount(value) if value is not None else NO_USD
+
+
 def figures(record: dict[str, Any], mart: str) -> None:
     """The 360's headline figures; a margin with no known cost reads unknown, never 0."""
     margin = money.dec(record["gross_margin_usd"])
     aov = money.dec(record["average_order_value_usd"])
     rate = record["return_rate"]
+    refunded = money.dec(record["refunded_revenue_usd"])
+    # a rate over refunds or sales without a USD amount is unknown for that reason, not for want of sales
+    no_rate = NO_USD if refunded is None or record["net_sales_usd"] is None else "unknown: no sales"
     cells = [
         ("Orders", money.count(record["orders"]), "orders"),
-        ("Net revenue (USD)", money.amount(money.dec(record["net_revenue_usd"])), "net_revenue_usd"),
+        ("Net revenue (USD)", usd_or_unknown(money.dec(record["net_revenue_usd"])), "net_revenue_usd"),
         ("Gross margin (USD)", money.amount(margin) if margin is not None else NO_COST, "gross_margin_usd"),
-        ("Refunded (USD)", money.amount(money.dec(record["refunded_revenue_usd"])), "refunded_revenue_usd"),
+        # refunds none of which has a USD amount: unknown, said so (decision log §5)
+        ("Refunded (USD)", usd_or_unknown(refunded), "refunded_revenue_usd"),
         (
             "Average order value (USD)",
             money.amount(aov) if aov is not None else (NO_USD if record["orders"] else "unknown: no orders"),
             "average_order_value_usd",
         ),
-        ("Return rate", money.percent(rate) if rate is not None else "unknown: no sales", "return_rate"),
+        ("Return rate", money.percent(rate) if rate is not None else no_rate, "return_rate"),
     ]
     for row in range(0, len(cells), 3):
         for column, (label, value, name) in zip(st.columns(3), cells[row : row + 3], strict=True):

@@ -938,6 +938,47 @@ def test_a_pnl_sum_of_refunds_or_sales_none_of_which_has_a_usd_amount_is_unknown
     warehouse.clear_memory()
 
 
+def test_an_accounts_refunds_without_a_usd_amount_read_unknown_with_the_reason(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §5: an account's or a group's refunds none of whose lines has a USD amount are
+    null in customer_360 and customer_groups_360 (their unit tests `an_accounts_refunds_...` and
+    `a_groups_refunds_...` pin the marts), and so is the return rate over them. The Customers
+    page read them a bare "unknown" and the rate "unknown: no sales", though the account sold.
+    Planted in a copy of the warehouse: an ordering account's refunds, and its group's."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    con = duckdb.connect(str(copy.warehouse))
+    [(customer_id, group_id)] = con.execute(
+        "select customer_id, account_group_id from marts.customer_360 where net_sales_usd > 0"
+        " order by customer_id limit 1"
+    ).fetchall()
+    con.execute(
+        "update marts.customer_360 set refunded_revenue_usd = null, return_rate = null, refund_lines = 2,"
+        f" refund_lines_without_usd = 2 where customer_id = '{customer_id}'"
+    )
+    con.execute(
+        "update marts.customer_groups_360 set refunded_revenue_usd = null, return_rate = null"
+        f" where account_group_id = '{group_id}'"
+    )
+    con.close()
+    use(copy, monkeypatch)
+    at = app("customers")
+    at.text_input(key="customers_search").input(customer_id.lower()).run()
+    box = at.selectbox(key="customers_customer_id")
+    box.set_value(next(o for o in box.options if o.endswith(f"· {customer_id}"))).run()
+    assert not at.exception
+    assert metric(at, "Refunded (USD)") == metric(at, "Return rate") == "unknown: no USD amount"
+    assert parse_money(metric(at, "Net revenue (USD)")) is not None
+    at.radio(key="customers_mode").set_value("Account group").run()
+    at.text_input(key="customers_search").input(group_id.lower()).run()
+    box = at.selectbox(key="customers_account_group_id")
+    box.set_value(next(o for o in box.options if o.endswith(f"· {group_id}"))).run()
+    assert metric(at, "Refunded (USD)") == metric(at, "Return rate") == "unknown: no USD amount"
+    warehouse.clear_memory()
+
+
 def unknown_points(at: AppTest, x: str, series: str | None = None) -> dict[Any, str]:
     """What the page's chart over `x` draws where its value is unknown: each such row's `x` (with
     its `series`, if given) and the text its mark reads, from the Vega-Lite spec (the text layer's

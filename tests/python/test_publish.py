@@ -364,7 +364,7 @@ def test_a_pnl_sum_reads_unknown_the_usd_figures_of_each_kind_of_line_none_of_wh
 
 def test_the_readers_apply_the_rule_to_the_counts_the_mart_applies_it_to(built: Project) -> None:
     """One map, spelled twice (decision log §5): the readers' PNL_LINE_COUNTS (publish/usd_totals.py)
-    must name the counts the dbt macro pnl_line_counts gives pnl_daily_by_channel, read from the
+    must name the counts the dbt macro usd_total_counts gives pnl_daily_by_channel, read from the
     mart's compiled SQL: each of its USD totals of lines is usd_total_of_lines over those counts."""
     [compiled] = (built.work / "target" / "compiled").rglob("marts/finance/pnl_daily_by_channel.sql")
     sql = " ".join(compiled.read_text().split())

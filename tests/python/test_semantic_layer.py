@@ -402,7 +402,7 @@ def test_a_sum_of_one_kind_of_line_none_of_which_has_a_usd_amount_is_unknown_not
     built: Project, tmp_path: Path
 ) -> None:
     """Decision log §5, per kind of line: gross sales, discounts and net sales sum the sale lines,
-    refunds the refund lines, as the P&L does (pnl_line_counts). mf summed every line, so a month
+    refunds the refund lines, as the P&L does (usd_total_counts). mf summed every line, so a month
     whose refunds all lacked a USD amount read refunds 0 (the sale lines' 0), and a channel whose
     sales all lacked one read gross sales 0 beside its refunds. Planted on a copy of the warehouse:
     every refund line of the first month with refunds has no USD amount, and so has every sale

@@ -47,6 +47,8 @@ line_totals as (
     select
         customer_id,
         sum(refunded_revenue_usd) as refunded_revenue_usd,
+        sum(case when event_type = 'refund' then 1 else 0 end) as refund_lines,
+        sum(case when event_type = 'refund' and net_revenue_usd is null then 1 else 0 end) as refund_lines_without_usd,
         sum(net_revenue_usd) as net_revenue_usd,
         {% for column, expression in margin_coverage().items() -%}
             sum({{ expression }}) as {{ column }},
@@ -87,8 +89,16 @@ profiles as (
         case when order_totals.customer_id is null then 0 else order_totals.gross_revenue_usd end
             as gross_revenue_usd,
         case when order_totals.customer_id is null then 0 else order_totals.net_sales_usd end as net_sales_usd,
-        case when line_totals.customer_id is null then 0 else line_totals.refunded_revenue_usd end
-            as refunded_revenue_usd,
+        {#- refunds are of the refund lines: unknown when none of them has a USD amount, 0 without
+            one, not the sale lines' 0 (decision log §5) -#}
+        {%- set refund_lines, refund_lines_without_usd = usd_total_counts()['refunded_revenue_usd'] %}
+        coalesce(line_totals.{{ refund_lines }}, 0) as {{ refund_lines }},
+        coalesce(line_totals.{{ refund_lines_without_usd }}, 0) as {{ refund_lines_without_usd }},
+        {{ usd_total_of_lines(
+            'line_totals.refunded_revenue_usd',
+            'coalesce(line_totals.' ~ refund_lines ~ ', 0)',
+            'line_totals.' ~ refund_lines_without_usd,
+        ) }} as refunded_revenue_usd,
         case when line_totals.customer_id is null then 0 else line_totals.net_revenue_usd end as net_revenue_usd,
         {#- no line: nothing to cover, 0; lines none of which has a cost: unknown, null -#}
         case when line_totals.customer_id is null then 0 else line_totals.gross_margin_usd end as gross_margin_usd,
@@ -187,6 +197,8 @@ select
     cast(net_revenue_with_cost_usd as {{ converted_money_type() }}) as net_revenue_with_cost_usd,
     cast(lines_without_cost as bigint) as lines_without_cost,
     cast(lines_without_usd as bigint) as lines_without_usd,
+    cast(refund_lines as bigint) as refund_lines,
+    cast(refund_lines_without_usd as bigint) as refund_lines_without_usd,
     {{ safe_divide('refunded_revenue_usd', 'net_sales_usd') }} as return_rate,
     {{ safe_divide('net_sales_usd', 'orders', 2) }} as average_order_value_usd,
     cast(tenure_days as integer) as tenure_days,

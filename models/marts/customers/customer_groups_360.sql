@@ -6,7 +6,7 @@ with accounts as (
     select * from {{ ref('customer_360') }}
 ),
 
-account_groups as (
+group_sums as (
     select
         account_group_id,
         count(*) as accounts,
@@ -17,7 +17,9 @@ account_groups as (
         sum(units) as units,
         sum(gross_revenue_usd) as gross_revenue_usd,
         sum(net_sales_usd) as net_sales_usd,
-        sum(refunded_revenue_usd) as refunded_revenue_usd,
+        sum(refunded_revenue_usd) as refunds_in_usd,
+        sum(refund_lines) as refund_lines,
+        sum(refund_lines_without_usd) as refund_lines_without_usd,
         sum(net_revenue_usd) as net_revenue_usd,
         sum(case when orders > 0 then gross_margin_usd end) as gross_margin_usd,
         sum(case when orders > 0 then contribution_margin_usd end) as contribution_margin_usd,
@@ -26,6 +28,17 @@ account_groups as (
         sum(lines_without_usd) as lines_without_usd
     from accounts
     group by account_group_id
+),
+
+-- a group whose refund lines all lack a USD amount has unknown refunds, not its other accounts'
+-- 0 (decision log §5), and so an unknown return rate
+account_groups as (
+    select
+        group_sums.*,
+        {{ usd_total_of_lines(
+            'group_sums.refunds_in_usd', 'group_sums.refund_lines', 'group_sums.refund_lines_without_usd'
+        ) }} as refunded_revenue_usd
+    from group_sums
 )
 
 select
@@ -48,6 +61,8 @@ select
     cast(account_groups.net_revenue_with_cost_usd as {{ converted_money_type() }}) as net_revenue_with_cost_usd,
     cast(account_groups.lines_without_cost as bigint) as lines_without_cost,
     cast(account_groups.lines_without_usd as bigint) as lines_without_usd,
+    cast(account_groups.refund_lines as bigint) as refund_lines,
+    cast(account_groups.refund_lines_without_usd as bigint) as refund_lines_without_usd,
     {{ safe_divide('account_groups.refunded_revenue_usd', 'account_groups.net_sales_usd') }} as return_rate,
     {{ safe_divide('account_groups.net_sales_usd', 'account_groups.orders', 2) }} as average_order_value_usd
 from account_groups

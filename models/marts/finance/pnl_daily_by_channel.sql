@@ -251,7 +251,7 @@ select
         refunds of the refund lines, net revenue of both (a sum of one kind's lines is not made
         known by the other kind's zeros) -#}
     {% for column in ('gross_revenue_usd', 'discount_usd', 'refunded_revenue_usd', 'net_revenue_usd') -%}
-        {%- set lines, lines_without_usd = pnl_line_counts()[column] %}
+        {%- set lines, lines_without_usd = usd_total_counts()[column] %}
         cast(
             {{ usd_total_of_lines('known.' ~ column, 'known.' ~ lines, 'known.' ~ lines_without_usd) }}
             as {{ converted_money_type() }}
@@ -262,7 +262,7 @@ select
         as cogs_usd,
     cast(known.known_gross_margin_usd as {{ converted_money_type() }}) as gross_margin_usd,
     {% for column in ('platform_fee_usd', 'shipping_charged_usd', 'shipping_cost_usd') -%}
-        {%- set lines, lines_without_usd = pnl_line_counts()[column] %}
+        {%- set lines, lines_without_usd = usd_total_counts()[column] %}
         cast(
             {{ usd_total_of_lines('known.' ~ column, 'known.' ~ lines, 'known.' ~ lines_without_usd) }}
             as {{ converted_money_type() }}

@@ -2,6 +2,8 @@
 -- attributes. Grain: one row per month and SKU with any sale or refund. Refunds count in the
 -- month they happen. COGS and margins cover the lines with a known cost (net_revenue_with_cost_usd),
 -- and the margin rate is of that revenue; lines_without_cost / lines_without_usd count the rest.
+-- Gross sales and discounts are of the sale lines, refunds of the refund lines: null when none of
+-- them has a USD amount, 0 without one (decision log §5; sale_lines, refund_lines count them).
 -- A month the transactions start or end inside holds only its days from first_day to last_day
 -- (decision log §3: its sums are a part's, and the dashboards say so).
 -- transactions is read by the monthly sums and for its first and last day: inlined, not stored.
@@ -32,6 +34,10 @@ monthly as (
         sum(discount_usd) as discount_usd,
         sum(refunded_revenue_usd) as refunded_revenue_usd,
         sum(net_revenue_usd) as net_revenue_usd,
+        sum(case when event_type = 'sale' then 1 else 0 end) as sale_lines,
+        sum(case when event_type = 'sale' and net_revenue_usd is null then 1 else 0 end) as sale_lines_without_usd,
+        sum(case when event_type = 'refund' then 1 else 0 end) as refund_lines,
+        sum(case when event_type = 'refund' and net_revenue_usd is null then 1 else 0 end) as refund_lines_without_usd,
         sum(cogs_usd) as cogs_usd,
         sum(gross_margin_usd) as gross_margin_usd,
         {% for column, expression in margin_coverage().items() -%}
@@ -52,9 +58,15 @@ select
     coalesce(current_products.brand, 'unknown') as brand,
     cast(monthly.units_sold as bigint) as units_sold,
     cast(monthly.units_returned as bigint) as units_returned,
-    cast(monthly.gross_revenue_usd as {{ converted_money_type() }}) as gross_revenue_usd,
-    cast(monthly.discount_usd as {{ converted_money_type() }}) as discount_usd,
-    cast(monthly.refunded_revenue_usd as {{ converted_money_type() }}) as refunded_revenue_usd,
+    {#- gross sales and discounts of the sale lines, refunds of the refund lines: unknown when none
+        of them has a USD amount, 0 without one, not the other kind's 0 (decision log §5) -#}
+    {% for column in ('gross_revenue_usd', 'discount_usd', 'refunded_revenue_usd') -%}
+        {%- set lines, lines_without_usd = usd_total_counts()[column] %}
+        cast(
+            {{ usd_total_of_lines('monthly.' ~ column, 'monthly.' ~ lines, 'monthly.' ~ lines_without_usd) }}
+            as {{ converted_money_type() }}
+        ) as {{ column }},
+    {% endfor -%}
     cast(monthly.net_revenue_usd as {{ converted_money_type() }}) as net_revenue_usd,
     cast(monthly.cogs_usd as {{ converted_money_type() }}) as cogs_usd,
     cast(monthly.gross_margin_usd as {{ converted_money_type() }}) as gross_margin_usd,
@@ -64,7 +76,11 @@ select
     {{ safe_divide('monthly.units_returned', 'monthly.units_sold') }} as unit_return_rate,
     cast(monthly.net_revenue_with_cost_usd as {{ converted_money_type() }}) as net_revenue_with_cost_usd,
     cast(monthly.lines_without_cost as bigint) as lines_without_cost,
-    cast(monthly.lines_without_usd as bigint) as lines_without_usd
+    cast(monthly.lines_without_usd as bigint) as lines_without_usd,
+    cast(monthly.sale_lines as bigint) as sale_lines,
+    cast(monthly.sale_lines_without_usd as bigint) as sale_lines_without_usd,
+    cast(monthly.refund_lines as bigint) as refund_lines,
+    cast(monthly.refund_lines_without_usd as bigint) as refund_lines_without_usd
 from monthly
 cross join held
 left join current_products on monthly.sku = current_products.sku

@@ -28,6 +28,7 @@
     'attributed orders': 'attributed_campaign_id is not null',
     'attributed first orders': 'attributed_campaign_id is not null and is_first_order',
     'known customers': known_customer,
+    'refund lines of known customers': "event_type = 'refund' and " ~ known_customer,
     'restocked refund lines': "event_type = 'refund' and is_restocked",
     'refund lines with unknown restock': "event_type = 'refund' and is_restocked is null",
     'all orders': 'true',
@@ -49,6 +50,12 @@
         'refund lines'),
     ('product_performance_monthly', 'units_sold', 'lines', 'quantity', 'sale lines'),
     ('product_performance_monthly', 'units_returned', 'lines', '-quantity', 'refund lines'),
+    ('product_performance_monthly', 'sale_lines', 'lines', '1', 'sale lines'),
+    ('product_performance_monthly', 'sale_lines_without_usd', 'lines',
+        'case when net_revenue_usd is null then 1 else 0 end', 'sale lines'),
+    ('product_performance_monthly', 'refund_lines', 'lines', '1', 'refund lines'),
+    ('product_performance_monthly', 'refund_lines_without_usd', 'lines',
+        'case when net_revenue_usd is null then 1 else 0 end', 'refund lines'),
     ('product_performance_monthly', 'gross_revenue_usd', 'lines', 'gross_revenue_usd', 'all lines'),
     ('product_performance_monthly', 'discount_usd', 'lines', 'discount_usd', 'all lines'),
     ('product_performance_monthly', 'refunded_revenue_usd', 'lines', 'refunded_revenue_usd', 'all lines'),
@@ -112,6 +119,9 @@
     ('customer_360', 'gross_revenue_usd', 'orders', 'gross_revenue_usd', 'known customers'),
     ('customer_360', 'net_sales_usd', 'orders', 'net_sales_usd', 'known customers'),
     ('customer_360', 'refunded_revenue_usd', 'lines', 'refunded_revenue_usd', 'known customers'),
+    ('customer_360', 'refund_lines', 'lines', '1', 'refund lines of known customers'),
+    ('customer_360', 'refund_lines_without_usd', 'lines', 'case when net_revenue_usd is null then 1 else 0 end',
+        'refund lines of known customers'),
     ('customer_360', 'net_revenue_usd', 'lines', 'net_revenue_usd', 'known customers'),
     ('customer_360', 'gross_margin_usd', 'lines', 'gross_margin_usd', 'known customers'),
     ('customer_360', 'contribution_margin_usd', 'lines', 'contribution_margin_usd', 'known customers'),
@@ -126,7 +136,7 @@
 {%- endfor %}
 {% set group_measures = ['orders', 'units', 'gross_revenue_usd', 'net_sales_usd', 'refunded_revenue_usd',
     'net_revenue_usd', 'gross_margin_usd', 'contribution_margin_usd', 'net_revenue_with_cost_usd',
-    'lines_without_cost', 'lines_without_usd'] %}
+    'lines_without_cost', 'lines_without_usd', 'refund_lines', 'refund_lines_without_usd'] %}
 {#- One identity per tie: (number, name, relation summed, expression, condition, mart, column). -#}
 {% set identities = [] %}
 {% for mart, column, relation, expression, condition in ties -%}
