@@ -27,12 +27,15 @@ def figures(record: dict[str, Any], mart: str) -> None:
     aov = money.dec(record["average_order_value_usd"])
     rate = record["return_rate"]
     refunded = money.dec(record["refunded_revenue_usd"])
-    # a rate over refunds or sales without a USD amount is unknown for that reason, not for want of sales
-    no_rate = NO_USD if refunded is None or record["net_sales_usd"] is None else "unknown: no sales"
+    # a rate over sums that leave out a line without a USD amount is unknown for that reason (the
+    # marts' rule, decision log §5), not for want of sales
+    no_rate = NO_USD if int(record["lines_without_usd"] or 0) or refunded is None else "unknown: no sales"
+    # a margin of lines none of which has a USD amount is unknown for that, not for want of a cost
+    no_margin = NO_USD if record["net_revenue_usd"] is None else NO_COST
     cells = [
         ("Orders", money.count(record["orders"]), "orders"),
         ("Net revenue (USD)", usd_or_unknown(money.dec(record["net_revenue_usd"])), "net_revenue_usd"),
-        ("Gross margin (USD)", money.amount(margin) if margin is not None else NO_COST, "gross_margin_usd"),
+        ("Gross margin (USD)", money.amount(margin) if margin is not None else no_margin, "gross_margin_usd"),
         # refunds none of which has a USD amount: unknown, said so (decision log §5)
         ("Refunded (USD)", usd_or_unknown(refunded), "refunded_revenue_usd"),
         (

@@ -943,24 +943,31 @@ def test_an_accounts_refunds_without_a_usd_amount_read_unknown_with_the_reason(
 ) -> None:
     """Decision log §5: an account's or a group's refunds none of whose lines has a USD amount are
     null in customer_360 and customer_groups_360 (their unit tests `an_accounts_refunds_...` and
-    `a_groups_refunds_...` pin the marts), and so is the return rate over them. The Customers
-    page read them a bare "unknown" and the rate "unknown: no sales", though the account sold.
-    Planted in a copy of the warehouse: an ordering account's refunds, and its group's."""
+    `a_groups_usd_figures_...` pin the marts), and so is a return rate over sums that leave a line
+    out. The Customers page read such refunds a bare "unknown", the rate "unknown: no sales"
+    though the account sold, and a margin of lines without a USD amount "no cost delivered".
+    Planted in a copy of the warehouse: an ordering account's refunds, and its group's; another
+    account's lines, refunds aside."""
     copy = Project(tmp_path)
     shutil.copy(built.warehouse, copy.warehouse)
     shutil.copytree(built.work / "target", tmp_path / "target")
     con = duckdb.connect(str(copy.warehouse))
-    [(customer_id, group_id)] = con.execute(
+    [(customer_id, group_id), (other_id, _)] = con.execute(
         "select customer_id, account_group_id from marts.customer_360 where net_sales_usd > 0"
-        " order by customer_id limit 1"
+        " order by customer_id limit 2"
     ).fetchall()
     con.execute(
         "update marts.customer_360 set refunded_revenue_usd = null, return_rate = null, refund_lines = 2,"
-        f" refund_lines_without_usd = 2 where customer_id = '{customer_id}'"
+        f" refund_lines_without_usd = 2, lines_without_usd = 2 where customer_id = '{customer_id}'"
     )
     con.execute(
-        "update marts.customer_groups_360 set refunded_revenue_usd = null, return_rate = null"
-        f" where account_group_id = '{group_id}'"
+        "update marts.customer_groups_360 set refunded_revenue_usd = null, return_rate = null,"
+        f" lines_without_usd = lines_without_usd + 2 where account_group_id = '{group_id}'"
+    )
+    # another account whose lines all lack a USD amount, refunds aside: no revenue, margin or rate
+    con.execute(
+        "update marts.customer_360 set net_revenue_usd = null, gross_margin_usd = null, return_rate = null,"
+        f" lines_without_usd = 3, lines_without_cost = 0 where customer_id = '{other_id}'"
     )
     con.close()
     use(copy, monkeypatch)
@@ -971,6 +978,12 @@ def test_an_accounts_refunds_without_a_usd_amount_read_unknown_with_the_reason(
     assert not at.exception
     assert metric(at, "Refunded (USD)") == metric(at, "Return rate") == "unknown: no USD amount"
     assert parse_money(metric(at, "Net revenue (USD)")) is not None
+    at.text_input(key="customers_search").input(other_id.lower()).run()
+    box = at.selectbox(key="customers_customer_id")
+    box.set_value(next(o for o in box.options if o.endswith(f"· {other_id}"))).run()
+    for label in ("Net revenue (USD)", "Gross margin (USD)", "Return rate"):
+        assert metric(at, label) == "unknown: no USD amount", label
+    assert parse_money(metric(at, "Refunded (USD)")) is not None
     at.radio(key="customers_mode").set_value("Account group").run()
     at.text_input(key="customers_search").input(group_id.lower()).run()
     box = at.selectbox(key="customers_account_group_id")

@@ -406,7 +406,8 @@ def test_a_sum_of_one_kind_of_line_none_of_which_has_a_usd_amount_is_unknown_not
     whose refunds all lacked a USD amount read refunds 0 (the sale lines' 0), and a channel whose
     sales all lacked one read gross sales 0 beside its refunds. Planted on a copy of the warehouse:
     every refund line of the first month with refunds has no USD amount, and so has every sale
-    line of one channel that month; a channel-month without a line of a kind reads 0."""
+    line of one channel that month and half of another's (the sum of the rest); a channel-month
+    without a line of a kind reads 0."""
     warehouse = tmp_path / "finance.duckdb"
     shutil.copy(built.warehouse, warehouse)
     con = duckdb.connect(str(warehouse))
@@ -424,6 +425,18 @@ def test_a_sum_of_one_kind_of_line_none_of_which_has_a_usd_amount_is_unknown_not
     ).fetchone()
     assert channel is not None, "a channel that sells and refunds in the month"
     con.execute(f"update {fact} set {usd} where event_type = 'sale' and channel = ? and {in_month}", [channel, month])
+    # and half the sale lines of another channel that month: the sum of the other half, not unknown
+    (partial,) = con.execute(
+        f"select min(channel) from {fact} where event_type = 'sale' and channel <> ? and {in_month}"
+        " group by channel having count(*) > 1 order by 1 limit 1",
+        [channel, month],
+    ).fetchone()
+    con.execute(
+        f"update {fact} set {usd} where line_event_id in (select line_event_id from (select line_event_id,"
+        f" row_number() over (order by line_event_id) as n from {fact} where event_type = 'sale'"
+        f" and channel = ? and {in_month}) where n % 2 = 1)",
+        [partial, month],
+    )
     # the rule, spelled here on its own: 0 without a line of the kind, unknown when none has a USD amount
     expected = {}
     for kind, metric, column in (
@@ -452,6 +465,7 @@ def test_a_sum_of_one_kind_of_line_none_of_which_has_a_usd_amount_is_unknown_not
     assert answered == expected
     planted = str(month)[:10]
     assert answered[("refunds", planted, channel)] is None and answered[("gross_sales", planted, channel)] is None
+    assert answered[("gross_sales", planted, partial)] > 0 and answered[("net_sales", planted, partial)] > 0
     assert all(answered[("refunds", planted, c)] in (None, 0) for (m, k, c) in answered if k == planted)
     assert any(v is not None and v > 0 for (m, k, c), v in answered.items() if m == "refunds"), "another month refunds"
     assert any(v == 0 for (m, k, c), v in answered.items() if m == "refunds"), "a channel-month without a refund"

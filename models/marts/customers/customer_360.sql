@@ -199,7 +199,10 @@ select
     cast(lines_without_usd as bigint) as lines_without_usd,
     cast(refund_lines as bigint) as refund_lines,
     cast(refund_lines_without_usd as bigint) as refund_lines_without_usd,
-    {{ safe_divide('refunded_revenue_usd', 'net_sales_usd') }} as return_rate,
+    {#- a rate over sums that leave a line out is unknown (decision log §5, as refunds_monthly) #}
+    case
+        when lines_without_usd = 0 then {{ safe_divide('refunded_revenue_usd', 'net_sales_usd') }}
+    end as return_rate,
     {{ safe_divide('net_sales_usd', 'orders', 2) }} as average_order_value_usd,
     cast(tenure_days as integer) as tenure_days,
     cast(recency_days as integer) as recency_days,

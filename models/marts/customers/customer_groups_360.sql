@@ -1,7 +1,11 @@
 -- One row per account group (the top of a parent-account chain; an account without a parent is
 -- its own group): the group's accounts and their combined figures in the reporting currency.
 -- Margins add up the accounts that ordered: an account without orders has nothing to cover, and
--- its 0 would turn a group whose costs are all unknown (null) into a margin of 0.
+-- its 0 would turn a group whose costs are all unknown (null) into a margin of 0. So do the sales
+-- and revenue (decision log §5): an account without a line sold nothing, and its 0 would turn a
+-- group whose other accounts' sales all lack a USD amount (null) into 0; a group none of whose
+-- accounts has a line sold nothing, 0.
+{%- set with_lines = 'orders > 0 or refund_lines > 0' %}
 with accounts as (
     select * from {{ ref('customer_360') }}
 ),
@@ -15,12 +19,17 @@ group_sums as (
         max(last_order_at) as last_order_at,
         sum(orders) as orders,
         sum(units) as units,
-        sum(gross_revenue_usd) as gross_revenue_usd,
-        sum(net_sales_usd) as net_sales_usd,
+        case
+            when sum(orders) = 0 then 0 else sum(case when orders > 0 then gross_revenue_usd end)
+        end as gross_revenue_usd,
+        case when sum(orders) = 0 then 0 else sum(case when orders > 0 then net_sales_usd end) end as net_sales_usd,
         sum(refunded_revenue_usd) as refunds_in_usd,
         sum(refund_lines) as refund_lines,
         sum(refund_lines_without_usd) as refund_lines_without_usd,
-        sum(net_revenue_usd) as net_revenue_usd,
+        case
+            when sum(case when {{ with_lines }} then 1 else 0 end) = 0 then 0
+            else sum(case when {{ with_lines }} then net_revenue_usd end)
+        end as net_revenue_usd,
         sum(case when orders > 0 then gross_margin_usd end) as gross_margin_usd,
         sum(case when orders > 0 then contribution_margin_usd end) as contribution_margin_usd,
         sum(case when orders > 0 then net_revenue_with_cost_usd end) as net_revenue_with_cost_usd,
@@ -63,7 +72,11 @@ select
     cast(account_groups.lines_without_usd as bigint) as lines_without_usd,
     cast(account_groups.refund_lines as bigint) as refund_lines,
     cast(account_groups.refund_lines_without_usd as bigint) as refund_lines_without_usd,
-    {{ safe_divide('account_groups.refunded_revenue_usd', 'account_groups.net_sales_usd') }} as return_rate,
+    {#- a rate over sums that leave a line out is unknown (decision log §5, as refunds_monthly) #}
+    case
+        when account_groups.lines_without_usd = 0
+            then {{ safe_divide('account_groups.refunded_revenue_usd', 'account_groups.net_sales_usd') }}
+    end as return_rate,
     {{ safe_divide('account_groups.net_sales_usd', 'account_groups.orders', 2) }} as average_order_value_usd
 from account_groups
 left join accounts as top_account on account_groups.account_group_id = top_account.customer_id
