@@ -67,6 +67,13 @@ def in_usd(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def by_spend(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows by their spend as shown, largest first, an unknown spend last (the queries' `nulls
+    last`): the query sorts by its SQL sum, in which a row whose spend is unknown (in_usd) reads
+    the 0 of its months without a spend row. Stable: ties keep the query's order."""
+    return sorted(records, key=lambda r: (r["spend_usd"] is None, -(r["spend_usd"] or 0)))
+
+
 def spend_table(records: list[dict[str, Any]]) -> Any:
     """The rows as shown: a row whose months have days the spend feed does not cover reads its
     spend unknown (the spend delivered is not the months' spend, decision log §3); a sum none of
@@ -89,7 +96,9 @@ def main() -> None:
     page_header("Marketing", [MART, "feed_deliveries"], filters)
     months_shown(warehouse.run(PAGE, "months", filters.params()).records())
 
-    platforms = with_ratios([in_usd(p) for p in warehouse.run(PAGE, "by_platform", filters.params()).records()])
+    platforms = by_spend(
+        with_ratios([in_usd(p) for p in warehouse.run(PAGE, "by_platform", filters.params()).records()])
+    )
     counts = (
         "new_customers",
         "spend_rows",
@@ -143,7 +152,9 @@ def main() -> None:
     st.subheader("By platform")
     st.dataframe(spend_table(platforms), hide_index=True, width="stretch")
     st.subheader("By campaign")
-    campaigns = with_ratios([in_usd(c) for c in warehouse.run(PAGE, "by_campaign", filters.params()).records()])
+    campaigns = by_spend(
+        with_ratios([in_usd(c) for c in warehouse.run(PAGE, "by_campaign", filters.params()).records()])
+    )
     st.dataframe(spend_table(campaigns), hide_index=True, width="stretch")
     st.caption(
         source(

@@ -628,7 +628,8 @@ def test_a_campaign_none_of_whose_spend_or_orders_has_a_usd_amount_reads_unknown
     feed's rows, `a_usd_sum_none_of_whose_rows_has_a_usd_amount_...`). So does a platform whose
     other campaigns have credited orders and no spend row (a known 0, which a sum adds to the
     null: it read USD 0.00), and the spend tile when no spend row has a USD amount (it read "USD
-    0.00 + N spend rows without USD"). Planted in a copy of the warehouse."""
+    0.00 + N spend rows without USD"). Such a platform is listed last, not among the platforms of
+    a known 0 as its sum read. Planted in a copy of the warehouse."""
     copy = Project(tmp_path)
     shutil.copy(built.warehouse, copy.warehouse)
     shutil.copytree(built.work / "target", tmp_path / "target")
@@ -661,6 +662,13 @@ def test_a_campaign_none_of_whose_spend_or_orders_has_a_usd_amount_reads_unknown
         " where campaign_id = ?",
         [no_revenue],
     )
+    # a platform after it by name with a known 0 (no spend row): the query's sum ties the two at 0
+    (zero_platform,) = con.execute(f"select max(platform) from {mart} where platform <> ?", [platform]).fetchone()
+    assert zero_platform > platform, "a tie at 0 would list the unknown platform first"
+    con.execute(
+        f"update {mart} set spend_usd = 0, spend_rows = 0, spend_rows_without_usd = 0 where platform = ?",
+        [zero_platform],
+    )
     con.close()
     use(copy, monkeypatch)
     first, last = bounds(copy)
@@ -671,6 +679,10 @@ def test_a_campaign_none_of_whose_spend_or_orders_has_a_usd_amount_reads_unknown
     assert campaigns.loc[no_revenue, "attributed_revenue_usd"] == "unknown: credited orders without a USD amount"
     platforms = at.dataframe[0].value.set_index("platform")
     assert platforms.loc[platform, "spend_usd"] == "unknown: spend without a USD amount"
+    # an unknown spend sorts last, not as the 0 its sum read (the tables list by spend, largest first)
+    assert list(platforms.index)[-1] == platform and list(campaigns.index)[-1] == no_spend
+    known = [parse_money(v) for v in platforms["spend_usd"].iloc[:-1]]
+    assert len(known) > 1 and known == sorted(known, reverse=True) and known[-1] == 0
     others = campaigns.drop(index=[no_spend, no_revenue])
     assert len(others) and not others[["spend_usd", "attributed_revenue_usd"]].stack().str.startswith("unknown").any()
     assert metric(at, "Spend").endswith("spend rows without USD")  # the rest of the spend is known
