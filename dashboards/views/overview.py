@@ -21,7 +21,7 @@ from finboard.ui import (
     tile,
 )
 
-from publish.usd_totals import pnl_lines_in_usd
+from publish.usd_totals import pnl_lines_in_usd, usd_total_of_lines
 
 PAGE = "overview"
 
@@ -51,7 +51,19 @@ def pnl_figures(filters: Filters, period: Period) -> dict[str, Figure]:
     order_count = int(orders["orders"] or 0)
     with_usd = int(orders["orders_with_usd"] or 0)
     net_sales = money.dec(orders["net_sales_usd"])
-    attributed = money.dec(orders["attributed_revenue_usd"]) or Decimal(0)
+    # a ROAS over credited orders some of which have no USD amount is unknown, not a ratio of the
+    # part that converted (decision log §6, as the Marketing page's)
+    credited_without_usd = int(orders["attributed_orders_without_usd"] or 0)
+    attributed = usd_total_of_lines(
+        money.dec(orders["attributed_revenue_usd"]), orders["attributed_orders"], credited_without_usd
+    )
+    roas_unknown = spend_unknown or (
+        "credited orders without a USD amount"
+        if credited_without_usd
+        else None
+        if spend
+        else "no marketing spend in the period"
+    )
     return {
         "net_revenue": Figure.of(net_revenue, "no USD amount"),
         "gross_margin": margin,
@@ -60,9 +72,7 @@ def pnl_figures(filters: Filters, period: Period) -> dict[str, Figure]:
         "aov": Figure(money.ratio(net_sales, Decimal(with_usd)), None if with_usd else "no order with a USD amount"),
         "refunds": Figure.of(pnl["refunded_revenue_usd"] if pnl["pnl_rows"] else 0, "no USD amount"),
         "spend": Figure.of(spend, spend_unknown or "no USD amount"),
-        "roas": Figure(
-            money.ratio(attributed, spend), spend_unknown or (None if spend else "no marketing spend in the period")
-        ),
+        "roas": Figure(None if roas_unknown else money.ratio(attributed, spend), roas_unknown),
         "_coverage": Figure(None, margin_coverage_note(net_revenue, with_cost, lines_without_cost)),
         "_lines_without_usd": Figure(Decimal(int(pnl["lines_without_usd"] or 0))),
         "_orders_without_usd": Figure(Decimal(order_count - with_usd)),

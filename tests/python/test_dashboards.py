@@ -1004,6 +1004,44 @@ def test_an_accounts_refunds_without_a_usd_amount_read_unknown_with_the_reason(
     warehouse.clear_memory()
 
 
+def test_the_overview_roas_over_credited_orders_without_a_usd_amount_is_unknown(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §6: a ROAS over credited orders some of which have no USD amount is unknown,
+    not a ratio of the part that converted, on the Overview as on the Marketing page. The
+    Overview summed orders_daily's attributed revenue, whose null meant either no credited order
+    or none in USD, and divided what was left by the spend. Planted in a copy of the warehouse:
+    one day's credited orders of a channel have no USD amount."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    [(last,)] = copy.query("select max(spend_date) from marts.fct_marketing_spend")
+    period = (last - timedelta(days=3), last)
+    con = duckdb.connect(str(copy.warehouse))
+    [(day, channel, credited)] = con.execute(
+        "select order_date, channel, attributed_orders from marts.orders_daily"
+        f" where attributed_orders > 0 and order_date between '{period[0]}' and '{period[1]}'"
+        " order by order_date, channel limit 1"
+    ).fetchall()
+    (others,) = con.execute(
+        "select sum(attributed_orders) from marts.orders_daily"
+        f" where order_date between '{period[0]}' and '{period[1]}' and (order_date, channel) <> ('{day}', '{channel}')"
+    ).fetchone()
+    assert others > 0, "the other days' credited orders still convert: the part a ratio would read"
+    con.execute(
+        f"update marts.orders_daily set attributed_revenue_usd = null, attributed_orders_without_usd = {credited}"
+        f" where order_date = '{day}' and channel = '{channel}'"
+    )
+    con.close()
+    use(copy, monkeypatch)
+    at = app()
+    at.date_input(key="overview_dates").set_value(period).run()
+    assert not at.exception
+    assert metric(at, "ROAS") == "unknown: credited orders without a USD amount"
+    assert parse_money(metric(at, "Marketing spend (USD)")) > 0
+    warehouse.clear_memory()
+
+
 def unknown_points(at: AppTest, x: str, series: str | None = None) -> dict[Any, str]:
     """What the page's chart over `x` draws where its value is unknown: each such row's `x` (with
     its `series`, if given) and the text its mark reads, from the Vega-Lite spec (the text layer's
