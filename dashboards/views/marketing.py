@@ -68,10 +68,15 @@ def in_usd(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def by_spend(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows by their spend as shown, largest first, an unknown spend last (the queries' `nulls
-    last`): the query sorts by its SQL sum, in which a row whose spend is unknown (in_usd) reads
-    the 0 of its months without a spend row. Stable: ties keep the query's order."""
-    return sorted(records, key=lambda r: (r["spend_usd"] is None, -(r["spend_usd"] or 0)))
+    """The rows by their spend as shown, largest first, a spend shown unknown last (the queries'
+    `nulls last`): the query sorts by its SQL sum, in which a row whose spend is unknown reads the
+    0 of its months without a spend row (in_usd), or the spend delivered in months with days the
+    spend feed does not cover (spend_table). Stable: ties keep the query's order."""
+
+    def unknown(record: dict[str, Any]) -> bool:
+        return record["spend_usd"] is None or bool(int(record.get("days_outside_spend_feed") or 0))
+
+    return sorted(records, key=lambda r: (unknown(r), -(r["spend_usd"] or 0)))
 
 
 def spend_table(records: list[dict[str, Any]]) -> Any:

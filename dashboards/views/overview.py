@@ -140,7 +140,11 @@ def usd_tiles(filters: Filters) -> None:
             "roas",
             "ROAS",
             money.multiple,
-            source("orders_daily.attributed_revenue_usd", "pnl_daily_by_channel.marketing_spend_usd"),
+            source(
+                "orders_daily.attributed_revenue_usd",
+                "orders_daily.attributed_orders_without_usd",
+                "pnl_daily_by_channel.marketing_spend_usd",
+            ),
             "attributed net sales at sale / spend (decision log §6)",
         ),
     ]

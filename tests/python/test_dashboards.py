@@ -680,14 +680,32 @@ def test_a_campaign_none_of_whose_spend_or_orders_has_a_usd_amount_reads_unknown
     platforms = at.dataframe[0].value.set_index("platform")
     assert platforms.loc[platform, "spend_usd"] == "unknown: spend without a USD amount"
     # an unknown spend sorts last, not as the 0 its sum read (the tables list by spend, largest first)
-    assert list(platforms.index)[-1] == platform and list(campaigns.index)[-1] == no_spend
+    assert list(platforms.index)[-1] == platform
     known = [parse_money(v) for v in platforms["spend_usd"].iloc[:-1]]
     assert len(known) > 1 and known == sorted(known, reverse=True) and known[-1] == 0
     others = campaigns.drop(index=[no_spend, no_revenue])
     assert len(others) and not others[["spend_usd", "attributed_revenue_usd"]].stack().str.startswith("unknown").any()
     assert metric(at, "Spend").endswith("spend rows without USD")  # the rest of the spend is known
+    # the platform of the largest spend, its months with days the spend feed does not cover: its
+    # spend reads unknown and is listed with the other unknown, after every known spend
+    con = duckdb.connect(str(copy.warehouse))
+    (outside,) = con.execute(
+        f"select platform from {mart} where platform not in (?, ?) group by platform order by sum(spend_usd) desc"
+        " limit 1",
+        [platform, zero_platform],
+    ).fetchone()
+    con.execute(f"update {mart} set days_outside_spend_feed = 2 where platform = ?", [outside])
+    con.close()
+    warehouse.clear_memory()
+    at = app("marketing")
+    at.date_input(key="marketing_dates").set_value((first, last)).run()
+    shown = list(at.dataframe[0].value.set_index("platform")["spend_usd"].items())
+    unknown = [name for name, spend in shown if spend.startswith("unknown")]
+    assert sorted(unknown) == sorted([platform, outside]) and [name for name, _ in shown[-2:]] == unknown
+    assert shown[0][0] != outside, "its delivered spend, the largest, sorted it first"
     # no spend row with a USD amount at all: the tile's spend is unknown, not USD 0.00
     con = duckdb.connect(str(copy.warehouse))
+    con.execute(f"update {mart} set days_outside_spend_feed = 0")
     con.execute(f"update {mart} set spend_usd = null, spend_rows_without_usd = spend_rows where spend_rows > 0")
     con.close()
     warehouse.clear_memory()
@@ -1018,8 +1036,8 @@ def test_the_overview_roas_over_credited_orders_without_a_usd_amount_is_unknown(
     [(last,)] = copy.query("select max(spend_date) from marts.fct_marketing_spend")
     period = (last - timedelta(days=3), last)
     con = duckdb.connect(str(copy.warehouse))
-    [(day, channel, credited)] = con.execute(
-        "select order_date, channel, attributed_orders from marts.orders_daily"
+    [(day, channel)] = con.execute(
+        "select order_date, channel from marts.orders_daily"
         f" where attributed_orders > 0 and order_date between '{period[0]}' and '{period[1]}'"
         " order by order_date, channel limit 1"
     ).fetchall()
@@ -1028,9 +1046,10 @@ def test_the_overview_roas_over_credited_orders_without_a_usd_amount_is_unknown(
         f" where order_date between '{period[0]}' and '{period[1]}' and (order_date, channel) <> ('{day}', '{channel}')"
     ).fetchone()
     assert others > 0, "the other days' credited orders still convert: the part a ratio would read"
+    # one row per currency: the rows of the day and channel with credited orders
     con.execute(
-        f"update marts.orders_daily set attributed_revenue_usd = null, attributed_orders_without_usd = {credited}"
-        f" where order_date = '{day}' and channel = '{channel}'"
+        "update marts.orders_daily set attributed_revenue_usd = null, attributed_orders_without_usd = attributed_orders"
+        f" where order_date = '{day}' and channel = '{channel}' and attributed_orders > 0"
     )
     con.close()
     use(copy, monkeypatch)

@@ -471,6 +471,45 @@ def test_a_sum_of_one_kind_of_line_none_of_which_has_a_usd_amount_is_unknown_not
     assert any(v == 0 for (m, k, c), v in answered.items() if m == "refunds"), "a channel-month without a refund"
 
 
+def test_attributed_revenue_none_of_whose_credited_orders_has_a_usd_amount_is_unknown(
+    built: Project, tmp_path: Path
+) -> None:
+    """Decision log §5 and §6: mf's attributed_revenue over credited orders none of which has a
+    USD amount is unknown, not the 0 of the group's other orders (its measure summed every order,
+    a credited one's net sales or 0), as orders_daily's and the marketing mart's; 0 without a
+    credited order. Planted on a copy: every credited order of the first month."""
+    warehouse = tmp_path / "finance.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    (month,) = con.execute("select min(date_trunc('month', order_date)) from marts.fct_orders").fetchone()
+    con.execute(
+        "update marts.fct_orders set net_sales_usd = null where attributed_campaign_id is not null"
+        " and date_trunc('month', order_date) = ?",
+        [month],
+    )
+    expected = {
+        key.isoformat()[:10]: None if credited and not in_usd else Decimal(total or 0)
+        for key, credited, in_usd, total in con.execute(
+            "select cast(date_trunc('month', order_date) as date),"
+            " count(*) filter (where attributed_campaign_id is not null),"
+            " count(net_sales_usd) filter (where attributed_campaign_id is not null),"
+            " sum(net_sales_usd) filter (where attributed_campaign_id is not null)"
+            " from marts.fct_orders group by 1"
+        ).fetchall()
+    }
+    (uncredited,) = con.execute(
+        "select count(*) from marts.fct_orders where attributed_campaign_id is null"
+        " and date_trunc('month', order_date) = ?",
+        [month],
+    ).fetchone()
+    con.close()
+    assert uncredited > 0, "the month has orders credited to no campaign, whose 0 the sum added"
+    rows = _query(built, ["attributed_revenue"], ["metric_time__month"], warehouse)
+    answered = {r["metric_time__month"][:10]: _number(r["attributed_revenue"]) for r in rows}
+    assert answered == expected
+    assert answered[str(month)[:10]] is None and any(v for v in answered.values())
+
+
 def test_spend_and_its_ratios_are_unknown_over_days_the_spend_feed_does_not_cover(built: Project) -> None:
     """Decision log §3: a P&L day outside the dates the marketing_spend feed covers has spend
     unknown, not 0, for every campaign; so `mf`'s marketing_spend, ROAS and CAC over a month or a

@@ -1,6 +1,6 @@
 -- One row per account group (the top of a parent-account chain; an account without a parent is
 -- its own group): the group's accounts and their combined figures in the reporting currency.
--- Margins add up the accounts that ordered: an account without orders has nothing to cover, and
+-- Margins add up the accounts with lines: an account without a line has nothing to cover, and
 -- its 0 would turn a group whose costs are all unknown (null) into a margin of 0; a group without
 -- a line has nothing to cover either, 0, as each of its accounts reads. So do the sales
 -- and revenue (decision log §5): an account without a line sold nothing, and its 0 would turn a
@@ -34,7 +34,7 @@ group_sums as (
         {% for column in ('gross_margin_usd', 'contribution_margin_usd', 'net_revenue_with_cost_usd') -%}
             case
                 when sum(case when {{ with_lines }} then 1 else 0 end) = 0 then 0
-                else sum(case when orders > 0 then {{ column }} end)
+                else sum(case when {{ with_lines }} then {{ column }} end)
             end as {{ column }},
         {% endfor -%}
         sum(lines_without_cost) as lines_without_cost,
