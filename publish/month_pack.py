@@ -20,7 +20,7 @@ import duckdb
 
 from .build_status import banner, last_build
 from .periods import grain_end, part_covered
-from .usd_totals import pnl_columns_without_usd, usd_total_of_lines
+from .usd_totals import PNL_RULE_COUNTS, pnl_columns_without_usd, usd_total_of_lines
 
 PNL_MEASURES = (
     ("gross sales", "gross_revenue_usd"),
@@ -40,8 +40,6 @@ PNL_MEASURES = (
     ("lines without a USD amount", "lines_without_usd"),
     ("spend rows without a USD amount", "spend_rows_without_usd"),
 )
-# the counts by which a sum of P&L days tells a known 0 from an unknown total (publish/usd_totals.py)
-RULE_COUNTS = ("transaction_lines", "sale_lines", "sale_lines_without_usd", "refund_lines", "refund_lines_without_usd")
 MARKETING_HEADERS = [
     "platform",
     "campaign",
@@ -214,12 +212,12 @@ def _marketing_row(r: tuple) -> list[str]:
 
 
 def _pnl_sums(row: tuple) -> tuple[dict[str, Decimal | None], tuple[str, ...]]:
-    """A row of the pack's P&L query (a label, the PNL_MEASURES and RULE_COUNTS sums, the spend's
+    """A row of the pack's P&L query (a label, the PNL_MEASURES and PNL_RULE_COUNTS sums, the spend's
     reason) as its measures, each unknown one None: a USD figure of lines none of which has a USD
     amount (publish/usd_totals.py: not the 0 of the days without such lines), and the margins
     where no line has a cost; and the columns unknown for want of a USD amount."""
     measures = dict(zip((c for _, c in PNL_MEASURES), row[1 : 1 + len(PNL_MEASURES)], strict=True))
-    counts = dict(zip(RULE_COUNTS, row[1 + len(PNL_MEASURES) : -1], strict=True))
+    counts = dict(zip(PNL_RULE_COUNTS, row[1 + len(PNL_MEASURES) : -1], strict=True))
     no_usd = pnl_columns_without_usd({**measures, **counts})
     measures.update(dict.fromkeys(c for c in no_usd if c in measures))
     if "net_revenue_usd" not in no_usd and _no_cost(measures):
@@ -238,7 +236,7 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> list[tu
 
 
 def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
-    sums = ", ".join(f"sum({column})" for column in (*(c for _, c in PNL_MEASURES), *RULE_COUNTS))
+    sums = ", ".join(f"sum({column})" for column in (*(c for _, c in PNL_MEASURES), *PNL_RULE_COUNTS))
     # a period whose spend is not known in full shows every reason of its days (the feed never
     # delivered holds on every row; a day outside the feed's dates or without a rate on some)
     pnl_sql = (

@@ -49,6 +49,9 @@ PNL_LINE_COLUMNS = (
 # column of PNL_LINE_COLUMNS is of both kinds (transaction_lines, lines_without_usd)
 SALE_LINES = ("sale_lines", "sale_lines_without_usd")
 REFUND_LINES = ("refund_lines", "refund_lines_without_usd")
+# the counts a sum of the P&L's rows carries for pnl_columns_without_usd (the readers sum them
+# beside the money; the pages do not show them)
+PNL_RULE_COUNTS = ("transaction_lines", *SALE_LINES, *REFUND_LINES)
 PNL_LINE_COUNTS = {
     "gross_revenue_usd": SALE_LINES,
     "discount_usd": SALE_LINES,

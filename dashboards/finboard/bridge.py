@@ -8,21 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from finboard import money
-from publish.usd_totals import pnl_columns_without_usd
+from publish.usd_totals import PNL_RULE_COUNTS, pnl_columns_without_usd
 
 MART = "pnl_daily_by_channel"
 NO_COST = "unknown: no cost delivered"
 # what the bridge's totals carry beside money: counts and the spend's reason
-NOT_MONEY = (
-    "transaction_lines",
-    "lines_without_cost",
-    "lines_without_usd",
-    "sale_lines",
-    "sale_lines_without_usd",
-    "refund_lines",
-    "refund_lines_without_usd",
-    "marketing_spend_unknown_reason",
-)
+NOT_MONEY = (*PNL_RULE_COUNTS, "lines_without_cost", "lines_without_usd", "marketing_spend_unknown_reason")
 # every step of the bridge with its source column, in order
 STEPS = (
     ("Gross sales", "gross_revenue_usd"),

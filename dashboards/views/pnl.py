@@ -29,7 +29,7 @@ from finboard.ui import (
 )
 
 from publish.periods import part_covered
-from publish.usd_totals import pnl_columns_without_usd, pnl_lines_in_usd
+from publish.usd_totals import PNL_RULE_COUNTS, pnl_columns_without_usd, pnl_lines_in_usd
 
 PAGE = "pnl"
 MART = "pnl_daily_by_channel"
@@ -47,8 +47,6 @@ MONEY = (
     "contribution_margin_usd",
     "net_revenue_with_cost_usd",
 )
-# the counts by which the page tells a known 0 from an unknown sum (publish/usd_totals.py), not shown
-RULE_COUNTS = ("transaction_lines", "sale_lines", "sale_lines_without_usd", "refund_lines", "refund_lines_without_usd")
 
 
 def waterfall(steps: list[dict[str, Any]]) -> alt.Chart:
@@ -160,7 +158,7 @@ def main() -> None:
         {
             "period_start": row["period_start"],
             "covers": part or f"the whole {grain}",
-            **{k: v for k, v in pnl_lines_in_usd(row).items() if k not in ("first_day", "last_day", *RULE_COUNTS)},
+            **{k: v for k, v in pnl_lines_in_usd(row).items() if k not in ("first_day", "last_day", *PNL_RULE_COUNTS)},
         }
         for row, part in zip(rows, parts, strict=True)
     ]
