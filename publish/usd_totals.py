@@ -47,6 +47,7 @@ PNL_LINE_COLUMNS = (
 # amount) the mart carries for them: gross sales and discounts are the sale lines', refunds the
 # refund lines' (the dbt macro usd_total_counts, macros/usd_totals.sql, is the same map); every other
 # column of PNL_LINE_COLUMNS is of both kinds (transaction_lines, lines_without_usd)
+ALL_LINES = ("transaction_lines", "lines_without_usd")
 SALE_LINES = ("sale_lines", "sale_lines_without_usd")
 REFUND_LINES = ("refund_lines", "refund_lines_without_usd")
 # the counts a sum of the P&L's rows carries for pnl_columns_without_usd (the readers sum them
@@ -61,16 +62,15 @@ PNL_LINE_COUNTS = {
 
 def pnl_columns_without_usd(row: dict[str, Any]) -> tuple[str, ...]:
     """The columns of PNL_LINE_COLUMNS that are unknown in a sum of `pnl_daily_by_channel` rows
-    (over days or channels): every one when the sum's lines all lack a USD amount
-    (`transaction_lines`, `lines_without_usd`), gross sales and discounts when its sale lines do,
-    refunds when its refund lines do; never the 0 its days without such lines add."""
+    (over days or channels): each one whose lines (PNL_LINE_COUNTS: gross sales and discounts the
+    sale lines, refunds the refund lines, the rest every line) all lack a USD amount; never the 0
+    its days without such lines add. A sum without a sale line has gross sales 0, known, even
+    when its refund lines all lack a USD amount, as the mart's row has."""
     # read, not looked up: a query without the counts fails loudly rather than reading 0 again
-    if none_in_usd(row["transaction_lines"], row["lines_without_usd"]):
-        return PNL_LINE_COLUMNS
     return tuple(
         column
         for column in PNL_LINE_COLUMNS
-        if column in PNL_LINE_COUNTS and none_in_usd(*(row[count] for count in PNL_LINE_COUNTS[column]))
+        if none_in_usd(*(row[count] for count in PNL_LINE_COUNTS.get(column, ALL_LINES)))
     )
 
 

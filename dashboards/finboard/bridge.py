@@ -34,26 +34,17 @@ def bridge_steps(totals: dict[str, Any], gap: str | None = None) -> list[dict[st
     total is a running subtotal; the margin steps are unknown (None) when no line has a known cost,
     and marketing and contribution after it when the P&L does not know the spend in full (its
     reason, decision log §3). A period the P&L holds no data for all of (`gap`) is unknown in
-    every step (inside its dates the P&L has a row for every day and channel), and so is a period
-    whose lines all lack a USD amount (decision log §5); gross sales and discounts are unknown when
-    its sale lines all lack one, refunds when its refund lines do."""
+    every step (inside its dates the P&L has a row for every day and channel); a period whose lines
+    all lack a USD amount in every step from net revenue on (decision log §5). Gross sales and
+    discounts are unknown when its sale lines all lack one, refunds when its refund lines do."""
     if gap:
         return [_step(label, None, "unknown", column, f"unknown: {gap}") for label, column in STEPS]
     no_usd = pnl_columns_without_usd(totals)
-    if "net_revenue_usd" in no_usd:
-        # lines, none with a USD amount: no step of them is known (decision log §5), not the 0 the
-        # days without a line add; the spend of their days is in the page's caption
-        return [_step(label, None, "unknown", column, money.NO_USD) for label, column in STEPS]
     d = {k: money.dec(v) for k, v in totals.items() if k not in NOT_MONEY}
-    spend_unknown = totals.get("marketing_spend_unknown_reason")
     zero = Decimal(0)
-    net = d["net_revenue_usd"] or zero
-    with_cost = d["net_revenue_with_cost_usd"]
-    margin = d["gross_margin_usd"]
-    if int(totals.get("lines_without_cost") or 0) and not with_cost:
-        margin = None
     # gross sales and discounts are unknown when no sale line has a USD amount, refunds when no
-    # refund line has one; net revenue then sums the lines that have one (the page warns of the rest)
+    # refund line has one (a period without a sale line has gross sales 0, known); net revenue
+    # then sums the lines that have one (the page warns of the rest)
     steps: list[dict[str, Any]] = [
         _step(label, None, "unknown", column, money.NO_USD)
         if column in no_usd
@@ -64,6 +55,16 @@ def bridge_steps(totals: dict[str, Any], gap: str | None = None) -> list[dict[st
             ("Refunds", "refunded_revenue_usd", -1, "step"),
         )
     ]
+    if "net_revenue_usd" in no_usd:
+        # lines, none with a USD amount: no step after them is known (decision log §5), not the 0
+        # the days without a line add; the spend of their days is in the page's caption
+        return steps + [_step(label, None, "unknown", column, money.NO_USD) for label, column in STEPS[len(steps) :]]
+    spend_unknown = totals.get("marketing_spend_unknown_reason")
+    net = d["net_revenue_usd"] or zero
+    with_cost = d["net_revenue_with_cost_usd"]
+    margin = d["gross_margin_usd"]
+    if int(totals.get("lines_without_cost") or 0) and not with_cost:
+        margin = None
     steps.append(_step("Net revenue", net, "total", "net_revenue_usd"))
     spend_reason = f"unknown: {spend_unknown}" if spend_unknown else None
     if margin is None:

@@ -791,7 +791,8 @@ def test_a_pnl_day_whose_lines_all_lack_a_usd_amount_reads_unknown_not_zero(
     unknown = [c for c in columns if c.endswith("_usd") and "without" not in c and c != "marketing_spend_usd"]
     con.execute(
         f"update {mart} set {', '.join(f'{c} = null' for c in unknown)}, lines_without_cost = 0,"
-        f" transaction_lines = 4, lines_without_usd = 4 where date_day = '{day}' and channel = '{channel}'"
+        " transaction_lines = 4, lines_without_usd = 4, sale_lines = 3, sale_lines_without_usd = 3,"
+        f" refund_lines = 1, refund_lines_without_usd = 1 where date_day = '{day}' and channel = '{channel}'"
     )
     (spend,) = con.execute(
         f"select marketing_spend_usd from {mart} where date_day = '{day}' and channel = '{channel}'"
@@ -835,7 +836,8 @@ def test_a_pnl_day_whose_lines_all_lack_a_usd_amount_reads_unknown_not_zero(
     lines = [c for c in unknown if c != "contribution_margin_usd"]
     con.execute(
         f"update {mart} set {', '.join(f'{c} = 0' for c in lines)}, contribution_margin_usd = -marketing_spend_usd,"
-        " transaction_lines = 0, lines_without_cost = 0, lines_without_usd = 0"
+        " transaction_lines = 0, lines_without_cost = 0, lines_without_usd = 0, sale_lines = 0,"
+        " sale_lines_without_usd = 0, refund_lines = 0, refund_lines_without_usd = 0"
         f" where channel = '{channel}' and date_day between '{whole_week[0]}' and '{whole_week[1]}'"
         f" and date_day <> '{day}'"
     )
@@ -1059,6 +1061,33 @@ def test_the_overview_roas_over_credited_orders_without_a_usd_amount_is_unknown(
     assert metric(at, "ROAS") == "unknown: credited orders without a USD amount"
     assert parse_money(metric(at, "Marketing spend (USD)")) > 0
     warehouse.clear_memory()
+
+
+def test_a_bridge_over_refunds_none_of_which_has_a_usd_amount_and_no_sale_reads_gross_sales_0() -> None:
+    """Decision log §5, per kind of line: a period without a sale line has gross sales and
+    discounts 0, known, as its P&L rows have, even when its refund lines all lack a USD amount;
+    its refunds and every step from net revenue on are unknown. The readers' rule made every line
+    figure unknown once all the lines lacked one, gross sales included (a browser check of the
+    P&L page showed such a day's gross sales "unknown: no USD amount" beside the mart's 0)."""
+    totals = {
+        "gross_revenue_usd": Decimal(0),
+        "discount_usd": Decimal(0),
+        "refunded_revenue_usd": None,
+        "net_revenue_usd": None,
+        "transaction_lines": 2,
+        "lines_without_usd": 2,
+        "sale_lines": 0,
+        "sale_lines_without_usd": 0,
+        "refund_lines": 2,
+        "refund_lines_without_usd": 2,
+        "lines_without_cost": 0,
+        "marketing_spend_unknown_reason": None,
+    }
+    steps = {step["step"]: step for step in bridge_steps(totals)}
+    assert steps["Gross sales"]["amount"] == steps["Discounts"]["amount"] == 0
+    unknown = [label for label, step in steps.items() if step["amount"] is None]
+    assert unknown == [label for label in steps if label not in ("Gross sales", "Discounts")]
+    assert {steps[label]["reason"] for label in unknown} == {"unknown: no USD amount"}
 
 
 def unknown_points(at: AppTest, x: str, series: str | None = None) -> dict[Any, str]:

@@ -20,7 +20,7 @@ from publish.build_status import banner
 from publish.export import BUILD_STATUS, MARTS, PARTITION_DATE, export_marts
 from publish.month_pack import PNL_MEASURES, _waterfall, write_pack
 from publish.periods import part_covered
-from publish.usd_totals import PNL_LINE_COUNTS, pnl_columns_without_usd, usd_total_of_lines
+from publish.usd_totals import PNL_LINE_COLUMNS, PNL_LINE_COUNTS, pnl_columns_without_usd, usd_total_of_lines
 
 
 @pytest.fixture(scope="module")
@@ -287,7 +287,8 @@ def test_a_month_whose_lines_all_lack_a_usd_amount_shows_no_zero(built: Project,
     lines = [c for _, c in PNL_MEASURES if c.endswith("_usd") and "without" not in c and c != "marketing_spend_usd"]
     con.execute(
         f"update marts.pnl_daily_by_channel set {', '.join(f'{c} = null' for c in lines)}, lines_without_cost = 0,"
-        " lines_without_usd = transaction_lines"
+        " lines_without_usd = transaction_lines, sale_lines_without_usd = sale_lines,"
+        " refund_lines_without_usd = refund_lines"
         f" where strftime(date_day, '%Y-%m') = '{month}' and transaction_lines > 0"
     )
     (zero_days,) = con.execute(
@@ -349,6 +350,11 @@ P_AND_L_COUNTS = {
         ({"refund_lines": 0, "transaction_lines": 3}, set()),  # no refund line: refunds a known 0
         ({"lines_without_usd": 5, "sale_lines_without_usd": 3, "refund_lines_without_usd": 2}, "all"),
         ({"transaction_lines": 0, "sale_lines": 0, "refund_lines": 0}, set()),  # a day without a line: zeros
+        # refunds only, none in USD: no sale line, so gross sales and discounts a known 0
+        (
+            {"transaction_lines": 2, "sale_lines": 0, "lines_without_usd": 2, "refund_lines_without_usd": 2},
+            "all but sales",
+        ),
     ],
 )
 def test_a_pnl_sum_reads_unknown_the_usd_figures_of_each_kind_of_line_none_of_which_has_a_usd_amount(
@@ -357,9 +363,13 @@ def test_a_pnl_sum_reads_unknown_the_usd_figures_of_each_kind_of_line_none_of_wh
     """Decision log §5, per kind of line (publish/usd_totals.py, pnl_columns_without_usd): gross
     sales and discounts of the sale lines, refunds of the refund lines, every line figure of all."""
     row = {**P_AND_L_COUNTS, **counts}
-    expected = set(pnl_columns_without_usd({**P_AND_L_COUNTS, "lines_without_usd": 5})) if unknown == "all" else unknown
+    if unknown == "all":
+        expected = set(PNL_LINE_COLUMNS)
+    elif unknown == "all but sales":
+        expected = set(PNL_LINE_COLUMNS) - {"gross_revenue_usd", "discount_usd"}
+    else:
+        expected = unknown
     assert set(pnl_columns_without_usd(row)) == expected
-    assert unknown != "all" or {"net_revenue_usd", "gross_revenue_usd", "refunded_revenue_usd"} <= expected
 
 
 def test_the_readers_apply_the_rule_to_the_counts_the_mart_applies_it_to(built: Project) -> None:
