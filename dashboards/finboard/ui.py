@@ -262,16 +262,24 @@ def margin_coverage_note(net_revenue: Decimal | None, with_cost: Decimal | None,
     )
 
 
-def page_header(title: str, sources: Sequence[str], filters: Filters | None = None) -> None:
+# what a page's figures read over a period the marts hold no data for all of: its totals unknown
+# (the default), or, on a page that lists the sums of the days the data holds and says which
+# (Products, months_note), those labelled sums
+TOTALS_UNKNOWN = "The period's totals read unknown, not 0."
+SUMS_OF_THE_DAYS_HELD = (
+    "The figures below add up only the days the data holds, as each month's note says: not the period's."
+)
+
+
+def page_header(
+    title: str, sources: Sequence[str], filters: Filters | None = None, over_a_gap: str = TOTALS_UNKNOWN
+) -> None:
     st.title(title)
     reads = ", ".join(f"`marts.{s}`" for s in sources)
     scope = f" · {filters.period.label()} · {filters.channel_label} · {filters.currency}" if filters else ""
     st.caption(f"reads {reads}{scope}")
     if filters and filters.gap:
-        st.warning(
-            f"The marts hold no data for all of {filters.period.label()}: {filters.gap}. "
-            "The period's totals read unknown, not 0."
-        )
+        st.warning(f"The marts hold no data for all of {filters.period.label()}: {filters.gap}. {over_a_gap}")
 
 
 def months_note(months: list[dict[str, Any]]) -> tuple[str | None, list[str]]:

@@ -12,6 +12,7 @@ from finboard import frame, money, warehouse
 from finboard.ui import (
     DRAWN_FULL,
     NO_USD,
+    SUMS_OF_THE_DAYS_HELD,
     chart_frame,
     drawn,
     drawn_as,
@@ -87,7 +88,8 @@ def main() -> None:
         channels=False,
         currency_note="USD only: product_performance_monthly has no local amounts and no channel.",
     )
-    page_header("Products", [MART], filters)
+    # the tables list the sums of the days the data holds, labelled month by month (months_shown)
+    page_header("Products", [MART], filters, over_a_gap=SUMS_OF_THE_DAYS_HELD)
     months_shown(warehouse.run(PAGE, "months", filters.params()).records())
 
     categories = with_margin_rate(warehouse.run(PAGE, "by_category", filters.params()).records())

@@ -379,6 +379,15 @@ def test_a_period_outside_the_data_reads_unknown_and_an_empty_one_inside_reads_z
     at.date_input(key="marketing_dates").set_value(after).run()
     assert not at.exception
     assert {metric(at, tile) for tile in ("Spend", "ROAS", "CAC")} == {f"unknown: no data after {last_month}"}
+    # Products lists the sums of the days the data holds, each month labelled: the header says
+    # that, not that the totals read unknown (it said so beside the sums it showed)
+    at = app("products")
+    at.date_input(key="products_dates").set_value((last - timedelta(days=3), last + timedelta(days=5))).run()
+    assert not at.exception
+    [gap] = [w.value for w in at.warning if w.value.startswith("The marts hold no data for all of")]
+    held = "The figures below add up only the days the data holds, as each month's note says: not the period's."
+    assert gap.endswith(held) and "totals read unknown" not in gap
+    assert len(at.dataframe[0].value) > 0
     at = app("refunds")
     [(last_refund_month,)] = dash.query("select last_day(max(month_start_date)) from marts.refunds_monthly")
     at.date_input(key="refunds_dates").set_value(after).run()
