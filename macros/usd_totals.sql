@@ -34,3 +34,25 @@
         'shipping_cost_usd': all_lines,
     }) }}
 {%- endmacro %}
+
+{#- The counts usd_total_counts names, written once: per fact line (fct_transactions), whether it
+    is a sale or refund line, and one of that kind without a USD amount (net_revenue_usd null, as
+    margin_coverage's lines_without_usd). A mart sums each into the column of the same name. -#}
+{% macro line_kind_counts(kinds=('sale', 'refund')) -%}
+    {%- set counts = {} -%}
+    {%- for kind in kinds -%}
+        {%- do counts.update({
+            kind ~ '_lines': "case when event_type = '" ~ kind ~ "' then 1 else 0 end",
+            kind ~ '_lines_without_usd':
+                "case when event_type = '" ~ kind ~ "' and net_revenue_usd is null then 1 else 0 end",
+        }) -%}
+    {%- endfor -%}
+    {{ return(counts) }}
+{%- endmacro %}
+
+{#- A mart's USD total `column` of `relation` (a CTE alias holding the sum and its counts) under
+    usd_total_of_lines, over the counts usd_total_counts gives it. -#}
+{% macro usd_total_of_its_lines(relation, column) -%}
+    {%- set lines, lines_without_usd = usd_total_counts()[column] -%}
+    {{ usd_total_of_lines(relation ~ '.' ~ column, relation ~ '.' ~ lines, relation ~ '.' ~ lines_without_usd) }}
+{%- endmacro %}

@@ -47,8 +47,9 @@ line_totals as (
     select
         customer_id,
         sum(refunded_revenue_usd) as refunded_revenue_usd,
-        sum(case when event_type = 'refund' then 1 else 0 end) as refund_lines,
-        sum(case when event_type = 'refund' and net_revenue_usd is null then 1 else 0 end) as refund_lines_without_usd,
+        {% for column, expression in line_kind_counts(kinds=['refund']).items() -%}
+            sum({{ expression }}) as {{ column }},
+        {% endfor -%}
         sum(net_revenue_usd) as net_revenue_usd,
         {% for column, expression in margin_coverage().items() -%}
             sum({{ expression }}) as {{ column }},

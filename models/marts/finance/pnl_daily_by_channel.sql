@@ -66,11 +66,10 @@ activity as (
         {% endfor -%}
         0 as spend_rows,
         0 as spend_rows_without_usd,
-        1 as transaction_lines,
-        case when event_type = 'sale' then 1 else 0 end as sale_lines,
-        case when event_type = 'sale' and net_revenue_usd is null then 1 else 0 end as sale_lines_without_usd,
-        case when event_type = 'refund' then 1 else 0 end as refund_lines,
-        case when event_type = 'refund' and net_revenue_usd is null then 1 else 0 end as refund_lines_without_usd
+        {% for column, expression in line_kind_counts().items() -%}
+            {{ expression }} as {{ column }},
+        {% endfor -%}
+        1 as transaction_lines
     from transactions
     union all
     select
@@ -92,11 +91,10 @@ activity as (
         0 as lines_without_usd,
         1 as spend_rows,
         case when spend_usd is null then 1 else 0 end as spend_rows_without_usd,
-        0 as transaction_lines,
-        0 as sale_lines,
-        0 as sale_lines_without_usd,
-        0 as refund_lines,
-        0 as refund_lines_without_usd
+        {% for column in line_kind_counts() -%}
+            0 as {{ column }},
+        {% endfor -%}
+        0 as transaction_lines
     from spend
 ),
 
@@ -251,22 +249,14 @@ select
         refunds of the refund lines, net revenue of both (a sum of one kind's lines is not made
         known by the other kind's zeros) -#}
     {% for column in ('gross_revenue_usd', 'discount_usd', 'refunded_revenue_usd', 'net_revenue_usd') -%}
-        {%- set lines, lines_without_usd = usd_total_counts()[column] %}
-        cast(
-            {{ usd_total_of_lines('known.' ~ column, 'known.' ~ lines, 'known.' ~ lines_without_usd) }}
-            as {{ converted_money_type() }}
-        ) as {{ column }},
+        cast({{ usd_total_of_its_lines('known', column) }} as {{ converted_money_type() }}) as {{ column }},
     {% endfor -%}
     {#- a day with spend and no line has nothing to cost: zero, not unknown #}
     cast(case when known.transaction_lines = 0 then 0 else known.cogs_usd end as {{ converted_money_type() }})
         as cogs_usd,
     cast(known.known_gross_margin_usd as {{ converted_money_type() }}) as gross_margin_usd,
     {% for column in ('platform_fee_usd', 'shipping_charged_usd', 'shipping_cost_usd') -%}
-        {%- set lines, lines_without_usd = usd_total_counts()[column] %}
-        cast(
-            {{ usd_total_of_lines('known.' ~ column, 'known.' ~ lines, 'known.' ~ lines_without_usd) }}
-            as {{ converted_money_type() }}
-        ) as {{ column }},
+        cast({{ usd_total_of_its_lines('known', column) }} as {{ converted_money_type() }}) as {{ column }},
     {% endfor -%}
     cast(known.known_marketing_spend_usd as {{ converted_money_type() }}) as marketing_spend_usd,
     cast(known.known_contribution_before_marketing_usd as {{ converted_money_type() }})

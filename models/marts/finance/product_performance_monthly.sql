@@ -34,10 +34,9 @@ monthly as (
         sum(discount_usd) as discount_usd,
         sum(refunded_revenue_usd) as refunded_revenue_usd,
         sum(net_revenue_usd) as net_revenue_usd,
-        sum(case when event_type = 'sale' then 1 else 0 end) as sale_lines,
-        sum(case when event_type = 'sale' and net_revenue_usd is null then 1 else 0 end) as sale_lines_without_usd,
-        sum(case when event_type = 'refund' then 1 else 0 end) as refund_lines,
-        sum(case when event_type = 'refund' and net_revenue_usd is null then 1 else 0 end) as refund_lines_without_usd,
+        {% for column, expression in line_kind_counts().items() -%}
+            sum({{ expression }}) as {{ column }},
+        {% endfor -%}
         sum(cogs_usd) as cogs_usd,
         sum(gross_margin_usd) as gross_margin_usd,
         {% for column, expression in margin_coverage().items() -%}
@@ -61,11 +60,7 @@ select
     {#- gross sales and discounts of the sale lines, refunds of the refund lines: unknown when none
         of them has a USD amount, 0 without one, not the other kind's 0 (decision log §5) -#}
     {% for column in ('gross_revenue_usd', 'discount_usd', 'refunded_revenue_usd') -%}
-        {%- set lines, lines_without_usd = usd_total_counts()[column] %}
-        cast(
-            {{ usd_total_of_lines('monthly.' ~ column, 'monthly.' ~ lines, 'monthly.' ~ lines_without_usd) }}
-            as {{ converted_money_type() }}
-        ) as {{ column }},
+        cast({{ usd_total_of_its_lines('monthly', column) }} as {{ converted_money_type() }}) as {{ column }},
     {% endfor -%}
     cast(monthly.net_revenue_usd as {{ converted_money_type() }}) as net_revenue_usd,
     cast(monthly.cogs_usd as {{ converted_money_type() }}) as cogs_usd,
