@@ -30,6 +30,7 @@ MART = "product_performance_monthly"
 MONEY = ("net_revenue_usd", "gross_margin_usd", "net_revenue_with_cost_usd")
 RATES = ("gross_margin_rate", "cost_coverage")
 NO_COST = "unknown: no cost delivered"
+LISTING = ("is_best_seller", "products_in_range")  # what products__top_products.sql says of its list
 
 
 def with_margin_rate(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -54,6 +55,18 @@ def products_table(records: list[dict[str, Any]]) -> pd.DataFrame:
             for column in (*MONEY, *RATES):
                 table.loc[i, column] = NO_USD
     return table
+
+
+def products_listed(listed: list[dict[str, Any]]) -> str:
+    """What the products table holds: the best sellers, then every product whose USD figures
+    leave lines out (decision log §5: the cut never hides one), and how many it leaves out."""
+    best = sum(1 for p in listed if p["is_best_seller"])
+    not_listed = (int(listed[0]["products_in_range"]) if listed else 0) - len(listed)
+    return (
+        f"the {best:,} best sellers by net revenue, then every other product some of whose lines have no USD"
+        " amount (a product whose net revenue is unknown after every known one); "
+        + (f"{not_listed:,} more products not listed" if not_listed else "every product listed")
+    )
 
 
 def category_chart(categories: list[dict[str, Any]]) -> alt.Chart:
@@ -111,15 +124,15 @@ def main() -> None:
     category = st.selectbox(
         "Category", ["All categories", *[c["category"] for c in categories]], key="products_category"
     )
-    products = with_margin_rate(
-        warehouse.run(
-            PAGE, "top_products", {**filters.params(), "category": "" if category == "All categories" else category}
-        ).records()
-    )
+    listed = warehouse.run(
+        PAGE, "top_products", {**filters.params(), "category": "" if category == "All categories" else category}
+    ).records()
+    products = with_margin_rate([{k: v for k, v in p.items() if k not in LISTING} for p in listed])
     st.dataframe(products_table(products), hide_index=True, width="stretch")
     st.caption(
         source(*(f"{MART}.{c}" for c in ("sku", "product_name", *MONEY, "lines_without_usd")))
-        + "; top 200 by net revenue, a product whose net revenue is unknown after every known one"
+        + "; "
+        + products_listed(listed)
     )
 
 

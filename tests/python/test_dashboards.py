@@ -1183,6 +1183,61 @@ def test_products_say_their_lines_without_a_usd_amount_and_a_total_of_none_is_un
     warehouse.clear_memory()
 
 
+def test_the_products_cut_never_hides_a_product_some_of_whose_lines_have_no_usd_amount(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §5: a product whose net revenue is unknown, or a sum of part of its lines,
+    must stay in sight. The Products page listed the 200 best sellers by net revenue, the unknown
+    after every known one: past 200 products, a product none of whose lines has a USD amount, and
+    one whose known part is small, were cut without a word. Planted in a copy of the warehouse:
+    250 more products with a known net revenue above every sample product's, one sample product
+    with no USD amount and one leaving 2 lines out of its known sum."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    con = duckdb.connect(str(copy.warehouse))
+    mart = "marts.product_performance_monthly"
+    (top,) = con.execute(f"select max(net_revenue_usd) from {mart}").fetchone()
+    con.execute(
+        f"insert into {mart} select m.* replace ('ZZ-' || lpad(cast(i as varchar), 4, '0') as sku,"
+        f" {top} + 1000 + i as net_revenue_usd, 0 as lines_without_usd)"
+        f" from (select * from {mart} where net_revenue_usd is not null and lines_without_usd = 0 limit 1) as m,"
+        " range(250) as t (i)"
+    )
+    unknown_sku, partial_sku = (
+        row[0]
+        for row in con.execute(
+            f"select sku from {mart} where sku not like 'ZZ-%' group by sku order by sum(net_revenue_usd), sku limit 2"
+        ).fetchall()
+    )
+    con.execute(
+        f"update {mart} set net_revenue_usd = null, gross_margin_usd = null, net_revenue_with_cost_usd = null,"
+        f" lines_without_usd = units_sold + units_returned + 1 where sku = '{unknown_sku}'"
+    )
+    con.execute(f"update {mart} set lines_without_usd = lines_without_usd + 2 where sku = '{partial_sku}'")
+    (in_range,) = con.execute(f"select count(distinct sku) from {mart}").fetchone()
+    con.close()
+    use(copy, monkeypatch)
+    at = app("products")
+    products = at.dataframe[1].value.set_index("sku")
+    assert unknown_sku in products.index and partial_sku in products.index
+    assert products.loc[unknown_sku, "net_revenue_usd"] == "unknown: no USD amount"
+    assert int(products.loc[partial_sku, "lines_without_usd"]) > 0
+    assert "is_best_seller" not in products.columns and "products_in_range" not in products.columns
+    # the best sellers first, each known, then the products leaving lines out, the unknown last
+    assert sum(1 for s in products.index if s.startswith("ZZ-")) == 200
+    assert list(products.index[-2:]) == [partial_sku, unknown_sku]
+    caption = [c.value for c in at.caption if "best sellers" in c.value]
+    assert len(caption) == 1, [c.value for c in at.caption]
+    assert caption[0].endswith(
+        f"the 200 best sellers by net revenue, then every other product some of whose lines"
+        f" have no USD amount (a product whose net revenue is unknown after every known one);"
+        f" {in_range - len(products):,} more products not listed"
+    )
+    assert in_range - len(products) > 0
+    warehouse.clear_memory()
+
+
 TRANSACTION_DAYS = "select min(event_date), max(event_date) from marts.fct_transactions"
 PNL_DAYS = "select min(date_day), max(date_day) from marts.pnl_daily_by_channel"
 # a monthly page, its mart and the data whose days its months hold (the P&L's for marketing)
