@@ -20,7 +20,7 @@ import duckdb
 
 from .build_status import banner, last_build
 from .periods import grain_end, part_covered
-from .usd_totals import PNL_RULE_COUNTS, pnl_columns_without_usd, usd_total_of_lines
+from .usd_totals import PNL_RULE_COUNTS, pnl_columns_without_cost, pnl_columns_without_usd, usd_total_of_lines
 
 PNL_MEASURES = (
     ("gross sales", "gross_revenue_usd"),
@@ -55,8 +55,6 @@ MARKETING_HEADERS = [
 # the figures marketing spend decides: unknown, with the P&L's reason, when the spend is not known in
 # full (the spend itself too: a sum of the days that are known is not the month's spend)
 DECIDED_BY_SPEND = ("marketing_spend_usd", "contribution_margin_usd")
-# the figures that need a cost (decision log §3, "Coverage"): unknown where no line has one
-MARGINS = ("cogs_usd", "gross_margin_usd", "contribution_before_marketing_usd", "contribution_margin_usd")
 CENT = Decimal("0.01")
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
@@ -220,15 +218,10 @@ def _pnl_sums(row: tuple) -> tuple[dict[str, Decimal | None], tuple[str, ...]]:
     counts = dict(zip(PNL_RULE_COUNTS, row[1 + len(PNL_MEASURES) : -1], strict=True))
     no_usd = pnl_columns_without_usd({**measures, **counts})
     measures.update(dict.fromkeys(c for c in no_usd if c in measures))
-    if "net_revenue_usd" not in no_usd and _no_cost(measures):
-        measures.update(dict.fromkeys(MARGINS))
+    # lines, none with a known cost: a day of spend only, or without a line, sums its 0 COGS and
+    # margins into the total, which must read unknown, not 0
+    measures.update(dict.fromkeys(pnl_columns_without_cost({**measures, **counts})))
     return measures, no_usd
-
-
-def _no_cost(measures: dict[str, Decimal | None]) -> bool:
-    """Lines, none with a known cost: a day of spend only sums its 0 COGS and margins into the
-    total, which must read unknown, not 0 (the dashboards' rule, dashboards/views/pnl.py)."""
-    return bool(measures["lines_without_cost"]) and not measures["net_revenue_with_cost_usd"]
 
 
 def _query(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> list[tuple]:

@@ -3,7 +3,8 @@ the sum of the lines that have a USD amount, 0 when there are no lines, and unkn
 there are lines and none of them has one (decision log §5). The marts apply the same rule per
 row with the dbt macro `usd_total_of_lines` (macros/usd_totals.sql); the month-end pack and the
 dashboards apply it here, to the sums and counts they read: a sum of P&L days or campaign months
-adds the 0 of those without lines to the null of those whose lines all lack a USD amount."""
+adds the 0 of those without lines to the null of those whose lines all lack a USD amount. The
+same holds for COGS and the margins over the lines with a known cost (decision log §3)."""
 
 from __future__ import annotations
 
@@ -74,8 +75,26 @@ def pnl_columns_without_usd(row: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-def pnl_lines_in_usd(row: dict[str, Any]) -> dict[str, Any]:
+# pnl_daily_by_channel's USD columns over the lines with a known cost (decision log §3,
+# "Coverage"): null on a day whose lines all lack a cost, 0 on a day without a line (or of spend
+# only), so a sum over days adds that 0 to the null
+PNL_COST_COLUMNS = ("cogs_usd", "gross_margin_usd", "contribution_before_marketing_usd", "contribution_margin_usd")
+
+
+def pnl_columns_without_cost(row: dict[str, Any]) -> tuple[str, ...]:
+    """The columns of PNL_COST_COLUMNS that are unknown in a sum of `pnl_daily_by_channel` rows:
+    all of them where the sum has lines without a cost and no net revenue with one
+    (`net_revenue_with_cost_usd` 0 or null), never the 0 of its days without a line; none where
+    its lines all lack a USD amount (pnl_columns_without_usd says so, for that reason)."""
+    if "net_revenue_usd" in pnl_columns_without_usd(row):
+        return ()
+    return PNL_COST_COLUMNS if int(row["lines_without_cost"] or 0) and not row["net_revenue_with_cost_usd"] else ()
+
+
+def pnl_sum_as_shown(row: dict[str, Any]) -> dict[str, Any]:
     """A sum of `pnl_daily_by_channel` rows as a reader shows it: each USD figure of lines none of
-    which has a USD amount is unknown (None), never the 0 its days without a line add
-    (pnl_columns_without_usd); spend stays."""
-    return {**row, **dict.fromkeys((c for c in pnl_columns_without_usd(row) if c in row), None)}
+    which has a USD amount (pnl_columns_without_usd), and COGS and the margins where no line has
+    a cost (pnl_columns_without_cost), are unknown (None), never the 0 its days without a line
+    add; spend stays."""
+    unknown = (*pnl_columns_without_usd(row), *pnl_columns_without_cost(row))
+    return {**row, **dict.fromkeys((c for c in unknown if c in row), None)}

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from finboard import money
-from publish.usd_totals import PNL_RULE_COUNTS, pnl_columns_without_usd
+from publish.usd_totals import PNL_RULE_COUNTS, pnl_columns_without_cost, pnl_columns_without_usd
 
 MART = "pnl_daily_by_channel"
 NO_COST = "unknown: no cost delivered"
@@ -63,7 +63,7 @@ def bridge_steps(totals: dict[str, Any], gap: str | None = None) -> list[dict[st
     net = d["net_revenue_usd"] or zero
     with_cost = d["net_revenue_with_cost_usd"]
     margin = d["gross_margin_usd"]
-    if int(totals.get("lines_without_cost") or 0) and not with_cost:
+    if pnl_columns_without_cost(totals):
         margin = None
     steps.append(_step("Net revenue", net, "total", "net_revenue_usd"))
     spend_reason = f"unknown: {spend_unknown}" if spend_unknown else None

@@ -21,22 +21,21 @@ from finboard.ui import (
     tile,
 )
 
-from publish.usd_totals import pnl_lines_in_usd, usd_total_of_lines
+from publish.usd_totals import pnl_sum_as_shown, usd_total_of_lines
 
 PAGE = "overview"
 
 
 def pnl_figures(filters: Filters, period: Period) -> dict[str, Figure]:
-    # a period whose lines all lack a USD amount: its figures unknown, not the 0 of its days without lines
-    pnl = pnl_lines_in_usd(warehouse.run(PAGE, "pnl_totals", filters.params(period)).one())
+    # a period whose lines all lack a USD amount: its figures unknown, not the 0 of its days without lines;
+    # its margins where no line has a cost, likewise
+    pnl = pnl_sum_as_shown(warehouse.run(PAGE, "pnl_totals", filters.params(period)).one())
     orders = warehouse.run(PAGE, "orders", filters.params(period)).one()
     lines_without_cost = int(pnl["lines_without_cost"] or 0)
     with_cost = money.dec(pnl["net_revenue_with_cost_usd"])
     net_revenue = money.dec(pnl["net_revenue_usd"]) if pnl["pnl_rows"] else Decimal(0)
     if pnl["pnl_rows"] and pnl["net_revenue_usd"] is None:
         margin = Figure(None, "no USD amount")
-    elif lines_without_cost and not with_cost:
-        margin = Figure(None, "no cost delivered")
     else:
         margin = Figure.of(pnl["gross_margin_usd"] if pnl["pnl_rows"] else 0, "no cost delivered")
     margin_rate = (

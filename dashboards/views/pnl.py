@@ -29,7 +29,7 @@ from finboard.ui import (
 )
 
 from publish.periods import part_covered
-from publish.usd_totals import PNL_RULE_COUNTS, pnl_columns_without_usd, pnl_lines_in_usd
+from publish.usd_totals import PNL_RULE_COUNTS, pnl_columns_without_usd, pnl_sum_as_shown
 
 PAGE = "pnl"
 MART = "pnl_daily_by_channel"
@@ -149,7 +149,8 @@ def main() -> None:
 
     st.subheader(f"P&L by {grain} and channel")
     # a period whose lines all lack a USD amount: unknown, not the 0 its days without lines add
-    # (and a sum of sale or refund lines none of which has one: unknown, not the 0 of the other kind)
+    # (and a sum of sale or refund lines none of which has one: unknown, not the 0 of the other kind);
+    # its COGS and margins where no line has a cost, likewise
     rows = warehouse.run(PAGE, "by_period", {**filters.params(), "grain": grain}).records()
     no_usd = [pnl_columns_without_usd(row) for row in rows]
     parts = [part_covered(row["period_start"], grain, row["first_day"], row["last_day"]) for row in rows]
@@ -158,7 +159,7 @@ def main() -> None:
         {
             "period_start": row["period_start"],
             "covers": part or f"the whole {grain}",
-            **{k: v for k, v in pnl_lines_in_usd(row).items() if k not in ("first_day", "last_day", *PNL_RULE_COUNTS)},
+            **{k: v for k, v in pnl_sum_as_shown(row).items() if k not in ("first_day", "last_day", *PNL_RULE_COUNTS)},
         }
         for row, part in zip(rows, parts, strict=True)
     ]

@@ -534,6 +534,77 @@ def test_the_pnl_table_says_why_contribution_after_marketing_is_unknown(
     warehouse.clear_memory()
 
 
+def test_a_pnl_period_none_of_whose_lines_has_a_cost_reads_its_margins_unknown_beside_a_day_without_a_line(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §3, "Coverage": a period whose lines all lack a cost reads its COGS, margins
+    and contribution unknown, even when a day of spend only (or without a line) sums its 0 into
+    them. The P&L page's table by week or month summed them: COGS and gross margin read USD 0.00
+    and contribution after marketing minus the spend-only day's spend, beside its own bridge
+    reading "no cost delivered" (found by a helper's audit on a warehouse built without a cost
+    feed, where a channel's days without a line did it). Planted in a copy: one channel's lines
+    all lose their cost over the sample, and one of its days becomes a day of spend only."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    con = duckdb.connect(str(copy.warehouse))
+    know_every_days_spend(con)
+    mart = "marts.pnl_daily_by_channel"
+    (channel, spend_day) = con.execute(
+        f"select channel, min(date_day) from {mart} where marketing_spend_usd > 0 and transaction_lines > 0"
+        " group by channel order by channel limit 1"
+    ).fetchone()
+    con.execute(
+        f"update {mart} set cogs_usd = null, gross_margin_usd = null, net_revenue_with_cost_usd = null,"
+        " contribution_before_marketing_usd = null, contribution_margin_usd = null,"
+        " lines_without_cost = transaction_lines - lines_without_usd where channel = ? and transaction_lines > 0",
+        [channel],
+    )
+    zero = [
+        "gross_revenue_usd",
+        "discount_usd",
+        "refunded_revenue_usd",
+        "net_revenue_usd",
+        "cogs_usd",
+        "gross_margin_usd",
+        "platform_fee_usd",
+        "shipping_charged_usd",
+        "shipping_cost_usd",
+        "contribution_before_marketing_usd",
+        "net_revenue_with_cost_usd",
+        "transaction_lines",
+        "lines_without_cost",
+        "lines_without_usd",
+        "sale_lines",
+        "sale_lines_without_usd",
+        "refund_lines",
+        "refund_lines_without_usd",
+    ]
+    con.execute(
+        f"update {mart} set {', '.join(f'{c} = 0' for c in zero)}, contribution_margin_usd = -marketing_spend_usd"
+        " where channel = ? and date_day = ?",
+        [channel, spend_day],
+    )
+    con.close()
+    use(copy, monkeypatch)
+    first, last = bounds(copy)
+    at = app("pnl")
+    at.date_input(key="pnl_dates").set_value((first, last)).run()
+    at.selectbox(key="pnl_channel").set_value(channel).run()
+    no_cost = "unknown: no cost delivered"
+    for grain in ("week", "month"):
+        at.radio(key="pnl_grain").set_value(grain).run()
+        assert not at.exception
+        periods = at.dataframe[1].value
+        assert len(periods) > 0 and set(periods["channel"]) == {channel}
+        for column in ("cogs_usd", "gross_margin_usd", "contribution_margin_usd"):
+            assert list(periods[column]) == [no_cost] * len(periods), (grain, column)
+        assert not periods["net_revenue_usd"].str.startswith("unknown").any()
+        bridge = at.dataframe[0].value.set_index("step")["amount"]
+        assert bridge["Gross margin"] == bridge["Contribution after marketing"] == no_cost
+    warehouse.clear_memory()
+
+
 def test_a_pnl_row_that_covers_part_of_its_week_or_month_says_so(dash: Project) -> None:
     """A row of the P&L by week or month adds up the days the chosen range and the data hold: where
     either starts or ends inside its week or month, that is a part of it, and the row says which
