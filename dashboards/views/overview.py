@@ -37,7 +37,9 @@ def pnl_figures(filters: Filters, period: Period) -> dict[str, Figure]:
     if pnl["pnl_rows"] and pnl["net_revenue_usd"] is None:
         margin = Figure(None, "no USD amount")
     else:
-        margin = Figure.of(pnl["gross_margin_usd"] if pnl["pnl_rows"] else 0, "no cost delivered")
+        margin = Figure.of(
+            pnl["gross_margin_usd"] if pnl["pnl_rows"] else 0, "no cost delivered", pnl["lines_without_usd"]
+        )
     margin_rate = (
         Figure(money.ratio(margin.value, with_cost), None)
         if margin.value is not None and with_cost
@@ -64,12 +66,14 @@ def pnl_figures(filters: Filters, period: Period) -> dict[str, Figure]:
         else "no marketing spend in the period"
     )
     return {
-        "net_revenue": Figure.of(net_revenue, "no USD amount"),
+        "net_revenue": Figure.of(net_revenue, "no USD amount", pnl["lines_without_usd"]),
         "gross_margin": margin,
         "margin_rate": margin_rate,
         "orders": Figure(Decimal(order_count)),
         "aov": Figure(money.ratio(net_sales, Decimal(with_usd)), None if with_usd else "no order with a USD amount"),
-        "refunds": Figure.of(pnl["refunded_revenue_usd"] if pnl["pnl_rows"] else 0, "no USD amount"),
+        "refunds": Figure.of(
+            pnl["refunded_revenue_usd"] if pnl["pnl_rows"] else 0, "no USD amount", pnl["refund_lines_without_usd"]
+        ),
         "spend": Figure.of(spend, spend_unknown or "no USD amount"),
         "roas": Figure(None if roas_unknown else money.ratio(attributed, spend), roas_unknown),
         "_coverage": Figure(None, margin_coverage_note(net_revenue, with_cost, lines_without_cost)),

@@ -233,6 +233,75 @@ def test_overview_tiles_equal_the_marts_to_the_cent(dash: Project) -> None:
         assert f"vs same period last year: unknown: no data before {first}" in net_caption
 
 
+def test_a_change_over_a_sum_that_leaves_out_lines_without_a_usd_amount_is_unknown(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §5: a ratio over a sum that leaves out lines without a USD amount is unknown.
+    The Overview's "vs previous period" divided such a sum by a whole one (read +24.8% where the
+    lines left out made it about +29.5%, found by a helper's audit with a currency's rates
+    missing for two weeks). Planted in a copy, as the P&L counts them: a day of the period shown
+    has 2 lines without a USD amount, a sale and a refund, its net revenue and refunds known from
+    its other lines; then, instead, a day of the period before has a sale line without one."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    _, last = bounds(copy)
+    period = (last - timedelta(days=3), last)
+    con = duckdb.connect(str(copy.warehouse))
+    plant = (
+        "update marts.pnl_daily_by_channel set lines_without_usd = lines_without_usd + 2,"
+        " sale_lines_without_usd = sale_lines_without_usd + 1, refund_lines_without_usd = refund_lines_without_usd + 1"
+        " where (date_day, channel) = (select (date_day, channel) from marts.pnl_daily_by_channel"
+        " where date_day between ? and ? and sale_lines > 1 and refund_lines > 1 order by date_day, channel limit 1)"
+    )
+    assert con.execute(plant, list(period)).fetchall() == [(1,)]
+    con.close()
+    use(copy, monkeypatch)
+    at = app()
+    at.date_input(key="overview_dates").set_value(period).run()
+    assert not at.exception
+
+    def changes() -> dict[str, str]:
+        shown = [c.value for c in at.caption if c.value.startswith("vs previous 4 days")]
+        return dict(zip((m.label for m in at.metric), shown, strict=True))
+
+    # net revenue and gross margin leave out both lines, refunds the refund line
+    for label, left_out in (
+        ("Net revenue (USD)", "2 lines"),
+        ("Gross margin (USD)", "2 lines"),
+        ("Refunds (USD)", "1 line"),
+    ):
+        assert not metric(at, label).startswith("unknown"), label
+        assert changes()[label].startswith(
+            f"vs previous 4 days: unknown: {left_out} without a USD amount in this period"
+        )
+    # orders are counted whatever their currency: their change stays known
+    assert not changes()["Orders"].startswith("vs previous 4 days: unknown")
+
+    con = duckdb.connect(str(copy.warehouse))
+    con.execute(
+        "update marts.pnl_daily_by_channel set lines_without_usd = 0, sale_lines_without_usd = 0,"
+        " refund_lines_without_usd = 0"
+    )
+    planted = con.execute(
+        "update marts.pnl_daily_by_channel set lines_without_usd = 1, sale_lines_without_usd = 1"
+        " where (date_day, channel) = (select (date_day, channel) from marts.pnl_daily_by_channel"
+        " where date_day between ? and ? and sale_lines > 1 order by date_day, channel limit 1)",
+        [period[0] - timedelta(days=4), period[0] - timedelta(days=1)],
+    ).fetchall()
+    assert planted == [(1,)]
+    con.close()
+    warehouse.clear_memory()
+    at = app()
+    at.date_input(key="overview_dates").set_value(period).run()
+    assert changes()["Net revenue (USD)"].startswith(
+        "vs previous 4 days: unknown: 1 line without a USD amount in the comparison period"
+    )
+    # refunds leave out no refund line in either period: their change stays known
+    assert not changes()["Refunds (USD)"].startswith("vs previous 4 days: unknown")
+    warehouse.clear_memory()
+
+
 @pytest.mark.parametrize("page", CHANNEL_PAGES)
 def test_choosing_a_channel_changes_the_figures(dash: Project, page: str) -> None:
     at = app(page)
