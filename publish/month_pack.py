@@ -193,6 +193,11 @@ def _marketing_row(r: tuple) -> list[str]:
     which; so are the spend and its ratios of a month with days the spend feed does not cover
     (marketing_performance_monthly, decision log §3 and §6)."""
     platform, campaign, spend, revenue, roas, new, cac, spend_without, orders_without, days_outside = r
+    # known where the mart knows them, divided here from its sums: the mart keeps ROAS to 4 places
+    # and CAC to cents, and a second rounding to cents could show another figure than the
+    # Marketing page's, which divides the sums (ratios are never summed or rounded before shown)
+    roas = revenue / spend if roas is not None else None
+    cac = spend / new if cac is not None else None
     outside = "the month has days outside the dates the spend feed covers" if days_outside else ""
     spend_reason = outside or ("spend without a USD amount" if spend_without else "")
     return [

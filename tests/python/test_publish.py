@@ -564,6 +564,36 @@ def test_the_pack_says_a_campaign_month_the_spend_feed_does_not_cover_has_no_kno
     assert len(rows) > 1 and not any(reason in r for r in rows if r is not planted)
 
 
+def test_the_packs_roas_and_cac_are_divided_from_the_sums_not_rounded_twice(built: Project, tmp_path: Path) -> None:
+    """The pack showed marketing_performance_monthly's ROAS, kept to 4 places, rounded again to
+    cents: a campaign month of exact ROAS 2.65497 read 2.66 in the pack (data-value 2.6550) and
+    2.65x on the Marketing page, which divides the sums (found by a helper's audit on the sample:
+    2.66 against 2.65x, 0.79 against 0.78x). Planted in a copy, as the mart computes it."""
+    warehouse = tmp_path / "finance.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    (month, campaign) = built.query(
+        "select max(month_start_date), arg_max(campaign_id, month_start_date) from marts.marketing_performance_monthly"
+    )[0]
+    con = duckdb.connect(str(warehouse))
+    # the sample's month has a day after its spend feed: every campaign's spend is known here
+    con.execute("update marts.marketing_performance_monthly set days_outside_spend_feed = 0")
+    con.execute(
+        "update marts.marketing_performance_monthly set spend_usd = 1000, attributed_revenue_usd = 2654.97,"
+        " return_on_ad_spend = 2.6550, new_customers = 3, customer_acquisition_cost_usd = 333.33,"
+        " spend_rows_without_usd = 0, attributed_orders_without_usd = 0"
+        " where month_start_date = ? and campaign_id = ?",
+        [month, campaign],
+    )
+    con.close()
+    text = write_pack(warehouse, f"{month:%Y-%m}", tmp_path / "reports").read_text()
+    table = text[text.index('data-table="marketing"') :]
+    planted = next(r for r in table[: table.index("</table>")].split("<tr>") if f"<td>{campaign}</td>" in r)
+    cells = re.findall(r'<td class="n" data-value="([^"]*)">([^<]*)</td>', planted)
+    roas, cac = Decimal("2654.97") / Decimal(1000), Decimal(1000) / Decimal(3)
+    assert (str(roas), "2.65") in cells and (str(cac), "333.33") in cells, cells
+    assert ("2.6550", "2.66") not in cells
+
+
 def test_the_pack_says_which_refunds_have_no_usd_amount_and_shows_no_zero(built: Project, tmp_path: Path) -> None:
     """Decision log §5: a month whose refunds include some without a USD amount shows the refunds
     that converted and how many were left out; a month none of whose refunds converted reads
