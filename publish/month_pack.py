@@ -380,15 +380,19 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         "from marts.marketing_performance_monthly where month_start_date = ? order by platform, campaign_id",
         month.start,
     )
-    # no campaign row while the spend feed has never been delivered: say so, not an empty table
-    # (decision log §3)
+    # no campaign row: the table says why, never an empty table that reads as no spend (decision
+    # log §3): the spend feed never delivered, or the P&L's reason the month's spend is unknown (a
+    # day outside the dates the feed covers); else the month has no campaign spend
     spend_feed = _query(con, "select is_delivered from marts.feed_deliveries where feed = 'marketing_spend'")
     marketing_rows = [_marketing_row(r) for r in marketing]
-    if not marketing_rows and spend_feed and not spend_feed[0][0]:
+    if not marketing_rows:
+        never = spend_feed and not spend_feed[0][0]
+        why = "the marketing_spend feed has never been delivered" if never else spend_unknown
         marketing_rows = [
             [
-                f'<td colspan="{len(MARKETING_HEADERS)}" class="unknown">'
-                "unknown: the marketing_spend feed has never been delivered</td>"
+                f'<td colspan="{len(MARKETING_HEADERS)}" class="unknown">unknown: {html.escape(why)}</td>'
+                if why
+                else f'<td colspan="{len(MARKETING_HEADERS)}">no campaign spend in the month</td>'
             ]
         ]
     recon = _query(
@@ -476,7 +480,8 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
             "Marketing by campaign",
             MARKETING_HEADERS,
             marketing_rows,
-            "marts.marketing_performance_monthly, marts.feed_deliveries",
+            "marts.marketing_performance_monthly, marts.feed_deliveries (and, without a campaign row, "
+            "marts.pnl_daily_by_channel.marketing_spend_unknown_reason)",
             "marketing",
         ),
         _table(

@@ -594,6 +594,37 @@ def test_the_packs_roas_and_cac_are_divided_from_the_sums_not_rounded_twice(buil
     assert ("2.6550", "2.66") not in cells
 
 
+def test_a_month_without_a_campaign_row_says_why_not_an_empty_table(built: Project, tmp_path: Path) -> None:
+    """Decision log §3: spend unknown is not spend 0. A month without a campaign row whose spend
+    the P&L reads unknown (a day outside the dates the spend feed covers) showed an empty campaign
+    table under a P&L reading marketing unknown (found by a helper's audit on the sample's last
+    month, which has no spend row). Now the table says the P&L's reason; a month whose spend is
+    known and has no campaign row says there is no campaign spend. Planted in a copy."""
+    warehouse = tmp_path / "finance.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    [(month,)] = built.query("select max(month_start_date) from marts.marketing_performance_monthly")
+    con = duckdb.connect(str(warehouse))
+    con.execute("delete from marts.marketing_performance_monthly where month_start_date = ?", [month])
+    [(reason,)] = con.execute(
+        "select string_agg(distinct marketing_spend_unknown_reason, '; ' order by marketing_spend_unknown_reason)"
+        " from marts.pnl_daily_by_channel where date_trunc('month', date_day) = ?",
+        [month],
+    ).fetchall()
+    con.close()
+    assert reason and reason.startswith("a day outside the dates the marketing_spend feed covers")
+
+    def campaigns() -> str:
+        text = write_pack(warehouse, f"{month:%Y-%m}", tmp_path / "reports").read_text()
+        table = text[text.index('data-table="marketing"') :]
+        return table[: table.index("</table>")]
+
+    assert f'class="unknown">unknown: {html.escape(reason)}</td>' in campaigns()
+    con = duckdb.connect(str(warehouse))
+    con.execute("update marts.pnl_daily_by_channel set marketing_spend_unknown_reason = null")
+    con.close()
+    assert ">no campaign spend in the month</td>" in campaigns()
+
+
 def test_the_pack_says_which_refunds_have_no_usd_amount_and_shows_no_zero(built: Project, tmp_path: Path) -> None:
     """Decision log §5: a month whose refunds include some without a USD amount shows the refunds
     that converted and how many were left out; a month none of whose refunds converted reads
