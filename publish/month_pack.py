@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from .build_status import banner, last_build
-from .periods import grain_end, part_covered
+from .periods import grain_end, month_start_back, months_before_the_data, part_covered
 from .usd_totals import PNL_RULE_COUNTS, pnl_columns_without_cost, pnl_columns_without_usd, usd_total_of_lines
 
 PNL_MEASURES = (
@@ -82,8 +82,7 @@ class Month:
         return grain_end(self.start, "month") + dt.timedelta(days=1)
 
     def back(self, months: int) -> dt.date:
-        index = self.start.year * 12 + self.start.month - 1 - months
-        return dt.date(index // 12, index % 12 + 1, 1)
+        return month_start_back(self.start, months)
 
 
 def _cell(value: object, reason: str = "") -> str:
@@ -364,6 +363,10 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         ]
         for r in refunds
     ]
+    # months of the six before the data starts have no row: said, not left to read as six months
+    [(refunds_first,)] = _query(con, "select min(first_day) from marts.refunds_monthly")
+    before = months_before_the_data(month.start, 6, refunds_first)
+    refunds_before = f'<p class="unknown" id="refunds-before">{html.escape(before)}</p>' if before else ""
     left_out = [(f"{r[0]:%Y-%m}", r[2]) for r in refunds if r[2]]
     refunds_note = (
         '<p class="unknown" id="refunds-left-out">Refunds left out (no USD amount, no usable rate): '
@@ -458,6 +461,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         _table("Bridge", ["step", "USD"], bridge_rows, "marts.pnl_daily_by_channel", "bridge"),
         spend_left_out,
         "<h2>Refunds, six months</h2>",
+        refunds_before,
         _bars([(f"{r[0]:%b %y}", r[1]) for r in refunds], "refunds"),
         _table(
             "Refunds by refund month",

@@ -1,5 +1,5 @@
-"""The part of a week or month a total covers, said the same way by the month-end pack and the
-dashboards' tables."""
+"""The part of a week or month a total covers, and the months of a trailing window before the data
+starts, said the same way by the month-end pack and the dashboards."""
 
 from __future__ import annotations
 
@@ -33,4 +33,28 @@ def part_covered(start: date, grain: str, first: date, last: date) -> str | None
     return (
         f"part of the {grain}: {first.isoformat()} to {last.isoformat()} "
         f"({(last - first).days + 1} of {(end - start).days + 1} days)"
+    )
+
+
+def month_start_back(day: date, months: int) -> date:
+    """The first day of the month `months` before `day`'s (0: `day`'s own)."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_before_the_data(end: date, months: int, data_first: date | None) -> str | None:
+    """The `months` months to `end`'s month, where the data starts after their first day: the
+    figures over them add up only the months from its first day (a mart has no row before it,
+    which is not a month of zeros; decision log §3), and say so. None where the data holds the
+    first month (a part of it is the months' own note), starts after `end`'s month (nothing of
+    the window is held: the caller's gap) or its first day is unknown."""
+    window = month_start_back(end, months - 1)
+    if data_first is None or data_first <= window or data_first > grain_end(month_start_back(end, 0), "month"):
+        return None
+    held = (end.year - data_first.year) * 12 + end.month - data_first.month + 1
+    if held >= months:  # the data starts inside the first month: that month's note says its part
+        return None
+    return (
+        f"The data starts on {data_first.isoformat()}: of the {months} months to {end:%B %Y}, the figures add up "
+        f"{held} ({data_first:%B %Y} on), not {months}."
     )

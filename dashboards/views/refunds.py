@@ -25,7 +25,7 @@ from finboard.ui import (
     unknown_marks,
 )
 
-from publish.periods import part_covered
+from publish.periods import months_before_the_data, part_covered
 from publish.usd_totals import usd_total_of_lines
 
 PAGE = "refunds"
@@ -201,9 +201,11 @@ def main() -> None:
     st.dataframe(trend_table(trend), hide_index=True, width="stretch")
     # a month the data holds in part, in the words of the other monthly pages (one rule: months_note)
     _, partial = months_note(months)
-    for warning in partial:
+    # and months of the six before the data starts: no row, not months of zero refunds
+    before = months_before_the_data(filters.period.end, 6, filters.data_first or filters.first_date)
+    for warning in [*partial, *([before] if before and not filters.gap else [])]:
         st.warning(warning)
-    if partial:
+    if partial or before:
         st.caption("A six-month figure adds up the days its six months hold.")
     left_out = sum(int(r["refund_lines_without_usd"] or 0) for r in trend)
     if left_out:

@@ -1446,6 +1446,35 @@ def test_a_refunds_month_the_data_holds_in_part_says_which_days(months_dash: Pro
     assert any(c.value.startswith("An outlined bar is a month the data holds only part of") for c in at.caption)
 
 
+def test_six_month_refund_figures_say_how_many_months_the_data_holds(months_dash: Project, tmp_path: Path) -> None:
+    """Decision log §3: months without a row are not months of zero refunds. The Refunds page's
+    six-month tiles and the month-end pack's six-month refunds added up the months refunds_monthly
+    holds, without a word where the six months start before the data (found by a helper's audit:
+    "Refunded units (6 months)" over two months). The sample starts on a day inside its first
+    month and runs into a third: the six months to the last one hold three."""
+    first, last, months = days_held(months_dash, "refunds")
+    assert len(months) == 3 and first > months[0]
+    at = app("refunds")
+    at.date_input(key="refunds_dates").set_value((months[-1], last)).run()
+    assert not at.exception
+    note = (
+        f"The data starts on {first.isoformat()}: of the 6 months to {last:%B %Y}, the figures add up 3 "
+        f"({first:%B %Y} on), not 6."
+    )
+    assert note in [w.value for w in at.warning]
+    [(units,)] = months_dash.query("select sum(refunded_units) from marts.refunds_monthly")
+    assert metric(at, "Refunded units (6 months)") == f"{units:,}"
+    # the data's first month: one of six
+    at.date_input(key="refunds_dates").set_value((first, first + timedelta(days=5))).run()
+    assert [w.value for w in at.warning if w.value.startswith("The data starts on")] == [
+        f"The data starts on {first.isoformat()}: of the 6 months to {first:%B %Y}, the figures add up 1 "
+        f"({first:%B %Y} on), not 6."
+    ]
+    pack = write_pack(months_dash.warehouse, f"{last:%Y-%m}", tmp_path).read_text()
+    assert f'<p class="unknown" id="refunds-before">{note}</p>' in pack
+    warehouse.clear_memory()
+
+
 @pytest.mark.parametrize("page", ["products", "marketing"])
 def test_a_monthly_page_says_which_days_its_figures_add_up(months_dash: Project, page: str) -> None:
     """Decision log §3: the Products and Marketing pages sum whole months of their marts, and

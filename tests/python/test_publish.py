@@ -19,7 +19,7 @@ from support import Project, know_every_days_spend, make_sample, ok, plant_lines
 from publish.build_status import banner
 from publish.export import BUILD_STATUS, MARTS, PARTITION_DATE, export_marts
 from publish.month_pack import PNL_MEASURES, _waterfall, write_pack
-from publish.periods import part_covered
+from publish.periods import months_before_the_data, part_covered
 from publish.usd_totals import PNL_LINE_COLUMNS, PNL_LINE_COUNTS, pnl_columns_without_usd, usd_total_of_lines
 
 
@@ -491,6 +491,33 @@ def test_a_part_of_a_week_or_month_is_said_with_its_days(
     period is None."""
     days = [date.fromisoformat(d) for d in (start, first, last)]
     assert part_covered(days[0], grain, days[1], days[2]) == part
+
+
+@pytest.mark.parametrize(
+    ("end", "data_first", "held"),
+    [
+        ("2026-01-15", "2025-11-20", 3),  # starts inside the third of the six months to January
+        ("2026-03-31", "2025-10-01", 6),  # the first of the six: every month held
+        ("2026-03-31", "2025-10-02", 6),  # a day into it: that month's own note says its part
+        ("2026-03-31", "2025-11-01", 5),
+        ("2026-03-31", "2026-03-31", 1),
+        ("2026-03-31", "2026-04-01", None),  # after the months: a gap, said by the caller
+        ("2026-03-31", None, None),
+    ],
+)
+def test_months_before_the_data_count_the_months_it_holds(end: str, data_first: str | None, held: int | None) -> None:
+    """publish/periods.py `months_before_the_data`: the six months to `end`'s month, across a
+    year's turn, held from the data's first day on."""
+    first = date.fromisoformat(data_first) if data_first else None
+    note = months_before_the_data(date.fromisoformat(end), 6, first)
+    if held in (None, 6):
+        assert note is None
+    else:
+        assert first is not None
+        assert note == (
+            f"The data starts on {data_first}: of the 6 months to {date.fromisoformat(end):%B %Y}, the figures "
+            f"add up {held} ({first:%B %Y} on), not 6."
+        )
 
 
 @pytest.mark.parametrize(
