@@ -6,6 +6,8 @@ Atomic per mart: each export writes a new version folder (`exports/.versions/<ma
 and then replaces the link `exports/<mart>` with one to it in a single rename, so a reader that
 resolves `exports/<mart>` sees the whole old export or the whole new one, never a mix. The
 previous version is kept until the next export (a reader may still be on it); older ones go.
+The marts switch one after another, so `_build_status.json` says the export is unfinished (the
+marts may be of two builds) from before the first switch until after the last.
 Money keeps its fixed-scale decimal type; nothing is rounded or cast to a float.
 """
 
@@ -88,14 +90,28 @@ def export_mart(con: duckdb.DuckDBPyConnection, mart: str, root: Path) -> Export
     return Exported(mart, int(rows), link)
 
 
-def write_build_status(con: duckdb.DuckDBPyConnection, root: Path) -> str | None:
+# What the status says while an export writes the marts one by one, and after one that stopped
+# part way: the marts switched so far are the new build's, the others the export's before.
+EXPORT_UNFINISHED = (
+    "An export started at {started} has not finished: it is still writing the marts, or it stopped part way, "
+    "so the marts may be of two builds and may not agree with one another. Export again."
+)
+
+
+def write_build_status(con: duckdb.DuckDBPyConnection, root: Path, unfinished_since: str | None = None) -> str | None:
     """Writes `root/_build_status.json`: the last build's status and, when its figures may not be
-    one finished, complete build's, the warning the dashboards show. Returns the warning."""
+    one finished, complete build's, the warning the dashboards show; with `unfinished_since`
+    (an export under way, written before its first mart is switched), that the marts may be of
+    two builds, until the export's last mart is switched and the status written again. Returns
+    the warning."""
     last = last_build(con)
     warning = banner(last)
+    if unfinished_since:
+        warning = EXPORT_UNFINISHED.format(started=unfinished_since) + (f" {warning}" if warning else "")
     status = {
         "build_status": None if last is None else last["build_status"],
         "started_at": None if last is None or last["started_at"] is None else last["started_at"].isoformat(),
+        "export_finished": unfinished_since is None,
         "figures_agree": warning is None,
         "warning": warning,
     }
@@ -114,6 +130,9 @@ def export_marts(warehouse: Path, root: Path, marts: tuple[str, ...] = MARTS) ->
     root.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
+        # the marts switch one at a time: until the last is, they may be of two builds, and the
+        # status says so (an export that stops part way leaves it saying so)
+        write_build_status(con, root, unfinished_since=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
         done = [export_mart(con, mart, root) for mart in marts]
         return done, write_build_status(con, root)
     finally:

@@ -16,6 +16,7 @@ import duckdb
 import pytest
 from support import Project, know_every_days_spend, make_sample, ok, plant_lines_without_cost
 
+import publish.export
 from publish.build_status import banner
 from publish.export import BUILD_STATUS, MARTS, PARTITION_DATE, export_marts
 from publish.month_pack import PNL_MEASURES, _waterfall, write_pack
@@ -69,6 +70,41 @@ def test_the_export_ties_to_the_marts_and_is_partitioned_by_month(built: Project
                (tmp_path / "exports" / "pnl_daily_by_channel").glob("year=*/month=*/*.parquet")}  # fmt: skip
     assert folders == {m for (m,) in months}
     assert set(PARTITION_DATE) < set(MARTS)
+
+
+def test_an_export_that_stops_part_way_says_its_marts_may_be_of_two_builds(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §16: the export says whether its figures are one build's. Each mart switches
+    atomically, but one after another, and the status was written only after the last: an export
+    that stopped part way (a full disk, a killed job) left the new build's first marts beside the
+    export before's others, under the earlier status saying "complete", figures agree (found by a
+    helper's audit, the 6th mart failing). Now the status says the export is unfinished from before
+    the first mart switches until after the last."""
+    root = tmp_path / "exports"
+    export_marts(built.warehouse, root)
+    real, calls = publish.export.export_mart, []
+
+    def stops_at_the_third(con: duckdb.DuckDBPyConnection, mart: str, at: Path) -> object:
+        calls.append(mart)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        # the status a reader sees while the marts switch
+        status = json.loads((at / BUILD_STATUS).read_text())
+        assert status["export_finished"] is False and status["figures_agree"] is False
+        return real(con, mart, at)
+
+    monkeypatch.setattr(publish.export, "export_mart", stops_at_the_third)
+    with pytest.raises(OSError, match="No space left"):
+        export_marts(built.warehouse, root)
+    status = json.loads((root / BUILD_STATUS).read_text())
+    assert status["build_status"] == "complete"  # the build was: the export was not
+    assert status["export_finished"] is False and status["figures_agree"] is False
+    assert status["warning"].startswith("An export started at ") and "may be of two builds" in status["warning"]
+    monkeypatch.setattr(publish.export, "export_mart", real)
+    export_marts(built.warehouse, root)
+    status = json.loads((root / BUILD_STATUS).read_text())
+    assert status["export_finished"] is True and status["figures_agree"] is True and status["warning"] is None
 
 
 def test_a_reader_during_an_export_sees_the_old_or_the_new_export(built: Project, tmp_path: Path) -> None:
