@@ -45,11 +45,19 @@ def banner(last: dict[str, Any] | None) -> str | None:
             " completes."
         )
     if status == "failed":
+        # the log names the failed nodes, not their kind: said for either (a test alone failing
+        # refreshed every model, and read "a failed model was not refreshed")
+        skipped = int(last["nodes_skipped"] or 0)
         return (
-            f"{run} finished with {last['nodes_failed']:,} failed node(s): {last['failed_nodes']}. A"
-            f" failed model was not refreshed, and the {last['nodes_skipped'] or 0:,} node(s) depending on"
-            " a failed one were not run: the figures they feed are the build before's and may not agree"
-            " with the rest. Data health lists the failing reconciliation checks."
+            f"{run} finished with {last['nodes_failed']:,} failed node(s): {last['failed_nodes']}. A failed"
+            " model keeps the build before's figures, and a failed test found figures it checks wrong"
+            + (
+                f"; the {skipped:,} node(s) depending on a failed one were not run: the figures they feed are"
+                " the build before's and may not agree with the rest"
+                if skipped
+                else "; no node was skipped"
+            )
+            + ". Data health lists the failing reconciliation checks."
         )
     return (
         f"{run} ran {last['nodes_selected']:,} of the project's {last['nodes_in_project']:,} models, seeds,"

@@ -1783,11 +1783,13 @@ def last_build_row(project: Project) -> dict[str, Any]:
         ({"build_status": "not finished"}, "has not finished: it is still running, or it stopped."),
         (
             {"build_status": "failed", "nodes_failed": 2, "nodes_skipped": 40, "failed_nodes": "a, b"},
-            "finished with 2 failed node(s): a, b. A failed model was not refreshed, and the 40 node(s)",
+            "finished with 2 failed node(s): a, b. A failed model keeps the build before's figures, and a failed"
+            " test found figures it checks wrong; the 40 node(s) depending on a failed one were not run",
         ),
         (
             {"build_status": "failed", "nodes_failed": 1, "nodes_skipped": 0, "failed_nodes": "a"},
-            "finished with 1 failed node(s): a. A failed model was not refreshed, and the 0 node(s)",
+            "finished with 1 failed node(s): a. A failed model keeps the build before's figures, and a failed"
+            " test found figures it checks wrong; no node was skipped. Data health",
         ),
         (
             {
