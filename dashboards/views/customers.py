@@ -103,16 +103,23 @@ def group(needle: str) -> None:
     figures(record, "customer_groups_360")
     st.subheader("The group's accounts")
     accounts = warehouse.run(PAGE, "group_accounts", {"account_group_id": group_id}).records()
-    st.dataframe(
-        money_table(
-            accounts,
-            ["net_revenue_usd", "gross_margin_usd", "net_revenue_with_cost_usd"],
-            unknown_text={"gross_margin_usd": NO_COST},
-        ),
-        hide_index=True,
-        width="stretch",
+    usd = ["net_revenue_usd", "gross_margin_usd", "net_revenue_with_cost_usd"]
+    table = money_table(accounts, usd, unknown_text={"gross_margin_usd": NO_COST})
+    # an account none of whose lines has a USD amount: every USD figure for that reason, not "no
+    # cost delivered" (decision log §5), as the account's own figures read
+    for i, record in enumerate(accounts):
+        if record["net_revenue_usd"] is None:
+            for column in usd:
+                table.loc[i, column] = NO_USD
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(
+        source(
+            "customer_360.net_revenue_usd",
+            "customer_360.gross_margin_usd",
+            "customer_360.orders",
+            "customer_360.lines_without_usd",
+        )
     )
-    st.caption(source("customer_360.net_revenue_usd", "customer_360.gross_margin_usd", "customer_360.orders"))
 
 
 def main() -> None:

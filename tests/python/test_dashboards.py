@@ -1170,6 +1170,16 @@ def test_an_accounts_refunds_without_a_usd_amount_read_unknown_with_the_reason(
     box = at.selectbox(key="customers_account_group_id")
     box.set_value(next(o for o in box.options if o.endswith(f"· {group_id}"))).run()
     assert metric(at, "Refunded (USD)") == metric(at, "Return rate") == "unknown: no USD amount"
+    # the other account in its group's table: every USD figure for that reason, not "no cost
+    # delivered" (found by a helper's audit, 2026-12-07)
+    [(other_group,)] = copy.query(f"select account_group_id from marts.customer_360 where customer_id = '{other_id}'")
+    at.text_input(key="customers_search").input(other_group.lower()).run()
+    box = at.selectbox(key="customers_account_group_id")
+    box.set_value(next(o for o in box.options if o.endswith(f"· {other_group}"))).run()
+    accounts = at.dataframe[-1].value.set_index("customer_id")
+    for column in ("net_revenue_usd", "gross_margin_usd", "net_revenue_with_cost_usd"):
+        assert accounts.loc[other_id, column] == "unknown: no USD amount", column
+    assert int(accounts.loc[other_id, "lines_without_usd"]) == 3
     warehouse.clear_memory()
 
 
