@@ -33,8 +33,29 @@ PARTITION_DATE = {
     "product_performance_monthly": "month_start_date",
     "refunds_monthly": "month_start_date",
     "marketing_performance_monthly": "month_start_date",
+    "orders_daily": "order_date",
+    "refund_reasons_daily": "event_date",
 }
-UNPARTITIONED = ("customer_360", "customer_groups_360", "reconciliation_exceptions")
+# Every other mart a reader of the warehouse reads (the dbt exposures: dashboards, BI, the
+# reconciliation report), so that a lake reader can read what the dashboards read: the dimensions
+# the facts' keys join to, and what says a figure is unknown (a feed never delivered is not 0).
+# Left out: the Customers page's search indexes (customer_search, customer_group_search), lookups
+# over customer_360 and customer_groups_360, which are exported.
+UNPARTITIONED = (
+    "customer_360",
+    "customer_groups_360",
+    "dim_campaign",
+    "dim_channel",
+    "dim_customer",
+    "dim_date",
+    "dim_product",
+    "feed_deliveries",
+    "feed_freshness",
+    "reconciliation_exceptions",
+    "reconciliation_expected_unknowns",
+    "warehouse_builds",
+)
+SEARCH_INDEXES = ("customer_search", "customer_group_search")
 MARTS = (*PARTITION_DATE, *UNPARTITIONED)
 VERSIONS = ".versions"
 # Beside the marts: the last build's status and warning (decision log §16), rewritten by every export.

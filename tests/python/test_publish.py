@@ -18,7 +18,7 @@ from support import Project, know_every_days_spend, make_sample, ok, plant_lines
 
 import publish.export
 from publish.build_status import banner
-from publish.export import BUILD_STATUS, MARTS, PARTITION_DATE, export_marts
+from publish.export import BUILD_STATUS, MARTS, PARTITION_DATE, SEARCH_INDEXES, export_marts
 from publish.month_pack import PNL_MEASURES, _waterfall, write_pack
 from publish.periods import months_before_the_data, part_covered
 from publish.usd_totals import PNL_LINE_COLUMNS, PNL_LINE_COUNTS, pnl_columns_without_usd, usd_total_of_lines
@@ -70,6 +70,25 @@ def test_the_export_ties_to_the_marts_and_is_partitioned_by_month(built: Project
                (tmp_path / "exports" / "pnl_daily_by_channel").glob("year=*/month=*/*.parquet")}  # fmt: skip
     assert folders == {m for (m,) in months}
     assert set(PARTITION_DATE) < set(MARTS)
+
+
+def test_the_export_holds_every_mart_a_reader_reads(built: Project) -> None:
+    """The README says `make export` writes every reporting mart: every mart a dbt exposure names
+    (dashboards, BI, the reconciliation report) but the Customers page's search indexes, and the
+    facts. It left
+    out orders_daily, refund_reasons_daily, feed_freshness and feed_deliveries (without which a
+    lake reader cannot tell a spend feed never delivered from no spend) and the dimensions (found
+    by a helper's audit, 2026-12-07)."""
+    manifest = json.loads((built.work / "target" / "manifest.json").read_text())
+    read = {
+        node.split(".")[-1]
+        for exposure in manifest["exposures"].values()
+        for node in exposure["depends_on"]["nodes"]
+        if node.startswith("model.")
+    }
+    assert read - set(SEARCH_INDEXES) <= set(MARTS), sorted(read - set(SEARCH_INDEXES) - set(MARTS))
+    # and the facts, which no exposure names (the marts are built from them)
+    assert set(MARTS) - read == {"fct_transactions", "fct_orders", "fct_marketing_spend"}
 
 
 def test_an_export_that_stops_part_way_says_its_marts_may_be_of_two_builds(
