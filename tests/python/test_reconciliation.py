@@ -45,7 +45,8 @@ EXPECTED: dict[str, set[str]] = {
     "fx_rate_restated": set(),
     "lost_row": {"reconciliation_control_totals"},
     "control_total_mismatch": {"reconciliation_control_totals"},
-    "quarantined_row": set(),
+    # a spend row with more clicks than impressions: its spend is in no total (decision log §10)
+    "quarantined_row": {"reconciliation_quarantine"},
     "unreadable_amount": {"reconciliation_control_totals"},
     "refund_exceeds_sale": {"reconciliation_refunds"},
     "refund_before_sale": {"reconciliation_refunds"},
@@ -89,7 +90,7 @@ DETAILS: dict[str, list[tuple[str, bool]]] = {
     "unknown_campaign": [("campaign CMP-NOT-IN-SPEND has no member in dim_campaign", True)],
     "cyclic_parent_chain": [("the parent chain of the account is cyclic", True)],
     "sku_without_cost": [("no cost version for SKU-LAUNCH-0001", True)],
-    "quarantined_row": [("effect: the campaign day keeps its earlier restatement", False)],
+    "quarantined_row": [("effect: the campaign day keeps its earlier restatement", True)],
     "refund_over_tax_and_shipping": [
         ("tax refunded in total exceed the tax charged", True),
         ("shipping refunded in total exceed the shipping charged", True),
@@ -321,8 +322,7 @@ def test_every_reconciliation_test_is_proven_by_a_defect() -> None:
     assert sorted(unioned) == invariants
     mart = yaml.safe_load((folder / "_reconciliation__models.yml").read_text())["models"][0]
     tested = {test["arguments"]["invariant"] for test in mart["data_tests"]}
-    # quarantine only ever warns (decision log §10): it has rows, never a failing test
-    assert tested == set(invariants) - {"quarantine"}
+    assert tested == set(invariants)
     proven = set().union(*EXPECTED.values(), *(m[1] for m in MUTATIONS.values()), {"reconciliation_scd2_history"})
     assert {f"reconciliation_{i}" for i in tested} <= proven
 
@@ -390,17 +390,42 @@ def test_a_difference_within_the_tolerance_is_listed_not_failed(tmp_path: Path) 
 
 
 def test_a_quarantined_row_keeps_rows_and_money_tied_out(tmp_path: Path) -> None:
+    """A quarantined spend row ties out (control totals: landed + quarantined) and fails only
+    reconciliation_quarantine: its spend is in no total (decision log §10; it only warned, so a
+    source whose refunds were all quarantined built complete, its pages reading refunds 0.00)."""
     project = _build(tmp_path, plant="quarantined_row")
-    _assert_fails_exactly_its_tests(project, "quarantined_row")  # the build passes
+    _assert_fails_exactly_its_tests(project, "quarantined_row")
     assert project.query("select feed, column_name, reason from raw.quarantine") == [
         ("marketing_spend", "clicks", "more clicks than impressions")
     ]
-    # and finance sees it: a warning row that says what the marts leave out
+    # and finance sees it: a failing row that says what the marts leave out
     [(detail, is_failure)] = project.query(
         "select detail, is_failure from marts.reconciliation_exceptions where invariant = 'quarantine'"
     )
     fragment, failure = DETAILS["quarantined_row"][0]
     assert fragment in detail and is_failure == failure
+
+
+def test_a_quarantined_master_data_version_only_warns(tmp_path: Path) -> None:
+    """Decision log §10: a quarantined product version leaves no amount out (the product keeps its
+    earlier version), so it is a warning row and the build passes, trailers tied out. Planted: a
+    product change row with a status the contract does not know."""
+    (tmp_path / "work").mkdir()
+    project = Project(tmp_path / "work")
+    source = make_sample(tmp_path / "deliveries")
+    changes = next(f for f in sorted(source.glob("products/*/*.csv"))[1:] if len(f.read_text().splitlines()) > 1)
+    lines = changes.read_text().splitlines()
+    status = next(f'"{s}"' for s in ("active", "draft", "discontinued") if f',"{s}",' in lines[1])
+    lines[1] = lines[1].replace(f",{status},", ',"archived",', 1)
+    changes.write_text("\n".join(lines) + "\n")
+    assert project.load(source) == 0
+    build = project.build_daily()
+    assert build.returncode == 0, _log(project)
+    assert project.query("select feed, column_name from raw.quarantine") == [("products", "status")]
+    [(detail, is_failure)] = project.query(
+        "select detail, is_failure from marts.reconciliation_exceptions where invariant = 'quarantine'"
+    )
+    assert "effect: the product keeps its earlier version" in detail and is_failure is False
 
 
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
