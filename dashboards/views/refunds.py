@@ -72,10 +72,31 @@ def trend_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 if cohort_gap
                 else money.ratio(money.dec(record["cohort_refunded_revenue_usd"]), sales),
                 "cohort_return_rate_unknown": cohort_gap or "unknown: no sales",
-                "restocked_share": money.ratio(Decimal(int(record["restocked_units"] or 0)), Decimal(refunded_units)),
+                **dict(
+                    zip(
+                        ("restocked_share", "restocked_share_unknown"),
+                        restocked_share(record["restocked_units"], refunded_units, record["restock_unknown_units"]),
+                        strict=True,
+                    )
+                ),
             }
         )
     return out
+
+
+RESTOCK_UNKNOWN = "unknown: no refund says whether it was restocked"
+
+
+def restocked_share(restocked: Any, refunded: Any, restock_unknown: Any) -> tuple[Decimal | None, str | None]:
+    """Restocked units over the refunded units whose restock is known (decision log §2), or the
+    reason it is unknown: no unit returned, or none whose refund says whether it was restocked
+    (those count as not restocked for COGS, not for the share)."""
+    known = int(refunded or 0) - int(restock_unknown or 0)
+    if not int(refunded or 0):
+        return None, "unknown: no units returned"
+    if known <= 0:
+        return None, RESTOCK_UNKNOWN
+    return money.ratio(Decimal(int(restocked or 0)), Decimal(known)), None
 
 
 # the two views the bars compare, as the chart's legend names them
@@ -139,11 +160,12 @@ def trend_table(trend: list[dict[str, Any]]) -> Any:
             "cohort_refunded_revenue_usd": NO_USD,
         },
     )
-    for rate in ("refund_rate", "cohort_return_rate"):
+    rates = ("refund_rate", "cohort_return_rate", "restocked_share")
+    for rate in rates:
         for i, record in enumerate(trend):
             if record[rate] is None:
                 table.loc[i, rate] = record[f"{rate}_unknown"]
-    return table.drop(columns=["refund_rate_unknown", "cohort_return_rate_unknown"], errors="ignore")
+    return table.drop(columns=[f"{rate}_unknown" for rate in rates], errors="ignore")
 
 
 def main() -> None:
@@ -166,11 +188,10 @@ def main() -> None:
     units = sum(int(r["refunded_units"] or 0) for r in trend)
     restocked = sum(int(r["restocked_units"] or 0) for r in trend)
     unknown_units = sum(int(r["restock_unknown_units"] or 0) for r in trend)
+    share, share_unknown = restocked_share(restocked, units, unknown_units)
     shown = {
         "units": f"{units:,}",
-        "share": (
-            money.percent(money.ratio(Decimal(restocked), Decimal(units))) if units else "unknown: no units returned"
-        ),
+        "share": money.percent(share) if share is not None else share_unknown,
         "unknown_units": f"{unknown_units:,}",
     }
     if filters.gap:  # a range the mart holds no data for all of: not a range of zero refunds
@@ -180,7 +201,7 @@ def main() -> None:
     b.metric(
         "Restocked share",
         shown["share"],
-        help=source(f"{MART}.restocked_units", f"{MART}.refunded_units"),
+        help=source(f"{MART}.restocked_units", f"{MART}.refunded_units", f"{MART}.restock_unknown_units"),
         border=True,
     )
     c.metric(

@@ -1485,6 +1485,43 @@ def test_six_month_refund_figures_say_how_many_months_the_data_holds(months_dash
     warehouse.clear_memory()
 
 
+def test_the_restocked_share_is_of_the_units_whose_restock_is_known(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §2: units whose refund does not say whether they were restocked count as not
+    restocked for COGS, not for the share. The Refunds page divided restocked units by every
+    refunded unit: with no refund saying, it read "Restocked share 0.0%" (found by a helper's
+    audit on an export without the restocked column). Planted in a copy: first every unit of
+    unknown restock, then all but two, one of them restocked."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    con = duckdb.connect(str(copy.warehouse))
+    con.execute("update marts.refunds_monthly set restocked_units = 0, restock_unknown_units = refunded_units")
+    [(units,)] = con.execute("select sum(refunded_units) from marts.refunds_monthly").fetchall()
+    con.close()
+    assert units > 2
+    use(copy, monkeypatch)
+    at = app("refunds")
+    unknown = "unknown: no refund says whether it was restocked"
+    assert metric(at, "Restocked share") == unknown
+    table = at.dataframe[0].value
+    assert set(table["restocked_share"]) == {unknown}
+    # all but two units of unknown restock, one of the two restocked: a share of 50.0%, not 1 / units
+    con = duckdb.connect(str(copy.warehouse))
+    planted = con.execute(
+        "update marts.refunds_monthly set restock_unknown_units = refunded_units - 2, restocked_units = 1"
+        " where (month_start_date, channel) = (select (month_start_date, channel) from marts.refunds_monthly"
+        " order by refunded_units desc, channel limit 1) and refunded_units >= 2"
+    ).fetchall()
+    con.close()
+    assert planted == [(1,)]
+    warehouse.clear_memory()
+    at = app("refunds")
+    assert metric(at, "Restocked share") == "50.0%"
+    warehouse.clear_memory()
+
+
 @pytest.mark.parametrize("page", ["products", "marketing"])
 def test_a_monthly_page_says_which_days_its_figures_add_up(months_dash: Project, page: str) -> None:
     """Decision log §3: the Products and Marketing pages sum whole months of their marts, and
