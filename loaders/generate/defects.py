@@ -103,6 +103,23 @@ def _duplicated_line(lines: Lines) -> Lines:
     return Lines({k: np.concatenate([v, copy.columns[k]]) for k, v in lines.columns.items()})
 
 
+def _order_line_moves_channel(lines: Lines) -> Lines:
+    """The second sale line of the day's first order of several lines names another channel than
+    the first (an export that writes the channel per line, one of them wrong)."""
+    c = lines.columns
+    seen: set[str] = set()
+    second = None
+    for i in np.flatnonzero(_sales(lines)):
+        if c["order_id"][i] in seen:
+            second = int(i)
+            break
+        seen.add(c["order_id"][i])
+    if second is None:
+        raise ValueError("cannot plant the defect: the day has no order of several sale lines")
+    other = next(ch for ch in sorted(set(c["channel"][_sales(lines)])) if ch != c["channel"][second])
+    return _set(lines, "channel", np.arange(len(lines)) == second, other)
+
+
 def _refund_exceeds_sale(lines: Lines) -> Lines:
     i = _first(_refunds(lines) & (lines.columns["quantity"] > 0), "refund of units")
     mask = np.arange(len(lines)) == i
@@ -471,6 +488,10 @@ DEFECTS: dict[str, Defect] = {
     ),
     "order_total_off": Defect("an order total 0.05 above its lines", lines=_order_total_off(5)),
     "duplicated_line": Defect("a sale line sent twice under two line event ids", lines=_duplicated_line),
+    "order_line_moves_channel": Defect(
+        "a line of an order of several names another channel than the order's other lines",
+        lines=_order_line_moves_channel,
+    ),
     "redelivered_line": Defect(
         "yesterday's first line delivered again in today's file (a correction: nothing fails)", files=_redelivered_line
     ),

@@ -65,6 +65,11 @@ create or replace function public.convert_timezone(tz text, ts timestamptz) retu
     language sql immutable as $$ select ts at time zone tz $$;
 create or replace function public.convert_timezone(tz text, ts timestamp) returns timestamp
     language sql immutable as $$ select (ts at time zone 'UTC') at time zone tz $$;
+create or replace function public.fnv_hash(v text) returns bigint
+    language sql immutable as $$ select cast(cast('x' || substr(md5(v), 1, 16) as bit(64)) as bigint) $$;
+create or replace function public.fnv_hash(v text, seed bigint) returns bigint
+    language sql immutable as $$
+    select cast(cast('x' || substr(md5(cast(seed as text) || ':' || v), 1, 16) as bit(64)) as bigint) $$;
 create or replace function public.json_extract_path_text(doc text, key text) returns text
     language sql immutable as $$ select cast(doc as json) ->> key $$;
 create or replace function pg_catalog.pg_get_late_binding_view_cols() returns setof record
