@@ -98,7 +98,7 @@ def main() -> None:
     filters = sidebar_filters(
         PAGE, currency_note="USD only: marketing_performance_monthly has no local amounts. Channel = campaign target."
     )
-    page_header("Marketing", [MART, "feed_deliveries"], filters)
+    page_header("Marketing", [MART, "pnl_daily_by_channel", "feed_deliveries"], filters)
     months_shown(warehouse.run(PAGE, "months", filters.params()).records())
 
     platforms = by_spend(

@@ -499,6 +499,11 @@ def test_spend_never_delivered_is_unknown_never_zero(without_costs: Project, mon
     # read 0.00 USD, ROAS "no spend" and CAC "no new customer"
     at = app("marketing")
     first, last = bounds(without_costs)
+    # it opens on the data's days (the P&L's: it opened on today) and names the feed as the reason,
+    # not "the warehouse holds no data" (found by a helper's audit, 2026-12-07)
+    assert at.date_input(key="marketing_dates").value[1] == last
+    assert not [w.value for w in at.warning if "holds no data" in w.value]
+    assert [metric(at, tile) for tile in ("Spend", "ROAS", "CAC")] == [never] * 3
     at.date_input(key="marketing_dates").set_value((first, last)).run()
     assert not at.exception
     assert [metric(at, tile) for tile in ("Spend", "ROAS", "CAC")] == [never] * 3
