@@ -122,8 +122,18 @@ def group(needle: str) -> None:
     )
 
 
+NEVER_DELIVERED = (
+    "The customers feed has never been delivered: customer_360 and customer_groups_360 hold no account, as they "
+    "are built on the customer master. The transactions' customers and their figures are in the P&L and orders "
+    "marts; deliver the customers feed to see them here."
+)
+
+
 def main() -> None:
-    page_header("Customers", ["customer_360", "customer_groups_360", "customer_search", "customer_group_search"])
+    page_header(
+        "Customers",
+        ["customer_360", "customer_groups_360", "customer_search", "customer_group_search", "feed_deliveries"],
+    )
     mode = st.radio("Look up", ["Account", "Account group"], horizontal=True, key="customers_mode")
     needle = st.text_input(
         "Search name or id",
@@ -133,6 +143,9 @@ def main() -> None:
         live=True,  # searches after a pause in typing (250 ms), no Enter needed
         max_chars=100,
     )
+    feed = warehouse.run(PAGE, "customer_feed").records()
+    if feed and not feed[0]["is_delivered"]:
+        st.warning(NEVER_DELIVERED)
     (account if mode == "Account" else group)((needle or "").strip().lower())
     st.caption("Lifetime figures as of the last event in the warehouse: the date and channel filters do not apply.")
 

@@ -1188,6 +1188,35 @@ def test_an_accounts_refunds_without_a_usd_amount_read_unknown_with_the_reason(
     warehouse.clear_memory()
 
 
+def test_the_customers_page_says_the_customers_feed_was_never_delivered(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the transactions feed is required (README). Without the customers feed, customer_360
+    holds no account, and a search for an account with orders read "No account matches." (found
+    by a helper's audit, 2026-12-07). The page now says the feed was never delivered. Planted in a
+    copy as the marts leave it: the feed undelivered, the 360s and their search indexes empty."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    con = duckdb.connect(str(copy.warehouse))
+    [(customer_id,)] = con.execute("select min(customer_id) from marts.fct_orders").fetchall()
+    con.execute("update marts.feed_deliveries set is_delivered = false where feed = 'customers'")
+    for mart in ("customer_360", "customer_groups_360", "customer_search", "customer_group_search"):
+        con.execute(f"delete from marts.{mart}")
+    con.close()
+    use(copy, monkeypatch)
+    at = app("customers")
+    never = [w.value for w in at.warning if w.value.startswith("The customers feed has never been delivered")]
+    assert len(never) == 1
+    at.text_input(key="customers_search").input(customer_id.lower()).run()
+    assert not at.exception
+    assert [w.value for w in at.warning if w.value.startswith("The customers feed")] == never
+    # with the feed delivered, no such warning
+    use(built, monkeypatch)
+    assert not [w.value for w in app("customers").warning if w.value.startswith("The customers feed")]
+    warehouse.clear_memory()
+
+
 def test_the_overview_roas_over_credited_orders_without_a_usd_amount_is_unknown(
     built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
