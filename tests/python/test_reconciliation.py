@@ -410,26 +410,46 @@ def test_a_quarantined_row_keeps_rows_and_money_tied_out(tmp_path: Path) -> None
     assert fragment in detail and is_failure == failure
 
 
-def test_a_quarantined_master_data_version_only_warns(tmp_path: Path) -> None:
+def test_a_quarantined_master_data_version_warns_and_a_repeated_line_names_the_row_that_landed(
+    tmp_path: Path,
+) -> None:
     """Decision log §10: a quarantined product version leaves no amount out (the product keeps its
-    earlier version), so it is a warning row and the build passes, trailers tied out. Planted: a
-    product change row with a status the contract does not know."""
+    earlier version): a warning row. A transaction line repeated within its file is quarantined
+    once, its first row landed: the row says so (it said "the line is missing from every mart",
+    found by a helper's audit, 2026-12-07) and fails, as a line of money in quarantine does (the
+    two rows may differ). Planted in one build, without trailers (optional: nothing else then
+    counts the rows): a product change row with a status the contract does not know, and a sale
+    line written twice in its file."""
     (tmp_path / "work").mkdir()
     project = Project(tmp_path / "work")
     source = make_sample(tmp_path / "deliveries")
+    shutil.rmtree(source / "control_totals")
     changes = next(f for f in sorted(source.glob("products/*/*.csv"))[1:] if len(f.read_text().splitlines()) > 1)
     lines = changes.read_text().splitlines()
     status = next(f'"{s}"' for s in ("active", "draft", "discontinued") if f',"{s}",' in lines[1])
     lines[1] = lines[1].replace(f",{status},", ',"archived",', 1)
     changes.write_text("\n".join(lines) + "\n")
+    sales = sorted(source.glob("transactions/*/*.csv"))[2]
+    header, first, *rest = sales.read_text().splitlines()
+    sales.write_text("\n".join([header, first, first, *rest]) + "\n")
+    [line_event_id] = next(csv.reader([first]))[:1]
     assert project.load(source) == 0
-    build = project.build_daily()
-    assert build.returncode == 0, _log(project)
-    assert project.query("select feed, column_name from raw.quarantine") == [("products", "status")]
-    [(detail, is_failure)] = project.query(
-        "select detail, is_failure from marts.reconciliation_exceptions where invariant = 'quarantine'"
+    project.build_daily()
+    assert project.failed() == {"reconciliation_quarantine"}, _log(project)
+    assert sorted(project.query("select feed, column_name from raw.quarantine")) == [
+        ("products", "status"),
+        ("transactions", "line_event_id"),
+    ]
+    rows = dict(
+        project.query("select detail, is_failure from marts.reconciliation_exceptions where invariant = 'quarantine'")
     )
-    assert "effect: the product keeps its earlier version" in detail and is_failure is False
+    [(product, warns)] = [(d, f) for d, f in rows.items() if d.startswith("products:")]
+    assert "effect: the product keeps its earlier version" in product and warns is False
+    [(line, fails)] = [(d, f) for d, f in rows.items() if d.startswith("transactions:")]
+    assert "effect: the first row of this key in the file was loaded, this one was not" in line and fails is True
+    assert project.query(f"select count(*) from marts.fct_transactions where line_event_id = '{line_event_id}'") == [
+        (1,)
+    ]
 
 
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))

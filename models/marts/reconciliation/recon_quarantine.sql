@@ -29,9 +29,14 @@ quarantined as (
 described as (
     select
         quarantined.*,
-        case quarantined.feed
+        -- a key repeated within a file: its first row landed (found by a helper's audit: the text
+        -- said the line was missing from every mart)
+        case
+            when quarantined.reason like 'duplicate primary key%within the file'
+                then 'the first row of this key in the file was loaded, this one was not; if the two differ, '
+                    || 'correct the file'
             {% for feed, text in effects.items() -%}
-                when '{{ feed }}' then '{{ text }}'
+                when quarantined.feed = '{{ feed }}' then '{{ text }}'
             {% endfor -%}
             else 'the record is missing'
         end as effect
