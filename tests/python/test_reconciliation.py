@@ -49,7 +49,9 @@ EXPECTED: dict[str, set[str]] = {
     "control_total_mismatch": {"reconciliation_control_totals"},
     # a spend row with more clicks than impressions: its spend is in no total (decision log §10)
     "quarantined_row": {"reconciliation_quarantine"},
-    "unreadable_amount": {"reconciliation_control_totals"},
+    # the spend row is quarantined, its amount unreadable: its trailer cannot be tied out, and its
+    # spend is in no total (decision log §10)
+    "unreadable_amount": {"reconciliation_control_totals", "reconciliation_quarantine"},
     "refund_exceeds_sale": {"reconciliation_refunds"},
     "refund_before_sale": {"reconciliation_refunds"},
     "refund_of_unknown_sale": {"reconciliation_refunds"},
@@ -118,7 +120,7 @@ DETAILS: dict[str, list[tuple[str, bool]]] = {
     "control_total_mismatch": [(".csv sum_spend: the source claims sum_spend for the file", True)],
     "unreadable_amount": [
         (".csv sum_spend: the source claims sum_spend for the file", True),
-        ("marketing_spend: spend not a decimal number", False),
+        ("marketing_spend: spend not a decimal number", True),
     ],
     "duplicated_line": [("sale line counted more than once", True)],
     "refund_exceeds_sale": [("goods refunded in total exceed the goods charged", True)],
