@@ -233,6 +233,14 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> list[tu
 
 
 def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
+    # the month's days the transactions feed covers (the P&L's first and last day with a line): a
+    # day outside them has spend but no known revenue (decision log §3), so the P&L's figures add up
+    # the days inside only, and the pack says which
+    [(lines_first, lines_last)] = _query(
+        con, "select min(date_day), max(date_day) from marts.pnl_daily_by_channel where transaction_lines > 0"
+    )
+    start = max(month.start, lines_first) if lines_first else month.end
+    end = min(month.end, lines_last + dt.timedelta(days=1)) if lines_last else month.end
     sums = ", ".join(f"sum({column})" for column in (*(c for _, c in PNL_MEASURES), *PNL_RULE_COUNTS))
     # a period whose spend is not known in full shows every reason of its days (the feed never
     # delivered holds on every row; a day outside the feed's dates or without a rate on some)
@@ -241,8 +249,8 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         "order by marketing_spend_unknown_reason) "
         "from marts.pnl_daily_by_channel where date_day >= ? and date_day < ?"
     )
-    by_channel = _query(con, f"{pnl_sql} group by channel order by channel", month.start, month.end)
-    total = _query(con, pnl_sql.replace("select channel, ", "select 'all channels', "), month.start, month.end)[0]
+    by_channel = _query(con, f"{pnl_sql} group by channel order by channel", start, end)
+    total = _query(con, pnl_sql.replace("select channel, ", "select 'all channels', "), start, end)[0]
     headers = ["channel", *(label for label, _ in PNL_MEASURES)]
     rows = []
     for row in [*by_channel, total]:
@@ -267,8 +275,8 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         "select sum(case when contribution_before_marketing_usd is not null then marketing_spend_usd end), "
         "sum(case when contribution_before_marketing_usd is null then marketing_spend_usd end) "
         "from marts.pnl_daily_by_channel where date_day >= ? and date_day < ?",
-        month.start,
-        month.end,
+        start,
+        end,
     )[0]
 
     def v(column: str) -> Decimal | None:
@@ -415,16 +423,19 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     if warning:
         status = f'<p class="fail" id="build">{html.escape(warning)}</p>\n{status}'
     if not days:
-        empty = f"No figures for {month.start:%B %Y}: marts.pnl_daily_by_channel holds no day of it."
+        empty = (
+            f"No figures for {month.start:%B %Y}: marts.pnl_daily_by_channel holds no day of it the transactions "
+            "feed covers."
+        )
         status += f'\n<p class="fail" id="empty">{empty}</p>'
     else:
         # the P&L has a row for every day and channel inside its dates: its first and last day in
-        # the month are what the P&L table and the bridge add up
+        # the month that the transactions feed covers are what the P&L table and the bridge add up
         first, last = _query(
             con,
             "select min(date_day), max(date_day) from marts.pnl_daily_by_channel where date_day >= ? and date_day < ?",
-            month.start,
-            month.end,
+            start,
+            end,
         )[0]
         part = part_covered(month.start, "month", first, last)
         if part:

@@ -679,6 +679,71 @@ def test_a_pnl_period_none_of_whose_lines_has_a_cost_reads_its_margins_unknown_b
     warehouse.clear_memory()
 
 
+def test_days_of_spend_outside_the_transactions_feed_are_not_days_of_zero_revenue(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §3: a day the transactions feed does not speak for is not a day of zero sales.
+    With a spend feed starting before the transactions (an export from the 11th, ads from the
+    1st), the P&L has rows of spend and revenue 0 for those days, and the pages read them as known:
+    contribution after marketing -22,449 USD, ROAS 0.42x (found by a helper's audit). The pages'
+    bounds are now the days the transactions feed covers, so a period reaching before them reads
+    unknown, and the month-end pack adds up the days inside them, saying which. Planted in a copy,
+    as the mart holds such days: three days of spend only before the sample's first day."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    first, last = bounds(copy)
+    zero = [
+        "gross_revenue_usd", "discount_usd", "refunded_revenue_usd", "net_revenue_usd", "cogs_usd",
+        "gross_margin_usd", "platform_fee_usd", "shipping_charged_usd", "shipping_cost_usd",
+        "contribution_before_marketing_usd", "net_revenue_with_cost_usd", "transaction_lines", "lines_without_cost",
+        "lines_without_usd", "sale_lines", "sale_lines_without_usd", "refund_lines", "refund_lines_without_usd",
+        "spend_rows_without_usd",
+    ]  # fmt: skip
+    con = duckdb.connect(str(copy.warehouse))
+    know_every_days_spend(con)  # the sample's last day lies after its spend feed: this test is about its first
+    con.execute(
+        "insert into marts.pnl_daily_by_channel select m.* replace ("
+        "cast(m.date_day - cast(t.i as integer) as date) as date_day, "
+        + ", ".join(f"0 as {c}" for c in zero)
+        + ", 1000 as marketing_spend_usd, -1000 as contribution_margin_usd, null as marketing_spend_unknown_reason)"
+        " from (select * from marts.pnl_daily_by_channel where date_day = ?) as m, range(1, 4) as t (i)",
+        [first],
+    )
+    [(spend_before,)] = con.execute(
+        "select sum(marketing_spend_usd) from marts.pnl_daily_by_channel where date_day < ?", [first]
+    ).fetchall()
+    con.close()
+    assert spend_before > 0
+    use(copy, monkeypatch)
+    at = app()
+    at.date_input(key="overview_dates").set_value((first - timedelta(days=3), first + timedelta(days=3))).run()
+    assert not at.exception
+    starts_before = f"unknown: the period starts before the first data ({first})"
+    for label in ("Net revenue (USD)", "Marketing spend (USD)", "ROAS"):
+        assert metric(at, label) == starts_before, label
+    pnl = app("pnl")
+    pnl.date_input(key="pnl_dates").set_value((first - timedelta(days=3), first - timedelta(days=1))).run()
+    amounts = pnl.dataframe[0].value.set_index("step")["amount"]
+    assert set(amounts) == {f"unknown: no data before {first}"}
+    # the pack adds up the month's days the transactions cover, and says which (the planted days
+    # are in the same month: the sample starts after the 3rd)
+    assert first.day > 3
+    text = write_pack(copy.warehouse, f"{first:%Y-%m}", tmp_path / "reports").read_text()
+    assert f"The P&amp;L holds part of the month: {first.isoformat()} to " in text
+    [(spend, after_marketing)] = copy.query(
+        "select sum(marketing_spend_usd), sum(contribution_margin_usd) from marts.pnl_daily_by_channel "
+        f"where date_day between '{first}' and '{last}'"
+    )
+    table = text[text.index('data-table="pnl"') :]
+    total_row = table[table.index("<td>all channels</td>") :].split("</tr>")[0]
+    values = re.findall(r'data-value="([^"]*)"', total_row)
+    measures = [column for _, column in PNL_MEASURES]
+    assert Decimal(values[measures.index("marketing_spend_usd")]) == spend
+    assert Decimal(values[measures.index("contribution_margin_usd")]) == after_marketing
+    warehouse.clear_memory()
+
+
 def test_a_pnl_row_that_covers_part_of_its_week_or_month_says_so(dash: Project) -> None:
     """A row of the P&L by week or month adds up the days the chosen range and the data hold: where
     either starts or ends inside its week or month, that is a part of it, and the row says which
@@ -1070,6 +1135,13 @@ def test_a_pnl_sum_of_refunds_or_sales_none_of_which_has_a_usd_amount_is_unknown
         f"update {mart} set refunded_revenue_usd = refunded_revenue_usd + 7, refund_lines = refund_lines + 3,"
         " refund_lines_without_usd = refund_lines_without_usd + 1, lines_without_usd = lines_without_usd + 1,"
         f" transaction_lines = transaction_lines + 3 where date_day = '{day}' and channel = '{partial_channel}'"
+    )
+    # the data's last day keeps a line, of a fourth channel (a sale of 0): the pages' bounds are the
+    # days with a line (the plant above can leave the last one without any)
+    con.execute(
+        f"update {mart} set transaction_lines = transaction_lines + 1, sale_lines = sale_lines + 1"
+        f" where date_day = '{last}' and channel not in ('{refunds_channel}', '{sales_channel}', '{partial_channel}')"
+        " and transaction_lines = 0"
     )
     known = con.execute(
         f"select channel, sum(gross_revenue_usd), sum(refunded_revenue_usd), sum(net_revenue_usd) from {mart}"
