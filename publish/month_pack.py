@@ -398,7 +398,11 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     marketing_rows = [_marketing_row(r) for r in marketing]
     if not marketing_rows:
         never = spend_feed and not spend_feed[0][0]
-        why = "the marketing_spend feed has never been delivered" if never else spend_unknown
+        why = (
+            "the marketing_spend feed has never been delivered"
+            if never
+            else spend_unknown or (None if days else "no data in the month")
+        )
         marketing_rows = [
             [
                 f'<td colspan="{len(MARKETING_HEADERS)}" class="unknown">unknown: {html.escape(why)}</td>'

@@ -83,12 +83,15 @@ PNL_COST_COLUMNS = ("cogs_usd", "gross_margin_usd", "contribution_before_marketi
 
 def pnl_columns_without_cost(row: dict[str, Any]) -> tuple[str, ...]:
     """The columns of PNL_COST_COLUMNS that are unknown in a sum of `pnl_daily_by_channel` rows:
-    all of them where the sum has lines without a cost and no net revenue with one
-    (`net_revenue_with_cost_usd` 0 or null), never the 0 of its days without a line; none where
-    its lines all lack a USD amount (pnl_columns_without_usd says so, for that reason)."""
+    all of them where the sum has lines with a USD amount and none of them has a cost (counted:
+    lines less those without a USD amount less those without a cost), never the 0 of its days
+    without a line; none where its lines all lack a USD amount (pnl_columns_without_usd says so,
+    for that reason). Costed lines whose net revenue sums to 0 still have a known margin."""
     if "net_revenue_usd" in pnl_columns_without_usd(row):
         return ()
-    return PNL_COST_COLUMNS if int(row["lines_without_cost"] or 0) and not row["net_revenue_with_cost_usd"] else ()
+    without_cost = int(row["lines_without_cost"] or 0)
+    costed = int(row["transaction_lines"] or 0) - int(row["lines_without_usd"] or 0) - without_cost
+    return PNL_COST_COLUMNS if without_cost and costed <= 0 else ()
 
 
 def pnl_sum_as_shown(row: dict[str, Any]) -> dict[str, Any]:

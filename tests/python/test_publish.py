@@ -21,7 +21,14 @@ from publish.build_status import banner
 from publish.export import BUILD_STATUS, MARTS, PARTITION_DATE, SEARCH_INDEXES, export_marts
 from publish.month_pack import PNL_MEASURES, _waterfall, write_pack
 from publish.periods import months_before_the_data, part_covered
-from publish.usd_totals import PNL_LINE_COLUMNS, PNL_LINE_COUNTS, pnl_columns_without_usd, usd_total_of_lines
+from publish.usd_totals import (
+    PNL_COST_COLUMNS,
+    PNL_LINE_COLUMNS,
+    PNL_LINE_COUNTS,
+    pnl_columns_without_cost,
+    pnl_columns_without_usd,
+    usd_total_of_lines,
+)
 
 
 @pytest.fixture(scope="module")
@@ -294,7 +301,8 @@ def test_a_month_without_any_cost_shows_no_margin_as_zero_though_a_day_has_only_
     """A month whose lines all lack a cost, with one day and channel of spend only (0 COGS and
     margins: it has no line to cost): the month's COGS, margins and contribution read unknown, in
     the P&L table and the bridge, never the spend-only day's 0 (they read 0.00). Planted in a copy
-    on the first month."""
+    on the first month, its counts as the mart keeps them (every line with a USD amount without a
+    cost; the spend-only day without a line)."""
     warehouse = tmp_path / "finance.duckdb"
     shutil.copy(built.warehouse, warehouse)
     con = duckdb.connect(str(warehouse))
@@ -303,14 +311,15 @@ def test_a_month_without_any_cost_shows_no_margin_as_zero_though_a_day_has_only_
     con.execute(
         "update marts.pnl_daily_by_channel set net_revenue_with_cost_usd = null, cogs_usd = null, "
         "gross_margin_usd = null, contribution_before_marketing_usd = null, contribution_margin_usd = null, "
-        f"lines_without_cost = lines_without_cost + 1 where {this_month}"
+        f"lines_without_cost = transaction_lines - lines_without_usd where {this_month}"
     )
     con.execute(
         "update marts.pnl_daily_by_channel set gross_revenue_usd = 0, discount_usd = 0, refunded_revenue_usd = 0, "
         "net_revenue_usd = 0, cogs_usd = 0, gross_margin_usd = 0, platform_fee_usd = 0, shipping_charged_usd = 0, "
         "shipping_cost_usd = 0, contribution_before_marketing_usd = 0, "
         "contribution_margin_usd = -marketing_spend_usd, net_revenue_with_cost_usd = 0, lines_without_cost = 0, "
-        "lines_without_usd = 0 where (date_day, channel) = (select (date_day, channel) "
+        "lines_without_usd = 0, transaction_lines = 0, sale_lines = 0, sale_lines_without_usd = 0, refund_lines = 0, "
+        "refund_lines_without_usd = 0 where (date_day, channel) = (select (date_day, channel) "
         f"from marts.pnl_daily_by_channel where {this_month} and marketing_spend_usd > 0 order by 1 limit 1)"
     )
     con.close()
@@ -427,6 +436,39 @@ def test_a_pnl_sum_reads_unknown_the_usd_figures_of_each_kind_of_line_none_of_wh
     assert set(pnl_columns_without_usd(row)) == expected
 
 
+@pytest.mark.parametrize(
+    ("lines", "without_usd", "without_cost", "with_cost", "unknown"),
+    [
+        (3, 0, 3, None, True),  # every line without a cost: COGS and the margins unknown
+        (3, 0, 3, Decimal(0), True),  # ... beside a day without a line (its 0)
+        (3, 0, 1, Decimal(0), False),  # a sale and its refund costed, netting to 0: known (-40, say)
+        (3, 1, 2, Decimal(0), True),  # the line with a USD amount... none with a cost
+        (0, 0, 0, Decimal(0), False),  # no line: 0, known
+        (3, 3, 0, None, False),  # no USD amount: the USD rule's reason, not this one
+    ],
+)
+def test_the_cost_rule_reads_the_counts_not_a_net_revenue_of_0(
+    lines: int, without_usd: int, without_cost: int, with_cost: Decimal | None, unknown: bool
+) -> None:
+    """Decision log §3 (publish/usd_totals.py, pnl_columns_without_cost): a sum of P&L rows reads
+    COGS and the margins unknown where it has lines with a USD amount and none has a cost. It read
+    a net revenue with a cost of 0 as "no line has a cost": a costed sale refunded in full beside a
+    line without a cost read "unknown: no cost delivered" where the mart knows the margin (found by
+    a review, 2026-12-07)."""
+    row = {
+        "transaction_lines": lines,
+        "lines_without_usd": without_usd,
+        "lines_without_cost": without_cost,
+        "net_revenue_with_cost_usd": with_cost,
+        "sale_lines": lines,
+        "sale_lines_without_usd": without_usd,
+        "refund_lines": 0,
+        "refund_lines_without_usd": 0,
+    }
+    assert (pnl_columns_without_cost(row) == PNL_COST_COLUMNS) is unknown
+    assert unknown or pnl_columns_without_cost(row) == ()
+
+
 def test_the_readers_apply_the_rule_to_the_counts_the_mart_applies_it_to(built: Project) -> None:
     """One map, spelled twice (decision log §5): the readers' PNL_LINE_COUNTS (publish/usd_totals.py)
     must name the counts the dbt macro usd_total_counts gives pnl_daily_by_channel, read from the
@@ -505,6 +547,11 @@ def test_a_pack_for_a_month_without_data_says_so_and_shows_no_zero(built: Projec
     assert values and set(values) == {""}, values  # every step unknown, none 0
     assert bridge.count("unknown: no data in the month") == len(values)
     assert "no cost delivered" not in bridge
+    # and the campaign table says so too, not "no campaign spend in the month" (found by a review)
+    campaigns = text[text.index('data-table="marketing"') :]
+    campaigns = campaigns[: campaigns.index("</table>")]
+    assert 'class="unknown">unknown: no data in the month</td>' in campaigns
+    assert "no campaign spend" not in campaigns
 
 
 @pytest.mark.parametrize(
