@@ -1289,6 +1289,32 @@ def test_the_customers_page_says_the_customers_feed_was_never_delivered(
     warehouse.clear_memory()
 
 
+def test_data_health_lists_a_failing_quarantined_record_among_the_open_exceptions(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §10: a quarantined record of a feed of money fails. Data health counted it
+    among the failures and still read "No open reconciliation exception." beneath (found by a
+    review, 2026-12-07). Planted in a copy: the exceptions mart holds only a failing quarantined
+    spend row."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    con = duckdb.connect(str(copy.warehouse))
+    con.execute("delete from marts.reconciliation_exceptions")
+    con.execute(
+        "insert into marts.reconciliation_exceptions (exception_id, invariant, object_type, object_id, detail,"
+        " is_failure) values ('x', 'quarantine', 'quarantined row', 'spend.csv row 2',"
+        " 'marketing_spend: clicks more clicks than impressions; effect: the campaign day has no spend', true)"
+    )
+    con.close()
+    use(copy, monkeypatch)
+    at = app("data_health")
+    assert not at.exception
+    assert [e.value for e in at.error] == ["1 reconciliation exceptions fail: the close cannot be signed off."]
+    assert "No open reconciliation exception." not in [s.value for s in at.success]
+    warehouse.clear_memory()
+
+
 def test_the_overview_roas_over_credited_orders_without_a_usd_amount_is_unknown(
     built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
