@@ -127,14 +127,18 @@ class Figure:
 
     value: Decimal | None
     unknown_reason: str | None = None
-    # lines a known sum leaves out for want of a USD amount (decision log §5): a change between two
-    # sums is a ratio of like with like only where neither leaves one out
+    # lines a known sum leaves out for want of a USD amount (decision log §5), or of a cost (a
+    # margin, §3): a change between two sums is a ratio of like with like only where neither
+    # leaves one out
     lines_without_usd: int = 0
+    lines_without_cost: int = 0
 
     @staticmethod
-    def of(value: Decimal | int | None, reason: str, lines_without_usd: Any = 0) -> Figure:
+    def of(value: Decimal | int | None, reason: str, lines_without_usd: Any = 0, lines_without_cost: Any = 0) -> Figure:
         known = money.dec(value) if value is not None else None
-        return Figure(known, None if known is not None else reason, int(lines_without_usd or 0))
+        return Figure(
+            known, None if known is not None else reason, int(lines_without_usd or 0), int(lines_without_cost or 0)
+        )
 
 
 @dataclass(frozen=True)
@@ -160,9 +164,9 @@ def change(current: Figure, base: Figure, gap: str | None) -> tuple[str | None, 
     # a sum leaving out lines without a USD amount against one holding them all (or leaving out
     # others) is not a change of the figure: unknown, as every ratio over a part is (decision log §5)
     for figure, period in ((current, "this period"), (base, "the comparison period")):
-        if figure.lines_without_usd:
-            lines = f"{figure.lines_without_usd:,} line{'' if figure.lines_without_usd == 1 else 's'}"
-            return None, f"unknown: {lines} without a USD amount in {period}"
+        for count, what in ((figure.lines_without_usd, "a USD amount"), (figure.lines_without_cost, "a cost")):
+            if count:
+                return None, f"unknown: {count:,} line{'' if count == 1 else 's'} without {what} in {period}"
     if base.value == 0:
         return None, "unknown: the comparison period is 0"
     relative = (current.value - base.value) / abs(base.value)

@@ -38,7 +38,10 @@ def pnl_figures(filters: Filters, period: Period) -> dict[str, Figure]:
         margin = Figure(None, "no USD amount")
     else:
         margin = Figure.of(
-            pnl["gross_margin_usd"] if pnl["pnl_rows"] else 0, "no cost delivered", pnl["lines_without_usd"]
+            pnl["gross_margin_usd"] if pnl["pnl_rows"] else 0,
+            "no cost delivered",
+            pnl["lines_without_usd"],
+            lines_without_cost,
         )
     margin_rate = (
         Figure(money.ratio(margin.value, with_cost), None)

@@ -299,6 +299,30 @@ def test_a_change_over_a_sum_that_leaves_out_lines_without_a_usd_amount_is_unkno
     )
     # refunds leave out no refund line in either period: their change stays known
     assert not changes()["Refunds (USD)"].startswith("vs previous 4 days: unknown")
+
+    # a margin leaving out a line without a cost, beside one covering every line: not a change of
+    # the margin either (decision log §3; found by a review, 2026-12-07)
+    con = duckdb.connect(str(copy.warehouse))
+    con.execute("update marts.pnl_daily_by_channel set lines_without_usd = 0, sale_lines_without_usd = 0")
+    planted = con.execute(
+        "update marts.pnl_daily_by_channel set lines_without_cost = lines_without_cost + 1"
+        " where (date_day, channel) = (select (date_day, channel) from marts.pnl_daily_by_channel"
+        " where date_day between ? and ? and transaction_lines > 1 order by date_day, channel limit 1)",
+        list(period),
+    ).fetchall()
+    [(before,)] = con.execute(
+        "select sum(lines_without_cost) from marts.pnl_daily_by_channel where date_day between ? and ?",
+        [period[0] - timedelta(days=4), period[0] - timedelta(days=1)],
+    ).fetchall()
+    con.close()
+    assert planted == [(1,)] and before == 0
+    warehouse.clear_memory()
+    at = app()
+    at.date_input(key="overview_dates").set_value(period).run()
+    assert changes()["Gross margin (USD)"].startswith(
+        "vs previous 4 days: unknown: 1 line without a cost in this period"
+    ), changes()["Gross margin (USD)"]
+    assert not changes()["Net revenue (USD)"].startswith("vs previous 4 days: unknown")
     warehouse.clear_memory()
 
 
