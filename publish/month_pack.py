@@ -51,6 +51,7 @@ MARKETING_HEADERS = [
     "spend rows without USD",
     "credited orders without USD",
     "days outside the spend feed's dates",
+    "days outside the transactions feed's dates",
 ]
 # the figures marketing spend decides: unknown, with the P&L's reason, when the spend is not known in
 # full (the spend itself too: a sum of the days that are known is not the month's spend)
@@ -190,8 +191,10 @@ def _waterfall(steps: list[tuple[str, Decimal | None, bool]], title: str) -> str
 def _marketing_row(r: tuple) -> list[str]:
     """A campaign's month: a ratio over spend or orders without a USD amount is unknown, and says
     which; so are the spend and its ratios of a month with days the spend feed does not cover
-    (marketing_performance_monthly, decision log §3 and §6)."""
-    platform, campaign, spend, revenue, roas, new, cac, spend_without, orders_without, days_outside = r
+    (marketing_performance_monthly, decision log §3 and §6), and the ratios of a month with days
+    of spend only outside the dates the transactions feed covers (its credited orders and new
+    customers are a part's)."""
+    platform, campaign, spend, revenue, roas, new, cac, spend_without, orders_without, days_outside, no_lines = r
     # known where the mart knows them, divided here from its sums: the mart keeps ROAS to 4 places
     # and CAC to cents, and a second rounding to cents could show another figure than the
     # Marketing page's, which divides the sums (ratios are never summed or rounded before shown)
@@ -199,6 +202,8 @@ def _marketing_row(r: tuple) -> list[str]:
     cac = spend / new if cac is not None else None
     outside = "the month has days outside the dates the spend feed covers" if days_outside else ""
     spend_reason = outside or ("spend without a USD amount" if spend_without else "")
+    if no_lines and not spend_reason:
+        spend_reason = "the month has days outside the dates the transactions feed covers"
     return [
         _cell(platform),
         _cell(campaign),
@@ -210,6 +215,7 @@ def _marketing_row(r: tuple) -> list[str]:
         _cell(spend_without),
         _cell(orders_without),
         _cell(days_outside),
+        _cell(no_lines),
     ]
 
 
@@ -387,7 +393,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         con,
         "select platform, campaign_id, spend_usd, attributed_revenue_usd, return_on_ad_spend, new_customers, "
         "customer_acquisition_cost_usd, spend_rows_without_usd, attributed_orders_without_usd, "
-        "days_outside_spend_feed "
+        "days_outside_spend_feed, days_outside_transactions_feed "
         "from marts.marketing_performance_monthly where month_start_date = ? order by platform, campaign_id",
         month.start,
     )

@@ -19,6 +19,9 @@ NO_USD_SPEND = "unknown: spend without a USD amount"
 NO_USD_ORDER = "unknown: credited orders without a USD amount"
 # a month with days the spend feed does not speak for: its spend is not known in full (§3)
 OUTSIDE_SPEND_FEED = "unknown: a month with days outside the dates the spend feed covers"
+# a month with days of spend only, outside the transactions feed's dates: its credited orders and
+# new customers are a part's, so a ratio over the month's spend is unknown (§3)
+OUTSIDE_TRANSACTIONS_FEED = "unknown: a month with days outside the dates the transactions feed covers"
 # no spend row at all, which is not spend 0 (decision log §3)
 NEVER_DELIVERED = "unknown: the marketing_spend feed has never been delivered"
 
@@ -26,7 +29,8 @@ NEVER_DELIVERED = "unknown: the marketing_spend feed has never been delivered"
 def ratios(record: dict[str, Any]) -> tuple[str, str]:
     """ROAS and CAC, as shown, from summed measures (ratios are never summed). A sum that leaves
     out spend or a credited order without a USD amount divides into nothing (decision log §6), and
-    so does spend of a month with days the spend feed does not cover (§3)."""
+    so does spend of a month with days the spend feed does not cover, and the credited revenue and
+    new customers of a month with days the transactions feed does not cover (§3)."""
     spend = money.dec(record["spend_usd"]) or Decimal(0)
     new = int(record["new_customers"] or 0)
     roas = money.ratio(money.dec(record["attributed_revenue_usd"]), spend)
@@ -35,6 +39,8 @@ def ratios(record: dict[str, Any]) -> tuple[str, str]:
         return NO_USD_SPEND, NO_USD_SPEND
     if int(record.get("days_outside_spend_feed") or 0):
         return OUTSIDE_SPEND_FEED, OUTSIDE_SPEND_FEED
+    if int(record.get("days_outside_transactions_feed") or 0):
+        return OUTSIDE_TRANSACTIONS_FEED, OUTSIDE_TRANSACTIONS_FEED
     shown_roas = money.multiple(roas) if roas is not None else "unknown: no spend"
     if int(record.get("attributed_orders_without_usd") or 0):
         shown_roas = NO_USD_ORDER
@@ -120,7 +126,8 @@ def main() -> None:
             **{count: sum(int(p[count] or 0) for p in platforms) for count in counts},
         }
     )
-    total["days_outside_spend_feed"] = max((int(p["days_outside_spend_feed"] or 0) for p in platforms), default=0)
+    for outside_days in ("days_outside_spend_feed", "days_outside_transactions_feed"):
+        total[outside_days] = max((int(p[outside_days] or 0) for p in platforms), default=0)
     roas, cac = ratios(total)
     without_usd = total["spend_rows_without_usd"]
     shown_spend = (
@@ -150,9 +157,9 @@ def main() -> None:
         ),
         border=True,
     )
-    outside = f"{MART}.days_outside_spend_feed"
-    b.metric("ROAS", roas, help=source(f"{MART}.attributed_revenue_usd", f"{MART}.spend_usd", outside), border=True)
-    c.metric("CAC", cac, help=source(f"{MART}.spend_usd", f"{MART}.new_customers", outside), border=True)
+    outside = (f"{MART}.days_outside_spend_feed", f"{MART}.days_outside_transactions_feed")
+    b.metric("ROAS", roas, help=source(f"{MART}.attributed_revenue_usd", f"{MART}.spend_usd", *outside), border=True)
+    c.metric("CAC", cac, help=source(f"{MART}.spend_usd", f"{MART}.new_customers", *outside), border=True)
 
     st.subheader("By platform")
     st.dataframe(spend_table(platforms), hide_index=True, width="stretch")

@@ -708,29 +708,33 @@ def test_days_of_spend_outside_the_transactions_feed_are_not_days_of_zero_revenu
 ) -> None:
     """Decision log §3: a day the transactions feed does not speak for is not a day of zero sales.
     With a spend feed starting before the transactions (an export from the 11th, ads from the
-    1st), the P&L has rows of spend and revenue 0 for those days, and the pages read them as known:
+    1st), the P&L had rows of spend and revenue 0 for those days, and the pages read them as known:
     contribution after marketing -22,449 USD, ROAS 0.42x (found by a helper's audit). The pages'
     bounds are now the days the transactions feed covers, so a period reaching before them reads
     unknown, and the month-end pack adds up the days inside them, saying which. Planted in a copy,
-    as the mart holds such days: three days of spend only before the sample's first day."""
+    as the mart holds such days (their lines' figures null, transactions_unknown_reason set):
+    three days of spend only before the sample's first day."""
     copy = Project(tmp_path)
     shutil.copy(built.warehouse, copy.warehouse)
     shutil.copytree(built.work / "target", tmp_path / "target")
     first, last = bounds(copy)
-    zero = [
+    unknown = [
         "gross_revenue_usd", "discount_usd", "refunded_revenue_usd", "net_revenue_usd", "cogs_usd",
         "gross_margin_usd", "platform_fee_usd", "shipping_charged_usd", "shipping_cost_usd",
-        "contribution_before_marketing_usd", "net_revenue_with_cost_usd", "transaction_lines", "lines_without_cost",
-        "lines_without_usd", "sale_lines", "sale_lines_without_usd", "refund_lines", "refund_lines_without_usd",
-        "spend_rows_without_usd",
+        "contribution_before_marketing_usd", "net_revenue_with_cost_usd", "contribution_margin_usd",
+    ]  # fmt: skip
+    zero = [
+        "transaction_lines", "lines_without_cost", "lines_without_usd", "sale_lines", "sale_lines_without_usd",
+        "refund_lines", "refund_lines_without_usd", "spend_rows_without_usd",
     ]  # fmt: skip
     con = duckdb.connect(str(copy.warehouse))
     know_every_days_spend(con)  # the sample's last day lies after its spend feed: this test is about its first
     con.execute(
         "insert into marts.pnl_daily_by_channel select m.* replace ("
         "cast(m.date_day - cast(t.i as integer) as date) as date_day, "
-        + ", ".join(f"0 as {c}" for c in zero)
-        + ", 1000 as marketing_spend_usd, -1000 as contribution_margin_usd, null as marketing_spend_unknown_reason)"
+        + ", ".join([*(f"null as {c}" for c in unknown), *(f"0 as {c}" for c in zero)])
+        + ", 1000 as marketing_spend_usd, null as marketing_spend_unknown_reason, "
+        f"'a day outside the dates the transactions feed covers ({first} to {last})' as transactions_unknown_reason)"
         " from (select * from marts.pnl_daily_by_channel where date_day = ?) as m, range(1, 4) as t (i)",
         [first],
     )
@@ -822,6 +826,7 @@ def test_a_pnl_row_that_covers_part_of_its_week_or_month_says_so(dash: Project) 
     [
         ("spend_rows_without_usd", "unknown: spend without a USD amount"),
         ("days_outside_spend_feed", "unknown: a month with days outside the dates the spend feed covers"),
+        ("days_outside_transactions_feed", "unknown: a month with days outside the dates the transactions feed covers"),
     ],
 )
 def test_a_ratio_over_spend_not_known_in_full_is_unknown_on_the_marketing_page(
@@ -831,7 +836,9 @@ def test_a_ratio_over_spend_not_known_in_full_is_unknown_on_the_marketing_page(
     unknown, by campaign, by platform and in the tiles, and the spend tile counts the rows left
     out (ROAS and CAC were computed on the part of the spend that converted). So does a month
     with days outside the dates the spend feed covers (§3), whose spend reads unknown too, in the
-    tile and the tables. Planted in a copy of the warehouse, on one campaign's months."""
+    tile and the tables; and a month with days of spend only outside the dates the transactions
+    feed covers (§3), whose credited orders and new customers are a part's: its spend stays
+    known. Planted in a copy of the warehouse, on one campaign's months."""
     copy = Project(tmp_path)
     shutil.copy(built.warehouse, copy.warehouse)
     shutil.copytree(built.work / "target", tmp_path / "target")
@@ -852,8 +859,10 @@ def test_a_ratio_over_spend_not_known_in_full_is_unknown_on_the_marketing_page(
     assert metric(at, "ROAS") == unknown and metric(at, "CAC") == unknown
     if column == "spend_rows_without_usd":
         assert metric(at, "Spend").endswith("spend rows without USD")
-    else:
+    elif column == "days_outside_spend_feed":
         assert metric(at, "Spend") == unknown
+    else:
+        assert metric(at, "Spend").startswith("USD ")
     campaigns = at.dataframe[1].value.set_index("campaign_id")
     assert campaigns.loc[campaign, "roas"] == unknown and campaigns.loc[campaign, "cac_usd"] == unknown
     assert (campaigns.loc[campaign, "spend_usd"] == unknown) == (column == "days_outside_spend_feed")

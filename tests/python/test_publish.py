@@ -658,13 +658,21 @@ def test_a_pack_for_a_month_the_data_holds_in_part_says_which_days(built: Projec
         assert text.index('id="part"') < text.index('data-table="pnl"')
 
 
-def test_the_pack_says_a_campaign_month_the_spend_feed_does_not_cover_has_no_known_spend(
-    built: Project, tmp_path: Path
+@pytest.mark.parametrize(
+    ("column", "feed", "unknown_cells"),
+    [("days_outside_spend_feed", "spend", 3), ("days_outside_transactions_feed", "transactions", 2)],
+)
+def test_the_pack_says_a_campaign_month_a_feed_does_not_cover_has_no_known_ratios(
+    built: Project, tmp_path: Path, column: str, feed: str, unknown_cells: int
 ) -> None:
     """Decision log §3 and §6: a campaign month with days the spend feed does not cover does not
     know its spend; the pack's campaign table reads its spend, ROAS and CAC unknown with that
     reason and counts the days (it showed the spend delivered, 0.00 where none was, and a ratio
-    over it). Planted in a copy of the warehouse, as the mart leaves it."""
+    over it). A month with days of spend only outside the dates the transactions feed covers does
+    not know its credited orders and new customers: its ROAS and CAC read unknown with that
+    reason, its spend stays, and the days are counted in a column of their own (the pack divided
+    the month's spend into a part's orders). Planted in a copy of the warehouse, as the mart
+    leaves it."""
     warehouse = tmp_path / "finance.duckdb"
     shutil.copy(built.warehouse, warehouse)
     (month, campaign) = built.query(
@@ -676,7 +684,7 @@ def test_the_pack_says_a_campaign_month_the_spend_feed_does_not_cover_has_no_kno
     # is unknown there, so this test first knows it, then plants one campaign
     con.execute("update marts.marketing_performance_monthly set days_outside_spend_feed = 0")
     con.execute(
-        "update marts.marketing_performance_monthly set days_outside_spend_feed = 2, "
+        f"update marts.marketing_performance_monthly set {column} = 2, "
         "return_on_ad_spend = null, customer_acquisition_cost_usd = null "
         "where month_start_date = ? and campaign_id = ?",
         [month, campaign],
@@ -685,11 +693,12 @@ def test_the_pack_says_a_campaign_month_the_spend_feed_does_not_cover_has_no_kno
     text = write_pack(warehouse, f"{month:%Y-%m}", tmp_path / "reports").read_text()
     table = text[text.index('data-table="marketing"') :]
     table = table[: table.index("</table>")]
-    assert "days outside the spend feed&#x27;s dates" in table
+    assert f"days outside the {feed} feed&#x27;s dates" in table
     rows = [r for r in table.split("<tr>") if "<td" in r]
     planted = next(r for r in rows if f"<td>{campaign}</td>" in r)
-    reason = "unknown: the month has days outside the dates the spend feed covers"
-    assert planted.count(reason) == 3 and re.findall(r'data-value="([^"]*)"', planted)[-1] == "2"
+    reason = f"unknown: the month has days outside the dates the {feed} feed covers"
+    counts = re.findall(r'data-value="([^"]*)"', planted)[-2:]
+    assert planted.count(reason) == unknown_cells and counts == (["2", "0"] if feed == "spend" else ["0", "2"])
     assert len(rows) > 1 and not any(reason in r for r in rows if r is not planted)
 
 

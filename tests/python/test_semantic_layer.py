@@ -12,7 +12,7 @@ import csv
 import shutil
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, localcontext
 from pathlib import Path
 
@@ -42,7 +42,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
         "pnl_daily_by_channel",
         "refunds_monthly",
         "marketing_performance_monthly",
-        "campaign_days_outside_spend_feed",
+        "campaign_days_outside_feeds",
     ]
     ok(project.dbt("build", "--select", *[f"+{m}" for m in marts], "--exclude-resource-type", "test", "unit_test"))
     return project
@@ -143,7 +143,7 @@ MARKETING = "from marts.marketing_performance_monthly group by 1"
 AFTER_MARKETING = "case when count(marketing_spend_unknown_reason) = 0 then sum(contribution_margin_usd) end"
 SPEND = "case when count(marketing_spend_unknown_reason) = 0 then sum(marketing_spend_usd) end"
 # ... and no ROAS or CAC: the mart counts the month's days outside the feed on each campaign row
-GAPLESS = "case when max(days_outside_spend_feed) = 0 then {} end"
+GAPLESS = "case when max(days_outside_spend_feed) = 0 and max(days_outside_transactions_feed) = 0 then {} end"
 
 # The marts' own figures by month, each from the mart that reports it.
 BY_MONTH = {
@@ -329,7 +329,9 @@ def test_a_ratio_over_a_sum_that_leaves_out_a_row_without_usd_is_unknown(built: 
     )
     # the first month has no day outside the dates the spend feed covers: what is unknown in it is planted
     assert con.execute(
-        "select count(*) from marts.campaign_days_outside_spend_feed where date_trunc('month', date_day) = ?", [first]
+        "select count(*) from marts.campaign_days_outside_feeds "
+        "where outside_feed = 'marketing_spend' and date_trunc('month', date_day) = ?",
+        [first],
     ).fetchone() == (0,)
     [(spend_campaign,)] = con.execute(
         "update marts.fct_marketing_spend set spend_usd = null where (spend_date, campaign_key) = "
@@ -544,3 +546,62 @@ def test_spend_and_its_ratios_are_unknown_over_days_the_spend_feed_does_not_cove
             assert row["cpc"] != "", (group_by, row)
             if len(group_by) == 2:
                 assert Decimal(row["marketing_spend_delivered"]) == delivered[(month, row["campaign__platform"])]
+
+
+def test_days_of_spend_outside_the_transactions_feed_leave_roas_cac_and_contribution_unknown(
+    built: Project, tmp_path: Path
+) -> None:
+    """Decision log §3, "A day the transactions feed does not cover": with a spend feed starting
+    before the transactions (an export from the 27th, ads from the 25th) the P&L held revenue 0 on
+    the 25th and 26th, contribution after marketing minus their spend, and the marketing mart's
+    and `mf`'s ROAS and CAC divided the month's credited orders by spend of days whose orders the
+    warehouse does not have (found by a helper's audit and review, 2026-12-07). Planted in a copy
+    of the warehouse, the facts of the sample's first two days taken out, and the P&L, the
+    marketing mart and the campaign days outside the feeds rebuilt by dbt: the days read unknown
+    with the reason, their spend stays, the month's ROAS and CAC are unknown in the mart and in
+    `mf`, and its contribution after marketing is the covered days' in both."""
+    work = tmp_path / "copy"
+    work.mkdir()
+    copy = Project(work, project_dir=built.project_dir)
+    shutil.copy(built.warehouse, copy.warehouse)
+    [(first, last, first_spend)] = copy.query(
+        "select min(event_date), max(event_date), (select min(spend_date) from marts.fct_marketing_spend) "
+        "from marts.fct_transactions"
+    )
+    assert first_spend <= first, "the sample's spend starts with its sales"
+    cut = first + timedelta(days=2)
+    con = duckdb.connect(str(copy.warehouse))
+    con.execute("delete from marts.fct_transactions where event_date < ?", [cut])
+    con.execute("delete from marts.fct_orders where order_date < ?", [cut])
+    con.close()
+    rebuilt = ["pnl_daily_by_channel", "marketing_performance_monthly", "campaign_days_outside_feeds"]
+    ok(copy.dbt("run", "--select", *rebuilt))
+    reason = f"a day outside the dates the transactions feed covers ({cut} to {last})"
+    outside = copy.query(
+        "select date_day, count(*), count(net_revenue_usd), count(contribution_margin_usd), sum(marketing_spend_usd), "
+        "min(transactions_unknown_reason), max(transactions_unknown_reason) "
+        f"from marts.pnl_daily_by_channel where date_day < '{cut}' group by 1 order by 1"
+    )
+    assert [row[0] for row in outside] == [first_spend + timedelta(days=i) for i in range((cut - first_spend).days)]
+    for _, rows, revenue, after_marketing, spend, *reasons in outside:
+        assert rows > 0 and revenue == after_marketing == 0 and spend > 0 and reasons == [reason] * 2
+    month = first.replace(day=1)
+    marketing = copy.query(
+        "select count(*), min(days_outside_transactions_feed), max(days_outside_transactions_feed), "
+        "count(return_on_ad_spend), count(customer_acquisition_cost_usd) "
+        f"from marts.marketing_performance_monthly where month_start_date = '{month}'"
+    )
+    assert marketing[0][0] > 0 and marketing[0][1:] == (len(outside), len(outside), 0, 0)
+    answer = _query(
+        built,
+        ["roas", "cac", "contribution_margin_after_marketing", "campaign_days_outside_transactions_feed"],
+        ["metric_time__month"],
+        copy.warehouse,
+    )
+    row = next(r for r in answer if r["metric_time__month"][:10] == month.isoformat())
+    assert row["roas"] == row["cac"] == "" and int(row["campaign_days_outside_transactions_feed"]) > 0
+    [(covered_after_marketing, month_after_marketing)] = copy.query(
+        f"select sum(contribution_margin_usd) filter (where date_day >= '{cut}'), sum(contribution_margin_usd) "
+        f"from marts.pnl_daily_by_channel where date_trunc('month', date_day) = '{month}'"
+    )
+    assert Decimal(row["contribution_margin_after_marketing"]) == covered_after_marketing == month_after_marketing

@@ -20,6 +20,11 @@
 -- amount. Then
 -- contribution after marketing is null and marketing_spend_unknown_reason says why;
 -- contribution_before_marketing_usd stays.
+-- A day outside the dates the transactions feed covers (before its first line or after its last:
+-- a day of spend only, outside the export) is not a day of zero sales (decision log §3): its
+-- revenue, fees, shipping, COGS and margins are null, transactions_unknown_reason says why, and
+-- its spend stays (so contribution after marketing is null there too).
+{% set lines_known = 'known.transactions_unknown_reason is null' -%}
 with transactions as (
     select * from {{ ref('fct_transactions') }}
 ),
@@ -44,6 +49,12 @@ delivered as (
 -- is a known 0; a day before or after them is not known at all
 spend_feed_dates as (
     {{ spend_feed_dates('spend') }}
+),
+
+-- the days the transactions feed speaks for: a day between its first and last line without a
+-- line has revenue 0; a day before or after them (spend only) is not known at all
+transactions_feed_dates as (
+    {{ transactions_feed_dates('transactions') }}
 ),
 
 activity as (
@@ -225,6 +236,7 @@ known as (
             when dense.spend_rows_without_usd > 0
                 then 'spend without a USD amount (no rate for its currency on the day)'
         end as marketing_spend_unknown_reason,
+        {{ transactions_unknown_reason('dense.date_day') }} as transactions_unknown_reason,
         case
             when delivered.marketing_spend and {{ within_spend_feed_dates('dense.date_day') }}
                 then {{ usd_total_of_lines(
@@ -238,6 +250,7 @@ known as (
     from dense
     cross join delivered
     cross join spend_feed_dates
+    cross join transactions_feed_dates
 )
 
 select
@@ -249,27 +262,47 @@ select
         refunds of the refund lines, net revenue of both (a sum of one kind's lines is not made
         known by the other kind's zeros) -#}
     {% for column in ('gross_revenue_usd', 'discount_usd', 'refunded_revenue_usd', 'net_revenue_usd') -%}
-        cast({{ usd_total_of_its_lines('known', column) }} as {{ converted_money_type() }}) as {{ column }},
+        cast(
+            case when {{ lines_known }} then {{ usd_total_of_its_lines('known', column) }} end
+            as {{ converted_money_type() }}
+        ) as {{ column }},
     {% endfor -%}
-    {#- a day with spend and no line has nothing to cost: zero, not unknown #}
-    cast(case when known.transaction_lines = 0 then 0 else known.cogs_usd end as {{ converted_money_type() }})
-        as cogs_usd,
-    cast(known.known_gross_margin_usd as {{ converted_money_type() }}) as gross_margin_usd,
-    {% for column in ('platform_fee_usd', 'shipping_charged_usd', 'shipping_cost_usd') -%}
-        cast({{ usd_total_of_its_lines('known', column) }} as {{ converted_money_type() }}) as {{ column }},
-    {% endfor -%}
-    cast(known.known_marketing_spend_usd as {{ converted_money_type() }}) as marketing_spend_usd,
-    cast(known.known_contribution_before_marketing_usd as {{ converted_money_type() }})
-        as contribution_before_marketing_usd,
+    {#- a day with spend and no line, inside the transactions feed's dates, has nothing to cost:
+        zero, not unknown #}
     cast(
         case
-            when known.marketing_spend_unknown_reason is null
+            when not ({{ lines_known }}) then null
+            when known.transaction_lines = 0 then 0
+            else known.cogs_usd
+        end
+        as {{ converted_money_type() }}
+    ) as cogs_usd,
+    cast(case when {{ lines_known }} then known.known_gross_margin_usd end as {{ converted_money_type() }})
+        as gross_margin_usd,
+    {% for column in ('platform_fee_usd', 'shipping_charged_usd', 'shipping_cost_usd') -%}
+        cast(
+            case when {{ lines_known }} then {{ usd_total_of_its_lines('known', column) }} end
+            as {{ converted_money_type() }}
+        ) as {{ column }},
+    {% endfor -%}
+    cast(known.known_marketing_spend_usd as {{ converted_money_type() }}) as marketing_spend_usd,
+    cast(
+        case when {{ lines_known }} then known.known_contribution_before_marketing_usd end
+        as {{ converted_money_type() }}
+    ) as contribution_before_marketing_usd,
+    cast(
+        case
+            when known.marketing_spend_unknown_reason is null and {{ lines_known }}
                 then known.known_contribution_before_marketing_usd - known.known_marketing_spend_usd
         end
         as {{ converted_money_type() }}
     ) as contribution_margin_usd,
     cast(
-        case when known.transaction_lines = 0 then 0 else known.net_revenue_with_cost_usd end
+        case
+            when not ({{ lines_known }}) then null
+            when known.transaction_lines = 0 then 0
+            else known.net_revenue_with_cost_usd
+        end
         as {{ converted_money_type() }}
     ) as net_revenue_with_cost_usd,
     cast(known.transaction_lines as bigint) as transaction_lines,
@@ -280,6 +313,7 @@ select
     cast(known.refund_lines as bigint) as refund_lines,
     cast(known.refund_lines_without_usd as bigint) as refund_lines_without_usd,
     cast(known.spend_rows_without_usd as bigint) as spend_rows_without_usd,
-    known.marketing_spend_unknown_reason
+    known.marketing_spend_unknown_reason,
+    known.transactions_unknown_reason
 from known
 inner join channels on known.channel_key = channels.channel_key

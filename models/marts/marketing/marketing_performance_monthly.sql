@@ -9,6 +9,10 @@
 -- A month with a day (of the P&L's, the days the warehouse has data for) outside the dates the
 -- spend feed covers (decision log §3) does not know its spend in full: spend_usd is the spend
 -- delivered, days_outside_spend_feed counts the days, and ROAS and CAC are null.
+-- A month with a day of the P&L outside the dates the transactions feed covers (a day of spend
+-- only, before the first line or after the last: decision log §3) does not know its credited
+-- orders and new customers in full: days_outside_transactions_feed counts the days, and ROAS and
+-- CAC are null (they divided a part's revenue, or its new customers, by the month's spend).
 -- A month the warehouse's data (the P&L's days) starts or ends inside holds only its days from
 -- first_day to last_day (decision log §3: its sums are a part's, and the dashboards say so).
 {#- a USD sum is what a ratio may divide only when no row of it lacks a USD amount -#}
@@ -19,6 +23,7 @@
             then monthly.spend_usd
     end
 {%- endset %}
+{% set orders_known_for_the_month = 'coalesce(uncovered.days_outside_transactions_feed, 0) = 0' %}
 {% set revenue_known = 'case when monthly.attributed_orders_without_usd = 0 then monthly.attributed_revenue_usd end' %}
 with spend as (
     select * from {{ ref('fct_marketing_spend') }}
@@ -33,8 +38,13 @@ campaigns as (
     select * from {{ ref('dim_campaign') }}
 ),
 
+-- the P&L's days, and whether the transactions feed speaks for each (the P&L's rule, §3)
 pnl_days as (
-    select distinct date_day from {{ ref('pnl_daily_by_channel') }}
+    select
+        date_day,
+        max(case when transactions_unknown_reason is null then 0 else 1 end) as is_outside_transactions_feed
+    from {{ ref('pnl_daily_by_channel') }}
+    group by 1
 ),
 
 spend_feed_dates as (
@@ -49,14 +59,16 @@ held as (
     from pnl_days
 ),
 
--- the days of each month that the warehouse has data for and the spend feed does not cover
+-- the days of each month that the warehouse has data for and the spend feed, or the
+-- transactions feed, does not cover
 uncovered as (
     select
         cast({{ dbt.date_trunc('month', 'pnl_days.date_day') }} as date) as month_start_date,
-        count(*) as days_outside_spend_feed
+        sum(case when coalesce({{ within_spend_feed_dates('pnl_days.date_day') }}, false) then 0 else 1 end)
+            as days_outside_spend_feed,
+        sum(pnl_days.is_outside_transactions_feed) as days_outside_transactions_feed
     from pnl_days
     cross join spend_feed_dates
-    where not coalesce({{ within_spend_feed_dates('pnl_days.date_day') }}, false)
     group by 1
 ),
 
@@ -135,9 +147,15 @@ select
     ) as attributed_revenue_usd,
     cast(monthly.attributed_orders_without_usd as bigint) as attributed_orders_without_usd,
     cast(coalesce(uncovered.days_outside_spend_feed, 0) as bigint) as days_outside_spend_feed,
-    {{ safe_divide(revenue_known, spend_known_for_the_month) }} as return_on_ad_spend,
+    cast(coalesce(uncovered.days_outside_transactions_feed, 0) as bigint) as days_outside_transactions_feed,
+    case
+        when {{ orders_known_for_the_month }} then {{ safe_divide(revenue_known, spend_known_for_the_month) }}
+    end as return_on_ad_spend,
     cast(monthly.new_customers as bigint) as new_customers,
-    {{ safe_divide(spend_known_for_the_month, 'monthly.new_customers', 2) }} as customer_acquisition_cost_usd
+    case
+        when {{ orders_known_for_the_month }}
+            then {{ safe_divide(spend_known_for_the_month, 'monthly.new_customers', 2) }}
+    end as customer_acquisition_cost_usd
 from monthly
 inner join campaigns on monthly.campaign_key = campaigns.campaign_key
 cross join held

@@ -1,0 +1,31 @@
+{#- The dates the transactions feed speaks for, the one spelling of its rule (decision log §3,
+    "A day the transactions feed does not cover"): from the first event date of any line (sale or
+    refund) to the last. A day between them without a line has revenue 0 (known); a day before the
+    first or after the last (a day of spend only, outside the export) has revenue unknown, not 0.
+    `transactions` names the CTE over fct_transactions; cross join the result as
+    `transactions_feed_dates`. -#}
+{% macro transactions_feed_dates(transactions) -%}
+    select
+        min(event_date) as first_event_date,
+        max(event_date) as last_event_date
+    from {{ transactions }}
+{%- endmacro %}
+
+{#- Whether `date_column` (an SQL expression) lies in those dates; null when the feed holds no
+    line, so a caller's `case when` treats that as not covered. -#}
+{% macro within_transactions_feed_dates(date_column) -%}
+    {{ date_column }} between transactions_feed_dates.first_event_date and transactions_feed_dates.last_event_date
+{%- endmacro %}
+
+{#- Why a day's lines are unknown, or null when the feed speaks for it: the reason text of
+    pnl_daily_by_channel.transactions_unknown_reason. -#}
+{% macro transactions_unknown_reason(date_column) -%}
+    case
+        when transactions_feed_dates.first_event_date is null
+            then 'the transactions feed holds no line'
+        when not ({{ within_transactions_feed_dates(date_column) }})
+            then 'a day outside the dates the transactions feed covers ('
+                || cast(transactions_feed_dates.first_event_date as varchar(10)) || ' to '
+                || cast(transactions_feed_dates.last_event_date as varchar(10)) || ')'
+    end
+{%- endmacro %}
