@@ -216,6 +216,9 @@ def generate(
     pending_refunds: dict[int, list[sales.Lines]] = {}
     previous: dict[str, pa.Table] = {}
     written: dict[str, int] = {}
+    initial_costs, _ = _cogs(
+        products, cost_history["product"], cost_history["effective_day"], cost_history["unit_cost"]
+    )
 
     for d in tqdm(range(params.days), desc="generating days", unit="day", disable=not progress):
         day = start + dt.timedelta(days=d)
@@ -228,12 +231,7 @@ def generate(
         if d == 0:
             everything = np.arange(len(products.sku))
             files.append(Delivery("products", *_products(products, everything, start_epoch - 86_400)))
-            files.append(
-                Delivery(
-                    "cogs",
-                    *_cogs(products, cost_history["product"], cost_history["effective_day"], cost_history["unit_cost"]),
-                )
-            )
+            files.append(Delivery("cogs", initial_costs, {}))
             known = np.arange(len(customers))
             changed_customers = np.array([], dtype=np.int64)
             first_fx = []
@@ -298,6 +296,7 @@ def generate(
                     products_table=lambda idx, e=epoch: _products(products, idx, e)[0],
                     customers_table=lambda idx, e=epoch: _customers(customers, idx, e)[0],
                     customer_parent=customers.arrays["parent"],
+                    initial_costs=initial_costs,
                 ),
             )
         previous = {f.feed: f.table for f in files}

@@ -48,6 +48,7 @@ class Day:
     products_table: Callable[[np.ndarray], pa.Table]  # product master rows for catalog indices
     customers_table: Callable[[np.ndarray], pa.Table]  # customer rows for catalog indices, today's version
     customer_parent: np.ndarray  # catalog index of each account's parent, -1 for none
+    initial_costs: pa.Table  # the cost history the first day delivered, every SKU's versions
 
 
 @dataclass(frozen=True)
@@ -373,6 +374,49 @@ def _fx_rate_resent(factor: str) -> Callable[[list[Delivery], Day], None]:
     return plant
 
 
+def _fx_rate_inverted(deliveries: list[Delivery], day: Day) -> None:
+    """A EUR rate for today published the other way round (EUR per USD, not USD per EUR): a move
+    of about 14 percent from the previous publication, inside the band, that converts the day's
+    EUR amounts wrong. Today's EUR row when the day publishes one, else yesterday's, dated today."""
+    fx = _delivery(deliveries, "fx_rates")
+    today = fx.table if fx is not None else pa.table({})
+    source = today if today.num_rows and FX_OFF_CURRENCY in today.column("currency").to_pylist() else None
+    if source is None:
+        source = day.previous.get("fx_rates")
+        if source is None or source.num_rows == 0:
+            raise ValueError("cannot plant the defect: no fx_rates file today or the day before")
+    row = source.filter(pc.equal(source.column("currency"), FX_OFF_CURRENCY)).slice(0, 1)
+    if row.num_rows == 0:
+        raise ValueError(f"cannot plant the defect: no {FX_OFF_CURRENCY} rate today or the day before")
+    rate = row.column("rate_to_usd")
+    step = Decimal(1).scaleb(-rate.type.scale) if pa.types.is_decimal(rate.type) else Decimal("1e-8")
+    inverted = pa.array([(1 / Decimal(str(v))).quantize(step) for v in rate.to_pylist()]).cast(rate.type)
+    row = row.set_column(row.schema.get_field_index("rate_to_usd"), "rate_to_usd", inverted)
+    row = _with(row, "rate_date", day.date)
+    if fx is None:
+        deliveries.append(Delivery("fx_rates", row, {}))
+        return
+    others = fx.table.filter(pc.invert(pc.equal(fx.table.column("currency"), FX_OFF_CURRENCY)))
+    _replace_rows(fx, pa.concat_tables([others, row.cast(fx.table.schema)]))
+
+
+def _cost_in_cents(deliveries: list[Delivery], day: Day) -> None:
+    """A new cost version of the first SKU, effective today, typed in cents: 100 times its latest
+    version of the first day's history, in the same currency, well formed and positive."""
+    history = day.initial_costs
+    sku = history.column("sku")[0].as_py()
+    versions = history.filter(pc.equal(history.column("sku"), sku))
+    latest = versions.slice(
+        pc.index(versions.column("effective_from"), pc.max(versions.column("effective_from"))).as_py(), 1
+    )
+    unit_cost = latest.column("unit_cost")
+    row = _with(latest, "effective_from", day.date)
+    row = row.set_column(
+        row.schema.get_field_index("unit_cost"), "unit_cost", pa.array([unit_cost[0].as_py() * 100], unit_cost.type)
+    )
+    _master_row(deliveries, "cogs", row)
+
+
 def _spend_spike(deliveries: list[Delivery], day: Day) -> None:
     """Today's spend of one campaign is 1,000 times its usual (a budget typed in cents): well
     formed enough to load, listed as a warning."""
@@ -541,6 +585,13 @@ DEFECTS: dict[str, Defect] = {
     "fx_rate_restated": Defect(
         "yesterday's EUR rate re-sent today 0.2 percent higher (a late correction: nothing fails)",
         files=_fx_rate_resent("1.002"),
+    ),
+    "fx_rate_inverted": Defect(
+        "today's EUR rate published the other way round (EUR per USD), a 14 percent move inside the band",
+        files=_fx_rate_inverted,
+    ),
+    "cost_in_cents": Defect(
+        "a cost version delivered today typed in cents (100 times its value)", files=_cost_in_cents
     ),
     "spend_spike": Defect(
         "a campaign's spend 1,000 times its usual on one day (listed, not failed)", files=_spend_spike

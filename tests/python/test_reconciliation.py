@@ -71,6 +71,10 @@ EXPECTED: dict[str, set[str]] = {
     "refund_over_tax_and_shipping": {"reconciliation_refunds"},
     "refund_moves_attributes": {"reconciliation_refunds"},
     "fx_rate_off": {"reconciliation_plausibility"},
+    # wrong but well formed, inside the FX band: a rate quoted the other way round
+    "fx_rate_inverted": {"reconciliation_plausibility"},
+    # a cost version 100 times its previous one
+    "cost_in_cents": {"reconciliation_plausibility"},
     # a warning: listed with its evidence, never a failure
     "spend_spike": set(),
     # a warning: the platform's silent day reads 0 spend, which a lagging export makes unknown
@@ -106,6 +110,8 @@ DETAILS: dict[str, list[tuple[str, bool]]] = {
         ("refund carries channel ", True),
     ],
     "fx_rate_off": [("rate moved more than 0.25 from the previous publication", True)],
+    "fx_rate_inverted": [("rate is the inverse of the previous publication's", True)],
+    "cost_in_cents": [("unit cost moved more than x5 from the previous version", True)],
     "spend_spike": [("marketing spend outside ", False)],
     "platform_spend_lags": [("spend ends ", False), (", before the last day of the spend feed (", False)],
     "product_version_backwards": [("before the current version's", True)],
@@ -142,6 +148,8 @@ GROUPS: dict[str, list[str]] = {
         "sku_without_cost",
         "order_refund_of_some_units",
         "currency_without_rate",
+        "fx_rate_inverted",
+        "cost_in_cents",
     ],
     "caps_versions_costs": [
         "refund_over_tax_and_shipping",

@@ -11,8 +11,17 @@
 --      wrong), and a calendar from the data would otherwise stretch to it;
 --   d. an ad platform whose spend rows end before the spend feed's last day (or before the day
 --      seeds/ad_platform_retirements.csv says it was retired after) is a warning: its later days read 0
---      spend, which a lagging export would make unknown, and the data alone cannot tell which.
+--      spend, which a lagging export would make unknown, and the data alone cannot tell which;
+--   e. an FX rate inside the band that is the inverse of the previous publication's (within var
+--      fx_inversion_tolerance, having moved more than var fx_inversion_min_move) fails: a rate
+--      quoted the other way round (EUR per USD) converts a day of sales wrong by 10-15%;
+--   f. a cost version more than var cost_move_band times (or less than 1/it of) the same SKU's
+--      previous version in the same currency fails: a cost typed in cents misstates the margin of
+--      every sale while it holds.
 {% set band = var('fx_move_band') %}
+{% set inversion_tolerance = var('fx_inversion_tolerance') %}
+{% set inversion_min_move = var('fx_inversion_min_move') %}
+{% set cost_band = var('cost_move_band') %}
 {% set anomaly_band = var('anomaly_band') %}
 {#- (measure, the P&L expression, whether a drop is flagged as well as a spike) -#}
 {% set measures = [
@@ -112,6 +121,42 @@ fx_moves as (
         )
 ),
 
+-- inside the band (a move beyond it is listed above), a rate that is the previous one's inverse
+fx_inversions as (
+    select *
+    from rates
+    where
+        previous_rate_to_usd > 0
+        and rate_to_usd <= previous_rate_to_usd * (1 + {{ band }})
+        and rate_to_usd * (1 + {{ band }}) >= previous_rate_to_usd
+        and abs(rate_to_usd * previous_rate_to_usd - 1) <= {{ inversion_tolerance }}
+        and (
+            rate_to_usd > previous_rate_to_usd * (1 + {{ inversion_min_move }})
+            or rate_to_usd * (1 + {{ inversion_min_move }}) < previous_rate_to_usd
+        )
+),
+
+cost_versions as (
+    select
+        sku,
+        effective_from,
+        unit_cost,
+        currency_code,
+        lag(effective_from) over (partition by sku order by effective_from) as previous_effective_from,
+        lag(unit_cost) over (partition by sku order by effective_from) as previous_unit_cost,
+        lag(currency_code) over (partition by sku order by effective_from) as previous_currency_code
+    from {{ ref('int_cogs_versions_ranged') }}
+),
+
+cost_moves as (
+    select *
+    from cost_versions
+    where
+        previous_unit_cost > 0
+        and currency_code = previous_currency_code
+        and (unit_cost > previous_unit_cost * {{ cost_band }} or unit_cost * {{ cost_band }} < previous_unit_cost)
+),
+
 pnl as (
     select * from {{ ref('pnl_daily_by_channel') }}
 ),
@@ -179,6 +224,24 @@ select
             || cast(previous_rate_date as varchar(10)) || '): correct the rate, or raise var fx_move_band if real'",
         'true') }}
 from fx_moves
+union all
+select
+    {{ recon_columns('plausibility', "'fx rate'", "currency_code || ' ' || cast(rate_date as varchar(10))",
+        'currency_code', 'previous_rate_to_usd', 'rate_to_usd',
+        "'rate is the inverse of the previous publication''s ('
+            || cast(previous_rate_date as varchar(10)) || '), quoted the other way round (units per USD, not USD '
+            || 'per unit): correct the rate, or raise var fx_inversion_min_move if the move is real'",
+        'true') }}
+from fx_inversions
+union all
+select
+    {{ recon_columns('plausibility', "'cost version'", "sku || ' ' || cast(effective_from as varchar(10))",
+        'currency_code', 'previous_unit_cost', 'unit_cost',
+        "'unit cost moved more than x" ~ cost_band ~ " from the previous version (effective '
+            || cast(previous_effective_from as varchar(10)) || '), as a cost typed in cents would: correct the '
+            || 'cost, or raise var cost_move_band if real'",
+        'true') }}
+from cost_moves
 union all
 select
     {{ recon_columns('plausibility', "'channel day'",
