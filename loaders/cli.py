@@ -98,7 +98,7 @@ def _import_mapping(args: argparse.Namespace) -> int:
         )
         return 2
     mapping = load_mapping(Path(args.mapping))
-    done = import_files(mapping, [Path(f) for f in args.files], Path(args.out))
+    done = import_files(mapping, [Path(f) for f in args.files], Path(args.out), replace=args.replace)
     print(f"imported {len(args.files)} file(s) with {mapping.name} into the transactions feed under {args.out}:")
     for line in done.summary():
         print(f"  {line}")
@@ -187,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
     mapped.add_argument("files", nargs="+", metavar="SOURCE_FILE", help="CSV export(s), read in the order given")
     mapped.add_argument(
         "--out", required=True, help="the delivery root to write into (each file goes to transactions/<its name>/)"
+    )
+    mapped.add_argument(
+        "--replace",
+        action="store_true",
+        help="the files correct what was imported under their names before: replace it even where they no "
+        "longer hold a line it delivered (those lines leave the warehouse)",
     )
     mapped.set_defaults(func=_import_mapping)
     status = sub.add_parser("status", help="show where the warehouse is and what it holds")

@@ -5,6 +5,9 @@ Every source file becomes one delivered file, `<out>/transactions/<name>/transac
 refunds in source order. Nothing is written until every row of every file has been read, so an
 error leaves the delivery root as it was. Importing the same file again rewrites the same
 bytes (the loader then reads nothing new); importing a corrected one replaces what it delivered.
+A replacement that would take out a line the delivered file holds (another export under the same
+name, say next month's `orders.csv`, whose delivery would delete last month's lines from the
+warehouse) is refused unless `replace` says it corrects that file (decision log §13).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class Imported:
     """What an import read and wrote. rows_read = sale_lines + refunds + skipped + unmatched."""
 
     written: list[tuple[Path, int]]  # delivered file, rows
+    removed: list[tuple[Path, int]]  # delivered file replaced, lines it held that the import does not
     rows_read: int
     sale_lines: int
     refunds: int
@@ -93,6 +97,8 @@ class Imported:
             )
         for path, rows in self.written:
             lines.append(f"wrote {rows:,} rows to {path}")
+        for path, gone in self.removed:
+            lines.append(f"replaced {path}: {gone:,} lines it delivered are not in this import and leave the warehouse")
         return lines
 
 
@@ -102,8 +108,10 @@ def output_name(path: Path) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "import"
 
 
-def import_files(mapping: Mapping, sources: Sequence[Path], out: Path) -> Imported:
-    """Reads every source file with the mapping, matches returns, and writes the feed."""
+def import_files(mapping: Mapping, sources: Sequence[Path], out: Path, replace: bool = False) -> Imported:
+    """Reads every source file with the mapping, matches returns, and writes the feed. A file
+    already delivered under a source's name is replaced only when the import holds every line it
+    delivered, or `replace` says the import corrects it."""
     names: dict[str, Path] = {}
     for path in sources:
         name = output_name(path)
@@ -124,9 +132,10 @@ def import_files(mapping: Mapping, sources: Sequence[Path], out: Path) -> Import
     accounted = len(sales) + len(refunds) + sum(read.skipped.values()) + len(unmatched)
     if accounted != read.rows:  # a bug, never the data: write nothing rather than lose a row
         raise RuntimeError(f"{accounted} rows accounted for, {read.rows} read")
+    removed = _lines_taken_out(out, names, rows, replace)
     written, rejects = _write(out, list(names), rows, unmatched)
     return Imported(
-        written, read.rows, len(sales), len(refunds), dict(read.skipped), unmatched, rejects,
+        written, removed, read.rows, len(sales), len(refunds), dict(read.skipped), unmatched, rejects,
         _totals(sales, refunds, unmatched), read.rounded,
     )  # fmt: skip
 
@@ -215,6 +224,39 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _target(out: Path, name: str) -> Path:
+    return out / FEED.name / name / f"{FEED.name}_{name}.csv"
+
+
+def _lines_taken_out(out: Path, names: dict[str, Path], rows: list[Line], replace: bool) -> list[tuple[Path, int]]:
+    """The delivered files this import replaces, with the lines each holds that the import does
+    not; refused (a MappingError, nothing written) without `replace`: another export under the
+    same name would otherwise delete the lines of the first from the warehouse."""
+    kept: dict[str, set[str]] = defaultdict(set)
+    for line in rows:
+        kept[line.output].add(str(line.values["line_event_id"]))
+    removed = []
+    for name, source in names.items():
+        target = _target(out, name)
+        if not target.exists():
+            continue
+        with target.open(newline="", encoding="utf-8") as handle:
+            delivered = [(r["line_event_id"], r["event_ts"][:10]) for r in csv.DictReader(handle)]
+        gone = [(key, day) for key, day in delivered if key not in kept[name]]
+        if not gone:
+            continue
+        if not replace:
+            days = sorted(day for _, day in gone)
+            raise MappingError(
+                f"{source}: {target} already holds {len(gone):,} of {len(delivered):,} delivered lines "
+                f"({days[0]} to {days[-1]}) that this import does not, and writing it there would take them out "
+                f"of the warehouse. If {source.name} corrects that delivery, run again with --replace; if it is "
+                f"another export (say, the next month's), rename it so that it goes to transactions/<its name>/"
+            )
+        removed.append((target, len(gone)))
+    return removed
+
+
 def _write(
     out: Path, names: list[str], rows: list[Line], unmatched: list[Unmatched]
 ) -> tuple[list[tuple[Path, int]], list[Path]]:
@@ -228,7 +270,7 @@ def _write(
         rejected[u.ret.output].append(u)
     written, rejects = [], []
     for name in names:
-        target = out / FEED.name / name / f"{FEED.name}_{name}.csv"
+        target = _target(out, name)
         lines = by_output[name]
         _write_csv(target, FEED.column_names, ([_text(line.values[c]) for c in FEED.column_names] for line in lines))
         written.append((target, len(by_output[name])))

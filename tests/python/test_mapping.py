@@ -390,3 +390,45 @@ def test_numbers_and_cents() -> None:
     assert [cents(Decimal(v)) for v in ("2.345", "-2.345", "2.335", "2.3449")] == [
         Decimal("2.35"), Decimal("-2.35"), Decimal("2.34"), Decimal("2.34"),
     ]  # fmt: skip
+
+
+def test_another_export_under_a_delivered_name_is_refused_and_a_correction_replaces_with_replace(
+    tmp_path: Path,
+) -> None:
+    """Decision log §13: a re-delivered file replaces itself, so importing next month's
+    `online_retail.csv` into the same root rewrote last month's delivered file, and the load took
+    December's lines out of the warehouse without a word (found by a helper's audit,
+    2026-12-07). An import that would take out a line the delivered file holds is refused, in one
+    line naming the file, how many lines and their dates, and what to do, with nothing written; a
+    correction says so with --replace, and the command line counts the lines that leave. An import
+    that keeps every delivered line (a return matched later) needs no flag."""
+    root = tmp_path / "root"
+    december, june = tmp_path / "december", tmp_path / "june"
+    december.mkdir()
+    june.mkdir()
+    (december / "online_retail.csv").write_text(RETAIL_2010)
+    (june / "online_retail.csv").write_text(RETAIL_2011)
+    code, _, err = run_cli("import", "--mapping", str(EXAMPLE), str(december / "online_retail.csv"), "--out", str(root))
+    assert code == 0, err
+    written = root / "transactions" / "online_retail" / "transactions_online_retail.csv"
+    before = written.read_bytes()
+    code, out, err = run_cli("import", "--mapping", str(EXAMPLE), str(june / "online_retail.csv"), "--out", str(root))
+    delivered = len(before.decode().splitlines()) - 1
+    assert code != 0 and out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert f"{june / 'online_retail.csv'}: {written} already holds {delivered} of {delivered} delivered lines" in err
+    assert "(2010-12-01 to 2010-12-03)" in err and "run again with --replace" in err and "rename it" in err
+    assert written.read_bytes() == before, "a refused import writes nothing"
+    # a correction of December that drops one sale line: refused without --replace, then replaced
+    corrected = "".join(line for line in RETAIL_2010.splitlines(keepends=True) if "536369" not in line)
+    (december / "online_retail.csv").write_text(corrected)
+    args = ("import", "--mapping", str(EXAMPLE), str(december / "online_retail.csv"), "--out", str(root))
+    code, _, err = run_cli(*args)
+    assert code != 0 and "already holds 1 of " in err and "(2010-12-02 to 2010-12-02)" in err
+    code, out, err = run_cli(*args, "--replace")
+    assert code == 0, err
+    assert f"replaced {written}: 1 lines it delivered are not in this import and leave the warehouse" in out
+    assert "536369" not in written.read_text()
+    # the same export again, or one that adds to it, keeps every delivered line: no flag needed
+    code, out, err = run_cli(*args)
+    assert code == 0 and "replaced" not in out, err
