@@ -51,11 +51,20 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> int:
-    from .pipeline import run_load
+    from . import settings
+    from .pipeline import run_load, source_url_setting
+    from .root_claim import check, claim
 
-    return run_load(
+    local = args.destination == "duckdb"
+    root = source_url_setting(args.source)
+    if local:
+        check(settings.warehouse_path(), root)
+    code = run_load(
         args.source, destination=args.destination, feeds=args.feeds, progress=not args.quiet, wait=args.wait
     )
+    if local:
+        claim(settings.warehouse_path(), root)
+    return code
 
 
 def _contract(args: argparse.Namespace) -> int:

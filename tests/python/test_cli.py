@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -159,3 +160,33 @@ def test_a_refused_connection_is_one_line(tmp_path: Path, sample: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert f"cannot connect to 127.0.0.1:{port}: connection refused" in lines[0]
+
+
+def test_a_second_delivery_root_is_refused_by_a_warehouse_another_root_loaded(
+    tmp_path: Path, warehouse: Path, sample: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §13: a file delivered again replaces what it delivered before, and a file is
+    known by its path under the root. `make run SOURCE=/exports/eu/shop` then `SOURCE=/exports/us/
+    shop` loaded both into warehouse/shop.duckdb, and the second root's files replaced the first's
+    of the same path: EU's lines left every mart (found by a helper's audit, 2026-12-07). The
+    first root to load claims the warehouse; another is refused in one line, before anything is
+    loaded; the same root, named another way, loads again; a root that does not exist claims
+    nothing."""
+    eu, us = tmp_path / "eu" / "shop", tmp_path / "us" / "shop"
+    shutil.copytree(sample, eu)
+    shutil.copytree(sample, us)
+    assert main(["load", "--source", str(tmp_path / "typo"), "--feeds", "fx_rates", "--quiet"]) == 2
+    assert main(["load", "--source", str(eu), "--feeds", "fx_rates", "--quiet"]) == 0
+    capsys.readouterr()
+    before = warehouse.read_bytes()
+    assert main(["load", "--source", str(us), "--feeds", "fx_rates", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert f"{warehouse} holds the deliveries of {eu}, and {us} is another delivery root" in err
+    assert "FINANCE_WAREHOUSE_PATH" in err and f"delete {warehouse}.source" in err
+    assert warehouse.read_bytes() == before, "nothing of the second root was loaded"
+    monkeypatch.chdir(tmp_path / "eu")
+    assert main(["load", "--source", "shop/", "--feeds", "fx_rates", "--quiet"]) == 0
+    # a warehouse deleted to start again takes its claim with it
+    warehouse.unlink()
+    assert main(["load", "--source", str(us), "--feeds", "fx_rates", "--quiet"]) == 0
