@@ -107,7 +107,13 @@ def _import_mapping(args: argparse.Namespace) -> int:
         )
         return 2
     mapping = load_mapping(Path(args.mapping))
-    done = import_files(mapping, [Path(f) for f in args.files], Path(args.out), replace=args.replace)
+    done = import_files(
+        mapping,
+        [Path(f) for f in args.files],
+        Path(args.out),
+        replace=args.replace,
+        leave_out_unmatched=args.leave_out_unmatched_returns,
+    )
     print(f"imported {len(args.files)} file(s) with {mapping.name} into the transactions feed under {args.out}:")
     for line in done.summary():
         print(f"  {line}")
@@ -202,6 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the files correct what was imported under their names before: replace it even where they no "
         "longer hold a line it delivered (those lines leave the warehouse)",
+    )
+    mapped.add_argument(
+        "--leave-out-unmatched-returns",
+        action="store_true",
+        help="claim in the trailers only the returns written: reconciliation then passes, and the refunds of the "
+        "returns no sale line could take are in no total (by default the trailers claim them, and it fails)",
     )
     mapped.set_defaults(func=_import_mapping)
     status = sub.add_parser("status", help="show where the warehouse is and what it holds")

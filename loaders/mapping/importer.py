@@ -8,6 +8,13 @@ bytes (the loader then reads nothing new); importing a corrected one replaces wh
 A replacement that would take out a line the delivered file holds (another export under the same
 name, say next month's `orders.csv`, whose delivery would delete last month's lines from the
 warehouse) is refused unless `replace` says it corrects that file (decision log §13).
+
+Beside each delivered file goes its trailer, `<out>/control_totals/import/control_totals_<name>.csv`:
+what the source file holds, by the control totals' rules (row_count, and sum_refund_amount per
+currency), unmatched returns included. A return no sale line can take is left out of the feed, but
+not out of the claim, so reconciliation_control_totals fails on the money it leaves out and the
+warehouse says so, until the export with its sale is imported too, or `leave_out_unmatched` says
+to leave it out of the claim as well (decision log §13).
 """
 
 from __future__ import annotations
@@ -21,11 +28,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from loaders.contracts import CONTROL_SUMS, CONTROL_TOTALS, MONEY_METRICS, NO_CURRENCY
+
 from .config import FEED, Derived, Mapping
 from .problems import MappingError, at
 from .returns import Match, Unmatched, match_returns
 from .rows import Line, RowReader, RowRef
-from .values import iso
+from .values import cents, iso
 
 REJECTS = "import_rejects"  # beside the feed folders; the loader reads only feed folders
 REJECT_COLUMNS = (
@@ -33,6 +42,7 @@ REJECT_COLUMNS = (
     "goods_after_discount",
 )  # fmt: skip
 SHOWN = 5  # unmatched returns named on the command line; the rejects file lists all
+CLAIMS_FOLDER = "import"  # under control_totals/: the importer's trailers, one per delivered file
 
 
 @dataclass
@@ -59,6 +69,8 @@ class Imported:
     skipped: dict[str, int]  # reason -> rows
     unmatched: list[Unmatched]
     rejects: list[Path]
+    claims: list[Path]  # the trailers written, one per delivered file
+    unmatched_claimed: bool  # whether the trailers claim the unmatched returns (not left out by choice)
     totals: dict[str, Totals]
     rounded: int  # values with more than 2 decimals, rounded to cents
 
@@ -78,6 +90,13 @@ class Imported:
             lines.append(
                 f"returns unmatched {len(self.unmatched):,}, left out (no sale line found; all listed in {where}): "
                 f"{shown}{more}"
+            )
+            lines.append(
+                "the trailers claim them, so reconciliation_control_totals fails on the refunds they leave out until "
+                "the export holding their sales is imported too (or import with --leave-out-unmatched-returns)"
+                if self.unmatched_claimed
+                else "left out of the trailers too (--leave-out-unmatched-returns): the warehouse's refunds do not "
+                "include them, and nothing says so"
             )
         for currency, t in sorted(self.totals.items()):
             lines.append(
@@ -108,10 +127,13 @@ def output_name(path: Path) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "import"
 
 
-def import_files(mapping: Mapping, sources: Sequence[Path], out: Path, replace: bool = False) -> Imported:
-    """Reads every source file with the mapping, matches returns, and writes the feed. A file
-    already delivered under a source's name is replaced only when the import holds every line it
-    delivered, or `replace` says the import corrects it."""
+def import_files(
+    mapping: Mapping, sources: Sequence[Path], out: Path, replace: bool = False, leave_out_unmatched: bool = False
+) -> Imported:
+    """Reads every source file with the mapping, matches returns, and writes the feed and its
+    trailers. A file already delivered under a source's name is replaced only when the import
+    holds every line it delivered, or `replace` says the import corrects it. The trailers claim
+    the unmatched returns unless `leave_out_unmatched`."""
     names: dict[str, Path] = {}
     for path in sources:
         name = output_name(path)
@@ -134,9 +156,10 @@ def import_files(mapping: Mapping, sources: Sequence[Path], out: Path, replace: 
         raise RuntimeError(f"{accounted} rows accounted for, {read.rows} read")
     removed = _lines_taken_out(out, names, rows, replace)
     written, rejects = _write(out, list(names), rows, unmatched)
+    claims = _write_claims(out, list(names), rows, [] if leave_out_unmatched else unmatched)
     return Imported(
-        written, removed, read.rows, len(sales), len(refunds), dict(read.skipped), unmatched, rejects,
-        _totals(sales, refunds, unmatched), read.rounded,
+        written, removed, read.rows, len(sales), len(refunds), dict(read.skipped), unmatched, rejects, claims,
+        not leave_out_unmatched, _totals(sales, refunds, unmatched), read.rounded,
     )  # fmt: skip
 
 
@@ -281,6 +304,51 @@ def _write(
         else:
             reject_file.unlink(missing_ok=True)
     return written, rejects
+
+
+def _write_claims(out: Path, names: list[str], rows: list[Line], unmatched: list[Unmatched]) -> list[Path]:
+    """One trailer per delivered file: what the source file holds by the control totals' rules
+    (loaders.contracts.CONTROL_SUMS: row_count, and each sum, money per currency, 0 where no row
+    has a value), the returns in `unmatched` added to row_count and to sum_refund_amount (goods
+    given back, after discount) though the file leaves them out. Its business date is the file's
+    last event day, so the same export gives the same bytes."""
+    claims = []
+    for name in names:
+        lines = [line for line in rows if line.output == name]
+        left_out = [u for u in unmatched if u.ret.output == name]
+        totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        for line in lines:
+            currency = line.values["currency"]
+            for metric, expression in CONTROL_SUMS[FEED.name].items():
+                key = (metric, currency if metric in MONEY_METRICS else NO_CURRENCY)
+                totals[key] += _claimed(line, expression)
+        for u in left_out:
+            totals[("sum_refund_amount", u.ret.values["currency"])] += cents(u.ret.net)
+        days = [iso(line.values["event_ts"])[:10] for line in lines]
+        days += [iso(u.ret.values["event_ts"])[:10] for u in left_out]
+        delivered = f"{FEED.name}/{name}/{FEED.name}_{name}.csv"
+        business_date = max(days) if days else ""
+        claimed = [(delivered, FEED.name, business_date, "row_count", NO_CURRENCY, str(len(lines) + len(left_out)))]
+        claimed += [
+            (delivered, FEED.name, business_date, metric, currency, f"{amount:f}")
+            for (metric, currency), amount in sorted(totals.items())
+        ]
+        target = out / CONTROL_TOTALS.name / CLAIMS_FOLDER / f"{CONTROL_TOTALS.name}_{name}.csv"
+        _write_csv(target, CONTROL_TOTALS.column_names, claimed)
+        claims.append(target)
+    return claims
+
+
+def _claimed(line: Line, expression: str) -> Decimal:
+    """A row's part of a control sum, from the values as written: a column, or a product of
+    columns (quantity * unit_price); 0 where a value is missing, as the sum ignores it."""
+    value = Decimal(1)
+    for column in expression.split(" * "):
+        text = _text(line.values[column])
+        if text == "":
+            return Decimal(0)
+        value *= Decimal(text)
+    return value
 
 
 def _reject_row(u: Unmatched) -> list[str]:

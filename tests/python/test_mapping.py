@@ -14,10 +14,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
-from support import ROOT, Project, ok
+from support import ROOT, Project
 
 from loaders.cli import main
-from loaders.contracts import TRANSACTIONS
+from loaders.contracts import CONTROL_TOTALS, TRANSACTIONS
 from loaders.mapping import MappingError, import_files, load_mapping, parse_mapping
 from loaders.mapping.values import NumberFormat, TimestampFormat, cents, iso, zone
 from loaders.parse import parse
@@ -111,13 +111,17 @@ def test_the_invoice_export_loads_with_nothing_quarantined_and_ties_to_the_sourc
     assert "online_retail_2010.csv row 14: customer 15311 bought no SKU 35004C" in out
     assert "online_retail_2010.csv row 15: no earlier sale to customer 13047 has 1 x SKU 22745" in out
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*.csv")) == [
+        "control_totals/import/control_totals_online_retail_2010.csv",
+        "control_totals/import/control_totals_online_retail_2011.csv",
         "import_rejects/transactions_online_retail_2010.csv",
         "transactions/online_retail_2010/transactions_online_retail_2010.csv",
         "transactions/online_retail_2011/transactions_online_retail_2011.csv",
     ]
     # every written row passes the contract in the real loader
     assert project.query("select count(*) from raw.quarantine") == [(0,)]
-    assert project.query("select sum(rows_in_file), sum(rows_loaded) from raw.file_deliveries") == [(15, 15)]
+    assert project.query(
+        "select sum(rows_in_file), sum(rows_loaded) from raw.file_deliveries where feed = 'transactions'"
+    ) == [(15, 15)]
     # the raw sums are the export's: goods sold, goods returned (unmatched returns left out)
     expected = source_sums(RETAIL_2010, RETAIL_2011)
     sales, sale_rows, refunds, refund_rows = project.query("""
@@ -162,10 +166,23 @@ def test_the_invoice_export_loads_with_nothing_quarantined_and_ties_to_the_sourc
 
 
 def test_the_imported_export_builds_and_reconciles(retail: tuple[Project, Path, str]) -> None:
-    """dbt build on the loaded import: refunds link to their sales, orders add up, nothing fails."""
+    """dbt build on the loaded import: refunds link to their sales, orders add up, and the only
+    failures are the two returns no sale line could take (decision log §13): the importer's
+    trailer claims what the source file holds, so the 6.75 GBP of refunds the feed leaves out
+    fails reconciliation_control_totals (it was left out of every total, the build complete and
+    no page saying so: found by a helper's audit, 2026-12-07)."""
     project, _, _ = retail
-    ok(project.build_daily())
-    assert project.query("select invariant, detail from marts.reconciliation_exceptions where is_failure") == []
+    assert project.build_daily().returncode != 0
+    assert project.failed() == {"reconciliation_control_totals"}
+    failures = project.query(
+        "select object_id, currency_code, expected_value, actual_value from marts.reconciliation_exceptions "
+        "where is_failure order by 1, 2"
+    )
+    delivered = "transactions/online_retail_2010/transactions_online_retail_2010.csv"
+    assert failures == [
+        (f"{delivered} row_count", None, Decimal("13"), Decimal("11")),
+        (f"{delivered} sum_refund_amount", "GBP", Decimal("30.29"), Decimal("23.54")),
+    ], failures
     assert project.query("select event_type, count(*) from marts.fct_transactions group by 1 order by 1") == [
         ("refund", 6),
         ("sale", 9),
@@ -432,3 +449,39 @@ def test_another_export_under_a_delivered_name_is_refused_and_a_correction_repla
     # the same export again, or one that adds to it, keeps every delivered line: no flag needed
     code, out, err = run_cli(*args)
     assert code == 0 and "replaced" not in out, err
+
+
+def test_the_trailer_claims_the_returns_left_out_unless_told_to_leave_them_out(tmp_path: Path) -> None:
+    """Decision log §13: a return no sale line can take is left out of the feed, and was left out
+    of the warehouse without a trace (the rejects file is beside the feeds, never loaded). The
+    importer now delivers a trailer per file (control_totals/import/) claiming what the source
+    file holds, unmatched returns included in row_count and sum_refund_amount, so the control
+    totals fail on the money left out; --leave-out-unmatched-returns claims only what was
+    written, and the summary says that nothing in the warehouse will show it. The trailer passes
+    the control totals' contract."""
+    source = Path(_invoice_files(tmp_path, RETURNS_EXPORT))
+    trailer = tmp_path / "root" / "control_totals" / "import" / "control_totals_online_retail.csv"
+    claims = {}
+    for flags in ((), ("--leave-out-unmatched-returns",)):
+        code, out, err = run_cli(
+            "import", "--mapping", str(EXAMPLE), str(source), "--out", str(tmp_path / "root"), *flags
+        )
+        assert code == 0, err
+        rows = list(csv.DictReader(trailer.open()))
+        assert {r["file_name"] for r in rows} == {"transactions/online_retail/transactions_online_retail.csv"}
+        # the last event day of what it claims: the returns', or the sale's alone
+        assert {r["business_date"] for r in rows} == {"2011-01-10" if flags else "2011-01-12"}
+        claims[flags] = {(r["metric"], r["currency"]): Decimal(r["value"]) for r in rows}
+        said = "the trailers claim them, so reconciliation_control_totals fails" in out
+        assert said == (not flags) and ("nothing says so" in out) == bool(flags)
+    claimed, left_out = claims.values()
+    # one sale line of 2 x 2.55 written; five returns of 22.04 GBP left out
+    assert left_out[("row_count", "XXX")] == 1 and claimed[("row_count", "XXX")] == 6
+    assert left_out[("sum_refund_amount", "GBP")] == 0 and claimed[("sum_refund_amount", "GBP")] == Decimal("22.04")
+    assert left_out[("sum_extended_price", "GBP")] == claimed[("sum_extended_price", "GBP")] == Decimal("5.10")
+    assert {k: v for k, v in claimed.items() if k[0] not in ("row_count", "sum_refund_amount")} == {
+        k: v for k, v in left_out.items() if k[0] not in ("row_count", "sum_refund_amount")
+    }
+    parsed = parse(trailer.read_bytes(), trailer.name, "csv", CONTROL_TOTALS)
+    records = parsed.records.append_column("_source_file", pa.array([trailer.name] * parsed.records.num_rows))
+    assert Checker(duckdb.connect(), CONTROL_TOTALS).add(records).bad.num_rows == 0
