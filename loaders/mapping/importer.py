@@ -116,6 +116,8 @@ class Imported:
             )
         for path, rows in self.written:
             lines.append(f"wrote {rows:,} rows to {path}")
+        for path in self.claims:
+            lines.append(f"wrote the trailer (what the source file holds, for reconciliation) to {path}")
         for path, gone in self.removed:
             lines.append(f"replaced {path}: {gone:,} lines it delivered are not in this import and leave the warehouse")
         return lines

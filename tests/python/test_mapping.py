@@ -472,6 +472,7 @@ def test_the_trailer_claims_the_returns_left_out_unless_told_to_leave_them_out(t
         # the last event day of what it claims: the returns', or the sale's alone
         assert {r["business_date"] for r in rows} == {"2011-01-10" if flags else "2011-01-12"}
         claims[flags] = {(r["metric"], r["currency"]): Decimal(r["value"]) for r in rows}
+        assert f"wrote the trailer (what the source file holds, for reconciliation) to {trailer}" in out
         said = "the trailers claim them, so reconciliation_control_totals fails" in out
         assert said == (not flags) and ("nothing says so" in out) == bool(flags)
     claimed, left_out = claims.values()
