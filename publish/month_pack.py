@@ -5,7 +5,7 @@ archive or send.
 
 Every figure is read from a mart (named under each table) and written with its exact value in a
 `data-value` attribute, so a test, or an auditor, can tie the pack to the warehouse. An unknown
-figure (a margin with no cost delivered) reads "unknown" with its reason, never 0.
+figure (a margin with no cost in USD) reads "unknown" with its reason, never 0.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import duckdb
 
 from .build_status import banner, last_build
 from .periods import grain_end, month_start_back, months_before_the_data, part_covered
-from .usd_totals import PNL_RULE_COUNTS, pnl_columns_without_cost, pnl_columns_without_usd, usd_total_of_lines
+from .usd_totals import NO_COST, PNL_RULE_COUNTS, pnl_columns_without_cost, pnl_columns_without_usd, usd_total_of_lines
 
 PNL_MEASURES = (
     ("gross sales", "gross_revenue_usd"),
@@ -299,7 +299,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     after_marketing = None if spend_unknown else v("contribution_margin_usd")
     # a month the P&L holds no day of (no channel row) has no figure at all: unknown, said so, not 0
     days = bool(by_channel)
-    unknown_because = ("no USD amount" if no_usd else "no cost delivered") if days else "no data in the month"
+    unknown_because = ("no USD amount" if no_usd else NO_COST) if days else "no data in the month"
     marketing_because = spend_unknown or unknown_because
     # the margins cover the lines with a known cost (decision log §3, "Coverage"): the bridge
     # leaves the others' net revenue out before COGS, and its fees and shipping are those lines'

@@ -75,6 +75,14 @@ def pnl_columns_without_usd(row: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
+# Why a margin is unknown where its lines' cost is (decision log §3, "Coverage"): a line's cost is
+# unknown when no cost version holds on its day, or when the version's currency has no rate that
+# day (the marts count both in lines_without_cost; Data health's cogs and fx_rates rows say which).
+# The one spelling of the reason every reader shows (it said "no cost delivered", which sent a
+# reader to the cost feed for a missing rate: found by a helper's audit, 2026-12-07).
+NO_COST = "no cost in USD (no cost version, or no rate for its currency)"
+
+
 # pnl_daily_by_channel's USD columns over the lines with a known cost (decision log §3,
 # "Coverage"): null on a day whose lines all lack a cost, 0 on a day without a line (or of spend
 # only), so a sum over days adds that 0 to the null

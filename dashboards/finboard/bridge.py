@@ -8,10 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from finboard import money
+from publish.usd_totals import NO_COST as NO_COST_REASON
 from publish.usd_totals import PNL_RULE_COUNTS, pnl_columns_without_cost, pnl_columns_without_usd
 
 MART = "pnl_daily_by_channel"
-NO_COST = "unknown: no cost delivered"
+NO_COST = f"unknown: {NO_COST_REASON}"
 # what the bridge's totals carry beside money: counts and the spend's reason
 NOT_MONEY = (*PNL_RULE_COUNTS, "lines_without_cost", "lines_without_usd", "marketing_spend_unknown_reason")
 # every step of the bridge with its source column, in order

@@ -11,8 +11,10 @@ import streamlit as st
 from finboard import frame, money, warehouse
 from finboard.ui import NO_USD, margin_coverage_note, money_table, page_header, source
 
+from publish.usd_totals import NO_COST as NO_COST_REASON
+
 PAGE = "customers"
-NO_COST = "unknown: no cost delivered"
+NO_COST = f"unknown: {NO_COST_REASON}"
 SEARCH_LIMIT = 50  # the `limit` of queries/customers__accounts.sql and customers__groups.sql
 
 

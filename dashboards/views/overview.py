@@ -21,7 +21,7 @@ from finboard.ui import (
     tile,
 )
 
-from publish.usd_totals import pnl_sum_as_shown, usd_total_of_lines
+from publish.usd_totals import NO_COST, pnl_sum_as_shown, usd_total_of_lines
 
 PAGE = "overview"
 
@@ -39,7 +39,7 @@ def pnl_figures(filters: Filters, period: Period) -> dict[str, Figure]:
     else:
         margin = Figure.of(
             pnl["gross_margin_usd"] if pnl["pnl_rows"] else 0,
-            "no cost delivered",
+            NO_COST,
             pnl["lines_without_usd"],
             lines_without_cost,
         )

@@ -25,11 +25,13 @@ from finboard.ui import (
     unknown_marks,
 )
 
+from publish.usd_totals import NO_COST as NO_COST_REASON
+
 PAGE = "products"
 MART = "product_performance_monthly"
 MONEY = ("net_revenue_usd", "gross_margin_usd", "net_revenue_with_cost_usd")
 RATES = ("gross_margin_rate", "cost_coverage")
-NO_COST = "unknown: no cost delivered"
+NO_COST = f"unknown: {NO_COST_REASON}"
 LISTING = ("is_best_seller", "products_in_range")  # what products__top_products.sql says of its list
 
 
@@ -47,7 +49,7 @@ def with_margin_rate(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def products_table(records: list[dict[str, Any]]) -> pd.DataFrame:
     """Categories or products as shown: a row none of whose lines has a USD amount reads unknown
-    for that reason in every USD figure and rate (decision log §5), not 'no cost delivered'; a row
+    for that reason in every USD figure and rate (decision log §5), not 'no cost in USD'; a row
     that leaves some out shows its sums of the rest and counts them (`lines_without_usd`)."""
     table = money_table(records, MONEY, RATES, unknown_text={"gross_margin_usd": NO_COST, "gross_margin_rate": NO_COST})
     for i, record in enumerate(records):

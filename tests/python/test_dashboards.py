@@ -433,13 +433,16 @@ def test_a_margin_without_costs_is_unknown_never_zero(without_costs: Project, mo
     [(lines_without_cost,)] = without_costs.query("select sum(lines_without_cost) from marts.pnl_daily_by_channel")
     assert lines_without_cost > 0
     at = app()
-    assert metric(at, "Gross margin (USD)") == "unknown: no cost delivered"
-    assert metric(at, "Gross margin %") == "unknown: no cost delivered"
+    assert metric(at, "Gross margin (USD)") == "unknown: no cost in USD (no cost version, or no rate for its currency)"
+    assert metric(at, "Gross margin %") == "unknown: no cost in USD (no cost version, or no rate for its currency)"
     assert parse_money(metric(at, "Net revenue (USD)")) != 0
     pnl = app("pnl")
     bridge = pnl.dataframe[0].value.set_index("step")["amount"]
-    assert bridge["Gross margin"] == "unknown: no cost delivered"
-    assert bridge["Contribution after marketing"] == "unknown: no cost delivered"
+    assert bridge["Gross margin"] == "unknown: no cost in USD (no cost version, or no rate for its currency)"
+    assert (
+        bridge["Contribution after marketing"]
+        == "unknown: no cost in USD (no cost version, or no rate for its currency)"
+    )
     warehouse.clear_memory()
 
 
@@ -627,7 +630,9 @@ def test_the_pnl_table_says_why_contribution_after_marketing_is_unknown(
     assert not at.exception
     periods = at.dataframe[1].value
     row = periods[(periods["channel"] == channel) & (pd.to_datetime(periods["period_start"]) == month)]
-    assert list(row["contribution_margin_usd"]) == ["unknown: no cost delivered"]
+    assert list(row["contribution_margin_usd"]) == [
+        "unknown: no cost in USD (no cost version, or no rate for its currency)"
+    ]
     assert not row["marketing_spend_usd"].iloc[0].startswith("unknown")
     warehouse.clear_memory()
 
@@ -689,7 +694,7 @@ def test_a_pnl_period_none_of_whose_lines_has_a_cost_reads_its_margins_unknown_b
     at = app("pnl")
     at.date_input(key="pnl_dates").set_value((first, last)).run()
     at.selectbox(key="pnl_channel").set_value(channel).run()
-    no_cost = "unknown: no cost delivered"
+    no_cost = "unknown: no cost in USD (no cost version, or no rate for its currency)"
     for grain in ("week", "month"):
         at.radio(key="pnl_grain").set_value(grain).run()
         assert not at.exception

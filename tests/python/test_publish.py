@@ -336,7 +336,8 @@ def test_a_month_without_any_cost_shows_no_margin_as_zero_though_a_day_has_only_
             assert [shown[c] for c in ("cogs_usd", "gross_margin_usd", "contribution_before_marketing_usd")] == [""] * 3
         else:
             for label in labels:
-                assert f'<td>{label}</td><td class="n unknown" data-value="">unknown: no cost delivered</td>' in part
+                no_cost = "unknown: no cost in USD (no cost version, or no rate for its currency)"
+                assert f'<td>{label}</td><td class="n unknown" data-value="">{no_cost}</td>' in part
 
 
 def test_a_month_whose_lines_all_lack_a_usd_amount_shows_no_zero(built: Project, tmp_path: Path) -> None:
@@ -546,7 +547,7 @@ def test_a_pack_for_a_month_without_data_says_so_and_shows_no_zero(built: Projec
     values = re.findall(r'data-value="([^"]*)"', bridge)
     assert values and set(values) == {""}, values  # every step unknown, none 0
     assert bridge.count("unknown: no data in the month") == len(values)
-    assert "no cost delivered" not in bridge
+    assert "no cost in USD" not in bridge
     # and the campaign table says so too, not "no campaign spend in the month" (found by a review)
     campaigns = text[text.index('data-table="marketing"') :]
     campaigns = campaigns[: campaigns.index("</table>")]

@@ -25,7 +25,10 @@ transaction_totals as (
     select
         max(event_date) as latest_date,
         count(*) as mart_rows,
-        sum(case when not has_fx_rate then 1 else 0 end) as lines_without_rate,
+        -- a line without a rate for its own currency, or whose cost version's currency has none
+        -- that day (its cost delivered, its COGS unknown: the cogs row does not count it)
+        sum(case when not has_fx_rate or (has_unit_cost and cogs_usd is null) then 1 else 0 end)
+            as lines_without_rate,
         sum(case when not has_unit_cost then 1 else 0 end) as lines_without_cost
     from transactions
 ),
@@ -103,7 +106,7 @@ feeds as (
         cast(null as date) as latest_date,
         cast(null as bigint) as mart_rows,
         lines_without_rate as lines_missing,
-        'marts.fct_transactions.has_fx_rate' as source_column
+        'marts.fct_transactions.has_fx_rate, cogs_usd' as source_column
     from transaction_totals
 )
 
