@@ -202,15 +202,17 @@ def _marketing_row(r: tuple) -> list[str]:
     cac = spend / new if cac is not None else None
     outside = "the month has days outside the dates the spend feed covers" if days_outside else ""
     spend_reason = outside or ("spend without a USD amount" if spend_without else "")
-    if no_lines and not spend_reason:
-        spend_reason = "the month has days outside the dates the transactions feed covers"
+    # the credited orders and new customers of a month with days of spend only outside the
+    # transactions feed's dates are a part's: unknown, as the spend of days outside the spend feed
+    orders_outside = "the month has days outside the dates the transactions feed covers" if no_lines else ""
+    spend_reason = spend_reason or orders_outside
     return [
         _cell(platform),
         _cell(campaign),
         _cell(None, outside) if outside else _cell(spend, "no USD amount"),
-        _cell(revenue, "no USD amount"),
+        _cell(None, orders_outside) if orders_outside else _cell(revenue, "no USD amount"),
         _cell(roas, spend_reason or ("credited orders without a USD amount" if orders_without else "no spend")),
-        _cell(new),
+        _cell(None, orders_outside) if orders_outside else _cell(new),
         _cell(cac, spend_reason or "no new customer"),
         _cell(spend_without),
         _cell(orders_without),
@@ -239,11 +241,12 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> list[tu
 
 
 def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
-    # the month's days the transactions feed covers (the P&L's first and last day with a line): a
-    # day outside them has spend but no known revenue (decision log §3), so the P&L's figures add up
-    # the days inside only, and the pack says which
+    # the month's days the transactions feed covers (the P&L's days without a
+    # transactions_unknown_reason, the mart's rule): a day outside them has spend but no known
+    # revenue (decision log §3), so the P&L's figures add up the days inside only, and the pack says which
     [(lines_first, lines_last)] = _query(
-        con, "select min(date_day), max(date_day) from marts.pnl_daily_by_channel where transaction_lines > 0"
+        con,
+        "select min(date_day), max(date_day) from marts.pnl_daily_by_channel where transactions_unknown_reason is null",
     )
     start = max(month.start, lines_first) if lines_first else month.end
     end = min(month.end, lines_last + dt.timedelta(days=1)) if lines_last else month.end

@@ -84,8 +84,9 @@ NO_COST = "no cost in USD (no cost version, or no rate for its currency)"
 
 
 # pnl_daily_by_channel's USD columns over the lines with a known cost (decision log §3,
-# "Coverage"): null on a day whose lines all lack a cost, 0 on a day without a line (or of spend
-# only), so a sum over days adds that 0 to the null
+# "Coverage"): null on a day whose lines all lack a cost, 0 on a day without a line inside the
+# dates the transactions feed covers (a day of spend only outside them is null with
+# transactions_unknown_reason), so a sum over days adds that 0 to the null
 PNL_COST_COLUMNS = ("cogs_usd", "gross_margin_usd", "contribution_before_marketing_usd", "contribution_margin_usd")
 
 

@@ -39,5 +39,10 @@ from {{ ref('pnl_daily_by_channel') }}
 where
     date_day between $start and $end
     and ($channel = '' or channel = $channel)
+    -- a day of spend only outside the dates the transactions feed covers is in no row: its revenue
+    -- is unknown, and a row adding its spend to the other days' revenue read as known (decision
+    -- log §3; the page warns that the range starts or ends outside the data, and a row so cut says
+    -- which days it covers)
+    and transactions_unknown_reason is null
 group by all
 order by period_start, channel

@@ -87,8 +87,10 @@ def by_spend(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def spend_table(records: list[dict[str, Any]]) -> Any:
     """The rows as shown: a row whose months have days the spend feed does not cover reads its
-    spend unknown (the spend delivered is not the months' spend, decision log §3); a sum none of
-    whose spend rows or credited orders has a USD amount reads unknown with that reason (§5)."""
+    spend unknown (the spend delivered is not the months' spend, decision log §3), and one whose
+    months have days the transactions feed does not cover its credited orders, attributed revenue
+    and new customers (a part's); a sum none of whose spend rows or credited orders has a USD
+    amount reads unknown with that reason (§5)."""
     table = money_table(
         records,
         ["spend_usd", "attributed_revenue_usd"],
@@ -97,6 +99,13 @@ def spend_table(records: list[dict[str, Any]]) -> Any:
     for i, record in enumerate(records):
         if int(record.get("days_outside_spend_feed") or 0):
             table.loc[i, "spend_usd"] = OUTSIDE_SPEND_FEED
+        # credited orders and new customers of a month with days of spend only outside the
+        # transactions feed's dates are a part's (decision log §3)
+        if int(record.get("days_outside_transactions_feed") or 0):
+            for column in ("attributed_orders", "attributed_revenue_usd", "new_customers"):
+                if column in table.columns:
+                    table[column] = table[column].astype(object)
+                    table.loc[i, column] = OUTSIDE_TRANSACTIONS_FEED
     return table
 
 

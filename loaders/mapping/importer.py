@@ -253,6 +253,10 @@ def _target(out: Path, name: str) -> Path:
     return out / FEED.name / name / f"{FEED.name}_{name}.csv"
 
 
+def _trailer(out: Path, name: str) -> Path:
+    return out / CONTROL_TOTALS.name / CLAIMS_FOLDER / f"{CONTROL_TOTALS.name}_{name}.csv"
+
+
 def _lines_taken_out(out: Path, names: dict[str, Path], rows: list[Line], replace: bool) -> list[tuple[Path, int]]:
     """The delivered files this import replaces, with the lines each holds that the import does
     not; refused (a MappingError, nothing written) without `replace`: another export under the
@@ -264,6 +268,16 @@ def _lines_taken_out(out: Path, names: dict[str, Path], rows: list[Line], replac
     for name, source in names.items():
         target = _target(out, name)
         if not target.exists():
+            # its trailer says an import delivered a file here: the loader still holds its lines,
+            # and a new file at the path would replace them, unseen from here
+            trailer = _trailer(out, name)
+            if trailer.exists() and not replace:
+                raise MappingError(
+                    f"{source}: {target} was delivered by an earlier import (its trailer {trailer} is there) and "
+                    "is gone: the warehouse still holds its lines, and writing this import there would replace "
+                    f"them. If {source.name} corrects that delivery, run again with --replace; if it is another "
+                    "export, rename it so that it goes to transactions/<its name>/"
+                )
             continue
         with target.open(newline="", encoding="utf-8") as handle:
             delivered = [(r["line_event_id"], r["event_ts"][:10]) for r in csv.DictReader(handle)]
@@ -335,7 +349,7 @@ def _write_claims(out: Path, names: list[str], rows: list[Line], unmatched: list
             (delivered, FEED.name, business_date, metric, currency, f"{amount:f}")
             for (metric, currency), amount in sorted(totals.items())
         ]
-        target = out / CONTROL_TOTALS.name / CLAIMS_FOLDER / f"{CONTROL_TOTALS.name}_{name}.csv"
+        target = _trailer(out, name)
         _write_csv(target, CONTROL_TOTALS.column_names, claimed)
         claims.append(target)
     return claims

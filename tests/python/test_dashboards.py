@@ -759,6 +759,21 @@ def test_days_of_spend_outside_the_transactions_feed_are_not_days_of_zero_revenu
     pnl.date_input(key="pnl_dates").set_value((first - timedelta(days=3), first - timedelta(days=1))).run()
     amounts = pnl.dataframe[0].value.set_index("step")["amount"]
     assert set(amounts) == {f"unknown: no data before {first}"}
+    # the table by month adds up the days the transactions feed covers only: the month's row says
+    # it starts on the first day of data, and its spend is those days' (it added the days of spend
+    # only to the other days' revenue, a review's finding, 2026-12-07)
+    pnl.date_input(key="pnl_dates").set_value((first - timedelta(days=3), last)).run()
+    pnl.radio(key="pnl_grain").set_value("month").run()
+    assert not pnl.exception
+    table = pnl.dataframe[1].value
+    first_month = table[pd.to_datetime(table["period_start"]).dt.date == first.replace(day=1)]
+    assert len(first_month) and all(c.startswith(f"part of the month: {first} to ") for c in first_month["covers"])
+    shown = sum(parse_money(v) for v in first_month["marketing_spend_usd"])
+    [(covered_spend,)] = copy.query(
+        "select sum(marketing_spend_usd) from marts.pnl_daily_by_channel "
+        f"where date_day between '{first}' and last_day('{first}'::date)"
+    )
+    assert abs(shown - covered_spend) <= Decimal("0.01") * len(first_month)
     # the pack adds up the month's days the transactions cover, and says which (the planted days
     # are in the same month: the sample starts after the 3rd)
     assert first.day > 3
@@ -871,6 +886,9 @@ def test_a_ratio_over_spend_not_known_in_full_is_unknown_on_the_marketing_page(
     campaigns = at.dataframe[1].value.set_index("campaign_id")
     assert campaigns.loc[campaign, "roas"] == unknown and campaigns.loc[campaign, "cac_usd"] == unknown
     assert (campaigns.loc[campaign, "spend_usd"] == unknown) == (column == "days_outside_spend_feed")
+    # a part's credited orders and new customers are not the month's
+    part = [campaigns.loc[campaign, c] == unknown for c in ("attributed_revenue_usd", "new_customers")]
+    assert part == [column == "days_outside_transactions_feed"] * 2
     others = campaigns.drop(index=campaign)
     assert len(others) and not (others["roas"] == unknown).any() and not (others["spend_usd"] == unknown).any()
     warehouse.clear_memory()

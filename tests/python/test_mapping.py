@@ -449,6 +449,15 @@ def test_another_export_under_a_delivered_name_is_refused_and_a_correction_repla
     # the same export again, or one that adds to it, keeps every delivered line: no flag needed
     code, out, err = run_cli(*args)
     assert code == 0 and "replaced" not in out, err
+    # the delivered file deleted by hand: the warehouse still holds its lines, and the trailer says
+    # an import delivered it, so another export is refused there too (a review's finding)
+    written.unlink()
+    june_args = ("import", "--mapping", str(EXAMPLE), str(june / "online_retail.csv"), "--out", str(root))
+    code, _, err = run_cli(*june_args)
+    assert code != 0 and "was delivered by an earlier import" in err and len(err.strip().splitlines()) == 1, err
+    assert not written.exists()
+    code, _, err = run_cli(*june_args, "--replace")
+    assert code == 0, err
 
 
 def test_the_trailer_claims_the_returns_left_out_unless_told_to_leave_them_out(tmp_path: Path) -> None:

@@ -121,19 +121,35 @@ fx_moves as (
         )
 ),
 
--- inside the band (a move beyond it is listed above), a rate that is the previous one's inverse
+-- inside the band (a move beyond it is listed above), a rate that is the previous one's inverse;
+-- the publication after an inverted one is its inverse too, and is the right rate again: only a
+-- rate whose previous one was not itself such an inverse is listed
+inverse_rates as (
+    select
+        *,
+        coalesce(
+            previous_rate_to_usd > 0
+            and rate_to_usd <= previous_rate_to_usd * (1 + {{ band }})
+            and rate_to_usd * (1 + {{ band }}) >= previous_rate_to_usd
+            and abs(rate_to_usd * previous_rate_to_usd - 1) <= {{ inversion_tolerance }}
+            and (
+                rate_to_usd > previous_rate_to_usd * (1 + {{ inversion_min_move }})
+                or rate_to_usd * (1 + {{ inversion_min_move }}) < previous_rate_to_usd
+            ),
+            false
+        ) as is_inverse_of_previous
+    from rates
+),
+
 fx_inversions as (
     select *
-    from rates
-    where
-        previous_rate_to_usd > 0
-        and rate_to_usd <= previous_rate_to_usd * (1 + {{ band }})
-        and rate_to_usd * (1 + {{ band }}) >= previous_rate_to_usd
-        and abs(rate_to_usd * previous_rate_to_usd - 1) <= {{ inversion_tolerance }}
-        and (
-            rate_to_usd > previous_rate_to_usd * (1 + {{ inversion_min_move }})
-            or rate_to_usd * (1 + {{ inversion_min_move }}) < previous_rate_to_usd
-        )
+    from (
+        select
+            *,
+            lag(is_inverse_of_previous) over (partition by currency_code order by rate_date) as previous_was_inverse
+        from inverse_rates
+    ) as flagged
+    where is_inverse_of_previous and not coalesce(previous_was_inverse, false)
 ),
 
 cost_versions as (
@@ -238,8 +254,8 @@ select
     {{ recon_columns('plausibility', "'cost version'", "sku || ' ' || cast(effective_from as varchar(10))",
         'currency_code', 'previous_unit_cost', 'unit_cost',
         "'unit cost moved more than x" ~ cost_band ~ " from the previous version (effective '
-            || cast(previous_effective_from as varchar(10)) || '), as a cost typed in cents would: correct the '
-            || 'cost, or raise var cost_move_band if real'",
+            || cast(previous_effective_from as varchar(10)) || '), as a cost typed in cents or with its decimal '
+            || 'point moved would: correct the cost, or raise var cost_move_band if real'",
         'true') }}
 from cost_moves
 union all
