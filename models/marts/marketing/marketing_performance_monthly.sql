@@ -148,14 +148,15 @@ select
     cast(monthly.attributed_orders_without_usd as bigint) as attributed_orders_without_usd,
     cast(coalesce(uncovered.days_outside_spend_feed, 0) as bigint) as days_outside_spend_feed,
     cast(coalesce(uncovered.days_outside_transactions_feed, 0) as bigint) as days_outside_transactions_feed,
-    case
-        when {{ orders_known_for_the_month }} then {{ safe_divide(revenue_known, spend_known_for_the_month) }}
-    end as return_on_ad_spend,
+    {{ safe_divide(
+        'case when ' ~ orders_known_for_the_month ~ ' then ' ~ revenue_known ~ ' end', spend_known_for_the_month
+    ) }} as return_on_ad_spend,
     cast(monthly.new_customers as bigint) as new_customers,
-    case
-        when {{ orders_known_for_the_month }}
-            then {{ safe_divide(spend_known_for_the_month, 'monthly.new_customers', 2) }}
-    end as customer_acquisition_cost_usd
+    {{ safe_divide(
+        'case when ' ~ orders_known_for_the_month ~ ' then ' ~ spend_known_for_the_month ~ ' end',
+        'monthly.new_customers',
+        2
+    ) }} as customer_acquisition_cost_usd
 from monthly
 inner join campaigns on monthly.campaign_key = campaigns.campaign_key
 cross join held
