@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from .acquisition import new_customers_caveat
 from .build_status import banner, last_build
 from .periods import grain_end, month_start_back, months_before_the_data, part_covered
 from .usd_totals import NO_COST, PNL_RULE_COUNTS, pnl_columns_without_cost, pnl_columns_without_usd, usd_total_of_lines
@@ -396,7 +397,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
         con,
         "select platform, campaign_id, spend_usd, attributed_revenue_usd, return_on_ad_spend, new_customers, "
         "customer_acquisition_cost_usd, spend_rows_without_usd, attributed_orders_without_usd, "
-        "days_outside_spend_feed, days_outside_transactions_feed "
+        "days_outside_spend_feed, days_outside_transactions_feed, new_customers_opened_before_data "
         "from marts.marketing_performance_monthly where month_start_date = ? order by platform, campaign_id",
         month.start,
     )
@@ -404,7 +405,9 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     # log §3): the spend feed never delivered, or the P&L's reason the month's spend is unknown (a
     # day outside the dates the feed covers); else the month has no campaign spend
     spend_feed = _query(con, "select is_delivered from marts.feed_deliveries where feed = 'marketing_spend'")
-    marketing_rows = [_marketing_row(r) for r in marketing]
+    marketing_rows = [_marketing_row(r[:-1]) for r in marketing]
+    caveat = new_customers_caveat(sum(r[5] or 0 for r in marketing), sum(r[-1] or 0 for r in marketing))
+    acquisition_note = f'<p class="unknown" id="new-customers">{html.escape(caveat)}</p>' if caveat else ""
     if not marketing_rows:
         never = spend_feed and not spend_feed[0][0]
         why = (
@@ -512,6 +515,7 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
             "marts.pnl_daily_by_channel.marketing_spend_unknown_reason)",
             "marketing",
         ),
+        acquisition_note,
         _table(
             "Reconciliation status",
             ["invariant", "failures", "warnings"],

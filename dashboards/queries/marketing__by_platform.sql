@@ -8,6 +8,8 @@ select
     sum(attributed_orders) as attributed_orders,
     sum(attributed_revenue_usd) as attributed_revenue_usd,
     sum(new_customers) as new_customers,
+    -- of them, accounts opened before the data starts: they may have ordered before (decision log §6)
+    sum(new_customers_opened_before_data) as new_customers_opened_before_data,
     -- what the USD sums leave out: a ratio over them is unknown (decision log §6); and the most
     -- days of a month the spend feed does not cover (§3): the spend is then the spend delivered;
     -- and of the transactions feed: the credited revenue and new customers are then a part's

@@ -9,6 +9,7 @@ import streamlit as st
 from finboard import frame, money, warehouse
 from finboard.ui import money_table, months_shown, page_header, sidebar_filters, source
 
+from publish.acquisition import new_customers_caveat
 from publish.usd_totals import usd_total_of_lines
 
 PAGE = "marketing"
@@ -121,6 +122,7 @@ def main() -> None:
     )
     counts = (
         "new_customers",
+        "new_customers_opened_before_data",
         "spend_rows",
         "spend_rows_without_usd",
         "attributed_orders",
@@ -169,6 +171,10 @@ def main() -> None:
     outside = (f"{MART}.days_outside_spend_feed", f"{MART}.days_outside_transactions_feed")
     b.metric("ROAS", roas, help=source(f"{MART}.attributed_revenue_usd", f"{MART}.spend_usd", *outside), border=True)
     c.metric("CAC", cac, help=source(f"{MART}.spend_usd", f"{MART}.new_customers", *outside), border=True)
+
+    caveat = new_customers_caveat(total["new_customers"], total["new_customers_opened_before_data"])
+    if caveat:
+        st.warning(caveat + " " + source(f"{MART}.new_customers_opened_before_data"))
 
     st.subheader("By platform")
     st.dataframe(spend_table(platforms), hide_index=True, width="stretch")

@@ -6,6 +6,7 @@ playwright) sees the same numbers."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -28,6 +29,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from support import ROOT, Project, know_every_days_spend, make_sample, ok, plant_lines_without_cost
 
+from publish.acquisition import new_customers_caveat
 from publish.month_pack import PNL_MEASURES, write_pack
 
 DASHBOARDS = ROOT / "dashboards"
@@ -2171,3 +2173,47 @@ def test_in_a_real_browser(built: Project, tmp_path: Path) -> None:
             server.kill()
         log.close()
     assert os.path.getsize(shot) > 10_000
+
+
+def test_new_customers_whose_accounts_predate_the_data_are_said_to_be_possibly_returning(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §6: a new customer is a first order in the data, and an account opened before
+    the data starts may have ordered before it: an export starting after the business began
+    counted 337 new customers where the full history had 239, CAC understated by about 31%, and
+    no page said so (found by a helper's audit, 2026-12-07). The Marketing page and the month-end
+    pack say how many of the new customers had accounts opened before the data (the sample's
+    first day finds the business with its customer base), and say nothing once none did."""
+    first, last = bounds(built)
+    [(new, opened_before)] = built.query(
+        "select sum(new_customers), sum(new_customers_opened_before_data) from marts.marketing_performance_monthly"
+    )
+    assert 0 < opened_before < new
+    said = new_customers_caveat(new, opened_before)
+    use(built, monkeypatch)
+    at = app("marketing")
+    at.date_input(key="marketing_dates").set_value((first, last)).run()
+    assert not at.exception
+    assert [w.value for w in at.warning if w.value.startswith(said)], [w.value for w in at.warning]
+    month = f"{last:%Y-%m}"
+    [(month_new, month_before)] = built.query(
+        "select sum(new_customers), sum(new_customers_opened_before_data) from marts.marketing_performance_monthly "
+        f"where month_start_date = '{last:%Y-%m}-01'"
+    )
+    text = write_pack(built.warehouse, month, tmp_path / "reports").read_text()
+    assert (
+        f'<p class="unknown" id="new-customers">{html.escape(new_customers_caveat(month_new, month_before))}</p>'
+        in text
+    )
+    warehouse.clear_memory()
+    (tmp_path / "copy").mkdir()
+    copy = Project(tmp_path / "copy")
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "copy" / "target")
+    copy.execute("update marts.marketing_performance_monthly set new_customers_opened_before_data = 0")
+    use(copy, monkeypatch)
+    at = app("marketing")
+    at.date_input(key="marketing_dates").set_value((first, last)).run()
+    assert not [w.value for w in at.warning if "new customers had accounts" in w.value]
+    assert 'id="new-customers"' not in write_pack(copy.warehouse, month, tmp_path / "reports2").read_text()
+    warehouse.clear_memory()

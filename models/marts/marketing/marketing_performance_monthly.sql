@@ -13,6 +13,10 @@
 -- only, before the first line or after the last: decision log §3) does not know its credited
 -- orders and new customers in full: days_outside_transactions_feed counts the days, and ROAS and
 -- CAC are null (they divided a part's revenue, or its new customers, by the month's spend).
+-- New customers are first orders in the data: an account opened before the transactions feed's
+-- first day (or whose opening date the customers feed does not give) may have ordered before it,
+-- so new_customers_opened_before_data counts those of new_customers, and the readers say that new
+-- customers may be overstated, and CAC understated, by them (decision log §6).
 -- A month the warehouse's data (the P&L's days) starts or ends inside holds only its days from
 -- first_day to last_day (decision log §3: its sums are a part's, and the dashboards say so).
 {#- a USD sum is what a ratio may divide only when no row of it lacks a USD amount -#}
@@ -38,6 +42,10 @@ campaigns as (
     select * from {{ ref('dim_campaign') }}
 ),
 
+customers as (
+    select * from {{ ref('dim_customer') }}
+),
+
 -- the P&L's days, and whether the transactions feed speaks for each (the P&L's rule, §3)
 pnl_days as (
     select
@@ -56,6 +64,12 @@ held as (
     select
         min(date_day) as first_held,
         max(date_day) as last_held
+    from pnl_days
+),
+
+-- the first day the transactions feed covers: an account opened before it may have ordered before
+first_covered as (
+    select min(case when is_outside_transactions_feed = 0 then date_day end) as first_covered_day
     from pnl_days
 ),
 
@@ -84,22 +98,32 @@ activity as (
         0 as attributed_orders,
         cast(0 as {{ converted_money_type() }}) as attributed_revenue_usd,
         0 as attributed_orders_without_usd,
-        0 as new_customers
+        0 as new_customers,
+        0 as new_customers_opened_before_data
     from spend
     union all
     select
-        cast({{ dbt.date_trunc('month', 'order_date') }} as date) as month_start_date,
-        campaign_key,
+        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as month_start_date,
+        orders.campaign_key,
         0 as spend_usd,
         0 as impressions,
         0 as clicks,
         0 as spend_rows,
         0 as spend_rows_without_usd,
         1 as attributed_orders,
-        net_sales_usd as attributed_revenue_usd,
-        case when net_sales_usd is null then 1 else 0 end as attributed_orders_without_usd,
-        case when is_first_order then 1 else 0 end as new_customers
+        orders.net_sales_usd as attributed_revenue_usd,
+        case when orders.net_sales_usd is null then 1 else 0 end as attributed_orders_without_usd,
+        case when orders.is_first_order then 1 else 0 end as new_customers,
+        case
+            when
+                orders.is_first_order
+                and not coalesce(cast(customers.created_at as date) >= first_covered.first_covered_day, false)
+                then 1
+            else 0
+        end as new_customers_opened_before_data
     from orders
+    left join customers on orders.customer_key = customers.customer_key
+    cross join first_covered
 ),
 
 monthly as (
@@ -114,7 +138,8 @@ monthly as (
         sum(attributed_orders) as attributed_orders,
         sum(attributed_revenue_usd) as attributed_revenue_usd,
         sum(attributed_orders_without_usd) as attributed_orders_without_usd,
-        sum(new_customers) as new_customers
+        sum(new_customers) as new_customers,
+        sum(new_customers_opened_before_data) as new_customers_opened_before_data
     from activity
     group by 1, 2
 )
@@ -152,6 +177,7 @@ select
         'case when ' ~ orders_known_for_the_month ~ ' then ' ~ revenue_known ~ ' end', spend_known_for_the_month
     ) }} as return_on_ad_spend,
     cast(monthly.new_customers as bigint) as new_customers,
+    cast(monthly.new_customers_opened_before_data as bigint) as new_customers_opened_before_data,
     {{ safe_divide(
         'case when ' ~ orders_known_for_the_month ~ ' then ' ~ spend_known_for_the_month ~ ' end',
         'monthly.new_customers',

@@ -1,0 +1,21 @@
+"""What a count of new customers cannot know (decision log §6), said the same way by every reader.
+
+A new customer is a first order in the warehouse's data. An account opened before the first day the
+transactions feed covers (or whose opening date the customers feed does not give) may have ordered
+before the data starts: marketing_performance_monthly counts such new customers in
+new_customers_opened_before_data, and the Marketing page and the month-end pack say so with this text.
+"""
+
+from __future__ import annotations
+
+
+def new_customers_caveat(new_customers: int, opened_before_data: int) -> str | None:
+    """The warning beside new customers and CAC, or None when every new customer's account was
+    opened inside the data."""
+    if not opened_before_data:
+        return None
+    return (
+        f"{opened_before_data:,} of the {new_customers:,} new customers had accounts opened before the transactions "
+        "data starts (or no opening date): they may have ordered before it, so new customers may be overstated, "
+        f"and CAC understated, by up to {opened_before_data:,}."
+    )
