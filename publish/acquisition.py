@@ -9,13 +9,15 @@ new_customers_opened_before_data, and the Marketing page and the month-end pack 
 from __future__ import annotations
 
 
-def new_customers_caveat(new_customers: int, opened_before_data: int) -> str | None:
+def new_customers_caveat(new_customers: int, opened_before_data: int, known: bool = True) -> str | None:
     """The warning beside new customers and CAC, or None when every new customer's account was
-    opened inside the data."""
-    if not opened_before_data:
+    opened inside the data, or when the new customers are not known in the first place (`known`
+    false: a month with days of spend only outside the transactions feed, whose new customers
+    read unknown; a count of them would read as the month's)."""
+    if not opened_before_data or not known:
         return None
     return (
         f"{opened_before_data:,} of the {new_customers:,} new customers had accounts opened before the transactions "
-        "data starts (or no opening date): they may have ordered before it, so new customers may be overstated, "
-        f"and CAC understated, by up to {opened_before_data:,}."
+        "data starts (or no opening date): they may have ordered before it, so new customers may be overstated by up "
+        f"to {opened_before_data:,} customers, and CAC understated accordingly."
     )

@@ -406,7 +406,11 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     # day outside the dates the feed covers); else the month has no campaign spend
     spend_feed = _query(con, "select is_delivered from marts.feed_deliveries where feed = 'marketing_spend'")
     marketing_rows = [_marketing_row(r[:-1]) for r in marketing]
-    caveat = new_customers_caveat(sum(r[5] or 0 for r in marketing), sum(r[-1] or 0 for r in marketing))
+    caveat = new_customers_caveat(
+        sum(r[5] or 0 for r in marketing),
+        sum(r[-1] or 0 for r in marketing),
+        known=not any(r[-2] for r in marketing),  # no day outside the transactions feed's dates
+    )
     acquisition_note = f'<p class="unknown" id="new-customers">{html.escape(caveat)}</p>' if caveat else ""
     if not marketing_rows:
         never = spend_feed and not spend_feed[0][0]

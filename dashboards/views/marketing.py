@@ -103,7 +103,12 @@ def spend_table(records: list[dict[str, Any]]) -> Any:
         # credited orders and new customers of a month with days of spend only outside the
         # transactions feed's dates are a part's (decision log §3)
         if int(record.get("days_outside_transactions_feed") or 0):
-            for column in ("attributed_orders", "attributed_revenue_usd", "new_customers"):
+            for column in (
+                "attributed_orders",
+                "attributed_revenue_usd",
+                "new_customers",
+                "new_customers_opened_before_data",
+            ):
                 if column in table.columns:
                     table[column] = table[column].astype(object)
                     table.loc[i, column] = OUTSIDE_TRANSACTIONS_FEED
@@ -172,7 +177,11 @@ def main() -> None:
     b.metric("ROAS", roas, help=source(f"{MART}.attributed_revenue_usd", f"{MART}.spend_usd", *outside), border=True)
     c.metric("CAC", cac, help=source(f"{MART}.spend_usd", f"{MART}.new_customers", *outside), border=True)
 
-    caveat = new_customers_caveat(total["new_customers"], total["new_customers_opened_before_data"])
+    caveat = new_customers_caveat(
+        total["new_customers"],
+        total["new_customers_opened_before_data"],
+        known=not total["days_outside_transactions_feed"] and not filters.gap,
+    )
     if caveat:
         st.warning(caveat + " " + source(f"{MART}.new_customers_opened_before_data"))
 

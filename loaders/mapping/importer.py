@@ -62,7 +62,8 @@ class Imported:
     """What an import read and wrote. rows_read = sale_lines + refunds + skipped + unmatched."""
 
     written: list[tuple[Path, int]]  # delivered file, rows
-    removed: list[tuple[Path, int]]  # delivered file replaced, lines it held that the import does not
+    # delivered file replaced, lines it held that the import does not (None: the file was gone)
+    removed: list[tuple[Path, int | None]]
     rows_read: int
     sale_lines: int
     refunds: int
@@ -119,7 +120,12 @@ class Imported:
         for path in self.claims:
             lines.append(f"wrote the trailer (what the source file holds, for reconciliation) to {path}")
         for path, gone in self.removed:
-            lines.append(f"replaced {path}: {gone:,} lines it delivered are not in this import and leave the warehouse")
+            lines.append(
+                f"replaced {path}: {gone:,} lines it delivered are not in this import and leave the warehouse"
+                if gone is not None
+                else f"replaced {path}, delivered by an earlier import and since deleted: the lines it delivered "
+                "that this import lacks leave the warehouse, and are not known here"
+            )
         return lines
 
 
@@ -257,7 +263,9 @@ def _trailer(out: Path, name: str) -> Path:
     return out / CONTROL_TOTALS.name / CLAIMS_FOLDER / f"{CONTROL_TOTALS.name}_{name}.csv"
 
 
-def _lines_taken_out(out: Path, names: dict[str, Path], rows: list[Line], replace: bool) -> list[tuple[Path, int]]:
+def _lines_taken_out(
+    out: Path, names: dict[str, Path], rows: list[Line], replace: bool
+) -> list[tuple[Path, int | None]]:
     """The delivered files this import replaces, with the lines each holds that the import does
     not; refused (a MappingError, nothing written) without `replace`: another export under the
     same name would otherwise delete the lines of the first from the warehouse."""
@@ -278,6 +286,8 @@ def _lines_taken_out(out: Path, names: dict[str, Path], rows: list[Line], replac
                     f"them. If {source.name} corrects that delivery, run again with --replace; if it is another "
                     "export, rename it so that it goes to transactions/<its name>/"
                 )
+            if trailer.exists():
+                removed.append((target, None))  # what it delivered is not here to compare
             continue
         with target.open(newline="", encoding="utf-8") as handle:
             delivered = [(r["line_event_id"], r["event_ts"][:10]) for r in csv.DictReader(handle)]

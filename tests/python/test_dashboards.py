@@ -2183,7 +2183,8 @@ def test_new_customers_whose_accounts_predate_the_data_are_said_to_be_possibly_r
     counted 337 new customers where the full history had 239, CAC understated by about 31%, and
     no page said so (found by a helper's audit, 2026-12-07). The Marketing page and the month-end
     pack say how many of the new customers had accounts opened before the data (the sample's
-    first day finds the business with its customer base), and say nothing once none did."""
+    first day finds the business with its customer base), and say nothing once none did, nor
+    where the new customers read unknown (a month with days outside the transactions feed)."""
     first, last = bounds(built)
     [(new, opened_before)] = built.query(
         "select sum(new_customers), sum(new_customers_opened_before_data) from marts.marketing_performance_monthly"
@@ -2216,4 +2217,15 @@ def test_new_customers_whose_accounts_predate_the_data_are_said_to_be_possibly_r
     at.date_input(key="marketing_dates").set_value((first, last)).run()
     assert not [w.value for w in at.warning if "new customers had accounts" in w.value]
     assert 'id="new-customers"' not in write_pack(copy.warehouse, month, tmp_path / "reports2").read_text()
+    warehouse.clear_memory()
+    # a month with days of spend only outside the transactions feed reads its new customers
+    # unknown: no count of them is given as the month's (a review's finding)
+    copy.execute(
+        "update marts.marketing_performance_monthly set new_customers_opened_before_data = new_customers, "
+        "days_outside_transactions_feed = 1"
+    )
+    at = app("marketing")
+    at.date_input(key="marketing_dates").set_value((first, last)).run()
+    assert not [w.value for w in at.warning if "new customers had accounts" in w.value]
+    assert 'id="new-customers"' not in write_pack(copy.warehouse, month, tmp_path / "reports3").read_text()
     warehouse.clear_memory()

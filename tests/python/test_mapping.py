@@ -456,8 +456,9 @@ def test_another_export_under_a_delivered_name_is_refused_and_a_correction_repla
     code, _, err = run_cli(*june_args)
     assert code != 0 and "was delivered by an earlier import" in err and len(err.strip().splitlines()) == 1, err
     assert not written.exists()
-    code, _, err = run_cli(*june_args, "--replace")
+    code, out, err = run_cli(*june_args, "--replace")
     assert code == 0, err
+    assert f"replaced {written}, delivered by an earlier import and since deleted" in out
 
 
 def test_the_trailer_claims_the_returns_left_out_unless_told_to_leave_them_out(tmp_path: Path) -> None:

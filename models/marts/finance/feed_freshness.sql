@@ -27,9 +27,8 @@ transaction_totals as (
         count(*) as mart_rows,
         -- a line without a rate for its own currency, or whose cost version's currency has none
         -- that day (its cost delivered, its COGS unknown: the cogs row does not count it)
-        sum(case when not has_fx_rate or (has_unit_cost and cogs_usd is null) then 1 else 0 end)
-            as lines_without_rate,
-        sum(case when not has_unit_cost then 1 else 0 end) as lines_without_cost
+        sum({{ feed_lines_missing()['fx_rates'] }}) as lines_without_rate,
+        sum({{ feed_lines_missing()['cogs'] }}) as lines_without_cost
     from transactions
 ),
 

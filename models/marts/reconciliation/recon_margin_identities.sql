@@ -116,7 +116,7 @@
     ('refund_reasons_daily', 'refund_lines_without_usd', 'lines',
         'case when refunded_revenue_usd is null then 1 else 0 end', 'refund lines'),
     ('feed_freshness', 'lines_missing', 'lines',
-        'case when not has_unit_cost then 1 else 0 end + case when not has_fx_rate then 1 else 0 end', 'all lines'),
+        feed_lines_missing()['cogs'] ~ ' + ' ~ feed_lines_missing()['fx_rates'], 'all lines'),
     ('customer_360', 'orders', 'orders', '1', 'known customers'),
     ('customer_360', 'units', 'orders', 'units', 'known customers'),
     ('customer_360', 'gross_revenue_usd', 'orders', 'gross_revenue_usd', 'known customers'),

@@ -121,35 +121,23 @@ fx_moves as (
         )
 ),
 
--- inside the band (a move beyond it is listed above), a rate that is the previous one's inverse;
--- the publication after an inverted one is its inverse too, and is the right rate again: only a
--- rate whose previous one was not itself such an inverse is listed
-inverse_rates as (
-    select
-        *,
-        coalesce(
-            previous_rate_to_usd > 0
-            and rate_to_usd <= previous_rate_to_usd * (1 + {{ band }})
-            and rate_to_usd * (1 + {{ band }}) >= previous_rate_to_usd
-            and abs(rate_to_usd * previous_rate_to_usd - 1) <= {{ inversion_tolerance }}
-            and (
-                rate_to_usd > previous_rate_to_usd * (1 + {{ inversion_min_move }})
-                or rate_to_usd * (1 + {{ inversion_min_move }}) < previous_rate_to_usd
-            ),
-            false
-        ) as is_inverse_of_previous
-    from rates
-),
-
+-- inside the band (a move beyond it is listed above), a rate that is the previous one's inverse:
+-- one of the two is quoted the other way round. Both the inverted rate and the right one after
+-- it are listed (each is the other's inverse, and only the dates around them tell which is
+-- wrong); correcting the wrong one clears both. An exemption for the rate after an inverted one
+-- let a second inversion through (a review's finding, 2026-12-07)
 fx_inversions as (
     select *
-    from (
-        select
-            *,
-            lag(is_inverse_of_previous) over (partition by currency_code order by rate_date) as previous_was_inverse
-        from inverse_rates
-    ) as flagged
-    where is_inverse_of_previous and not coalesce(previous_was_inverse, false)
+    from rates
+    where
+        previous_rate_to_usd > 0
+        and rate_to_usd <= previous_rate_to_usd * (1 + {{ band }})
+        and rate_to_usd * (1 + {{ band }}) >= previous_rate_to_usd
+        and abs(rate_to_usd * previous_rate_to_usd - 1) <= {{ inversion_tolerance }}
+        and (
+            rate_to_usd > previous_rate_to_usd * (1 + {{ inversion_min_move }})
+            or rate_to_usd * (1 + {{ inversion_min_move }}) < previous_rate_to_usd
+        )
 ),
 
 cost_versions as (
@@ -245,8 +233,8 @@ select
     {{ recon_columns('plausibility', "'fx rate'", "currency_code || ' ' || cast(rate_date as varchar(10))",
         'currency_code', 'previous_rate_to_usd', 'rate_to_usd',
         "'rate is the inverse of the previous publication''s ('
-            || cast(previous_rate_date as varchar(10)) || '), quoted the other way round (units per USD, not USD '
-            || 'per unit): correct the rate, or raise var fx_inversion_min_move if the move is real'",
+            || cast(previous_rate_date as varchar(10)) || '): one of the two is quoted the other way round (units '
+            || 'per USD, not USD per unit). Correct it, or raise var fx_inversion_min_move if the move is real'",
         'true') }}
 from fx_inversions
 union all
