@@ -23,6 +23,7 @@ TEST_WORKERS ?= 2
 
 # The sample's warehouse; your own deliveries (SOURCE=...) get a warehouse of their own, named
 # after the delivery root, so they never mix with the sample (set FINANCE_WAREHOUSE_PATH to choose).
+# Two roots of the same folder name would share one: `load --claim-warehouse` refuses the second.
 ifeq ($(strip $(SOURCE)),)
 export FINANCE_WAREHOUSE_PATH ?= warehouse/finance.duckdb
 else
@@ -72,7 +73,7 @@ ifeq ($(strip $(SOURCE)),)
 	fi
 	$(PY) -m loaders load --source $(SAMPLE)
 else
-	$(PY) -m loaders load --source $(SOURCE)
+	$(PY) -m loaders load --source $(SOURCE) --claim-warehouse
 endif
 	$(DBT) build
 	@$(PY) -m loaders status
@@ -86,7 +87,7 @@ endif
 DAILY_BUILD_FLAGS := --exclude-resource-type unit_test
 
 daily: install profiles.yml
-	$(PY) -m loaders load --source $(or $(strip $(SOURCE)),$(SAMPLE))
+	$(PY) -m loaders load --source $(or $(strip $(SOURCE)),$(SAMPLE)) --claim-warehouse
 	$(DBT) build $(DAILY_BUILD_FLAGS)
 	@$(PY) -m loaders status
 

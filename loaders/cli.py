@@ -55,7 +55,7 @@ def _load(args: argparse.Namespace) -> int:
     from .pipeline import run_load, source_url_setting
     from .root_claim import check, claim
 
-    local = args.destination == "duckdb"
+    local = args.destination == "duckdb" and args.claim_warehouse
     root = source_url_setting(args.source)
     if local:
         check(settings.warehouse_path(), root)
@@ -179,6 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--quiet", action="store_true", help="no progress bar")
     load.add_argument(
         "--wait", action="store_true", help="when another load holds the warehouse, wait for it instead of stopping"
+    )
+    load.add_argument(
+        "--claim-warehouse",
+        action="store_true",
+        help="refuse a delivery root other than the one that first loaded this (local) warehouse; make run and "
+        "make daily set it, as they name the warehouse after the root's folder",
     )
     load.set_defaults(func=_load)
 

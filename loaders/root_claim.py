@@ -3,9 +3,11 @@
 A file delivered again replaces what it delivered before, and a file is known by its path under
 the delivery root. Two roots loaded into one warehouse (`make run SOURCE=/exports/eu/shop`, then
 `SOURCE=/exports/us/shop`: both named after `shop`) would replace each other's files of the same
-path, taking the first root's lines out of every mart. The command line's `load` therefore
-claims a local DuckDB warehouse for the first root it loads, in a file beside it
-(`<warehouse>.source`), and refuses another root.
+path, taking the first root's lines out of every mart. The command line's `load
+--claim-warehouse` (which `make run` and `make daily` pass, as they name the warehouse after the
+root's folder) therefore claims a local DuckDB warehouse for the first root it loads, in a file
+beside it (`<warehouse>.source`), and refuses another root. Without the flag a load names its
+warehouse itself, and may load another folder on purpose (a copy of the same source).
 """
 
 from __future__ import annotations

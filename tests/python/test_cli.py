@@ -171,22 +171,30 @@ def test_a_second_delivery_root_is_refused_by_a_warehouse_another_root_loaded(
     of the same path: EU's lines left every mart (found by a helper's audit, 2026-12-07). The
     first root to load claims the warehouse; another is refused in one line, before anything is
     loaded; the same root, named another way, loads again; a root that does not exist claims
-    nothing."""
+    nothing. `make run` and `make daily` pass --claim-warehouse (they name the warehouse after the
+    root's folder); a load without it may load another folder on purpose."""
     eu, us = tmp_path / "eu" / "shop", tmp_path / "us" / "shop"
     shutil.copytree(sample, eu)
     shutil.copytree(sample, us)
-    assert main(["load", "--source", str(tmp_path / "typo"), "--feeds", "fx_rates", "--quiet"]) == 2
-    assert main(["load", "--source", str(eu), "--feeds", "fx_rates", "--quiet"]) == 0
+    assert (
+        main(["load", "--source", str(tmp_path / "typo"), "--feeds", "fx_rates", "--quiet", "--claim-warehouse"]) == 2
+    )
+    assert main(["load", "--source", str(eu), "--feeds", "fx_rates", "--quiet", "--claim-warehouse"]) == 0
     capsys.readouterr()
     before = warehouse.read_bytes()
-    assert main(["load", "--source", str(us), "--feeds", "fx_rates", "--quiet"]) == 2
+    assert main(["load", "--source", str(us), "--feeds", "fx_rates", "--quiet", "--claim-warehouse"]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1, err
     assert f"{warehouse} holds the deliveries of {eu}, and {us} is another delivery root" in err
     assert "FINANCE_WAREHOUSE_PATH" in err and f"delete {warehouse}.source" in err
     assert warehouse.read_bytes() == before, "nothing of the second root was loaded"
     monkeypatch.chdir(tmp_path / "eu")
-    assert main(["load", "--source", "shop/", "--feeds", "fx_rates", "--quiet"]) == 0
+    assert main(["load", "--source", "shop/", "--feeds", "fx_rates", "--quiet", "--claim-warehouse"]) == 0
     # a warehouse deleted to start again takes its claim with it
     warehouse.unlink()
-    assert main(["load", "--source", str(us), "--feeds", "fx_rates", "--quiet"]) == 0
+    assert main(["load", "--source", str(us), "--feeds", "fx_rates", "--quiet", "--claim-warehouse"]) == 0
+    # without the flag, a load names its warehouse itself and may load another folder on purpose
+    assert main(["load", "--source", str(eu), "--feeds", "fx_rates", "--quiet"]) == 0
+    makefile = (ROOT / "Makefile").read_text()
+    assert makefile.count("-m loaders load --source $(SOURCE) --claim-warehouse") == 1
+    assert "$(SAMPLE)) --claim-warehouse" in makefile
