@@ -42,8 +42,14 @@ campaigns as (
     select * from {{ ref('dim_campaign') }}
 ),
 
+-- each account's opening date, from any of its versions (a date filled in by a later version is
+-- the account's, not only from that version on)
 customers as (
-    select * from {{ ref('dim_customer') }}
+    select
+        customer_id,
+        min(created_at) as created_at
+    from {{ ref('dim_customer') }}
+    group by 1
 ),
 
 -- the P&L's days, and whether the transactions feed speaks for each (the P&L's rule, §3)
@@ -122,7 +128,7 @@ activity as (
             else 0
         end as new_customers_opened_before_data
     from orders
-    left join customers on orders.customer_key = customers.customer_key
+    left join customers on orders.customer_id = customers.customer_id
     cross join first_covered
 ),
 
