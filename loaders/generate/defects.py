@@ -349,6 +349,14 @@ def _order_refund_of_some_units(lines: Lines) -> Lines:
 FX_OFF_CURRENCY = "EUR"
 
 
+def _rate_changed(rows: pa.Table, change: Callable[[Decimal], Decimal]) -> pa.Table:
+    """The rows with `change` applied to rate_to_usd, exactly, then kept to the column's scale."""
+    rate = rows.column("rate_to_usd")
+    step = Decimal(1).scaleb(-rate.type.scale) if pa.types.is_decimal(rate.type) else Decimal("1e-8")
+    changed = pa.array([change(Decimal(str(v))).quantize(step) for v in rate.to_pylist()]).cast(rate.type)
+    return rows.set_column(rows.schema.get_field_index("rate_to_usd"), "rate_to_usd", changed)
+
+
 def _fx_rate_resent(factor: str) -> Callable[[list[Delivery], Day], None]:
     """Yesterday's EUR rate re-sent today as a correction, `factor` times its value: a late rate
     for a day already built."""
@@ -360,11 +368,7 @@ def _fx_rate_resent(factor: str) -> Callable[[list[Delivery], Day], None]:
         row = previous.filter(pc.equal(previous.column("currency"), FX_OFF_CURRENCY)).slice(0, 1)
         if row.num_rows == 0:
             raise ValueError(f"cannot plant the defect: no {FX_OFF_CURRENCY} rate the day before")
-        rate = row.column("rate_to_usd")
-        step = Decimal(1).scaleb(-rate.type.scale) if pa.types.is_decimal(rate.type) else Decimal("1e-8")
-        values = [(Decimal(str(v)) * Decimal(factor)).quantize(step) for v in rate.to_pylist()]
-        resent = pa.array(values).cast(rate.type)
-        row = row.set_column(row.schema.get_field_index("rate_to_usd"), "rate_to_usd", resent)
+        row = _rate_changed(row, lambda rate: rate * Decimal(factor))
         fx = _delivery(deliveries, "fx_rates")
         if fx is None:
             deliveries.append(Delivery("fx_rates", row, {}))
@@ -388,11 +392,7 @@ def _fx_rate_inverted(deliveries: list[Delivery], day: Day) -> None:
     row = source.filter(pc.equal(source.column("currency"), FX_OFF_CURRENCY)).slice(0, 1)
     if row.num_rows == 0:
         raise ValueError(f"cannot plant the defect: no {FX_OFF_CURRENCY} rate today or the day before")
-    rate = row.column("rate_to_usd")
-    step = Decimal(1).scaleb(-rate.type.scale) if pa.types.is_decimal(rate.type) else Decimal("1e-8")
-    inverted = pa.array([(1 / Decimal(str(v))).quantize(step) for v in rate.to_pylist()]).cast(rate.type)
-    row = row.set_column(row.schema.get_field_index("rate_to_usd"), "rate_to_usd", inverted)
-    row = _with(row, "rate_date", day.date)
+    row = _with(_rate_changed(row, lambda rate: 1 / rate), "rate_date", day.date)
     if fx is None:
         deliveries.append(Delivery("fx_rates", row, {}))
         return

@@ -46,3 +46,11 @@
     {%- if not loop.last %} || '|' || {% endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#- True when `value` is more than `factor` times `previous`, or less than `previous` divided by
+    it: the one spelling of "moved beyond a band" in the plausibility checks (an FX rate past
+    1 + fx_move_band, an inverse past 1 + fx_inversion_min_move, a cost version past
+    cost_move_band). -#}
+{% macro recon_moved_beyond(value, previous, factor) -%}
+    ({{ value }} > {{ previous }} * {{ factor }} or {{ value }} * {{ factor }} < {{ previous }})
+{%- endmacro %}

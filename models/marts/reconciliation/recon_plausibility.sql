@@ -115,10 +115,7 @@ fx_moves as (
     from rates
     where
         previous_rate_to_usd > 0
-        and (
-            rate_to_usd > previous_rate_to_usd * (1 + {{ band }})
-            or rate_to_usd * (1 + {{ band }}) < previous_rate_to_usd
-        )
+        and {{ recon_moved_beyond('rate_to_usd', 'previous_rate_to_usd', '(1 + ' ~ band ~ ')') }}
 ),
 
 -- inside the band (a move beyond it is listed above), a rate that is the previous one's inverse:
@@ -131,13 +128,9 @@ fx_inversions as (
     from rates
     where
         previous_rate_to_usd > 0
-        and rate_to_usd <= previous_rate_to_usd * (1 + {{ band }})
-        and rate_to_usd * (1 + {{ band }}) >= previous_rate_to_usd
+        and not {{ recon_moved_beyond('rate_to_usd', 'previous_rate_to_usd', '(1 + ' ~ band ~ ')') }}
         and abs(rate_to_usd * previous_rate_to_usd - 1) <= {{ inversion_tolerance }}
-        and (
-            rate_to_usd > previous_rate_to_usd * (1 + {{ inversion_min_move }})
-            or rate_to_usd * (1 + {{ inversion_min_move }}) < previous_rate_to_usd
-        )
+        and {{ recon_moved_beyond('rate_to_usd', 'previous_rate_to_usd', '(1 + ' ~ inversion_min_move ~ ')') }}
 ),
 
 cost_versions as (
@@ -158,7 +151,7 @@ cost_moves as (
     where
         previous_unit_cost > 0
         and currency_code = previous_currency_code
-        and (unit_cost > previous_unit_cost * {{ cost_band }} or unit_cost * {{ cost_band }} < previous_unit_cost)
+        and {{ recon_moved_beyond('unit_cost', 'previous_unit_cost', cost_band) }}
 ),
 
 pnl as (
