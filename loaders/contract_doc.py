@@ -67,7 +67,10 @@ def render_markdown() -> str:
         "row number, column, reason, raw value, raw record; no primary key) and `raw.file_deliveries`",
         "(one row per file delivery: content hash, status, rows in the file, loaded, quarantined, extra",
         "columns; `is_current` marks the file's latest delivery, earlier ones name the load that",
-        "superseded them). For every delivery, `rows_in_file = rows_loaded + rows_quarantined`.",
+        "superseded them). For every delivery, `rows_in_file = rows_loaded + rows_quarantined`. It also",
+        "writes `raw.feed_reads`, one row per feed per load: the files read, the file the feed stopped at",
+        "because it could not be read (with the reason and the new files waiting behind it), and the links",
+        "refused; a feed's latest row is its state.",
         "",
     ]
     for feed in FEEDS.values():

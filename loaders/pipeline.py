@@ -79,6 +79,26 @@ DELIVERY_COLUMNS: dict[str, Any] = {
     "superseded_by_load_id": {"data_type": "text", "nullable": True},
 }
 
+# One row per feed per load (raw.feed_reads): how far the load read the feed. A feed stops at a
+# file it cannot read; its row names that file, why, and how many of the feed's new files wait
+# behind it, so the marts can say which delivered file is not in them (decision log §13). The
+# latest row of a feed is its state: a later read that gets past the file (fixed or removed)
+# clears it. Links refused at the read are counted too: a refused link stays in the source, and
+# its delivery record is written only once.
+FEED_READ_COLUMNS: dict[str, Any] = {
+    "feed": {"data_type": "text", "nullable": False},
+    "files_read": {"data_type": "bigint", "nullable": False},
+    "rejected_file_name": {"data_type": "text", "nullable": True},
+    "rejection_reason": {"data_type": "text", "nullable": True},
+    "files_waiting": {"data_type": "bigint", "nullable": False},
+    "links_refused": {"data_type": "bigint", "nullable": False},
+    "read_at": {"data_type": "timestamp", "nullable": False},
+}
+# The exit code of a load that completed but left a delivered file out (a file rejected, a link
+# refused): what it loaded is in raw, and a build may run on it (`make daily` does); the build's
+# reconciliation then fails on the file left out (reconciliation_completeness).
+FILES_LEFT_OUT = 4
+
 
 @dataclass
 class FeedReport:
@@ -127,6 +147,21 @@ def _deliveries(records: list[dict[str, Any]]) -> pa.Table:
         else:
             columns[name] = pa.array([r.get(name) for r in records], types[hint["data_type"]])
     return pa.table(columns)
+
+
+def _feed_read(feed: Feed, report: FeedReport, stopped: tuple[FileRejected, int] | None) -> pa.Table:
+    """The feed's row of raw.feed_reads for this load (FEED_READ_COLUMNS)."""
+    rejected, waiting = stopped if stopped else (None, 0)
+    refused = sum(1 for u in report.unread if u.status == "refused")
+    return pa.table({
+        "feed": pa.array([feed.name], pa.string()),
+        "files_read": pa.array([report.files], pa.int64()),
+        "rejected_file_name": pa.array([rejected.file if rejected else None], pa.string()),
+        "rejection_reason": pa.array([rejected.problem if rejected else None], pa.string()),
+        "files_waiting": pa.array([waiting], pa.int64()),
+        "links_refused": pa.array([refused], pa.int64()),
+        "read_at": pa.array([dt.datetime.now(dt.UTC)], pa.timestamp("us", tz="UTC")),
+    })  # fmt: skip
 
 
 def _delivery(delivered: DeliveredFile, feed: Feed, parsed: ParsedFile, good: int, bad: int) -> dict:
@@ -308,9 +343,11 @@ def feed_resource(
             else:
                 new_files.append(delivered)
         pending = 0
-        for delivered, parsed in _parsed_in_order(new_files, read):
+        stopped: tuple[FileRejected, int] | None = None
+        for index, (delivered, parsed) in enumerate(_parsed_in_order(new_files, read)):
             if isinstance(parsed, FileRejected):
                 report.rejected.append(str(parsed))
+                stopped = (parsed, len(new_files) - index - 1)
                 break  # later files of this feed wait until this one is fixed
             batch.append((delivered, parsed))
             pending += parsed.records.num_rows
@@ -323,6 +360,7 @@ def feed_resource(
         for good in _read_ahead(checker.passed_rows(BATCH_ROWS)):
             yield _to_table(pa.Table.from_batches([good]), feed.name, columns)
         checker.con.close()
+        yield _to_table(_feed_read(feed, report, stopped), "feed_reads", FEED_READ_COLUMNS)
 
     return rows
 
@@ -462,7 +500,7 @@ def load_into(t: Target, source: Source | str, names: list[str], progress: bool 
         never = [name for name in names if not raw.current_files(name)]
     print(summary(t, reports, recovered, replaced, never))
     refused = any(u.status == "refused" for r in reports.values() for u in r.unread)
-    return 1 if refused or any(r.rejected for r in reports.values()) else 0
+    return FILES_LEFT_OUT if refused or any(r.rejected for r in reports.values()) else 0
 
 
 def summary(
@@ -503,4 +541,13 @@ def summary(
     return "\n".join(lines)
 
 
-__all__ = ["LINEAGE_COLUMNS", "commerce_raw", "feed_columns", "load_into", "make_pipeline", "run_load", "summary"]
+__all__ = [
+    "FILES_LEFT_OUT",
+    "LINEAGE_COLUMNS",
+    "commerce_raw",
+    "feed_columns",
+    "load_into",
+    "make_pipeline",
+    "run_load",
+    "summary",
+]

@@ -34,6 +34,7 @@ class RawLayerError(Exception):
 
 
 QUARANTINE = "quarantine"
+FEED_READS = "feed_reads"  # one row per feed per load; never replaced, only rolled back
 
 
 class RawLayer:
@@ -60,7 +61,7 @@ class RawLayer:
         """Deletes the rows of loads that never completed; applies completed ones. Returns the
         rows deleted per table (empty when nothing had failed)."""
         tables = self._tables()
-        written = [t for t in (*self.feeds, QUARANTINE, DELIVERIES) if t in tables]
+        written = [t for t in (*self.feeds, QUARANTINE, DELIVERIES, FEED_READS) if t in tables]
         if written and "_dlt_loads" not in tables:
             # dlt creates its load log before it writes any table; without it nothing tells a
             # completed load from a failed one, and deleting "everything incomplete" would wipe raw.

@@ -41,6 +41,13 @@ def report() -> str:
             "where coalesce(is_current, true) group by all"
         ).fetchall():
             delivered.setdefault(feed, {})[status] = files
+    stopped: dict[str, tuple[str | None, str | None, int, int]] = {}
+    if "feed_reads" in tables:  # each feed's latest read: the file it stopped at, the links it refused
+        for feed, *state in con.execute(
+            f"select feed, rejected_file_name, rejection_reason, files_waiting, links_refused from {schema}.feed_reads "
+            "qualify row_number() over (partition by feed order by _dlt_load_id desc) = 1"
+        ).fetchall():
+            stopped[feed] = tuple(state)  # type: ignore[assignment]
     for feed in FEEDS:
         if feed in tables:
             rows = con.execute(f"select count(*) from {schema}.{feed}").fetchone()[0]
@@ -52,6 +59,14 @@ def report() -> str:
             )
             if not files.get("loaded"):
                 lines.append(f"    never delivered: {FEEDS[feed].when_missing}")
+            rejected, reason, waiting, refused = stopped.get(feed, (None, None, 0, 0))
+            if rejected:
+                lines.append(
+                    f"    STOPPED at {rejected} ({reason}); {waiting:,} later file(s) wait: fix or remove it and "
+                    "load again"
+                )
+            if refused:
+                lines.append(f"    {refused:,} link(s) out of the source root refused, not read")
         else:
             lines.append(f"  {schema}.{feed:<16}{'not loaded':>12}")
     if "_dlt_loads" in tables:

@@ -33,10 +33,25 @@ def feed_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 else NO_LOAD_TIME,
                 "rows in marts": f"{record['mart_rows']:,}" if record["mart_rows"] is not None else "n/a",
                 "lines it leaves unknown": f"{missing:,}" if missing is not None else "n/a",
+                "files not loaded": _left_out(record),
                 "source": record["source"],
             }
         )
     return out
+
+
+def _left_out(record: dict[str, Any]) -> str:
+    """The delivered files of the feed in no mart (decision log §13): the file its latest read
+    stopped at, with why and how many wait behind it, and the links it refused."""
+    parts = []
+    if record["rejected_file_name"]:
+        parts.append(
+            f"REJECTED {record['rejected_file_name']} ({record['rejection_reason']}); "
+            f"{record['files_waiting']:,} later file(s) wait behind it"
+        )
+    if record["links_refused"]:
+        parts.append(f"{record['links_refused']:,} link(s) out of the source root refused")
+    return "; ".join(parts)
 
 
 def build_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -83,7 +98,9 @@ def main() -> None:
     st.caption(
         "Last load: when the loader last read a file of the feed (marts.feed_deliveries.last_read_at, UTC);"
         " latest data: the latest date the feed's rows reached the marts (marts.feed_freshness.latest_date,"
-        " from the mart column named in source)."
+        " from the mart column named in source). Files not loaded: a file the feed's latest load stopped at,"
+        " because the loader could not read it, and the files waiting behind it: in no mart until it is fixed"
+        " or removed and loaded again (marts.feed_deliveries.rejected_file_name)."
     )
 
     st.subheader("Builds: the last ten")

@@ -1373,6 +1373,35 @@ def test_data_health_lists_a_failing_quarantined_record_among_the_open_exception
     warehouse.clear_memory()
 
 
+def test_data_health_names_the_file_a_feed_stopped_at_and_the_files_waiting_behind_it(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision log §13: a file the loader cannot read stops its feed; the build runs on what was
+    loaded, and Data health's feed table says which file is in no mart, why, and how many wait
+    behind it, and which links were refused. Planted in a copy: the transactions feed stopped at
+    a file, the cogs feed refused two links."""
+    copy = Project(tmp_path)
+    shutil.copy(built.warehouse, copy.warehouse)
+    shutil.copytree(built.work / "target", tmp_path / "target")
+    con = duckdb.connect(str(copy.warehouse))
+    con.execute(
+        "update marts.feed_deliveries set rejected_file_name = 'transactions/date=2025-11-30/t.csv',"
+        " rejection_reason = 'the file is empty', files_waiting = 3 where feed = 'transactions'"
+    )
+    con.execute("update marts.feed_deliveries set links_refused = 2 where feed = 'cogs'")
+    con.close()
+    use(copy, monkeypatch)
+    at = app("data_health")
+    assert not at.exception
+    feeds = at.dataframe[0].value.set_index("feed")["files not loaded"]
+    assert feeds["transactions"] == (
+        "REJECTED transactions/date=2025-11-30/t.csv (the file is empty); 3 later file(s) wait behind it"
+    )
+    assert feeds["cogs"] == "2 link(s) out of the source root refused"
+    assert feeds["fx_rates"] == ""
+    warehouse.clear_memory()
+
+
 def test_the_overview_roas_over_credited_orders_without_a_usd_amount_is_unknown(
     built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -24,7 +24,7 @@ from loaders import files as files_module
 from loaders import settings
 from loaders.contracts import CONTROL_SUMS, FEEDS, MONEY_METRICS, Feed
 from loaders.generate import Params, generate
-from loaders.pipeline import _read_ahead
+from loaders.pipeline import FILES_LEFT_OUT, _read_ahead
 
 Query = Callable[[str], list[tuple]]
 
@@ -273,7 +273,7 @@ def test_a_link_out_of_the_source_root_is_refused(
     link = sample / "transactions" / "date=2099-01-01" / "transactions.csv"
     link.parent.mkdir()
     link.symlink_to(outside)
-    assert load(sample) == 1
+    assert load(sample) == FILES_LEFT_OUT
     out = capsys.readouterr().out
     assert f"REFUSED transactions: {link.relative_to(sample)}: a link to {outside}" in out
     assert query(f"select count(*) from raw.transactions where _source_file = '{link.relative_to(sample)}'") == [(0,)]
@@ -286,12 +286,22 @@ def test_a_link_out_of_the_source_root_is_refused(
     before = query(f"select count(*) from raw.transactions where _source_file = '{name}'")
     loaded.unlink()
     loaded.symlink_to(outside)
-    assert load(sample) == 1
+    assert load(sample) == FILES_LEFT_OUT
     assert f"REFUSED transactions: {name}: a link to {outside}" in capsys.readouterr().out
     assert query(f"select count(*) from raw.transactions where _source_file = '{name}'") == before
     assert query(f"select delivery_status, is_current from raw.file_deliveries where file_name = '{name}'") == [
         ("loaded", True)
     ]
+    # every read counts the links it refused: the marts fail on them while they stay (decision log §13)
+    assert query(
+        "select links_refused from raw.feed_reads where feed = 'transactions' order by _dlt_load_id desc limit 1"
+    ) == [(2,)]
+    link.unlink()
+    loaded.unlink()
+    assert load(sample, feeds=["transactions"]) == 0
+    assert query(
+        "select links_refused from raw.feed_reads where feed = 'transactions' order by _dlt_load_id desc limit 1"
+    ) == [(0,)]
 
 
 def test_a_file_gone_from_the_source_is_reported(
@@ -404,7 +414,7 @@ def test_a_link_to_nothing_is_refused(
     link = sample / "transactions" / "date=2099-01-02" / "transactions.csv"
     link.parent.mkdir()
     link.symlink_to(tmp_path / "gone.csv")
-    assert load(sample) == 1
+    assert load(sample) == FILES_LEFT_OUT
     assert (
         f"REFUSED transactions: {link.relative_to(sample)}: a link to {tmp_path / 'gone.csv'}, which does not exist"
         in (capsys.readouterr().out)

@@ -15,6 +15,7 @@ import pytest
 from support import ROOT
 
 from loaders.contracts import FEEDS
+from loaders.pipeline import FILES_LEFT_OUT
 from loaders.validate import BLANK, PADDED, Checker
 
 Query = Callable[[str], list[tuple]]
@@ -141,7 +142,7 @@ def test_bad_file_stops_its_feed_only(
     files = sorted(sample.glob("transactions/*/*.csv"))
     victim = files[4]
     damage(victim)
-    assert load(sample) == 1
+    assert load(sample) == FILES_LEFT_OUT
     out = capsys.readouterr().out
     name = str(victim.relative_to(sample))
     assert f"REJECTED transactions: {name}: " in out and message in out
@@ -152,10 +153,25 @@ def test_bad_file_stops_its_feed_only(
     assert query("select count(distinct _source_file) from raw.marketing_spend") == [
         (len(list(sample.glob("marketing_spend/*/*.csv"))),)
     ]
+    # the load records where the feed stopped, why, and how many files wait (decision log §13)
+    [(read, rejected, reason, waiting)] = query(
+        "select files_read, rejected_file_name, rejection_reason, files_waiting from raw.feed_reads"
+        " where feed = 'transactions'"
+    )
+    assert (read, rejected, waiting) == (4, name, len(files) - 5) and message in reason, reason
+    assert query("select count(*) from raw.feed_reads where rejected_file_name is not null") == [(1,)]
+    from loaders.status import report
+
+    assert f"    STOPPED at {name} ({reason}); {len(files) - 5} later file(s) wait" in report()
     # once the file is fixed, the next load picks up where the feed stopped
     victim.unlink()
     assert load(sample) == 0
     assert query("select count(distinct _source_file) from raw.transactions") == [(len(files) - 1,)]
+    assert query(
+        "select files_read, rejected_file_name, files_waiting from raw.feed_reads where feed = 'transactions'"
+        " order by _dlt_load_id desc limit 1"
+    ) == [(len(files) - 5, None, 0)]
+    assert "STOPPED" not in report()
 
 
 def test_bad_parquet_and_jsonl_files(
@@ -169,9 +185,9 @@ def test_bad_parquet_and_jsonl_files(
     victim = jl_root / "fx_rates" / "date=2025-11-20" / "fx_rates_2025-11-20.jsonl"
     lines = victim.read_text().splitlines()
     victim.write_text("\n".join([lines[0], lines[1][:10], *lines[2:]]) + "\n")
-    assert load(pq_root) == 1
+    assert load(pq_root) == FILES_LEFT_OUT
     assert "not a readable Parquet file" in capsys.readouterr().out
-    assert load(jl_root) == 1
+    assert load(jl_root) == FILES_LEFT_OUT
     assert "line 2 is not a JSON object" in capsys.readouterr().out
 
 

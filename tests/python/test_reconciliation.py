@@ -16,6 +16,7 @@ import csv
 import io
 import re
 import shutil
+import subprocess
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -502,6 +503,65 @@ def test_defects_planted_together_each_fail_their_tests(tmp_path: Path, group: s
     for defect in defects:
         for fragment, is_failure in DETAILS[defect]:
             assert any(fragment in listed and failure == is_failure for _, listed, failure in rows), (defect, fragment)
+
+
+def test_a_file_the_loader_rejects_is_built_around_named_and_fails_until_it_is_fixed(tmp_path: Path) -> None:
+    """Decision log §13: a file the loader cannot read stops its feed, and the load exits 4. It
+    exited 1 and `make daily` stopped before dbt: the marts kept the day before's figures, and
+    nothing in the warehouse named the file (a helper's audit, F15). Run as the scheduled job,
+    `make daily`: the load records how far it read the feed (raw.feed_reads), the build runs,
+    feed_deliveries names the file, why and the file waiting behind it, and
+    reconciliation_completeness fails on it, so the job fails. Fixed, the next run loads both
+    files and passes."""
+    (tmp_path / "work").mkdir()
+    project = Project(tmp_path / "work")
+    source = tmp_path / "deliveries"
+    days = SMALL.days
+    generate(source, replace(SMALL, days=days - 2), progress=False)
+    assert project.load(source) == 0
+    ok(project.build_daily())
+    generate(source, SMALL, first_day_to_write=days - 2, progress=False)
+    *_, victim, waiting = sorted(source.glob("transactions/*/*.csv"))
+    good = victim.read_bytes()
+    header, *rows = good.decode().splitlines()
+    victim.write_text("\n".join([header.replace('"order_id",', '"order_ref",', 1), *rows]) + "\n")
+    env = {**project.env, "DBT_PROFILES_DIR": str(ROOT)}
+
+    def daily() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["make", "--no-print-directory", "daily", f"SOURCE={source}"],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+
+    run = daily()
+    name = str(victim.relative_to(source))
+    assert f"REJECTED transactions: {name}: missing required column(s): order_id" in run.stdout, run.stdout
+    assert run.returncode != 0
+    assert "Done." in run.stdout, "the build ran after the load that left the file out"
+    assert project.failed() == {"reconciliation_completeness", "reconciliation_control_totals"}, _log(project)
+    assert project.query(
+        "select rejected_file_name, rejection_reason, files_waiting, links_refused from marts.feed_deliveries"
+        " where feed = 'transactions'"
+    ) == [(name, "missing required column(s): order_id", 1, 0)]
+    [(detail, failure)] = project.query(
+        f"select detail, is_failure from marts.reconciliation_exceptions where object_id = '{name}'"
+        " and invariant = 'completeness'"
+    )
+    assert failure and "rejected by the loader (missing required column(s): order_id)" in detail, detail
+    assert "nor the 1 later file(s) of transactions waiting behind it" in detail, detail
+    assert project.query(
+        f"select count(*) from raw.transactions where _source_file in ('{name}', '{waiting.relative_to(source)}')"
+    ) == [(0,)]
+    # the other feeds of the same days loaded and are in the marts
+    [(spend_days,)] = project.query("select count(distinct spend_date) from marts.fct_marketing_spend")
+    assert spend_days == days
+    victim.write_bytes(good)
+    run = daily()
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert project.query(
+        "select rejected_file_name, files_waiting from marts.feed_deliveries where feed = 'transactions'"
+    ) == [(None, 0)]
+    assert project.query("select count(*) from marts.reconciliation_exceptions where is_failure") == [(0,)]
 
 
 def test_order_level_refunds_are_split_over_their_lines(tmp_path: Path) -> None:

@@ -288,6 +288,7 @@ RUN_SPECIFIC = {
     "last_dlt_load_id",
     "first_read_at",
     "last_read_at",
+    "last_feed_read_at",
     "invocation_id",
     "started_at",
     "finished_at",

@@ -1,10 +1,33 @@
 -- One row per feed of the contract: what has been delivered of it, as the loader recorded it
 -- (current deliveries: a file delivered again counts once, with its latest content). A feed never
--- delivered has a row too, with is_delivered false and no dates: unknown, not zero.
+-- delivered has a row too, with is_delivered false and no dates: unknown, not zero. The feed's
+-- latest read says whether the loader stopped at a file it could not read, and which (decision
+-- log §13): that file, and the files waiting behind it, are in no mart.
 {% set feeds = ['transactions', 'marketing_spend', 'cogs', 'products', 'customers', 'fx_rates', 'control_totals'] %}
 with deliveries as (
     select * from {{ ref('stg_raw__file_deliveries') }}
     where is_current
+),
+
+reads as (
+    select * from {{ ref('stg_raw__feed_reads') }}
+),
+
+latest_read as (
+    select
+        feed,
+        rejected_file_name,
+        rejection_reason,
+        files_waiting,
+        links_refused,
+        read_at
+    from (
+        select
+            *,
+            row_number() over (partition by feed order by dlt_load_id desc) as read_rank
+        from reads
+    ) as ranked
+    where read_rank = 1
 ),
 
 feeds as (
@@ -39,6 +62,12 @@ select
     cast(coalesce(per_feed.rows_quarantined, 0) as bigint) as rows_quarantined,
     per_feed.first_read_at,
     per_feed.last_read_at,
-    per_feed.last_dlt_load_id
+    per_feed.last_dlt_load_id,
+    latest_read.read_at as last_feed_read_at,
+    latest_read.rejected_file_name,
+    latest_read.rejection_reason,
+    cast(coalesce(latest_read.files_waiting, 0) as bigint) as files_waiting,
+    cast(coalesce(latest_read.links_refused, 0) as bigint) as links_refused
 from feeds
 left join per_feed on feeds.feed = per_feed.feed
+left join latest_read on feeds.feed = latest_read.feed

@@ -6,7 +6,10 @@
 -- (int_sale_lines_costed, int_refund_lines_linked) = fct_transactions, in
 -- rows and in money (no fan-out at any layer, no currency lost or invented; the parts an order-level
 -- refund is split into count as the one line delivered);
--- c. a sale line (order, line number) appears once.
+-- c. a sale line (order, line number) appears once;
+-- d. every delivered file was read: a feed's latest read did not stop at a file the loader could
+-- not read (it, and the feed's files behind it, are in no mart), nor refuse a link out of the
+-- source root (decision log §13).
 {% set feeds = ['transactions', 'marketing_spend', 'cogs', 'products', 'customers', 'fx_rates', 'control_totals'] %}
 with latest_delivery as (
     {{ recon_latest_deliveries() }}
@@ -157,6 +160,17 @@ layer_checks as (
     from compared
 ),
 
+files_left_out as (
+    select
+        feed,
+        rejected_file_name,
+        rejection_reason,
+        files_waiting,
+        links_refused
+    from {{ ref('feed_deliveries') }}
+    where rejected_file_name is not null or links_refused > 0
+),
+
 repeated_lines as (
     select
         order_id,
@@ -187,3 +201,18 @@ select
     {{ recon_columns('completeness', "'sale line'", "order_id || ' line ' || cast(line_number as varchar(16))",
         'currency_code', '1', 'occurrences', "'sale line counted more than once (different line event ids)'", 'true') }}
 from repeated_lines
+union all
+select
+    {{ recon_columns('completeness', "'file'", 'rejected_file_name', 'null', '1', '0',
+        "'delivered, and rejected by the loader (' || rejection_reason || '): in no mart, nor the '
+        || cast(files_waiting as varchar(16)) || ' later file(s) of ' || feed
+        || ' waiting behind it; fix or remove it and load again'", 'true') }}
+from files_left_out
+where rejected_file_name is not null
+union all
+select
+    {{ recon_columns('completeness', "'feed'", 'feed', 'null', '0', 'links_refused',
+        "'link(s) out of the source root refused at the latest read of ' || feed
+        || ', not read: copy the files they lead to into the root, or remove them'", 'true') }}
+from files_left_out
+where links_refused > 0
