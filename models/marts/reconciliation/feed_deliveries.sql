@@ -24,7 +24,7 @@ latest_read as (
     from (
         select
             *,
-            row_number() over (partition by feed order by dlt_load_id desc) as read_rank
+            row_number() over (partition by feed order by dlt_load_id desc nulls last) as read_rank
         from reads
     ) as ranked
     where read_rank = 1
