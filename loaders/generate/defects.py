@@ -23,6 +23,7 @@ from .sales import Lines
 UNKNOWN_SALE_LINE = "O19990101-000001-1"
 UNKNOWN_CAMPAIGN = "CMP-NOT-IN-SPEND"
 NEW_SKU = "SKU-LAUNCH-0001"
+NEW_SKU_COSTED_IN_CENTS = "SKU-LAUNCH-0002"
 CURRENCY_WITHOUT_RATE = "AUD"  # a valid ISO code the fx_rates feed never publishes
 LAGGING_PLATFORM = "tiktok"  # an always-on campaign of the generator spends every day
 OUTSIDE_CALENDAR_EPOCH = 1_926_072_000  # 2031-01-13 12:00 UTC, after dim_date's last day
@@ -417,6 +418,27 @@ def _cost_in_cents(deliveries: list[Delivery], day: Day) -> None:
     _master_row(deliveries, "cogs", row)
 
 
+def _new_sku_cost_in_cents(deliveries: list[Delivery], day: Day) -> None:
+    """The product master launches a SKU, and its first cost version, effective today, is typed in
+    cents: 40 times its list price (a cost of 40% of the price, times 100), in USD. No earlier
+    version to compare it with; not sold yet."""
+    row = day.products_table(np.array([2]))
+    row = row.set_column(row.schema.get_field_index("sku"), "sku", pa.array([NEW_SKU_COSTED_IN_CENTS]))
+    _master_row(deliveries, "products", row)
+    price = row.column("list_price")[0].as_py()
+    cogs = _delivery(deliveries, "cogs")
+    cost_type = cogs.table.schema.field("unit_cost").type if cogs is not None else pa.decimal128(18, 4)
+    cost = pa.table(
+        {
+            "sku": pa.array([NEW_SKU_COSTED_IN_CENTS], pa.string()),
+            "effective_from": pa.array([day.date], pa.date32()),
+            "unit_cost": pa.array([Decimal(str(price)) * 40], cost_type),
+            "currency": pa.array(["USD"], pa.string()),
+        }
+    )
+    _master_row(deliveries, "cogs", cost)
+
+
 def _spend_spike(deliveries: list[Delivery], day: Day) -> None:
     """Today's spend of one campaign is 1,000 times its usual (a budget typed in cents): well
     formed enough to load, listed as a warning."""
@@ -592,6 +614,10 @@ DEFECTS: dict[str, Defect] = {
     ),
     "cost_in_cents": Defect(
         "a cost version delivered today typed in cents (100 times its value)", files=_cost_in_cents
+    ),
+    "new_sku_cost_in_cents": Defect(
+        "a SKU launched today whose first cost version is typed in cents (40 times its list price)",
+        files=_new_sku_cost_in_cents,
     ),
     "spend_spike": Defect(
         "a campaign's spend 1,000 times its usual on one day (listed, not failed)", files=_spend_spike

@@ -76,6 +76,8 @@ EXPECTED: dict[str, set[str]] = {
     "fx_rate_inverted": {"reconciliation_plausibility"},
     # a cost version 100 times its previous one
     "cost_in_cents": {"reconciliation_plausibility"},
+    # a first version: only the list price can tell (decision log §14)
+    "new_sku_cost_in_cents": {"reconciliation_plausibility"},
     # a warning: listed with its evidence, never a failure
     "spend_spike": set(),
     # a warning: the platform's silent day reads 0 spend, which a lagging export makes unknown
@@ -113,6 +115,7 @@ DETAILS: dict[str, list[tuple[str, bool]]] = {
     "fx_rate_off": [("rate moved more than 0.25 from the previous publication", True)],
     "fx_rate_inverted": [("rate is the inverse of the previous publication's", True)],
     "cost_in_cents": [("unit cost moved more than x5 from the previous version", True)],
+    "new_sku_cost_in_cents": [("SKU-LAUNCH-0002 ", True), ("more than x5 the SKU's list price", True)],
     "spend_spike": [("marketing spend outside ", False)],
     "platform_spend_lags": [("spend ends ", False), (", before the last day of the spend feed (", False)],
     "product_version_backwards": [("before the current version's", True)],
@@ -151,6 +154,7 @@ GROUPS: dict[str, list[str]] = {
         "currency_without_rate",
         "fx_rate_inverted",
         "cost_in_cents",
+        "new_sku_cost_in_cents",
     ],
     "caps_versions_costs": [
         "refund_over_tax_and_shipping",

@@ -17,11 +17,15 @@
 --      quoted the other way round (EUR per USD) converts a day of sales wrong by 10-15%;
 --   f. a cost version more than var cost_move_band times (or less than 1/it of) the same SKU's
 --      previous version in the same currency fails: a cost typed in cents misstates the margin of
---      every sale while it holds.
+--      every sale while it holds;
+--   g. a cost version whose unit cost in USD (at the first day it holds that has a rate) is more
+--      than var cost_to_list_price_band times the SKU's list price fails: f cannot see a SKU's
+--      first version, nor a version in another currency than the one before, typed in cents.
 {% set band = var('fx_move_band') %}
 {% set inversion_tolerance = var('fx_inversion_tolerance') %}
 {% set inversion_min_move = var('fx_inversion_min_move') %}
 {% set cost_band = var('cost_move_band') %}
+{% set list_price_band = var('cost_to_list_price_band') %}
 {% set anomaly_band = var('anomaly_band') %}
 {#- (measure, the P&L expression, whether a drop is flagged as well as a spike) -#}
 {% set measures = [
@@ -154,6 +158,51 @@ cost_moves as (
         and {{ recon_moved_beyond('unit_cost', 'previous_unit_cost', cost_band) }}
 ),
 
+-- the SKU's highest list price of any version: the most a cost could plausibly approach
+list_prices as (
+    select
+        sku,
+        max(list_price_usd) as list_price_usd
+    from {{ ref('dim_product') }}
+    where list_price_usd > 0
+    group by sku
+),
+
+-- every cost version at the first day it holds that has a rate for its currency; a version
+-- with none (no rate yet) is not compared here: reconciliation_currency lists its lines
+cost_version_rates as (
+    select
+        versions.sku,
+        versions.effective_from,
+        versions.unit_cost,
+        versions.currency_code,
+        filled_rates.date_day as rate_date,
+        filled_rates.rate_to_usd,
+        row_number() over (
+            partition by versions.sku, versions.effective_from order by filled_rates.date_day
+        ) as rate_rank
+    from {{ ref('int_cogs_versions_ranged') }} as versions
+    inner join {{ ref('int_fx_rates_filled') }} as filled_rates
+        on versions.currency_code = filled_rates.currency_code
+            and filled_rates.date_day between versions.effective_from and versions.effective_to
+),
+
+costs_over_list_price as (
+    select
+        cost_version_rates.sku,
+        cost_version_rates.effective_from,
+        cost_version_rates.currency_code,
+        cost_version_rates.rate_date,
+        list_prices.list_price_usd,
+        cast(cost_version_rates.unit_cost * cost_version_rates.rate_to_usd as numeric(28, 6)) as unit_cost_usd
+    from cost_version_rates
+    inner join list_prices on cost_version_rates.sku = list_prices.sku
+    where
+        cost_version_rates.rate_rank = 1
+        and cost_version_rates.unit_cost * cost_version_rates.rate_to_usd
+        > list_prices.list_price_usd * {{ list_price_band }}
+),
+
 pnl as (
     select * from {{ ref('pnl_daily_by_channel') }}
 ),
@@ -239,6 +288,15 @@ select
             || 'point moved would: correct the cost, or raise var cost_move_band if real'",
         'true') }}
 from cost_moves
+union all
+select
+    {{ recon_columns('plausibility', "'cost version'", "sku || ' ' || cast(effective_from as varchar(10))",
+        "'USD'", 'list_price_usd', 'unit_cost_usd',
+        "'unit cost (' || currency_code || ', in USD at the rate of ' || cast(rate_date as varchar(10))
+            || ') more than x" ~ list_price_band ~ " the SKU''s list price, as a cost typed in cents would: '
+            || 'correct the cost, or raise var cost_to_list_price_band if real'",
+        'true') }}
+from costs_over_list_price
 union all
 select
     {{ recon_columns('plausibility', "'channel day'",
