@@ -73,7 +73,9 @@ def build_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _no_date(record: dict[str, Any]) -> str:
     if record["feed"] in ("products", "customers") and record["mart_rows"]:
-        return "first extract only (no change delivered since)"
+        # a change a load superseded before a build saw it is not in history either (decision log
+        # §7): the master_data warning counts those
+        return "first versions only (no later version in history)"
     if record["mart_rows"] == 0:
         return "unknown: never delivered"
     return NO_DATE

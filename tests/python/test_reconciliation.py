@@ -581,7 +581,21 @@ def test_order_level_refunds_are_split_over_their_lines(tmp_path: Path) -> None:
     generate(source, SMALL, first_day_to_write=SMALL.days - 1, progress=False, plant="order_level_refunds")
     assert project.load(source) == 0
     ok(project.build_daily())
-    assert project.query("select count(*) from marts.reconciliation_exceptions") == [(0,)]
+    # nothing listed but the warning that the first load, all days in one go, gave the history
+    # only each key's latest version (decision log §7): as many as raw holds and the snapshot not
+    listed = project.query(
+        "select invariant, object_type, object_id, expected_value - actual_value from marts.reconciliation_exceptions"
+    )
+    missed = {
+        master: project.query(
+            f"select count(*) from (select distinct {key}, updated_at from raw.{master}) as delivered"
+            f" where not exists (select 1 from snapshots.{master}_snapshot as history"
+            f" where history.{key} = delivered.{key} and history.updated_at = delivered.updated_at)"
+        )[0][0]
+        for master, key in (("products", "sku"), ("customers", "customer_id"))
+    }
+    assert sorted(listed) == sorted(("master_data", "history", m, n) for m, n in missed.items() if n), listed
+    assert missed["customers"] > 0
     delivered = project.query(
         "select line_event_id, quantity, refund_amount, line_tax, shipping_charged from raw.transactions "
         "where event_type = 'refund' and refunded_line_event_id is null order by 1"

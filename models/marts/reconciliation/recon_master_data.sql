@@ -7,7 +7,11 @@
 --   b. the current snapshot version equals staging per key: a record corrected and re-delivered
 --      without a new updated_at never reaches the snapshot (timestamp strategy), and fails;
 --   c. natural keys that differ only by letter case or surrounding spaces are one member
---      delivered twice, and fail.
+--      delivered twice, and fail;
+--   d. a version delivered that the history never held, because a later version of its key
+--      arrived before a build's snapshot saw it (a history loaded in one go, loads without a
+--      build between), is counted per master in a warning: the snapshot keeps one version per
+--      key and run, so facts before the later version read its attributes (decision log §7).
 {#- (master, raw table, key, the attributes staging and the snapshot both carry) -#}
 {% set masters = [
     ('products', 'stg_raw__products', 'products_snapshot', 'sku',
@@ -60,6 +64,34 @@ with
         where {{ recon_row_text('staged', attributes) }} <> {{ recon_row_text('snapshotted', attributes) }}
     ),
 
+    {{ master }}_versions_delivered as (
+        select distinct
+            natural_key,
+            updated_at
+        from {{ master }}_delivered
+    ),
+
+    {{ master }}_versions_checked as (
+        select
+            delivered.natural_key,
+            -- a version delivered after a later one is (a) above, not a version a load superseded
+            snapshotted.{{ key }} is null and backwards.natural_key is null as is_missed
+        from {{ master }}_versions_delivered as delivered
+        left join {{ ref(snapshot) }} as snapshotted
+            on delivered.natural_key = snapshotted.{{ key }} and delivered.updated_at = snapshotted.updated_at
+        left join {{ master }}_backwards as backwards
+            on delivered.natural_key = backwards.natural_key and delivered.updated_at = backwards.delivered_updated_at
+    ),
+
+    {{ master }}_versions_missed as (
+        select
+            '{{ master }}' as master,
+            count(*) as versions_delivered,
+            count(case when is_missed then 1 end) as versions_missed,
+            count(distinct case when is_missed then natural_key end) as keys_missed
+        from {{ master }}_versions_checked
+    ),
+
     {{ master }}_case_twins as (
         select
             '{{ master }}' as master,
@@ -83,6 +115,13 @@ backwards as (
 unsnapshotted as (
     {% for master in masters -%}
         select * from {{ master[0] }}_unsnapshotted
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+versions_missed as (
+    {% for master in masters -%}
+        select * from {{ master[0] }}_versions_missed
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
@@ -113,3 +152,14 @@ select
         "'one key delivered in ' || cast(spellings as varchar(8)) || ' spellings (' || first_key || ', ' || last_key
             || '): letter case and spaces do not make another member; correct the source'", 'true') }}
 from case_twins
+union all
+select
+    {{ recon_columns('master_data', "'history'", 'master', 'null', 'versions_delivered',
+        'versions_delivered - versions_missed',
+        "cast(versions_missed as varchar(16)) || ' version(s) of ' || cast(keys_missed as varchar(16)) || ' '
+            || master || ' were delivered and never reached the history: a later version of the key arrived before '
+            || 'a build''s snapshot saw them (a history loaded in one go, or loads without a build between). '
+            || 'Facts before the later version read its attributes. To keep every version, load and build the '
+            || 'extracts one delivery at a time, in order: a warning'", 'false') }}
+from versions_missed
+where versions_missed > 0
