@@ -29,3 +29,11 @@
                 || cast(transactions_feed_dates.last_event_date as varchar(10)) || ')'
     end
 {%- endmacro %}
+
+{#- Whether an account may have ordered before the data starts (decision log §6, "New
+    customers"): opened before `first_day`, the first day the transactions feed covers, or with
+    no opening date in any version (`created_at`: the earliest of its versions'). Its first order
+    in the data may then not be its first. -#}
+{% macro opened_before_data(created_at, first_day) -%}
+    not coalesce(cast({{ created_at }} as date) >= {{ first_day }}, false)
+{%- endmacro %}

@@ -4,9 +4,14 @@ A new customer is a first order in the warehouse's data. An account opened befor
 transactions feed covers (or whose opening date the customers feed does not give) may have ordered
 before the data starts: marketing_performance_monthly counts such new customers in
 new_customers_opened_before_data, and the Marketing page and the month-end pack say so with this text.
+customer_360 flags such an account (is_opened_before_data), and the Customers page says so beside
+its acquisition.
 """
 
 from __future__ import annotations
+
+# beside an account's acquisition (customer_360.is_opened_before_data)
+OPENED_BEFORE_DATA = "opened before the data starts: its first order here may not be its first"
 
 
 def new_customers_caveat(new_customers: int, opened_before_data: int, known: bool = True) -> str | None:

@@ -11,6 +11,7 @@ import streamlit as st
 from finboard import frame, money, warehouse
 from finboard.ui import NO_USD, margin_coverage_note, money_table, page_header, source
 
+from publish.acquisition import OPENED_BEFORE_DATA
 from publish.usd_totals import NO_COST as NO_COST_REASON
 
 PAGE = "customers"
@@ -88,6 +89,7 @@ def account(needle: str) -> None:
         f"segment {record['customer_segment']} · {record['country_code']} · group {record['account_group_id']}"
         f" · {record['value_tier']} · RFM {record['rfm_segment']}"
         f" · acquired via {record['acquisition_channel'] or 'unknown: no order'}"
+        + (f" ({OPENED_BEFORE_DATA})" if record["is_opened_before_data"] and record["acquisition_channel"] else "")
     )
     figures(record, "customer_360")
 

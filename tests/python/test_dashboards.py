@@ -29,7 +29,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from support import ROOT, Project, know_every_days_spend, make_sample, ok, plant_lines_without_cost
 
-from publish.acquisition import new_customers_caveat
+from publish.acquisition import OPENED_BEFORE_DATA, new_customers_caveat
 from publish.month_pack import PNL_MEASURES, write_pack
 
 DASHBOARDS = ROOT / "dashboards"
@@ -2202,6 +2202,30 @@ def test_in_a_real_browser(built: Project, tmp_path: Path) -> None:
             server.kill()
         log.close()
     assert os.path.getsize(shot) > 10_000
+
+
+def test_an_account_opened_before_the_data_says_its_acquisition_may_not_be_its_first_order(dash: Project) -> None:
+    """Decision log §6: customer_360's acquisition columns name the first order in the data; an
+    account opened before the data starts may have ordered before it. The account's caption said
+    "acquired via" that order's channel either way (the last session's closing note, left alone
+    then); it now says so for such an account, and only for one."""
+    shown = {}
+    for flag in (True, False):
+        [(customer_id, channel)] = dash.query(
+            "select customer_id, acquisition_channel from marts.customer_360 where acquisition_channel is not null"
+            f" and is_opened_before_data = {flag} order by customer_id limit 1"
+        )
+        at = app("customers")
+        at.text_input(key="customers_search").input(customer_id).run()
+        at.selectbox(key="customers_customer_id").select_index(0).run()
+        [caption] = [c.value for c in at.caption if f"acquired via {channel}" in c.value]
+        shown[flag] = caption
+    assert shown[True].endswith(f"acquired via {channel_of(shown[True])} ({OPENED_BEFORE_DATA})"), shown
+    assert OPENED_BEFORE_DATA not in shown[False], shown
+
+
+def channel_of(caption: str) -> str:
+    return caption.split("acquired via ", 1)[1].split(" (", 1)[0]
 
 
 def test_new_customers_whose_accounts_predate_the_data_are_said_to_be_possibly_returning(

@@ -30,6 +30,19 @@ as_of as (
     select max(event_date) as as_of_date from {{ ref('fct_transactions') }}
 ),
 
+transactions_feed_dates as (
+    {{ transactions_feed_dates(ref('fct_transactions')) }}
+),
+
+-- each account's opening date, from any of its versions (as the marketing mart reads it)
+opened as (
+    select
+        customer_id,
+        min(created_at) as created_at
+    from {{ ref('dim_customer') }}
+    group by 1
+),
+
 order_totals as (
     select
         customer_id,
@@ -114,11 +127,15 @@ profiles as (
         first_orders.acquisition_channel,
         first_orders.acquisition_campaign_id,
         marketing.customer_acquisition_cost_usd as acquisition_cost_usd,
+        {{ opened_before_data('opened.created_at', 'transactions_feed_dates.first_event_date') }}
+            as is_opened_before_data,
         -- dbt.datediff renders past the line length on DuckDB.
         {{ dbt.datediff('cast(customers.created_at as date)', 'as_of.as_of_date', 'day') }} as tenure_days, -- noqa: LT05
         {{ dbt.datediff('cast(order_totals.last_order_at as date)', 'as_of.as_of_date', 'day') }} as recency_days -- noqa: LT05
     from customers
     cross join as_of
+    cross join transactions_feed_dates
+    left join opened on customers.customer_id = opened.customer_id
     left join order_totals on customers.customer_id = order_totals.customer_id
     left join line_totals on customers.customer_id = line_totals.customer_id
     left join first_orders on customers.customer_id = first_orders.customer_id
@@ -210,6 +227,7 @@ select
     acquisition_channel,
     acquisition_campaign_id,
     acquisition_cost_usd,
+    is_opened_before_data,
     case
         when orders = 0 then 'no orders'
         when value_quartile = 1 then 'top quartile'

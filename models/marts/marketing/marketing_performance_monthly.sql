@@ -123,7 +123,7 @@ activity as (
         case
             when
                 orders.is_first_order
-                and not coalesce(cast(customers.created_at as date) >= first_covered.first_covered_day, false)
+                and {{ opened_before_data('customers.created_at', 'first_covered.first_covered_day') }}
                 then 1
             else 0
         end as new_customers_opened_before_data
