@@ -130,9 +130,12 @@ class Imported:
 
 
 def output_name(path: Path) -> str:
-    """The name a source file's output goes under: its stem, with only safe characters."""
-    stem = path.name.split(".")[0] if path.name.lower().endswith(".gz") else path.stem
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "import"
+    """The name a source file's output goes under: its stem (without `.gz`, then without its last
+    suffix: `orders.2025-01.csv.gz` goes under `orders.2025-01`, as `orders.2025-01.csv` does),
+    with only safe characters. Cut at the first dot, `orders.2025-01.csv.gz` and
+    `orders.2025-02.csv.gz` shared one name, and "rename one" had to change what was before it."""
+    name = path.name[: -len(".gz")] if path.name.lower().endswith(".gz") else path.name
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).stem).strip("._") or "import"
 
 
 def import_files(

@@ -397,6 +397,18 @@ def test_timestamp_formats(fmt: str, zone_name: str | None, text: str, expected:
     assert (iso(parsed) if parsed else None) == expected
 
 
+def test_a_compressed_export_goes_under_its_whole_name_as_the_uncompressed_one() -> None:
+    """A `.gz` source's name was cut at its first dot: two months' exports named
+    orders.2025-01.csv.gz and orders.2025-02.csv.gz went to one transactions/orders/, and the
+    importer refused the pair (the last session's review)."""
+    from loaders.mapping.importer import output_name
+
+    assert output_name(Path("orders.2025-01.csv.gz")) == "orders.2025-01" == output_name(Path("orders.2025-01.csv"))
+    assert output_name(Path("orders.2025-02.CSV.GZ")) == "orders.2025-02"
+    assert output_name(Path("orders.csv.gz")) == "orders" == output_name(Path("orders.gz"))
+    assert output_name(Path("März export.csv")) == "M_rz_export"
+
+
 def test_numbers_and_cents() -> None:
     european, plain = NumberFormat(",", "."), NumberFormat(".", "")
     assert european.parse("1.234,56") == Decimal("1234.56") and european.parse("-3,5") == Decimal("-3.5")
