@@ -57,9 +57,9 @@ def report() -> str:
                 f"  {schema}.{feed:<16}{rows:>12,} rows   {quarantined.get(feed, 0):>8,} quarantined"
                 f"   {files.get('loaded', 0):>6,} files" + (f" ({unread})" if unread else "")
             )
-            if not files.get("loaded"):
-                lines.append(f"    never delivered: {FEEDS[feed].when_missing}")
             rejected, reason, waiting, refused = stopped.get(feed, (None, None, 0, 0))
+            if not files.get("loaded") and not rejected:  # a first file rejected was delivered
+                lines.append(f"    never delivered: {FEEDS[feed].when_missing}")
             if rejected:
                 lines.append(
                     f"    STOPPED at {rejected} ({reason}); {waiting:,} later file(s) wait: fix or remove it and "

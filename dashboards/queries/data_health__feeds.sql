@@ -1,6 +1,8 @@
 -- What the marts show of each feed: the latest date it reached them (marts.feed_freshness), and
 -- when the loader last read a file of it, and the file its latest read stopped at or the links it
--- refused (marts.feed_deliveries). Feeds no mart records a date of return null; the page says why.
+-- refused (marts.feed_deliveries). Every feed of the contract has a row, control_totals too (no mart
+-- carries it, and a file of it may be rejected); feeds no mart records a date of return null, and the
+-- page says why.
 with freshness as (
     select * from {{ ref('feed_freshness') }}
 ),
@@ -10,7 +12,7 @@ deliveries as (
 )
 
 select
-    freshness.feed,
+    deliveries.feed,
     freshness.latest_date,
     freshness.mart_rows,
     freshness.lines_missing,
@@ -21,6 +23,6 @@ select
     deliveries.rejection_reason,
     deliveries.files_waiting,
     deliveries.links_refused
-from freshness
-left join deliveries on freshness.feed = deliveries.feed
-order by freshness.feed_order
+from deliveries
+left join freshness on deliveries.feed = freshness.feed
+order by freshness.feed_order asc nulls last, deliveries.feed asc

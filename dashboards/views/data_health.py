@@ -34,7 +34,7 @@ def feed_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "rows in marts": f"{record['mart_rows']:,}" if record["mart_rows"] is not None else "n/a",
                 "lines it leaves unknown": f"{missing:,}" if missing is not None else "n/a",
                 "files not loaded": _left_out(record),
-                "source": record["source"],
+                "source": record["source"] or "",
             }
         )
     return out
@@ -101,8 +101,9 @@ def main() -> None:
         "Last load: when the loader last read a file of the feed (marts.feed_deliveries.last_read_at, UTC);"
         " latest data: the latest date the feed's rows reached the marts (marts.feed_freshness.latest_date,"
         " from the mart column named in source). Files not loaded: a file the feed's latest load stopped at,"
-        " because the loader could not read it, and the files waiting behind it: in no mart until it is fixed"
-        " or removed and loaded again (marts.feed_deliveries.rejected_file_name)."
+        " because the loader could not read it, and the files waiting behind it: not loaded until it is fixed"
+        " or removed and loaded again; a rejected correction leaves the file's earlier delivery in the marts"
+        " (marts.feed_deliveries.rejected_file_name)."
     )
 
     st.subheader("Builds: the last ten")

@@ -1389,6 +1389,12 @@ def test_data_health_names_the_file_a_feed_stopped_at_and_the_files_waiting_behi
         " rejection_reason = 'the file is empty', files_waiting = 3 where feed = 'transactions'"
     )
     con.execute("update marts.feed_deliveries set links_refused = 2 where feed = 'cogs'")
+    # a feed no mart carries has its row too (a review found a rejected trailer file named only
+    # among the exceptions)
+    con.execute(
+        "update marts.feed_deliveries set rejected_file_name = 'control_totals/c.csv', rejection_reason = 'x',"
+        " files_waiting = 0 where feed = 'control_totals'"
+    )
     con.close()
     use(copy, monkeypatch)
     at = app("data_health")
@@ -1398,6 +1404,7 @@ def test_data_health_names_the_file_a_feed_stopped_at_and_the_files_waiting_behi
         "REJECTED transactions/date=2025-11-30/t.csv (the file is empty); 3 later file(s) wait behind it"
     )
     assert feeds["cogs"] == "2 link(s) out of the source root refused"
+    assert feeds["control_totals"] == "REJECTED control_totals/c.csv (x); 0 later file(s) wait behind it"
     assert feeds["fx_rates"] == ""
     warehouse.clear_memory()
 

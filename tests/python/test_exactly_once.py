@@ -56,6 +56,19 @@ def raw_state(warehouse: Path) -> dict[str, list[tuple]]:
         state["file_deliveries"] = sorted(
             con.execute(f"select {DELIVERY_FACTS} from raw.file_deliveries").fetchall(), key=repr
         )
+        # each feed's latest read (its state), and no read of a load that did not complete (a review
+        # found the rollback of raw.feed_reads untested); how many loads ran may differ
+        state["feed_reads"] = sorted(
+            con.execute(
+                "select feed, rejected_file_name, rejection_reason, files_waiting, links_refused from raw.feed_reads"
+                " qualify row_number() over (partition by feed order by _dlt_load_id desc) = 1"
+            ).fetchall(),
+            key=repr,
+        )
+        state["feed_reads_of_loads_not_completed"] = con.execute(
+            "select count(*) from raw.feed_reads where _dlt_load_id not in"
+            " (select load_id from raw._dlt_loads where status = 0)"
+        ).fetchall()
         return state
     finally:
         con.close()

@@ -520,6 +520,18 @@ def test_a_file_the_loader_rejects_is_built_around_named_and_fails_until_it_is_f
     (tmp_path / "work").mkdir()
     project = Project(tmp_path / "work")
     source = tmp_path / "deliveries"
+    env = {**project.env, "DBT_PROFILES_DIR": str(ROOT)}
+
+    def daily(root: Path = source) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["make", "--no-print-directory", "daily", f"SOURCE={root}"],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+
+    # any other failure of the load (here exit 2, a root that does not exist) stops before dbt
+    run = daily(tmp_path / "typo")
+    assert run.returncode != 0 and "does not exist" in run.stderr, run.stdout + run.stderr
+    assert "Done." not in run.stdout and not (project.work / "target").exists(), run.stdout
     days = SMALL.days
     generate(source, replace(SMALL, days=days - 2), progress=False)
     assert project.load(source) == 0
@@ -529,14 +541,6 @@ def test_a_file_the_loader_rejects_is_built_around_named_and_fails_until_it_is_f
     good = victim.read_bytes()
     header, *rows = good.decode().splitlines()
     victim.write_text("\n".join([header.replace('"order_id",', '"order_ref",', 1), *rows]) + "\n")
-    env = {**project.env, "DBT_PROFILES_DIR": str(ROOT)}
-
-    def daily() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["make", "--no-print-directory", "daily", f"SOURCE={source}"],
-            cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-
     run = daily()
     name = str(victim.relative_to(source))
     assert f"REJECTED transactions: {name}: missing required column(s): order_id" in run.stdout, run.stdout

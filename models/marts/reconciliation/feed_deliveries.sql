@@ -2,7 +2,8 @@
 -- (current deliveries: a file delivered again counts once, with its latest content). A feed never
 -- delivered has a row too, with is_delivered false and no dates: unknown, not zero. The feed's
 -- latest read says whether the loader stopped at a file it could not read, and which (decision
--- log §13): that file, and the files waiting behind it, are in no mart.
+-- log §13): that file, and the files waiting behind it, are not loaded (a rejected correction
+-- leaves the earlier delivery of its file).
 {% set feeds = ['transactions', 'marketing_spend', 'cogs', 'products', 'customers', 'fx_rates', 'control_totals'] %}
 with deliveries as (
     select * from {{ ref('stg_raw__file_deliveries') }}

@@ -8,8 +8,8 @@
 -- refund is split into count as the one line delivered);
 -- c. a sale line (order, line number) appears once;
 -- d. every delivered file was read: a feed's latest read did not stop at a file the loader could
--- not read (it, and the feed's files behind it, are in no mart), nor refuse a link out of the
--- source root (decision log §13).
+-- not read (it, and the feed's files behind it, are not loaded; a correction's earlier delivery
+-- stays), nor refuse a link out of the source root (decision log §13).
 {% set feeds = ['transactions', 'marketing_spend', 'cogs', 'products', 'customers', 'fx_rates', 'control_totals'] %}
 with latest_delivery as (
     {{ recon_latest_deliveries() }}
@@ -204,9 +204,9 @@ from repeated_lines
 union all
 select
     {{ recon_columns('completeness', "'file'", 'rejected_file_name', 'null', '1', '0',
-        "'delivered, and rejected by the loader (' || rejection_reason || '): in no mart, nor the '
-        || cast(files_waiting as varchar(16)) || ' later file(s) of ' || feed
-        || ' waiting behind it; fix or remove it and load again'", 'true') }}
+        "'delivered, and rejected by the loader (' || rejection_reason || '): not loaded (an earlier delivery '
+        || 'under its name, if any, stays in the marts), nor the ' || cast(files_waiting as varchar(16))
+        || ' later file(s) of ' || feed || ' waiting behind it; fix or remove it and load again'", 'true') }}
 from files_left_out
 where rejected_file_name is not null
 union all
