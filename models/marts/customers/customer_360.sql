@@ -40,7 +40,7 @@ opened as (
         customer_id,
         min(created_at) as created_at
     from {{ ref('dim_customer') }}
-    group by 1
+    group by customer_id
 ),
 
 order_totals as (
