@@ -11,7 +11,9 @@ its acquisition.
 from __future__ import annotations
 
 # beside an account's acquisition (customer_360.is_opened_before_data)
-OPENED_BEFORE_DATA = "opened before the data starts: its first order here may not be its first"
+OPENED_BEFORE_DATA = (
+    "opened before the data starts, or no opening date given: its first order here may not be its first"
+)
 
 
 def new_customers_caveat(new_customers: int, opened_before_data: int, known: bool = True) -> str | None:

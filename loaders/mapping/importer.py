@@ -130,12 +130,18 @@ class Imported:
 
 
 def output_name(path: Path) -> str:
-    """The name a source file's output goes under: its stem (without `.gz`, then without its last
-    suffix: `orders.2025-01.csv.gz` goes under `orders.2025-01`, as `orders.2025-01.csv` does),
-    with only safe characters. Cut at the first dot, `orders.2025-01.csv.gz` and
-    `orders.2025-02.csv.gz` shared one name, and "rename one" had to change what was before it."""
-    name = path.name[: -len(".gz")] if path.name.lower().endswith(".gz") else path.name
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).stem).strip("._") or "import"
+    """The name a source file's output goes under, with only safe characters: the file's name
+    without its extension (`orders.2025-01.csv` goes under `orders.2025-01`), or, compressed,
+    without `.gz` and then `.csv` if it follows (`orders.2025-01.csv.gz` and `orders.2025-01.gz`
+    too). Cut at the first dot, `orders.2025-01.csv.gz` and `orders.2025-02.csv.gz` shared one
+    name, and "rename one" had to change what was before it."""
+    name = path.name
+    if name.lower().endswith(".gz"):
+        name = name[: -len(".gz")]
+        stem = name[: -len(".csv")] if name.lower().endswith(".csv") else name
+    else:
+        stem = Path(name).stem
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "import"
 
 
 def import_files(

@@ -406,7 +406,10 @@ def test_a_compressed_export_goes_under_its_whole_name_as_the_uncompressed_one()
     assert output_name(Path("orders.2025-01.csv.gz")) == "orders.2025-01" == output_name(Path("orders.2025-01.csv"))
     assert output_name(Path("orders.2025-02.CSV.GZ")) == "orders.2025-02"
     assert output_name(Path("orders.csv.gz")) == "orders" == output_name(Path("orders.gz"))
+    # without .csv inside, the months still differ (a review found them sharing "orders")
+    assert output_name(Path("orders.2025-01.gz")) == "orders.2025-01" != output_name(Path("orders.2025-02.gz"))
     assert output_name(Path("März export.csv")) == "M_rz_export"
+    assert output_name(Path("..csv")) == "import"
 
 
 def test_numbers_and_cents() -> None:

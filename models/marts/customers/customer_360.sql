@@ -127,8 +127,11 @@ profiles as (
         first_orders.acquisition_channel,
         first_orders.acquisition_campaign_id,
         marketing.customer_acquisition_cost_usd as acquisition_cost_usd,
-        {{ opened_before_data('opened.created_at', 'transactions_feed_dates.first_event_date') }}
-            as is_opened_before_data,
+        -- only an account with a first order in the data has one that may not be its first
+        case
+            when first_orders.customer_id is not null
+                then {{ opened_before_data('opened.created_at', 'transactions_feed_dates.first_event_date') }}
+        end as is_opened_before_data,
         -- dbt.datediff renders past the line length on DuckDB.
         {{ dbt.datediff('cast(customers.created_at as date)', 'as_of.as_of_date', 'day') }} as tenure_days, -- noqa: LT05
         {{ dbt.datediff('cast(order_totals.last_order_at as date)', 'as_of.as_of_date', 'day') }} as recency_days -- noqa: LT05

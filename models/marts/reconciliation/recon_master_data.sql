@@ -12,6 +12,7 @@
 --      arrived before a build's snapshot saw it (a history loaded in one go, loads without a
 --      build between), is counted per master in a warning: the snapshot keeps one version per
 --      key and run, so facts before the later version read its attributes (decision log §7).
+--      A version that came in behind a later one is (a)'s, counted in neither figure.
 {#- (master, raw table, key, the attributes staging and the snapshot both carry) -#}
 {% set masters = [
     ('products', 'stg_raw__products', 'products_snapshot', 'sku',
@@ -27,6 +28,7 @@ with
             {{ key }} as natural_key,
             {{ to_utc_timestamp('updated_at') }} as updated_at,
             _source_file as source_file,
+            _dlt_load_id as dlt_load_id,
             -- of a key's versions in one file, the latest is the one the file delivers last
             row_number() over (
                 partition by {{ key }}
@@ -64,23 +66,67 @@ with
         where {{ recon_row_text('staged', attributes) }} <> {{ recon_row_text('snapshotted', attributes) }}
     ),
 
-    {{ master }}_versions_delivered as (
-        select distinct
+    {{ master }}_file_latest as (
+        select
             natural_key,
-            updated_at
+            dlt_load_id,
+            source_file,
+            max(updated_at) as latest_updated_at
         from {{ master }}_delivered
+        group by natural_key, dlt_load_id, source_file
+    ),
+
+    -- each version at its first delivery (load, then file)
+    {{ master }}_versions_delivered as (
+        select
+            natural_key,
+            updated_at,
+            dlt_load_id,
+            source_file
+        from (
+            select
+                natural_key,
+                updated_at,
+                dlt_load_id,
+                source_file,
+                row_number() over (
+                    partition by natural_key, updated_at
+                    order by dlt_load_id asc nulls last, source_file asc nulls last
+                ) as first_rank
+            from {{ master }}_delivered
+        ) as ranked
+        where first_rank = 1
+    ),
+
+    -- a version first delivered after a file holding a later version of its key came in behind
+    -- it: no snapshot could take it ((a) fails it while it is the key's latest delivery, and it
+    -- stays behind after a re-send with a later updated_at), so it is not a version a load
+    -- superseded before a build saw it
+    {{ master }}_versions_behind as (
+        select distinct
+            versions.natural_key,
+            versions.updated_at
+        from {{ master }}_versions_delivered as versions
+        inner join {{ master }}_file_latest as earlier
+            on
+                versions.natural_key = earlier.natural_key
+                and versions.updated_at < earlier.latest_updated_at
+                and (
+                    versions.dlt_load_id > earlier.dlt_load_id
+                    or (versions.dlt_load_id = earlier.dlt_load_id and versions.source_file > earlier.source_file)
+                )
     ),
 
     {{ master }}_versions_checked as (
         select
             delivered.natural_key,
-            -- a version delivered after a later one is (a) above, not a version a load superseded
-            snapshotted.{{ key }} is null and backwards.natural_key is null as is_missed
+            snapshotted.{{ key }} is null as is_missed
         from {{ master }}_versions_delivered as delivered
         left join {{ ref(snapshot) }} as snapshotted
             on delivered.natural_key = snapshotted.{{ key }} and delivered.updated_at = snapshotted.updated_at
-        left join {{ master }}_backwards as backwards
-            on delivered.natural_key = backwards.natural_key and delivered.updated_at = backwards.delivered_updated_at
+        left join {{ master }}_versions_behind as behind
+            on delivered.natural_key = behind.natural_key and delivered.updated_at = behind.updated_at
+        where behind.natural_key is null
     ),
 
     {{ master }}_versions_missed as (

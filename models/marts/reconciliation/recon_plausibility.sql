@@ -18,7 +18,7 @@
 --   f. a cost version more than var cost_move_band times (or less than 1/it of) the same SKU's
 --      previous version in the same currency fails: a cost typed in cents misstates the margin of
 --      every sale while it holds;
---   g. a cost version whose unit cost in USD (at the first day it holds that has a rate) is more
+--   g. a cost version whose unit cost in USD (at its effective date, or its currency's first rate) is more
 --      than var cost_to_list_price_band times the SKU's list price fails: f cannot see a SKU's
 --      first version, nor a version in another currency than the one before, typed in cents.
 {% set band = var('fx_move_band') %}
@@ -168,8 +168,18 @@ list_prices as (
     group by sku
 ),
 
--- every cost version at the first day it holds that has a rate for its currency; a version
--- with none (no rate yet) is not compared here: reconciliation_currency lists its lines
+-- each currency's first day with a rate
+first_rate_days as (
+    select
+        currency_code,
+        min(date_day) as first_rate_date
+    from {{ ref('int_fx_rates_filled') }}
+    group by currency_code
+),
+
+-- every cost version in USD at the later of its effective date and its currency's first rate
+-- (a version that ends before its currency has a rate, or whose day has none, is not compared
+-- here: reconciliation_currency lists its lines)
 cost_version_rates as (
     select
         versions.sku,
@@ -177,14 +187,14 @@ cost_version_rates as (
         versions.unit_cost,
         versions.currency_code,
         filled_rates.date_day as rate_date,
-        filled_rates.rate_to_usd,
-        row_number() over (
-            partition by versions.sku, versions.effective_from order by filled_rates.date_day
-        ) as rate_rank
+        filled_rates.rate_to_usd
     from {{ ref('int_cogs_versions_ranged') }} as versions
+    inner join first_rate_days on versions.currency_code = first_rate_days.currency_code
     inner join {{ ref('int_fx_rates_filled') }} as filled_rates
-        on versions.currency_code = filled_rates.currency_code
-            and filled_rates.date_day between versions.effective_from and versions.effective_to
+        on
+            versions.currency_code = filled_rates.currency_code
+            and greatest(versions.effective_from, first_rate_days.first_rate_date) = filled_rates.date_day
+            and versions.effective_to >= filled_rates.date_day
 ),
 
 costs_over_list_price as (
@@ -198,8 +208,7 @@ costs_over_list_price as (
     from cost_version_rates
     inner join list_prices on cost_version_rates.sku = list_prices.sku
     where
-        cost_version_rates.rate_rank = 1
-        and cost_version_rates.unit_cost * cost_version_rates.rate_to_usd
+        cost_version_rates.unit_cost * cost_version_rates.rate_to_usd
         > list_prices.list_price_usd * {{ list_price_band }}
 ),
 
