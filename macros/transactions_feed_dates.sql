@@ -37,3 +37,14 @@
 {% macro opened_before_data(created_at, first_day) -%}
     not coalesce(cast({{ created_at }} as date) >= {{ first_day }}, false)
 {%- endmacro %}
+
+{#- Each account's opening date, the one spelling of it for opened_before_data: the earliest of
+    its versions' (a date a later version fills in is the account's from its first order on, not
+    only from that version). One row per customer_id. -#}
+{% macro account_opening_dates() -%}
+    select
+        customer_id,
+        min(created_at) as created_at
+    from {{ ref('dim_customer') }}
+    group by customer_id
+{%- endmacro %}

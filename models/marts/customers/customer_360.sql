@@ -34,13 +34,8 @@ transactions_feed_dates as (
     {{ transactions_feed_dates(ref('fct_transactions')) }}
 ),
 
--- each account's opening date, from any of its versions (as the marketing mart reads it)
 opened as (
-    select
-        customer_id,
-        min(created_at) as created_at
-    from {{ ref('dim_customer') }}
-    group by customer_id
+    {{ account_opening_dates() }}
 ),
 
 order_totals as (

@@ -42,14 +42,8 @@ campaigns as (
     select * from {{ ref('dim_campaign') }}
 ),
 
--- each account's opening date, from any of its versions (a date filled in by a later version is
--- the account's, not only from that version on)
 customers as (
-    select
-        customer_id,
-        min(created_at) as created_at
-    from {{ ref('dim_customer') }}
-    group by 1
+    {{ account_opening_dates() }}
 ),
 
 -- the P&L's days, and whether the transactions feed speaks for each (the P&L's rule, §3)
@@ -58,7 +52,7 @@ pnl_days as (
         date_day,
         max(case when transactions_unknown_reason is null then 0 else 1 end) as is_outside_transactions_feed
     from {{ ref('pnl_daily_by_channel') }}
-    group by 1
+    group by date_day
 ),
 
 spend_feed_dates as (
@@ -89,7 +83,7 @@ uncovered as (
         sum(pnl_days.is_outside_transactions_feed) as days_outside_transactions_feed
     from pnl_days
     cross join spend_feed_dates
-    group by 1
+    group by month_start_date
 ),
 
 activity as (
@@ -147,7 +141,7 @@ monthly as (
         sum(new_customers) as new_customers,
         sum(new_customers_opened_before_data) as new_customers_opened_before_data
     from activity
-    group by 1, 2
+    group by month_start_date, campaign_key
 )
 
 select
