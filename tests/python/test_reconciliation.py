@@ -664,6 +664,34 @@ def test_overlapping_product_versions_fail_the_history_test(tmp_path: Path) -> N
     assert details == {"version"}
 
 
+def test_implausible_values_confirmed_in_the_seed_warn_and_the_build_passes(tmp_path: Path) -> None:
+    """Decision log §14: a rate or cost the plausibility check fails may be real (a devaluation, a
+    new supplier). Its only remedy was raising the band "for that run": the value stays in raw, so
+    the next build failed again, and a band raised for good lets every other currency and SKU
+    through. Confirmed in seeds/plausibility_confirmations.csv at the value listed, each is a
+    warning that names who confirmed it, and the build passes; nothing else is confirmed."""
+    copy = project_copy(tmp_path / "project")
+    project = _build(tmp_path, "fx_rate_off,new_sku_cost_in_cents", copy)
+    assert project.failed() == {"reconciliation_plausibility"}, _log(project)
+    listed = project.query(
+        "select object_type, object_id, actual_value from marts.reconciliation_exceptions where is_failure"
+    )
+    assert {object_type for object_type, _, _ in listed} == {"fx rate", "cost version"}, listed
+    seed = copy / "seeds" / "plausibility_confirmations.csv"
+    header = seed.read_text()
+    rows = [f"{kind},{object_id},{value},ana,2026-12-07,checked against the source" for kind, object_id, value in listed]
+    seed.write_text(header + "\n".join(rows) + "\n")
+    ok(project.build_daily())
+    assert project.failed() == set(), _log(project)
+    confirmed = project.query(
+        "select object_type, object_id, actual_value from marts.reconciliation_exceptions"
+        " where detail like '%; confirmed real by ana on 2026-12-07 (checked against the source): a warning'"
+        " and not is_failure"
+    )
+    assert sorted(confirmed) == sorted(listed)
+    assert project.query("select count(*) from marts.reconciliation_exceptions where is_failure") == [(0,)]
+
+
 def test_control_total_metrics_match_the_contract() -> None:
     """The sums dbt recomputes are the sums the generator and the contract define."""
     text = (ROOT / "macros" / "reconciliation" / "control_total_metrics.sql").read_text()

@@ -21,6 +21,10 @@
 --   g. a cost version whose unit cost in USD (at its effective date, or its currency's first rate) is more
 --      than var cost_to_list_price_band times the SKU's list price fails: f cannot see a SKU's
 --      first version, nor a version in another currency than the one before, typed in cents.
+-- A failure of a, e, f or g that finance has checked and found real (a devaluation, a new
+-- supplier, a nominal list price) is confirmed in seeds/plausibility_confirmations.csv, at the
+-- value listed: it is then a warning that names who confirmed it. A confirmation no failure
+-- matches any more is a warning too (remove it).
 {% set band = var('fx_move_band') %}
 {% set inversion_tolerance = var('fx_inversion_tolerance') %}
 {% set inversion_min_move = var('fx_inversion_min_move') %}
@@ -39,6 +43,10 @@ with marketing_spend as (
 
 retirements as (
     select * from {{ ref('ad_platform_retirements') }}
+),
+
+confirmations as (
+    select * from {{ ref('plausibility_confirmations') }}
 ),
 
 deliveries as (
@@ -212,6 +220,82 @@ costs_over_list_price as (
         > list_prices.list_price_usd * {{ list_price_band }}
 ),
 
+-- the failures a real move can give (a devaluation, a new supplier, a nominal list price): each
+-- with its object and the value listed, for a confirmation to match
+implausible_values as (
+    select
+        'fx rate' as object_type,
+        currency_code || ' ' || cast(rate_date as varchar(10)) as object_id,
+        currency_code,
+        previous_rate_to_usd as expected_value,
+        rate_to_usd as actual_value,
+        'rate moved more than {{ band }} from the previous publication ('
+        || cast(previous_rate_date as varchar(10)) || '): correct the rate' as detail
+    from fx_moves
+    union all
+    select
+        'fx rate' as object_type,
+        currency_code || ' ' || cast(rate_date as varchar(10)) as object_id,
+        currency_code,
+        previous_rate_to_usd as expected_value,
+        rate_to_usd as actual_value,
+        'rate is the inverse of the previous publication''s (' || cast(previous_rate_date as varchar(10))
+        || '): one of the two is quoted the other way round (units per USD, not USD per unit). Correct it'
+            as detail
+    from fx_inversions
+    union all
+    select
+        'cost version' as object_type,
+        sku || ' ' || cast(effective_from as varchar(10)) as object_id,
+        currency_code,
+        previous_unit_cost as expected_value,
+        unit_cost as actual_value,
+        'unit cost moved more than x{{ cost_band }} from the previous version (effective '
+        || cast(previous_effective_from as varchar(10)) || '), as a cost typed in cents or with its decimal '
+        || 'point moved would: correct the cost' as detail
+    from cost_moves
+    union all
+    select
+        'cost version' as object_type,
+        sku || ' ' || cast(effective_from as varchar(10)) as object_id,
+        'USD' as currency_code,
+        list_price_usd as expected_value,
+        unit_cost_usd as actual_value,
+        'unit cost (' || currency_code || ', in USD at the rate of ' || cast(rate_date as varchar(10))
+        || ') more than x{{ list_price_band }} the SKU''s list price, as a cost typed in cents would: correct the cost'
+            as detail
+    from costs_over_list_price
+),
+
+-- a finding is confirmed at the value listed only: a corrected file that changes it fails again
+findings as (
+    select
+        implausible_values.*,
+        confirmations.confirmed_by,
+        confirmations.confirmed_on,
+        confirmations.reason
+    from implausible_values
+    left join confirmations
+        on
+            implausible_values.object_type = confirmations.object_type
+            and implausible_values.object_id = confirmations.object_id
+            and cast(implausible_values.actual_value as numeric(28, 6)) = confirmations.confirmed_value
+),
+
+-- a confirmation no finding matches: its value was corrected, withdrawn, or is inside the band now
+stale_confirmations as (
+    select confirmations.*
+    from confirmations
+    where not exists (
+            select 1
+            from implausible_values
+            where
+                implausible_values.object_type = confirmations.object_type
+                and implausible_values.object_id = confirmations.object_id
+                and cast(implausible_values.actual_value as numeric(28, 6)) = confirmations.confirmed_value
+        )
+),
+
 pnl as (
     select * from {{ ref('pnl_daily_by_channel') }}
 ),
@@ -273,39 +357,22 @@ anomalies as (
 )
 
 select
-    {{ recon_columns('plausibility', "'fx rate'", "currency_code || ' ' || cast(rate_date as varchar(10))",
-        'currency_code', 'previous_rate_to_usd', 'rate_to_usd',
-        "'rate moved more than " ~ band ~ " from the previous publication ('
-            || cast(previous_rate_date as varchar(10)) || '): correct the rate, or raise var fx_move_band if real'",
-        'true') }}
-from fx_moves
+    {{ recon_columns('plausibility', 'object_type', 'object_id', 'currency_code', 'expected_value', 'actual_value',
+        "detail || case
+            when confirmed_by is null then ', or confirm it in seeds/plausibility_confirmations.csv if real'
+            else '; confirmed real by ' || confirmed_by || ' on ' || cast(confirmed_on as varchar(10))
+                || ' (' || reason || '): a warning'
+        end",
+        'confirmed_by is null') }}
+from findings
 union all
 select
-    {{ recon_columns('plausibility', "'fx rate'", "currency_code || ' ' || cast(rate_date as varchar(10))",
-        'currency_code', 'previous_rate_to_usd', 'rate_to_usd',
-        "'rate is the inverse of the previous publication''s ('
-            || cast(previous_rate_date as varchar(10)) || '): one of the two is quoted the other way round (units '
-            || 'per USD, not USD per unit). Correct it, or raise var fx_inversion_min_move if the move is real'",
-        'true') }}
-from fx_inversions
-union all
-select
-    {{ recon_columns('plausibility', "'cost version'", "sku || ' ' || cast(effective_from as varchar(10))",
-        'currency_code', 'previous_unit_cost', 'unit_cost',
-        "'unit cost moved more than x" ~ cost_band ~ " from the previous version (effective '
-            || cast(previous_effective_from as varchar(10)) || '), as a cost typed in cents or with its decimal '
-            || 'point moved would: correct the cost, or raise var cost_move_band if real'",
-        'true') }}
-from cost_moves
-union all
-select
-    {{ recon_columns('plausibility', "'cost version'", "sku || ' ' || cast(effective_from as varchar(10))",
-        "'USD'", 'list_price_usd', 'unit_cost_usd',
-        "'unit cost (' || currency_code || ', in USD at the rate of ' || cast(rate_date as varchar(10))
-            || ') more than x" ~ list_price_band ~ " the SKU''s list price, as a cost typed in cents would: '
-            || 'correct the cost, or raise var cost_to_list_price_band if real'",
-        'true') }}
-from costs_over_list_price
+    {{ recon_columns('plausibility', 'object_type', 'object_id', 'null', 'null', 'confirmed_value',
+        "'confirmed real by ' || confirmed_by || ' on ' || cast(confirmed_on as varchar(10))
+            || ', but no check lists this value now (corrected, withdrawn, or inside its band): remove the row '
+            || 'from seeds/plausibility_confirmations.csv: a warning'",
+        'false') }}
+from stale_confirmations
 union all
 select
     {{ recon_columns('plausibility', "'channel day'",
