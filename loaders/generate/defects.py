@@ -122,6 +122,18 @@ def _order_line_moves_channel(lines: Lines) -> Lines:
     return _set(lines, "channel", np.arange(len(lines)) == second, other)
 
 
+def _price_in_cents(lines: Lines) -> Lines:
+    """The day's last sale line with its unit price typed in cents (100 times its value), and its
+    order's total with it, as the source system would compute it: the order adds up and the
+    file's trailer claims it, so only the price against the SKU's list price can tell."""
+    c = lines.columns
+    i = len(lines) - 1 - _first(_sales(lines)[::-1], "sale line")
+    added = int(c["quantity"][i]) * int(c["unit_price"][i]) * 99
+    planted = _set(lines, "unit_price", np.arange(len(lines)) == i, int(c["unit_price"][i]) * 100)
+    order = _sales(lines) & (c["order_id"] == c["order_id"][i])
+    return _set(planted, "order_total", order, c["order_total"][order] + added)
+
+
 def _refund_exceeds_sale(lines: Lines) -> Lines:
     i = _first(_refunds(lines) & (lines.columns["quantity"] > 0), "refund of units")
     mask = np.arange(len(lines)) == i
@@ -554,6 +566,10 @@ DEFECTS: dict[str, Defect] = {
     ),
     "order_total_off": Defect("an order total 0.05 above its lines", lines=_order_total_off(5)),
     "duplicated_line": Defect("a sale line sent twice under two line event ids", lines=_duplicated_line),
+    "price_in_cents": Defect(
+        "a sale line's unit price typed in cents (100 times its value), its order's total with it",
+        lines=_price_in_cents,
+    ),
     "order_line_moves_channel": Defect(
         "a line of an order of several names another channel than the order's other lines",
         lines=_order_line_moves_channel,

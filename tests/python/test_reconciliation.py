@@ -78,6 +78,9 @@ EXPECTED: dict[str, set[str]] = {
     "cost_in_cents": {"reconciliation_plausibility"},
     # a first version: only the list price can tell (decision log §14)
     "new_sku_cost_in_cents": {"reconciliation_plausibility"},
+    # a price typed in cents, its order's total and the file's trailer with it: only the list
+    # price can tell (decision log §14)
+    "price_in_cents": {"reconciliation_plausibility"},
     # a warning: listed with its evidence, never a failure
     "spend_spike": set(),
     # a warning: the platform's silent day reads 0 spend, which a lagging export makes unknown
@@ -116,6 +119,7 @@ DETAILS: dict[str, list[tuple[str, bool]]] = {
     "fx_rate_inverted": [("rate is the inverse of the previous publication's", True)],
     "cost_in_cents": [("unit cost moved more than x5 from the previous version", True)],
     "new_sku_cost_in_cents": [("SKU-LAUNCH-0002 ", True), ("more than x5 the SKU's list price", True)],
+    "price_in_cents": [("at the line's rate) more than x5 the SKU's list price, as a price typed in cents", True)],
     "spend_spike": [("marketing spend outside ", False)],
     "platform_spend_lags": [("spend ends ", False), (", before the last day of the spend feed (", False)],
     "product_version_backwards": [("before the current version's", True)],
@@ -164,6 +168,7 @@ GROUPS: dict[str, list[str]] = {
         "fx_rate_restated",
         "control_total_mismatch",
         "order_line_moves_channel",
+        "price_in_cents",
     ],
     "attributes_corrections_rates": [
         "refund_moves_attributes",
@@ -665,21 +670,24 @@ def test_overlapping_product_versions_fail_the_history_test(tmp_path: Path) -> N
 
 
 def test_implausible_values_confirmed_in_the_seed_warn_and_the_build_passes(tmp_path: Path) -> None:
-    """Decision log §14: a rate or cost the plausibility check fails may be real (a devaluation, a
-    new supplier). Its only remedy was raising the band "for that run": the value stays in raw, so
-    the next build failed again, and a band raised for good lets every other currency and SKU
-    through. Confirmed in seeds/plausibility_confirmations.csv at the value listed, each is a
-    warning that names who confirmed it, and the build passes; nothing else is confirmed."""
+    """Decision log §14: a rate, cost or price the plausibility check fails may be real (a
+    devaluation, a new supplier, a negotiated price). Its only remedy was raising the band "for
+    that run": the value stays in raw, so the next build failed again, and a band raised for good
+    lets every other currency and SKU through. Confirmed in seeds/plausibility_confirmations.csv
+    at the value listed, each is a warning that names who confirmed it, and the build passes;
+    nothing else is confirmed."""
     copy = project_copy(tmp_path / "project")
-    project = _build(tmp_path, "fx_rate_off,new_sku_cost_in_cents", copy)
+    project = _build(tmp_path, "fx_rate_off,new_sku_cost_in_cents,price_in_cents", copy)
     assert project.failed() == {"reconciliation_plausibility"}, _log(project)
     listed = project.query(
         "select object_type, object_id, actual_value from marts.reconciliation_exceptions where is_failure"
     )
-    assert {object_type for object_type, _, _ in listed} == {"fx rate", "cost version"}, listed
+    assert {object_type for object_type, _, _ in listed} == {"fx rate", "cost version", "sale line"}, listed
     seed = copy / "seeds" / "plausibility_confirmations.csv"
     header = seed.read_text()
-    rows = [f"{kind},{object_id},{value},ana,2026-12-07,checked against the source" for kind, object_id, value in listed]
+    rows = [
+        f"{kind},{object_id},{value},ana,2026-12-07,checked against the source" for kind, object_id, value in listed
+    ]
     seed.write_text(header + "\n".join(rows) + "\n")
     ok(project.build_daily())
     assert project.failed() == set(), _log(project)

@@ -20,8 +20,11 @@
 --      every sale while it holds;
 --   g. a cost version whose unit cost in USD (at its effective date, or its currency's first rate) is more
 --      than var cost_to_list_price_band times the SKU's list price fails: f cannot see a SKU's
---      first version, nor a version in another currency than the one before, typed in cents.
--- A failure of a, e, f or g that finance has checked and found real (a devaluation, a new
+--      first version, nor a version in another currency than the one before, typed in cents;
+--   h. a sale line whose unit price in USD (at the line's own rate) is more than var
+--      price_to_list_price_band times the SKU's list price fails: a price typed in cents is in
+--      the order's total and the file's control totals too, so nothing else sees it.
+-- A failure of a, e, f, g or h that finance has checked and found real (a devaluation, a new
 -- supplier, a nominal list price) is confirmed in seeds/plausibility_confirmations.csv, at the
 -- value listed: it is then a warning that names who confirmed it. A confirmation no failure
 -- matches any more is a warning too (remove it).
@@ -30,6 +33,7 @@
 {% set inversion_min_move = var('fx_inversion_min_move') %}
 {% set cost_band = var('cost_move_band') %}
 {% set list_price_band = var('cost_to_list_price_band') %}
+{% set price_band = var('price_to_list_price_band') %}
 {% set anomaly_band = var('anomaly_band') %}
 {#- (measure, the P&L expression, whether a drop is flagged as well as a spike) -#}
 {% set measures = [
@@ -47,6 +51,10 @@ retirements as (
 
 confirmations as (
     select * from {{ ref('plausibility_confirmations') }}
+),
+
+transactions as (
+    select * from {{ ref('fct_transactions') }}
 ),
 
 deliveries as (
@@ -220,8 +228,25 @@ costs_over_list_price as (
         > list_prices.list_price_usd * {{ list_price_band }}
 ),
 
--- the failures a real move can give (a devaluation, a new supplier, a nominal list price): each
--- with its object and the value listed, for a confirmation to match
+-- sale lines priced far above the SKU's highest list price (compared without a division: only the
+-- lines listed are divided)
+prices_over_list_price as (
+    select
+        transactions.line_event_id,
+        transactions.currency_code,
+        list_prices.list_price_usd,
+        {{ divide('transactions.gross_revenue_usd', 'transactions.quantity', 6) }} as unit_price_usd
+    from transactions
+    inner join list_prices on transactions.sku = list_prices.sku
+    where
+        transactions.event_type = 'sale'
+        and transactions.quantity > 0
+        and transactions.gross_revenue_usd
+        > transactions.quantity * list_prices.list_price_usd * {{ price_band }}
+),
+
+-- the failures a real value can give (a devaluation, a new supplier, a nominal list price, a
+-- negotiated price): each with its object and the value listed, for a confirmation to match
 implausible_values as (
     select
         'fx rate' as object_type,
@@ -265,6 +290,17 @@ implausible_values as (
         || ') more than x{{ list_price_band }} the SKU''s list price, as a cost typed in cents would: correct the cost'
             as detail
     from costs_over_list_price
+    union all
+    select
+        'sale line' as object_type,
+        line_event_id as object_id,
+        'USD' as currency_code,
+        list_price_usd as expected_value,
+        unit_price_usd as actual_value,
+        'unit price (' || currency_code || ', in USD at the line''s rate) more than x{{ price_band }} the SKU''s '
+        || 'list price, as a price typed in cents would (the order''s total and the file''s control totals '
+        || 'carry it too): correct the line at the source' as detail
+    from prices_over_list_price
 ),
 
 -- a finding is confirmed at the value listed only: a corrected file that changes it fails again
