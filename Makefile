@@ -66,8 +66,13 @@ profiles.yml: profiles.yml.example
 # A load that completed but left a delivered file out (rejected, or a link refused; exit code 4)
 # still builds: the marts then hold everything else delivered, Data health names the file, and
 # the build fails on it (reconciliation_completeness), so the job fails all the same. Any other
-# failure stops before dbt. Decision log §13.
-BUILD_WHAT_LOADED := || [ $$? -eq 4 ]
+# failure stops before dbt, with the loader's own exit code (make says "Error 2" for a source
+# that cannot be read, "Error 3" for a warehouse another load holds). Decision log §13.
+BUILD_WHAT_LOADED := || { code=$$?; [ $$code -eq 4 ] || exit $$code; }
+
+# The build, then the warehouse's status (each feed's files, and the file a feed STOPPED at), which
+# the operator needs most when the build fails; the job exits with the build's code.
+BUILD_THEN_STATUS = code=0; $(DBT) build $(1) || code=$$?; $(PY) -m loaders status; exit $$code
 
 run: install profiles.yml
 ifeq ($(strip $(SOURCE)),)
@@ -81,8 +86,7 @@ ifeq ($(strip $(SOURCE)),)
 else
 	$(PY) -m loaders load --source $(SOURCE) --claim-warehouse $(BUILD_WHAT_LOADED)
 endif
-	$(DBT) build
-	@$(PY) -m loaders status
+	$(call BUILD_THEN_STATUS,)
 	@echo "Dashboards: make dashboard, then open http://127.0.0.1:$(DASHBOARD_PORT)"
 
 # The scheduled job, every morning on a built warehouse: load what is new, then build everything but
@@ -94,8 +98,7 @@ DAILY_BUILD_FLAGS := --exclude-resource-type unit_test
 
 daily: install profiles.yml
 	$(PY) -m loaders load --source $(or $(strip $(SOURCE)),$(SAMPLE)) --claim-warehouse $(BUILD_WHAT_LOADED)
-	$(DBT) build $(DAILY_BUILD_FLAGS)
-	@$(PY) -m loaders status
+	$(call BUILD_THEN_STATUS,$(DAILY_BUILD_FLAGS))
 
 # The suite runs on TEST_WORKERS processes (pytest-xdist); tests sharing a built warehouse stay together.
 test: install profiles.yml postgres chromium lint

@@ -555,9 +555,11 @@ def test_a_file_the_loader_rejects_is_built_around_named_and_fails_until_it_is_f
             cwd=ROOT, env=env, capture_output=True, text=True, check=False,
         )  # fmt: skip
 
-    # any other failure of the load (here exit 2, a root that does not exist) stops before dbt
+    # any other failure of the load (here exit 2, a root that does not exist) stops before dbt,
+    # and make names the loader's own code (it said "Error 1" for every one)
     run = daily(tmp_path / "typo")
     assert run.returncode != 0 and "does not exist" in run.stderr, run.stdout + run.stderr
+    assert "Error 2" in run.stderr, run.stderr
     assert "Done." not in run.stdout and not (project.work / "target").exists(), run.stdout
     days = SMALL.days
     generate(source, replace(SMALL, days=days - 2), progress=False)
@@ -573,6 +575,8 @@ def test_a_file_the_loader_rejects_is_built_around_named_and_fails_until_it_is_f
     assert f"REJECTED transactions: {name}: missing required column(s): order_id" in run.stdout, run.stdout
     assert run.returncode != 0
     assert "Done." in run.stdout, "the build ran after the load that left the file out"
+    # the build failed, and the job still prints the warehouse's status, naming where the feed stopped
+    assert f"STOPPED at {name}" in run.stdout.split("Done.")[-1], run.stdout[-1500:] + run.stderr[-1500:]
     assert project.failed() == {"reconciliation_completeness", "reconciliation_control_totals"}, _log(project)
     assert project.query(
         "select rejected_file_name, rejection_reason, files_waiting, links_refused from marts.feed_deliveries"
