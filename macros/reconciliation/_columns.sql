@@ -54,3 +54,10 @@
 {% macro recon_moved_beyond(value, previous, factor) -%}
     ({{ value }} > {{ previous }} * {{ factor }} or {{ value }} * {{ factor }} < {{ previous }})
 {%- endmacro %}
+
+{#- A numeric(28, 8) value as text without its trailing zeros (627.39000000 as 627.39, 100.00000000
+    as 100), exact, or 'unknown' for null: the value a plausibility finding asks to be confirmed,
+    as a person types it. -#}
+{% macro decimal_text(value) -%}
+    coalesce(rtrim(rtrim(cast({{ value }} as varchar(40)), '0'), '.'), 'unknown')
+{%- endmacro %}

@@ -678,29 +678,32 @@ def test_implausible_values_confirmed_in_the_seed_warn_and_the_build_passes(tmp_
     devaluation, a new supplier, a negotiated price). Its only remedy was raising the band "for
     that run": the value stays in raw, so the next build failed again, and a band raised for good
     lets every other currency and SKU through. Confirmed in seeds/plausibility_confirmations.csv
-    at the value listed, each is a warning that names who confirmed it, and the build passes;
+    at the value its detail names, each is a warning that names who confirmed it, and the build passes;
     nothing else is confirmed."""
     copy = project_copy(tmp_path / "project")
     project = _build(tmp_path, "fx_rate_off,new_sku_cost_in_cents,price_in_cents", copy)
     assert project.failed() == {"reconciliation_plausibility"}, _log(project)
-    listed = project.query(
-        "select object_type, object_id, actual_value from marts.reconciliation_exceptions where is_failure"
-    )
+    # the value to confirm is the one each failure's detail names (the object's own: a cost in its
+    # currency, not the USD figure a restated rate would move), read as a person reads the page
+    listed = [
+        (object_type, object_id, re.search(r"confirm the [^,]+, ([0-9.]+), in seeds/", detail).group(1))
+        for object_type, object_id, detail in project.query(
+            "select object_type, object_id, detail from marts.reconciliation_exceptions where is_failure"
+        )
+    ]
     assert {object_type for object_type, _, _ in listed} == {"fx rate", "cost version", "sale line"}, listed
     seed = copy / "seeds" / "plausibility_confirmations.csv"
-    header = seed.read_text()
     rows = [
         f"{kind},{object_id},{value},ana,2026-12-07,checked against the source" for kind, object_id, value in listed
     ]
-    seed.write_text(header + "\n".join(rows) + "\n")
+    seed.write_text(seed.read_text() + "\n".join(sorted(set(rows))) + "\n")
     ok(project.build_daily())
     assert project.failed() == set(), _log(project)
     confirmed = project.query(
-        "select object_type, object_id, actual_value from marts.reconciliation_exceptions"
-        " where detail like '%; confirmed real by ana on 2026-12-07 (checked against the source): a warning'"
-        " and not is_failure"
+        "select object_type, object_id, detail from marts.reconciliation_exceptions where not is_failure"
+        " and detail like '%, confirmed real by ana on 2026-12-07 (checked against the source): a warning'"
     )
-    assert sorted(confirmed) == sorted(listed)
+    assert sorted((kind, object_id) for kind, object_id, _ in confirmed) == sorted((k, o) for k, o, _ in listed)
     assert project.query("select count(*) from marts.reconciliation_exceptions where is_failure") == [(0,)]
 
 

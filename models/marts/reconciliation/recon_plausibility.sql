@@ -25,9 +25,10 @@
 --      price_to_list_price_band times the SKU's list price fails: a price typed in cents is in
 --      the order's total and the file's control totals too, so nothing else sees it.
 -- A failure of a, e, f, g or h that finance has checked and found real (a devaluation, a new
--- supplier, a nominal list price) is confirmed in seeds/plausibility_confirmations.csv, at the
--- value listed: it is then a warning that names who confirmed it. A confirmation no failure
--- matches any more is a warning too (remove it).
+-- supplier, a nominal list price, a negotiated price) is confirmed in
+-- seeds/plausibility_confirmations.csv at the value its detail names (the object's own): it is
+-- then a warning that names who confirmed it. A confirmation no failure matches any more is a
+-- warning too (remove it).
 {% set band = var('fx_move_band') %}
 {% set inversion_tolerance = var('fx_inversion_tolerance') %}
 {% set inversion_min_move = var('fx_inversion_min_move') %}
@@ -217,6 +218,7 @@ costs_over_list_price as (
     select
         cost_version_rates.sku,
         cost_version_rates.effective_from,
+        cost_version_rates.unit_cost,
         cost_version_rates.currency_code,
         cost_version_rates.rate_date,
         list_prices.list_price_usd,
@@ -235,6 +237,7 @@ prices_over_list_price as (
         transactions.line_event_id,
         transactions.currency_code,
         list_prices.list_price_usd,
+        {{ divide('transactions.gross_revenue', 'transactions.quantity', 8) }} as unit_price,
         {{ divide('transactions.gross_revenue_usd', 'transactions.quantity', 6) }} as unit_price_usd
     from transactions
     inner join list_prices on transactions.sku = list_prices.sku
@@ -246,7 +249,8 @@ prices_over_list_price as (
 ),
 
 -- the failures a real value can give (a devaluation, a new supplier, a nominal list price, a
--- negotiated price): each with its object and the value listed, for a confirmation to match
+-- negotiated price): each with its object and the value a confirmation names, the object's own
+-- (the rate; a cost or a price in its own currency, whatever rate converts it)
 implausible_values as (
     select
         'fx rate' as object_type,
@@ -254,6 +258,8 @@ implausible_values as (
         currency_code,
         previous_rate_to_usd as expected_value,
         rate_to_usd as actual_value,
+        cast(rate_to_usd as numeric(28, 8)) as confirmable_value,
+        'the rate' as confirmable_name,
         'rate moved more than {{ band }} from the previous publication ('
         || cast(previous_rate_date as varchar(10)) || '): correct the rate' as detail
     from fx_moves
@@ -264,6 +270,8 @@ implausible_values as (
         currency_code,
         previous_rate_to_usd as expected_value,
         rate_to_usd as actual_value,
+        cast(rate_to_usd as numeric(28, 8)) as confirmable_value,
+        'the rate' as confirmable_name,
         'rate is the inverse of the previous publication''s (' || cast(previous_rate_date as varchar(10))
         || '): one of the two is quoted the other way round (units per USD, not USD per unit). Correct it'
             as detail
@@ -275,6 +283,8 @@ implausible_values as (
         currency_code,
         previous_unit_cost as expected_value,
         unit_cost as actual_value,
+        cast(unit_cost as numeric(28, 8)) as confirmable_value,
+        'the unit cost in ' || currency_code as confirmable_name,
         'unit cost moved more than x{{ cost_band }} from the previous version (effective '
         || cast(previous_effective_from as varchar(10)) || '), as a cost typed in cents or with its decimal '
         || 'point moved would: correct the cost' as detail
@@ -286,6 +296,8 @@ implausible_values as (
         'USD' as currency_code,
         list_price_usd as expected_value,
         unit_cost_usd as actual_value,
+        cast(unit_cost as numeric(28, 8)) as confirmable_value,
+        'the unit cost in ' || currency_code as confirmable_name,
         'unit cost (' || currency_code || ', in USD at the rate of ' || cast(rate_date as varchar(10))
         || ') more than x{{ list_price_band }} the SKU''s list price, as a cost typed in cents would: correct the cost'
             as detail
@@ -297,13 +309,16 @@ implausible_values as (
         'USD' as currency_code,
         list_price_usd as expected_value,
         unit_price_usd as actual_value,
+        cast(unit_price as numeric(28, 8)) as confirmable_value,
+        'the unit price in ' || currency_code as confirmable_name,
         'unit price (' || currency_code || ', in USD at the line''s rate) more than x{{ price_band }} the SKU''s '
         || 'list price, as a price typed in cents would (the order''s total and the file''s control totals '
         || 'carry it too): correct the line at the source' as detail
     from prices_over_list_price
 ),
 
--- a finding is confirmed at the value listed only: a corrected file that changes it fails again
+-- a finding is confirmed at its own value only, exactly: a corrected file that changes it fails
+-- again; a confirmation says the value is real, whichever check lists it
 findings as (
     select
         implausible_values.*,
@@ -314,8 +329,8 @@ findings as (
     left join confirmations
         on
             implausible_values.object_type = confirmations.object_type
-            and implausible_values.object_id = confirmations.object_id
-            and cast(implausible_values.actual_value as numeric(28, 6)) = confirmations.confirmed_value
+            and implausible_values.object_id = trim(confirmations.object_id)
+            and implausible_values.confirmable_value = confirmations.confirmed_value
 ),
 
 -- a confirmation no finding matches: its value was corrected, withdrawn, or is inside the band now
@@ -327,8 +342,8 @@ stale_confirmations as (
             from implausible_values
             where
                 implausible_values.object_type = confirmations.object_type
-                and implausible_values.object_id = confirmations.object_id
-                and cast(implausible_values.actual_value as numeric(28, 6)) = confirmations.confirmed_value
+                and implausible_values.object_id = trim(confirmations.object_id)
+                and implausible_values.confirmable_value = confirmations.confirmed_value
         )
 ),
 
@@ -395,18 +410,20 @@ anomalies as (
 select
     {{ recon_columns('plausibility', 'object_type', 'object_id', 'currency_code', 'expected_value', 'actual_value',
         "detail || case
-            when confirmed_by is null then ', or confirm it in seeds/plausibility_confirmations.csv if real'
-            else '; confirmed real by ' || confirmed_by || ' on ' || cast(confirmed_on as varchar(10))
-                || ' (' || reason || '): a warning'
+            when confirmed_by is null
+                then ', or, if it is real, confirm ' || confirmable_name || ', '
+                || " ~ decimal_text('confirmable_value') ~ " || ', in seeds/plausibility_confirmations.csv'
+            else '; ' || confirmable_name || ', ' || " ~ decimal_text('confirmable_value') ~ " || ', confirmed real by '
+                || confirmed_by || ' on ' || cast(confirmed_on as varchar(10)) || ' (' || reason || '): a warning'
         end",
         'confirmed_by is null') }}
 from findings
 union all
 select
     {{ recon_columns('plausibility', 'object_type', 'object_id', 'null', 'null', 'confirmed_value',
-        "'confirmed real by ' || confirmed_by || ' on ' || cast(confirmed_on as varchar(10))
-            || ', but no check lists this value now (corrected, withdrawn, or inside its band): remove the row '
-            || 'from seeds/plausibility_confirmations.csv: a warning'",
+        "'confirmed real at ' || " ~ decimal_text('confirmed_value') ~ " || ' by ' || confirmed_by || ' on '
+            || cast(confirmed_on as varchar(10)) || ', but no check lists this value now (corrected, withdrawn, '
+            || 'or inside its band): remove the row from seeds/plausibility_confirmations.csv: a warning'",
         'false') }}
 from stale_confirmations
 union all
