@@ -241,6 +241,30 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> list[tu
     return con.execute(sql, list(params)).fetchall()
 
 
+CONFIRMATIONS_HEADERS = ["object", "id", "value confirmed", "confirmed by", "on", "why"]
+
+
+def _confirmation_rows(con: duckdb.DuckDBPyConnection) -> list[list[str]]:
+    """The implausible values finance has confirmed real (decision log §14), every one, whatever
+    its month: each turns a failing plausibility check into a warning, so the pack that is signed
+    off says who accepted which value and why. The value as typed, never rounded to cents."""
+    try:
+        rows = _query(
+            con,
+            "select object_type, object_id, confirmed_value, confirmed_by, confirmed_on, reason "
+            "from reference.plausibility_confirmations order by confirmed_on, object_type, object_id",
+        )
+    except duckdb.CatalogException:
+        why = "the warehouse was built before confirmations existed: build it again"
+        return [[f'<td colspan="{len(CONFIRMATIONS_HEADERS)}" class="unknown">unknown: {why}</td>']]
+    if not rows:
+        return [[f'<td colspan="{len(CONFIRMATIONS_HEADERS)}">none: no implausible value is confirmed real</td>']]
+    return [
+        [_cell(kind), _cell(object_id), _cell(format(value.normalize(), "f")), _cell(by), _cell(str(on)), _cell(why)]
+        for kind, object_id, value, by, on, why in rows
+    ]
+
+
 def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
     # the month's days the transactions feed covers (the P&L's days without a
     # transactions_unknown_reason, the mart's rule): a day outside them has spend but no known
@@ -526,6 +550,14 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
             [[_cell(r[0]), _cell(r[1]), _cell(r[2])] for r in recon] or [[_cell("none"), _cell(0), _cell(0)]],
             "marts.reconciliation_exceptions",
             "reconciliation",
+        ),
+        _table(
+            "Implausible values confirmed real",
+            CONFIRMATIONS_HEADERS,
+            _confirmation_rows(con),
+            "reference.plausibility_confirmations (seeds/plausibility_confirmations.csv): each is a warning in "
+            "reconciliation_plausibility, not a failure, while the value is as confirmed",
+            "confirmations",
         ),
         "</html>",
     ]

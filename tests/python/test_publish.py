@@ -808,3 +808,37 @@ def test_the_pack_says_which_refunds_have_no_usd_amount_and_shows_no_zero(built:
     assert re.findall(r'data-value="([^"]*)"', row)[:2] == ["", str(lines)]
     assert f"unknown: no USD amount for {lines:,} refund lines" in row
     assert f"{month:%b %y} unknown</text>" in text  # no bar of 0 for the unknown month
+
+
+def test_the_pack_lists_every_value_confirmed_real_with_who_and_why(built: Project, tmp_path: Path) -> None:
+    """Decision log §14: a confirmation turns a failing plausibility check into a warning, so the
+    pack that is signed off lists each (whatever its month), with its value as typed (not rounded
+    to cents), who confirmed it, when and why; none says none, and a warehouse built before
+    confirmations existed says unknown. The pack showed only a count of warnings per check."""
+    (month,) = built.query("select strftime(max(date_day), '%Y-%m') from marts.pnl_daily_by_channel")[0]
+
+    def listed(warehouse: Path) -> str:
+        text = write_pack(warehouse, month, tmp_path / warehouse.stem).read_text()
+        part = text[text.index('data-table="confirmations"') :]
+        return part[: part.index("</table>")]
+
+    assert "none: no implausible value is confirmed real" in listed(built.warehouse)
+    warehouse = tmp_path / "confirmed.duckdb"
+    shutil.copy(built.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    con.execute(
+        "insert into reference.plausibility_confirmations values "
+        "('fx rate', 'VND 2025-03-02', 0.00003912, 'ana', date '2025-03-03', 'SBV rate, checked <here>')"
+    )
+    con.close()
+    rows = listed(warehouse)
+    assert (
+        "<td>fx rate</td><td>VND 2025-03-02</td><td>0.00003912</td><td>ana</td><td>2025-03-03</td>"
+        "<td>SBV rate, checked &lt;here&gt;</td>"
+    ) in rows, rows
+    before = tmp_path / "before.duckdb"
+    shutil.copy(built.warehouse, before)
+    con = duckdb.connect(str(before))
+    con.execute("drop table reference.plausibility_confirmations")
+    con.close()
+    assert "unknown: the warehouse was built before confirmations existed" in listed(before)
