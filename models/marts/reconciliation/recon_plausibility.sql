@@ -297,8 +297,10 @@ implausible_values as (
         list_price_usd as expected_value,
         unit_cost_usd as actual_value,
         cast(unit_cost as numeric(28, 8)) as confirmable_value,
-        'the unit cost in ' || currency_code as confirmable_name,
-        'unit cost (' || currency_code || ', in USD at the rate of ' || cast(rate_date as varchar(10))
+        -- the cost's own currency (the finding's currency_code is USD, the list price's)
+        'the unit cost in ' || costs_over_list_price.currency_code as confirmable_name,
+        'unit cost (' || costs_over_list_price.currency_code || ', in USD at the rate of '
+        || cast(rate_date as varchar(10))
         || ') more than x{{ list_price_band }} the SKU''s list price, as a cost typed in cents would: correct the cost'
             as detail
     from costs_over_list_price
@@ -310,10 +312,10 @@ implausible_values as (
         list_price_usd as expected_value,
         unit_price_usd as actual_value,
         cast(unit_price as numeric(28, 8)) as confirmable_value,
-        'the unit price in ' || currency_code as confirmable_name,
-        'unit price (' || currency_code || ', in USD at the line''s rate) more than x{{ price_band }} the SKU''s '
-        || 'list price, as a price typed in cents would (the order''s total and the file''s control totals '
-        || 'carry it too): correct the line at the source' as detail
+        'the unit price in ' || prices_over_list_price.currency_code as confirmable_name,
+        'unit price (' || prices_over_list_price.currency_code || ', in USD at the line''s rate) more than '
+        || 'x{{ price_band }} the SKU''s list price, as a price typed in cents would (the order''s total and the '
+        || 'file''s control totals carry it too): correct the line at the source' as detail
     from prices_over_list_price
 ),
 
