@@ -66,13 +66,15 @@ profiles.yml: profiles.yml.example
 # A load that completed but left a delivered file out (rejected, or a link refused; exit code 4)
 # still builds: the marts then hold everything else delivered, Data health names the file, and
 # the build fails on it (reconciliation_completeness), so the job fails all the same. Any other
-# failure stops before dbt, with the loader's own exit code (make says "Error 2" for a source
-# that cannot be read, "Error 3" for a warehouse another load holds). Decision log §13.
+# failure stops before dbt, and make names the loader's own exit code ("Error 2" for a source
+# that cannot be read, "Error 3" for a warehouse another load holds; make itself exits 2 on any
+# failure). Decision log §13.
 BUILD_WHAT_LOADED := || { code=$$?; [ $$code -eq 4 ] || exit $$code; }
 
 # The build, then the warehouse's status (each feed's files, and the file a feed STOPPED at), which
-# the operator needs most when the build fails; the job exits with the build's code.
-BUILD_THEN_STATUS = code=0; $(DBT) build $(1) || code=$$?; $(PY) -m loaders status; exit $$code
+# the operator needs most when the build fails; the recipe fails with the build's code (make names
+# it), whatever the status printed.
+BUILD_THEN_STATUS = code=0; $(DBT) build $(1) || code=$$?; $(PY) -m loaders status || true; exit $$code
 
 run: install profiles.yml
 ifeq ($(strip $(SOURCE)),)

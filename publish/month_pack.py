@@ -247,7 +247,8 @@ CONFIRMATIONS_HEADERS = ["object", "id", "value confirmed", "confirmed by", "on"
 def _confirmation_rows(con: duckdb.DuckDBPyConnection) -> list[list[str]]:
     """The implausible values finance has confirmed real (decision log §14), every one, whatever
     its month: each turns a failing plausibility check into a warning, so the pack that is signed
-    off says who accepted which value and why. The value as typed, never rounded to cents."""
+    off says who accepted which value and why. The value exactly, without trailing zeros, never
+    rounded to cents."""
     try:
         rows = _query(
             con,
@@ -555,8 +556,9 @@ def render(con: duckdb.DuckDBPyConnection, month: Month) -> str:
             "Implausible values confirmed real",
             CONFIRMATIONS_HEADERS,
             _confirmation_rows(con),
-            "reference.plausibility_confirmations (seeds/plausibility_confirmations.csv): each is a warning in "
-            "reconciliation_plausibility, not a failure, while the value is as confirmed",
+            "reference.plausibility_confirmations (seeds/plausibility_confirmations.csv), every row: one that "
+            "matches a finding makes it a warning in reconciliation_plausibility, not a failure; one that matches "
+            "none (its value corrected since, or another warehouse's) is listed there as a warning to remove it",
             "confirmations",
         ),
         "</html>",

@@ -124,8 +124,8 @@ def _order_line_moves_channel(lines: Lines) -> Lines:
 
 def _price_in_cents(lines: Lines) -> Lines:
     """The day's last sale line with its unit price typed in cents (100 times its value), and its
-    order's total with it, as the source system would compute it: the order adds up and the
-    file's trailer claims it, so only the price against the SKU's list price can tell."""
+    order's total with it (its tax and fee as they were): the order adds up and the file's trailer
+    claims it, so only the price against the SKU's list price can tell."""
     c = lines.columns
     i = len(lines) - 1 - _first(_sales(lines)[::-1], "sale line")
     added = int(c["quantity"][i]) * int(c["unit_price"][i]) * 99

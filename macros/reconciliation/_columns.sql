@@ -61,3 +61,12 @@
 {% macro decimal_text(value) -%}
     coalesce(rtrim(rtrim(cast({{ value }} as varchar(40)), '0'), '.'), 'unknown')
 {%- endmacro %}
+
+{#- True when a row of seeds/plausibility_confirmations.csv (`confirmation`) confirms a plausibility
+    finding (`finding`, with object_type, object_id and confirmable_value): the same object, at
+    the value the finding names, exactly. The one spelling of the match (decision log §14). -#}
+{% macro plausibility_confirms(finding, confirmation) -%}
+    ({{ finding }}.object_type = {{ confirmation }}.object_type
+    and {{ finding }}.object_id = {{ confirmation }}.object_id
+    and {{ finding }}.confirmable_value = {{ confirmation }}.confirmed_value)
+{%- endmacro %}

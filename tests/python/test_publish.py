@@ -812,7 +812,7 @@ def test_the_pack_says_which_refunds_have_no_usd_amount_and_shows_no_zero(built:
 
 def test_the_pack_lists_every_value_confirmed_real_with_who_and_why(built: Project, tmp_path: Path) -> None:
     """Decision log §14: a confirmation turns a failing plausibility check into a warning, so the
-    pack that is signed off lists each (whatever its month), with its value as typed (not rounded
+    pack that is signed off lists each (whatever its month), with its value exactly (not rounded
     to cents), who confirmed it, when and why; none says none, and a warehouse built before
     confirmations existed says unknown. The pack showed only a count of warnings per check."""
     (month,) = built.query("select strftime(max(date_day), '%Y-%m') from marts.pnl_daily_by_channel")[0]

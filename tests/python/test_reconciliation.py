@@ -681,7 +681,7 @@ def test_implausible_values_confirmed_in_the_seed_warn_and_the_build_passes(tmp_
     at the value its detail names, each is a warning that names who confirmed it, and the build passes;
     nothing else is confirmed."""
     copy = project_copy(tmp_path / "project")
-    project = _build(tmp_path, "fx_rate_off,new_sku_cost_in_cents,price_in_cents", copy)
+    project = _build(tmp_path, "fx_rate_inverted,new_sku_cost_in_cents,price_in_cents", copy)
     assert project.failed() == {"reconciliation_plausibility"}, _log(project)
     # the value to confirm is the one each failure's detail names (the object's own: a cost in its
     # currency, not the USD figure a restated rate would move), read as a person reads the page

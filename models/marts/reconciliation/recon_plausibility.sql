@@ -236,6 +236,7 @@ prices_over_list_price as (
     select
         transactions.line_event_id,
         transactions.currency_code,
+        transactions.event_date,
         list_prices.list_price_usd,
         {{ divide('transactions.gross_revenue', 'transactions.quantity', 8) }} as unit_price,
         {{ divide('transactions.gross_revenue_usd', 'transactions.quantity', 6) }} as unit_price_usd
@@ -250,8 +251,9 @@ prices_over_list_price as (
 
 -- the failures a real value can give (a devaluation, a new supplier, a nominal list price, a
 -- negotiated price): each with its object and the value a confirmation names, the object's own
--- (the rate; a cost or a price in its own currency, whatever rate converts it)
-implausible_values as (
+-- (the rate; a cost or a price in its own currency, whatever rate converts it). The rates first:
+-- a sale line converted at a rate that fails is not compared with its list price (below)
+implausible_rates as (
     select
         'fx rate' as object_type,
         currency_code || ' ' || cast(rate_date as varchar(10)) as object_id,
@@ -260,6 +262,7 @@ implausible_values as (
         rate_to_usd as actual_value,
         cast(rate_to_usd as numeric(28, 8)) as confirmable_value,
         'the rate' as confirmable_name,
+        rate_date,
         'rate moved more than {{ band }} from the previous publication ('
         || cast(previous_rate_date as varchar(10)) || '): correct the rate' as detail
     from fx_moves
@@ -272,10 +275,53 @@ implausible_values as (
         rate_to_usd as actual_value,
         cast(rate_to_usd as numeric(28, 8)) as confirmable_value,
         'the rate' as confirmable_name,
+        rate_date,
         'rate is the inverse of the previous publication''s (' || cast(previous_rate_date as varchar(10))
         || '): one of the two is quoted the other way round (units per USD, not USD per unit). Correct it'
             as detail
     from fx_inversions
+),
+
+-- the rate publications that fail and that no confirmation makes real
+unconfirmed_rates as (
+    select
+        implausible_rates.currency_code,
+        implausible_rates.rate_date
+    from implausible_rates
+    where not exists (
+            select 1 from confirmations
+            where {{ plausibility_confirms('implausible_rates', 'confirmations') }}
+        )
+),
+
+-- the listed lines converted at a sound rate: a wrong rate would list every line of its days, each
+-- asking to correct a line that is right, and hide the rate's own row among them
+prices_at_sound_rates as (
+    select prices_over_list_price.*
+    from prices_over_list_price
+    left join {{ ref('int_fx_rates_filled') }} as filled_rates
+        on
+            prices_over_list_price.currency_code = filled_rates.currency_code
+            and prices_over_list_price.event_date = filled_rates.date_day
+    where not exists (
+            select 1 from unconfirmed_rates
+            where
+                unconfirmed_rates.currency_code = filled_rates.currency_code
+                and unconfirmed_rates.rate_date = filled_rates.published_on
+        )
+),
+
+implausible_values as (
+    select
+        object_type,
+        object_id,
+        currency_code,
+        expected_value,
+        actual_value,
+        confirmable_value,
+        confirmable_name,
+        detail
+    from implausible_rates
     union all
     select
         'cost version' as object_type,
@@ -312,11 +358,11 @@ implausible_values as (
         list_price_usd as expected_value,
         unit_price_usd as actual_value,
         cast(unit_price as numeric(28, 8)) as confirmable_value,
-        'the unit price in ' || prices_over_list_price.currency_code as confirmable_name,
-        'unit price (' || prices_over_list_price.currency_code || ', in USD at the line''s rate) more than '
+        'the unit price in ' || prices_at_sound_rates.currency_code as confirmable_name,
+        'unit price (' || prices_at_sound_rates.currency_code || ', in USD at the line''s rate) more than '
         || 'x{{ price_band }} the SKU''s list price, as a price typed in cents would (the order''s total and the '
         || 'file''s control totals carry it too): correct the line at the source' as detail
-    from prices_over_list_price
+    from prices_at_sound_rates
 ),
 
 -- a finding is confirmed at its own value only, exactly: a corrected file that changes it fails
@@ -328,11 +374,7 @@ findings as (
         confirmations.confirmed_on,
         confirmations.reason
     from implausible_values
-    left join confirmations
-        on
-            implausible_values.object_type = confirmations.object_type
-            and implausible_values.object_id = trim(confirmations.object_id)
-            and implausible_values.confirmable_value = confirmations.confirmed_value
+    left join confirmations on {{ plausibility_confirms('implausible_values', 'confirmations') }}
 ),
 
 -- a confirmation no finding matches: its value was corrected, withdrawn, or is inside the band now
@@ -340,12 +382,8 @@ stale_confirmations as (
     select confirmations.*
     from confirmations
     where not exists (
-            select 1
-            from implausible_values
-            where
-                implausible_values.object_type = confirmations.object_type
-                and implausible_values.object_id = trim(confirmations.object_id)
-                and implausible_values.confirmable_value = confirmations.confirmed_value
+            select 1 from implausible_values
+            where {{ plausibility_confirms('implausible_values', 'confirmations') }}
         )
 ),
 
