@@ -253,6 +253,21 @@ prices_over_list_price as (
 -- negotiated price): each with its object and the value a confirmation names, the object's own
 -- (the rate; a cost or a price in its own currency, whatever rate converts it). The rates first:
 -- a sale line converted at a rate that fails is not compared with its list price (below)
+rate_failures as (
+    select
+        *,
+        'rate moved more than {{ band }} from the previous publication ('
+        || cast(previous_rate_date as varchar(10)) || '): correct the rate' as detail
+    from fx_moves
+    union all
+    select
+        *,
+        'rate is the inverse of the previous publication''s (' || cast(previous_rate_date as varchar(10))
+        || '): one of the two is quoted the other way round (units per USD, not USD per unit). Correct it'
+            as detail
+    from fx_inversions
+),
+
 implausible_rates as (
     select
         'fx rate' as object_type,
@@ -263,23 +278,8 @@ implausible_rates as (
         cast(rate_to_usd as numeric(28, 8)) as confirmable_value,
         'the rate' as confirmable_name,
         rate_date,
-        'rate moved more than {{ band }} from the previous publication ('
-        || cast(previous_rate_date as varchar(10)) || '): correct the rate' as detail
-    from fx_moves
-    union all
-    select
-        'fx rate' as object_type,
-        currency_code || ' ' || cast(rate_date as varchar(10)) as object_id,
-        currency_code,
-        previous_rate_to_usd as expected_value,
-        rate_to_usd as actual_value,
-        cast(rate_to_usd as numeric(28, 8)) as confirmable_value,
-        'the rate' as confirmable_name,
-        rate_date,
-        'rate is the inverse of the previous publication''s (' || cast(previous_rate_date as varchar(10))
-        || '): one of the two is quoted the other way round (units per USD, not USD per unit). Correct it'
-            as detail
-    from fx_inversions
+        detail
+    from rate_failures
 ),
 
 -- the rate publications that fail and that no confirmation makes real
