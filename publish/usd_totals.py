@@ -87,7 +87,13 @@ NO_COST = "no cost in USD (no cost version, or no rate for its currency)"
 # "Coverage"): null on a day whose lines all lack a cost, 0 on a day without a line inside the
 # dates the transactions feed covers (a day of spend only outside them is null with
 # transactions_unknown_reason), so a sum over days adds that 0 to the null
-PNL_COST_COLUMNS = ("cogs_usd", "gross_margin_usd", "contribution_before_marketing_usd", "contribution_margin_usd")
+PNL_COST_COLUMNS = (
+    "cogs_usd",
+    "gross_margin_usd",
+    "contribution_before_marketing_usd",
+    "contribution_margin_usd",
+    "net_revenue_with_cost_usd",
+)
 
 
 def pnl_columns_without_cost(row: dict[str, Any]) -> tuple[str, ...]:

@@ -264,11 +264,12 @@ def lines_without_usd_warning(lines: Any) -> None:
 
 
 def margin_coverage_note(net_revenue: Decimal | None, with_cost: Decimal | None, lines_without_cost: Any) -> str | None:
-    """What a margin covers when some lines lack a cost (decision log §3)."""
+    """What a margin covers when some lines lack a cost (decision log §3): a net revenue with a
+    known cost that reads unknown because no line has one covers none of it (0%)."""
     missing = int(lines_without_cost or 0)
     if missing == 0:
         return None
-    share = money.ratio(with_cost, net_revenue)
+    share = money.ratio(Decimal(0) if with_cost is None else with_cost, net_revenue)
     return (
         f"covers {money.percent(share)} of net revenue (net_revenue_with_cost_usd / net_revenue_usd); "
         f"{missing:,} lines without a cost are left out"

@@ -29,7 +29,7 @@ from finboard.ui import (
 )
 
 from publish.periods import part_covered
-from publish.usd_totals import PNL_RULE_COUNTS, pnl_columns_without_usd, pnl_sum_as_shown
+from publish.usd_totals import PNL_COST_COLUMNS, PNL_RULE_COUNTS, pnl_columns_without_usd, pnl_sum_as_shown
 
 PAGE = "pnl"
 MART = "pnl_daily_by_channel"
@@ -184,7 +184,7 @@ def main() -> None:
                 f"A hollow point, off the line, is a {grain} the chart holds only part of: it is the sum of the days "
                 f"it covers (its tooltip and the table's covers column say which), not of the whole {grain}."
             )
-    table = money_table(periods, MONEY, unknown_text={"cogs_usd": NO_COST, "gross_margin_usd": NO_COST})
+    table = money_table(periods, MONEY, unknown_text=dict.fromkeys(PNL_COST_COLUMNS, NO_COST))
     # each unknown after-marketing figure says its own reason: the spend's (the P&L's words), or
     # no cost (a period whose lines all lack one has no contribution for the spend to come off)
     for i, period in enumerate(periods):

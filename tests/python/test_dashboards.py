@@ -647,7 +647,8 @@ def test_a_pnl_period_none_of_whose_lines_has_a_cost_reads_its_margins_unknown_b
     them. The P&L page's table by week or month summed them: COGS and gross margin read USD 0.00
     and contribution after marketing minus the spend-only day's spend, beside its own bridge
     reading "no cost delivered" (found by a helper's audit on a warehouse built without a cost
-    feed, where a channel's days without a line did it). Planted in a copy: one channel's lines
+    feed, where a channel's days without a line did it); its net revenue with a known cost read
+    0.00 beside them, where a day of those lines reads it unknown (F16). Planted in a copy: one channel's lines
     all lose their cost over the sample, and one of its days becomes a day of spend only."""
     copy = Project(tmp_path)
     shutil.copy(built.warehouse, copy.warehouse)
@@ -702,11 +703,13 @@ def test_a_pnl_period_none_of_whose_lines_has_a_cost_reads_its_margins_unknown_b
         assert not at.exception
         periods = at.dataframe[1].value
         assert len(periods) > 0 and set(periods["channel"]) == {channel}
-        for column in ("cogs_usd", "gross_margin_usd", "contribution_margin_usd"):
+        for column in ("cogs_usd", "gross_margin_usd", "contribution_margin_usd", "net_revenue_with_cost_usd"):
             assert list(periods[column]) == [no_cost] * len(periods), (grain, column)
         assert not periods["net_revenue_usd"].str.startswith("unknown").any()
         bridge = at.dataframe[0].value.set_index("step")["amount"]
         assert bridge["Gross margin"] == bridge["Contribution after marketing"] == no_cost
+        # what the margin covers: none of the net revenue, known (not "unknown" of it)
+        assert "Gross margin covers 0.0% of net revenue" in " ".join(c.value for c in at.caption)
     warehouse.clear_memory()
 
 
