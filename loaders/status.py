@@ -18,6 +18,40 @@ def file_format_line(con: duckdb.DuckDBPyConnection) -> str:
     return line
 
 
+# what the next load does about a load that stopped part way (loaders/raw_layer.py, recover)
+REPAIR = "`python -m loaders load` (or make daily) repairs raw, then build"
+
+
+def stopped_loads(con: duckdb.DuckDBPyConnection, schema: str, tables: set[str]) -> list[str]:
+    """A line per load that stopped part way (killed, its connection lost), as the build's
+    completeness check lists it: rows in raw of a load `_dlt_loads` does not hold, and files
+    whose new delivery a completed load recorded but did not put in place of the earlier one."""
+    completed = f"select load_id from {schema}._dlt_loads where status = 0"
+    held: dict[str, list[str]] = {}
+    for table in (*FEEDS, "quarantine", "file_deliveries", "feed_reads"):
+        if table in tables:
+            for load_id, rows in con.execute(
+                f"select _dlt_load_id, count(*) from {schema}.{table} "
+                f"where _dlt_load_id is null or _dlt_load_id not in ({completed}) group by 1 order by 1"
+            ).fetchall():
+                held.setdefault(load_id or "(no load id)", []).append(f"{schema}.{table} {rows:,}")
+    lines = [
+        f"  STOPPED PART WAY: load {load_id} did not complete; its rows are in raw ({', '.join(parts)}): {REPAIR}"
+        for load_id, parts in sorted(held.items())
+    ]
+    if "file_deliveries" in tables:
+        for file_name, newest in con.execute(
+            f"select file_name, max(_dlt_load_id) from {schema}.file_deliveries "
+            f"where coalesce(is_current, true) and _dlt_load_id in ({completed}) "
+            "group by file_name having count(*) > 1 order by file_name"
+        ).fetchall():
+            lines.append(
+                f"  STOPPED PART WAY: {file_name} was delivered again by load {newest}, which stopped before the "
+                f"new delivery replaced the earlier one in raw: {REPAIR}"
+            )
+    return lines
+
+
 def report() -> str:
     path = settings.warehouse_path()
     if not path.exists():
@@ -74,6 +108,7 @@ def report() -> str:
             f"select count(*), max(inserted_at) from {schema}._dlt_loads where status = 0"
         ).fetchone()
         lines.append(f"  {loads} loads, the last at {last}")
+        lines += stopped_loads(con, schema, tables)
     others = con.execute(
         "select table_schema, count(*) from information_schema.tables "
         "where table_schema not in (?, 'information_schema', 'pg_catalog') and table_schema not like ? "

@@ -7,8 +7,9 @@ macros) runs unchanged; what Redshift has and PostgreSQL lacks is closed in two 
   startup parameters PostgreSQL rejects, reports a server version the driver can parse, and
   rewrites the few Redshift-only pieces of SQL text: physical-design clauses PostgreSQL has no
   use for (`diststyle`, `distkey`, `sortkey`, `backup no`, `with no schema binding`) are removed,
-  a bare date part (`dateadd(day, ...)`) is quoted so a stand-in function can take it, and dlt's
-  `varchar(max)` becomes PostgreSQL's longest equivalent.
+  a bare date part (`dateadd(day, ...)`) is quoted so a stand-in function can take it, dlt's
+  `varchar(max)` becomes PostgreSQL's longest equivalent, and `listagg(x, ', ') within group
+  (order by y)` becomes `string_agg(x, ', ' order by y)`.
 - `STAND_INS`: Redshift functions and catalog views dbt-redshift or the project calls, written
   in PostgreSQL (`getdate`, `dateadd`, `convert_timezone`, `json_extract_path_text(varchar, ...)`,
   `pg_get_late_binding_view_cols`, `svv_external_columns`).
@@ -46,6 +47,12 @@ REWRITES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("sortkey", re.compile(r"\b(compound\s+|interleaved\s+)?sortkey\s*\([^)]*\)", re.I), ""),
     ("date part", re.compile(r"\b(dateadd|datediff)\(\s*([a-z]+)\s*,", re.I), r"\1('\2',"),
     ("varchar(max)", re.compile(r"\bvarchar\(max\)", re.I), "varchar(65535)"),
+    # the text_list macro's Redshift spelling (macros/cross_db/text_list.sql), as PostgreSQL says it
+    (
+        "listagg",
+        re.compile(r"\blistagg\((.*?), ', '\)\s+within\s+group\s+\(order\s+by\s+([^()]*)\)", re.I | re.S),
+        r"string_agg(\1, ', ' order by \2)",
+    ),
 )
 
 STAND_INS = """

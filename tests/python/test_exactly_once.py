@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from support import ROOT, make_sample
+from support import ROOT, Project, make_sample
 
 from loaders.contracts import FEEDS
 from loaders.faults import CRASH_ENV, GATE_ENV, PAUSE_ENV, POINTS
@@ -177,6 +177,64 @@ def test_a_merge_load_killed_at_any_step_then_run_again_equals_clean_loads(
     again = run_loader(tmp_path, deliveries["later"])
     ok(again)
     assert raw_state(tmp_path / "finance.duckdb") == clean["later"]
+
+
+@pytest.mark.parametrize(
+    ("point", "said"),
+    [
+        ("load:before-complete", "rows in raw of a load that has not completed"),
+        ("apply:before", "which stopped before the new delivery replaced the earlier one in raw"),
+    ],
+)
+def test_a_build_after_a_load_that_stopped_part_way_fails_saying_so_until_the_next_load(
+    point: str, said: str, deliveries: dict[str, Path], tmp_path: Path
+) -> None:
+    """Decision log §13: a load killed part way leaves raw as it stopped until the next load
+    repairs it. A build run in between (a scheduler that builds whatever the load returned) counted
+    what raw held, part of a file or a file twice, and failed on control totals and layers naming
+    files, never the load: nothing said to load again. The completeness check now names the load
+    (or the file delivered again), says what the marts count and what to do, and so does `loaders
+    status`; after the next load, it lists nothing."""
+    project = Project(tmp_path)
+    ok(run_loader(tmp_path, deliveries["first"]))
+    crashed = run_loader(tmp_path, deliveries["later"], **{CRASH_ENV: point})
+    assert crashed.returncode == -9, f"the loader never reached {point}: {crashed.stdout}{crashed.stderr}"
+    stopped = (
+        "select object_type, object_id, detail from marts.reconciliation_exceptions "
+        "where invariant = 'completeness' and is_failure and detail like '%run the load again%' order by object_id"
+    )
+    build = project.build_daily()
+    assert build.returncode != 0
+    assert "reconciliation_completeness" in project.failed()
+    listed = project.query(stopped)
+    if point == "load:before-complete":
+        (load_id,) = project.query(
+            "select distinct _dlt_load_id from raw.transactions where _dlt_load_id not in "
+            "(select load_id from raw._dlt_loads where status = 0)"
+        )[0]
+        assert [(kind, key) for kind, key, _ in listed] == [("load", load_id)]
+        assert "raw.transactions " in listed[0][2] and "raw.file_deliveries " in listed[0][2]
+    else:  # the corrected transactions file and the fixed spend file
+        assert [kind for kind, _, _ in listed] == ["file", "file"]
+        assert {key.split("/")[0] for _, key, _ in listed} == {"transactions", "marketing_spend"}
+    assert all(said in detail and "make daily" in detail for _, _, detail in listed), listed
+    status = subprocess.run(
+        [sys.executable, "-m", "loaders", "status"], cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True
+    )
+    ok(status)
+    assert status.stdout.count("STOPPED PART WAY") == len(listed), status.stdout
+    ok(run_loader(tmp_path, deliveries["later"]))
+    project.build_daily()
+    assert project.query(stopped) == []
+    # the correction itself (a line taken out of a file whose order total and trailer still count
+    # it) fails order arithmetic and control totals, as after a clean load; completeness passes
+    assert "reconciliation_completeness" not in project.failed()
+    assert (
+        "STOPPED PART WAY"
+        not in subprocess.run(
+            [sys.executable, "-m", "loaders", "status"], cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True
+        ).stdout
+    )
 
 
 @pytest.fixture

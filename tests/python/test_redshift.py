@@ -334,7 +334,7 @@ def test_the_redshift_run_was_incremental_and_kept_history(both: tuple[RedshiftS
 
 def test_redshift_only_ddl_was_emitted(both: tuple[RedshiftStandIn, Project]) -> None:
     """What the shim had to take out is what only Redshift understands: the physical design
-    and late-binding views of the dbt models, and dlt's varchar(max)."""
+    and late-binding views of the dbt models, dlt's varchar(max), and listagg (text_list)."""
     redshift, _ = both
-    for clause in ("diststyle", "distkey", "sortkey", "with no schema binding", "backup no", "varchar(max)"):
+    for clause in ("diststyle", "distkey", "sortkey", "with no schema binding", "backup no", "varchar(max)", "listagg"):
         assert redshift.proxy.rewrites[clause] > 0, clause
