@@ -639,6 +639,15 @@ first_orders as (
     where is_first_order
 ),
 
+-- the master's accounts and those the lines name that it lacks (customer_360's accounts)
+accounts as (
+    select * from stg_customers
+    union all by name
+    select line_totals.customer_id
+    from line_totals
+    anti join stg_customers on line_totals.customer_id = stg_customers.customer_id
+),
+
 profiles as (
     select
         customers.*,
@@ -660,7 +669,7 @@ profiles as (
         first_orders.acquisition_month,
         as_of.as_of_date - cast(customers.created_at as date) as tenure_days,
         as_of.as_of_date - cast(order_totals.last_order_at as date) as recency_days
-    from stg_customers as customers
+    from accounts as customers
     cross join as_of
     left join order_totals on customers.customer_id = order_totals.customer_id
     left join line_totals on customers.customer_id = line_totals.customer_id

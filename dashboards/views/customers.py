@@ -70,7 +70,7 @@ def pick(label: str, query: str, name: str, key: str, needle: str, sources: tupl
         st.info(f"Type part of a name or an id to find an {label.lower()}.")
         return None
     matches = warehouse.run(PAGE, query, {"search": needle}).records()
-    labels = {f"{r[name]} · {r[key]}": str(r[key]) for r in matches}
+    labels = {f"{r[name] or NO_NAME} · {r[key]}": str(r[key]) for r in matches}
     found = f"first {SEARCH_LIMIT}: type more to narrow" if len(matches) >= SEARCH_LIMIT else f"{len(matches):,} found"
     choice = st.selectbox(f"{label} ({found})", list(labels), key=f"customers_{key}")
     return labels[choice] if choice else None
@@ -84,9 +84,15 @@ def account(needle: str) -> None:
             st.write("No account matches.")
         return
     record = warehouse.run(PAGE, "account", {"customer_id": customer_id}).one()
-    st.subheader(f"{record['customer_name']} ({record['customer_id']})")
+    st.subheader(f"{record['customer_name'] or NO_NAME} ({record['customer_id']})")
+    unknown = record["profile_unknown_reason"]
+    profile = (
+        f"attributes unknown: {unknown}"
+        if unknown
+        else f"segment {record['customer_segment']} · {record['country_code']}"
+    )
     st.caption(
-        f"segment {record['customer_segment']} · {record['country_code']} · group {record['account_group_id']}"
+        f"{profile} · group {record['account_group_id']}"
         f" · {record['value_tier']} · RFM {record['rfm_segment']}"
         f" · acquired via {record['acquisition_channel'] or 'unknown: no order'}"
         + (f" ({OPENED_BEFORE_DATA})" if record["is_opened_before_data"] and record["acquisition_channel"] else "")
@@ -102,7 +108,7 @@ def group(needle: str) -> None:
             st.write("No account group matches.")
         return
     record = warehouse.run(PAGE, "group", {"account_group_id": group_id}).one()
-    st.subheader(f"{record['group_name']} ({group_id})")
+    st.subheader(f"{record['group_name'] or NO_NAME} ({group_id})")
     st.caption(f"{record['accounts']} accounts, {record['ordering_accounts']} with orders")
     figures(record, "customer_groups_360")
     st.subheader("The group's accounts")
@@ -127,10 +133,12 @@ def group(needle: str) -> None:
 
 
 NEVER_DELIVERED = (
-    "The customers feed has never been delivered: customer_360 and customer_groups_360 hold no account, as they "
-    "are built on the customer master. The transactions' customers and their figures are in the P&L and orders "
-    "marts; deliver the customers feed to see them here."
+    "The customers feed has never been delivered: the accounts here are those the transactions name, with their "
+    "figures; their names, countries, segments and opening dates are unknown until it is "
+    "(customer_360.profile_unknown_reason)."
 )
+# an account the customer master lacks has no name (customer_360.profile_unknown_reason says why)
+NO_NAME = "name unknown"
 
 
 def main() -> None:

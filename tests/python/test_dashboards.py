@@ -1325,25 +1325,44 @@ def test_the_customers_page_says_the_customers_feed_was_never_delivered(
     built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Only the transactions feed is required (README). Without the customers feed, customer_360
-    holds no account, and a search for an account with orders read "No account matches." (found
-    by a helper's audit, 2026-12-07). The page now says the feed was never delivered. Planted in a
-    copy as the marts leave it: the feed undelivered, the 360s and their search indexes empty."""
+    held no account, and a search for an account with orders read "No account matches." (found
+    by a helper's audit, 2026-12-07); the page then said the feed was never delivered. Now the
+    360s list every account the lines name (decision log §8), its attributes unknown: the page
+    says the feed was never delivered, and an account shows its figures with "name unknown" and
+    the reason, never "None". Planted in a copy as the marts leave it: the feed undelivered, one
+    account's attributes null with the reason."""
     copy = Project(tmp_path)
     shutil.copy(built.warehouse, copy.warehouse)
     shutil.copytree(built.work / "target", tmp_path / "target")
     con = duckdb.connect(str(copy.warehouse))
     [(customer_id,)] = con.execute("select min(customer_id) from marts.fct_orders").fetchall()
     con.execute("update marts.feed_deliveries set is_delivered = false where feed = 'customers'")
-    for mart in ("customer_360", "customer_groups_360", "customer_search", "customer_group_search"):
-        con.execute(f"delete from marts.{mart}")
+    never = "the customers feed has never been delivered"
+    con.execute(
+        "update marts.customer_360 set customer_name = null, email = null, country_code = null, region = null,"
+        " customer_segment = null, loyalty_tier = null, created_at = null, profile_unknown_reason = ?"
+        " where customer_id = ?",
+        [never, customer_id],
+    )
+    con.execute(
+        "update marts.customer_search set customer_name = null, customer_name_lower = null where customer_id = ?",
+        [customer_id],
+    )
     con.close()
     use(copy, monkeypatch)
     at = app("customers")
-    never = [w.value for w in at.warning if w.value.startswith("The customers feed has never been delivered")]
-    assert len(never) == 1
+    warned = [w.value for w in at.warning if w.value.startswith("The customers feed has never been delivered")]
+    assert len(warned) == 1
     at.text_input(key="customers_search").input(customer_id.lower()).run()
     assert not at.exception
-    assert [w.value for w in at.warning if w.value.startswith("The customers feed")] == never
+    assert [w.value for w in at.warning if w.value.startswith("The customers feed")] == warned
+    box = at.selectbox(key="customers_customer_id")
+    assert f"name unknown · {customer_id}" in box.options
+    box.set_value(f"name unknown · {customer_id}").run()
+    assert at.subheader[0].value == f"name unknown ({customer_id})"
+    captions = " ".join(c.value for c in at.caption)
+    assert f"attributes unknown: {never}" in captions and "None" not in captions
+    assert parse_money(metric(at, "Net revenue (USD)")) is not None
     # with the feed delivered, no such warning
     use(built, monkeypatch)
     assert not [w.value for w in app("customers").warning if w.value.startswith("The customers feed")]

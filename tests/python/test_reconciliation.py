@@ -817,17 +817,39 @@ def test_without_rates_every_mart_sums_the_same_contribution_and_the_build_passe
     assert sums[0] is not None and len(set(sums)) == 1, sums
 
 
-def test_without_costs_refunds_put_no_margin_in_the_marts(tmp_path: Path) -> None:
+def test_without_costs_or_customers_refunds_put_no_margin_in_the_marts_and_every_account_is_listed(
+    tmp_path: Path,
+) -> None:
     """No cost feed, and refunds, restocked or not: a refund of a sale whose cost is unknown gives
     back an unknown cost too. Before, an unrestocked refund had COGS 0, so the P&L summed the
-    refunds, and only the refunds, into a large negative gross margin."""
+    refunds, and only the refunds, into a large negative gross margin.
+    No customers feed either (decision log §8): every account the lines name has its customer_360
+    row, its figures tied to the fact and its attributes unknown with the reason. Before, both
+    360s were empty (F5)."""
     (tmp_path / "work").mkdir()
     project = Project(tmp_path / "work")
     source = make_sample(tmp_path / "deliveries")
-    for feed in ("cogs", "control_totals"):
+    for feed in ("cogs", "control_totals", "customers"):
         shutil.rmtree(source / feed)
     assert project.load(source) == 0
     ok(project.build_daily())
+    assert project.query("select count(*) from marts.reconciliation_exceptions where is_failure") == [(0,)]
+    accounts = project.query(
+        "select count(*), count(distinct customer_id), sum(net_revenue_usd), sum(orders) from marts.customer_360"
+    )[0]
+    named = project.query(
+        "select count(distinct customer_id), count(distinct customer_id), sum(net_revenue_usd), "
+        "(select count(*) from marts.fct_orders where customer_id is not null) "
+        "from marts.fct_transactions where customer_id is not null"
+    )[0]
+    assert accounts == named and accounts[0] > 0, (accounts, named)
+    assert project.query(
+        "select distinct profile_unknown_reason, customer_name, country_code, customer_segment, created_at"
+        " from marts.customer_360"
+    ) == [("the customers feed has never been delivered", None, None, None, None)]
+    assert project.query("select count(*), sum(accounts) from marts.customer_groups_360") == [
+        (accounts[0], accounts[0])
+    ]
     refunds = project.query(
         "select count(*), count(case when is_restocked then 1 end) from marts.fct_transactions "
         "where event_type = 'refund'"

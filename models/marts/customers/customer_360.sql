@@ -1,5 +1,9 @@
 -- One row per customer account: current attributes from the SCD2 history, lifetime order and
 -- refund figures in the reporting currency, acquisition, value tier and RFM segment.
+--   accounts: every account of the customer master, and every account a transaction line names
+--            that the master lacks (the customers feed never delivered, or a gap the build fails
+--            on: dimension_members), its attributes unknown and profile_unknown_reason saying why
+--            (decision log §8): a sale is never left out of its account's figures
 --   as-of date: the last event date in the warehouse (recency and tenure count to it)
 --   return rate: refunded goods / net sales (after discounts, before refunds)
 --   margins: over the lines with a known cost (unknown, null, when none has one); the coverage
@@ -68,6 +72,48 @@ line_totals as (
     group by customer_id
 ),
 
+delivered as (
+    {{ recon_delivered_feeds() }}
+),
+
+-- the master's accounts, and the accounts the lines name that it lacks: their own group, no
+-- attribute known
+accounts as (
+    select
+        customer_id,
+        customer_key,
+        customer_name,
+        email,
+        country_code,
+        region,
+        customer_segment,
+        loyalty_tier,
+        account_group_id,
+        created_at,
+        cast(null as {{ string_type(64) }}) as profile_unknown_reason
+    from customers
+    union all
+    select
+        line_totals.customer_id,
+        {{ unknown_key() }} as customer_key,
+        cast(null as {{ string_type(256) }}) as customer_name,
+        cast(null as {{ string_type(320) }}) as email,
+        cast(null as {{ string_type(2) }}) as country_code,
+        cast(null as {{ string_type(128) }}) as region,
+        cast(null as {{ string_type(32) }}) as customer_segment,
+        cast(null as {{ string_type(32) }}) as loyalty_tier,
+        line_totals.customer_id as account_group_id,
+        cast(null as timestamp) as created_at,
+        case
+            when delivered.customers then 'not in the customers feed'
+            else 'the customers feed has never been delivered'
+        end as profile_unknown_reason
+    from line_totals
+    cross join delivered
+    left join customers on line_totals.customer_id = customers.customer_id
+    where customers.customer_id is null
+),
+
 first_orders as (
     select
         customer_id,
@@ -80,16 +126,17 @@ first_orders as (
 
 profiles as (
     select
-        customers.customer_id,
-        customers.customer_key,
-        customers.customer_name,
-        customers.email,
-        customers.country_code,
-        customers.region,
-        customers.customer_segment,
-        customers.loyalty_tier,
-        customers.account_group_id,
-        customers.created_at,
+        accounts.customer_id,
+        accounts.customer_key,
+        accounts.customer_name,
+        accounts.email,
+        accounts.country_code,
+        accounts.region,
+        accounts.customer_segment,
+        accounts.loyalty_tier,
+        accounts.account_group_id,
+        accounts.created_at,
+        accounts.profile_unknown_reason,
         order_totals.first_order_at,
         order_totals.last_order_at,
         coalesce(order_totals.orders, 0) as orders,
@@ -128,15 +175,15 @@ profiles as (
                 then {{ opened_before_data('opened.created_at', 'transactions_feed_dates.first_event_date') }}
         end as is_opened_before_data,
         -- dbt.datediff renders past the line length on DuckDB.
-        {{ dbt.datediff('cast(customers.created_at as date)', 'as_of.as_of_date', 'day') }} as tenure_days, -- noqa: LT05
+        {{ dbt.datediff('cast(accounts.created_at as date)', 'as_of.as_of_date', 'day') }} as tenure_days, -- noqa: LT05
         {{ dbt.datediff('cast(order_totals.last_order_at as date)', 'as_of.as_of_date', 'day') }} as recency_days -- noqa: LT05
-    from customers
+    from accounts
     cross join as_of
     cross join transactions_feed_dates
-    left join opened on customers.customer_id = opened.customer_id
-    left join order_totals on customers.customer_id = order_totals.customer_id
-    left join line_totals on customers.customer_id = line_totals.customer_id
-    left join first_orders on customers.customer_id = first_orders.customer_id
+    left join opened on accounts.customer_id = opened.customer_id
+    left join order_totals on accounts.customer_id = order_totals.customer_id
+    left join line_totals on accounts.customer_id = line_totals.customer_id
+    left join first_orders on accounts.customer_id = first_orders.customer_id
     left join marketing
         on first_orders.acquisition_campaign_id = marketing.campaign_id
             and first_orders.acquisition_month = marketing.month_start_date
@@ -200,6 +247,7 @@ select
     loyalty_tier,
     account_group_id,
     created_at,
+    profile_unknown_reason,
     first_order_at,
     last_order_at,
     cast(orders as bigint) as orders,

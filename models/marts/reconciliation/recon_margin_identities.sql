@@ -4,10 +4,11 @@
 -- measure of every other mart (orders, products, refunds, marketing, both customer 360s, the
 -- dashboards' daily aggregates) equals the total of the rows it is built from. An empty set sums
 -- to zero on both sides.
-{#- A known customer is an account with a member in dim_customer: an account the master lacks
-    is a dimension_members exception (a failure, or a warning while no customer master was
-    ever delivered), and has no 360 row to tie to. -#}
-{% set known_customer = 'customer_id is not null and customer_key <> ' ~ unknown_key() %}
+{#- An identified customer is a line's or order's account id: customer_360 has a row for each,
+    whether the customer master holds the account or not (an account it lacks is also a
+    dimension_members exception: a failure, or a warning while no customer master was ever
+    delivered). -#}
+{% set identified_customer = 'customer_id is not null' %}
 {#- Every measure of every mart ties to what it is built from, at the mart's total: (mart,
     its column, the relation that column sums, the expression summed there, which of its rows
     count). A measure the mart derives from others (rates, ROAS) is not summed. -#}
@@ -27,8 +28,8 @@
     'all spend': 'true',
     'attributed orders': 'attributed_campaign_id is not null',
     'attributed first orders': 'attributed_campaign_id is not null and is_first_order',
-    'known customers': known_customer,
-    'refund lines of known customers': "event_type = 'refund' and " ~ known_customer,
+    'identified customers': identified_customer,
+    'refund lines of identified customers': "event_type = 'refund' and " ~ identified_customer,
     'restocked refund lines': "event_type = 'refund' and is_restocked",
     'refund lines with unknown restock': "event_type = 'refund' and is_restocked is null",
     'all orders': 'true',
@@ -117,21 +118,21 @@
         'case when refunded_revenue_usd is null then 1 else 0 end', 'refund lines'),
     ('feed_freshness', 'lines_missing', 'lines',
         feed_lines_missing()['cogs'] ~ ' + ' ~ feed_lines_missing()['fx_rates'], 'all lines'),
-    ('customer_360', 'orders', 'orders', '1', 'known customers'),
-    ('customer_360', 'units', 'orders', 'units', 'known customers'),
-    ('customer_360', 'gross_revenue_usd', 'orders', 'gross_revenue_usd', 'known customers'),
-    ('customer_360', 'net_sales_usd', 'orders', 'net_sales_usd', 'known customers'),
-    ('customer_360', 'refunded_revenue_usd', 'lines', 'refunded_revenue_usd', 'known customers'),
-    ('customer_360', 'refund_lines', 'lines', '1', 'refund lines of known customers'),
+    ('customer_360', 'orders', 'orders', '1', 'identified customers'),
+    ('customer_360', 'units', 'orders', 'units', 'identified customers'),
+    ('customer_360', 'gross_revenue_usd', 'orders', 'gross_revenue_usd', 'identified customers'),
+    ('customer_360', 'net_sales_usd', 'orders', 'net_sales_usd', 'identified customers'),
+    ('customer_360', 'refunded_revenue_usd', 'lines', 'refunded_revenue_usd', 'identified customers'),
+    ('customer_360', 'refund_lines', 'lines', '1', 'refund lines of identified customers'),
     ('customer_360', 'refund_lines_without_usd', 'lines', 'case when net_revenue_usd is null then 1 else 0 end',
-        'refund lines of known customers'),
-    ('customer_360', 'net_revenue_usd', 'lines', 'net_revenue_usd', 'known customers'),
-    ('customer_360', 'gross_margin_usd', 'lines', 'gross_margin_usd', 'known customers'),
-    ('customer_360', 'contribution_margin_usd', 'lines', 'contribution_margin_usd', 'known customers'),
+        'refund lines of identified customers'),
+    ('customer_360', 'net_revenue_usd', 'lines', 'net_revenue_usd', 'identified customers'),
+    ('customer_360', 'gross_margin_usd', 'lines', 'gross_margin_usd', 'identified customers'),
+    ('customer_360', 'contribution_margin_usd', 'lines', 'contribution_margin_usd', 'identified customers'),
 ] %}
 {#- what the margins cover ties like any measure: the same expressions the marts sum -#}
 {% for mart, condition in [('product_performance_monthly', 'all lines'), ('pnl_daily_by_channel', 'all lines'),
-    ('customer_360', 'known customers'), ('fct_orders', 'sale lines')] -%}
+    ('customer_360', 'identified customers'), ('fct_orders', 'sale lines')] -%}
     {% for column, expression in margin_coverage().items() if not (mart == 'fct_orders'
         and column == 'net_revenue_with_cost_usd') -%}
         {% do ties.append((mart, column, 'lines', expression, condition)) %}
