@@ -18,8 +18,12 @@ def file_format_line(con: duckdb.DuckDBPyConnection) -> str:
     return line
 
 
-# what the next load does about a load that stopped part way (loaders/raw_layer.py, recover)
-REPAIR = "`python -m loaders load` (or make daily) repairs raw, then build"
+# what to do about a load that stopped part way: the next load repairs raw (loaders/raw_layer.py,
+# recover), but a second load while one runs would delete the running one's rows (decision log §13)
+REPAIR = (
+    "if no load is running, run the same load again (the same --source and --destination, or make daily with the "
+    "same SOURCE), then build; if one is, let it finish, then build"
+)
 
 
 def stopped_loads(con: duckdb.DuckDBPyConnection, schema: str, tables: set[str]) -> list[str]:
@@ -28,7 +32,7 @@ def stopped_loads(con: duckdb.DuckDBPyConnection, schema: str, tables: set[str])
     whose new delivery a completed load recorded but did not put in place of the earlier one."""
     completed = f"select load_id from {schema}._dlt_loads where status = 0"
     held: dict[str, list[str]] = {}
-    for table in (*FEEDS, "quarantine", "file_deliveries", "feed_reads"):
+    for table in sorted((*FEEDS, "quarantine", "file_deliveries", "feed_reads")):  # as the build lists them
         if table in tables:
             for load_id, rows in con.execute(
                 f"select _dlt_load_id, count(*) from {schema}.{table} "
@@ -36,7 +40,8 @@ def stopped_loads(con: duckdb.DuckDBPyConnection, schema: str, tables: set[str])
             ).fetchall():
                 held.setdefault(load_id or "(no load id)", []).append(f"{schema}.{table} {rows:,}")
     lines = [
-        f"  STOPPED PART WAY: load {load_id} did not complete; its rows are in raw ({', '.join(parts)}): {REPAIR}"
+        f"  STOPPED PART WAY: load {load_id} has not completed (it stopped, or is still running); its rows are in raw "
+        f"({', '.join(parts)}): {REPAIR}"
         for load_id, parts in sorted(held.items())
     ]
     if "file_deliveries" in tables:
@@ -46,8 +51,8 @@ def stopped_loads(con: duckdb.DuckDBPyConnection, schema: str, tables: set[str])
             "group by file_name having count(*) > 1 order by file_name"
         ).fetchall():
             lines.append(
-                f"  STOPPED PART WAY: {file_name} was delivered again by load {newest}, which stopped before the "
-                f"new delivery replaced the earlier one in raw: {REPAIR}"
+                f"  STOPPED PART WAY: {file_name} was delivered again by load {newest}, which stopped (or is still "
+                f"running) before the new delivery replaced the earlier one in raw: {REPAIR}"
             )
     return lines
 

@@ -179,11 +179,19 @@ def test_a_merge_load_killed_at_any_step_then_run_again_equals_clean_loads(
     assert raw_state(tmp_path / "finance.duckdb") == clean["later"]
 
 
+def _status(work: Path) -> str:
+    status = subprocess.run(
+        [sys.executable, "-m", "loaders", "status"], cwd=ROOT, env=_env(work), capture_output=True, text=True
+    )
+    ok(status)
+    return status.stdout
+
+
 @pytest.mark.parametrize(
     ("point", "said"),
     [
         ("load:before-complete", "rows in raw of a load that has not completed"),
-        ("apply:before", "which stopped before the new delivery replaced the earlier one in raw"),
+        ("apply:before", "which stopped (or is still running) before the new delivery replaced the earlier one in raw"),
     ],
 )
 def test_a_build_after_a_load_that_stopped_part_way_fails_saying_so_until_the_next_load(
@@ -193,48 +201,83 @@ def test_a_build_after_a_load_that_stopped_part_way_fails_saying_so_until_the_ne
     repairs it. A build run in between (a scheduler that builds whatever the load returned) counted
     what raw held, part of a file or a file twice, and failed on control totals and layers naming
     files, never the load: nothing said to load again. The completeness check now names the load
-    (or the file delivered again), says what the marts count and what to do, and so does `loaders
-    status`; after the next load, it lists nothing."""
+    (with the rows it left in each raw table) or the file delivered again, says what the marts
+    count and what to do, and so does `loaders status`; after the next load, it lists nothing."""
     project = Project(tmp_path)
     ok(run_loader(tmp_path, deliveries["first"]))
     crashed = run_loader(tmp_path, deliveries["later"], **{CRASH_ENV: point})
     assert crashed.returncode == -9, f"the loader never reached {point}: {crashed.stdout}{crashed.stderr}"
     stopped = (
         "select object_type, object_id, detail from marts.reconciliation_exceptions "
-        "where invariant = 'completeness' and is_failure and detail like '%run the load again%' order by object_id"
+        "where invariant = 'completeness' and is_failure and detail like '%run the same load again%' order by object_id"
     )
     build = project.build_daily()
     assert build.returncode != 0
     assert "reconciliation_completeness" in project.failed()
     listed = project.query(stopped)
+    status = _status(tmp_path)
     if point == "load:before-complete":
-        (load_id,) = project.query(
-            "select distinct _dlt_load_id from raw.transactions where _dlt_load_id not in "
-            "(select load_id from raw._dlt_loads where status = 0)"
-        )[0]
-        assert [(kind, key) for kind, key, _ in listed] == [("load", load_id)]
-        assert "raw.transactions " in listed[0][2] and "raw.file_deliveries " in listed[0][2]
+        # every raw table the load wrote, with its rows, as raw holds them
+        tables = [*FEEDS, "quarantine", "file_deliveries", "feed_reads"]
+        left = project.query(
+            " union all ".join(
+                f"select '{t}', _dlt_load_id, count(*) from raw.{t} where _dlt_load_id not in "
+                "(select load_id from raw._dlt_loads where status = 0) group by all"
+                for t in tables
+            )
+        )
+        assert {load for _, load, _ in left} == {key for _, key, _ in listed} and len(listed) == 1
+        assert {"transactions", "marketing_spend", "file_deliveries", "feed_reads"} <= {t for t, _, _ in left}
+        parts = ", ".join(f"raw.{t} {n}" for t, _, n in sorted(left))
+        assert f"({parts})" in listed[0][2], (parts, listed[0][2])
+        assert f"{', '.join(f'raw.{t} {n:,}' for t, _, n in sorted(left))}" in status, status
     else:  # the corrected transactions file and the fixed spend file
         assert [kind for kind, _, _ in listed] == ["file", "file"]
         assert {key.split("/")[0] for _, key, _ in listed} == {"transactions", "marketing_spend"}
-    assert all(said in detail and "make daily" in detail for _, _, detail in listed), listed
-    status = subprocess.run(
-        [sys.executable, "-m", "loaders", "status"], cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True
-    )
-    ok(status)
-    assert status.stdout.count("STOPPED PART WAY") == len(listed), status.stdout
+        assert all(key in status for _, key, _ in listed), status
+    assert all(said in detail and "let it finish, then build" in detail for _, _, detail in listed), listed
+    assert status.count("STOPPED PART WAY") == len(listed), status
     ok(run_loader(tmp_path, deliveries["later"]))
     project.build_daily()
     assert project.query(stopped) == []
     # the correction itself (a line taken out of a file whose order total and trailer still count
     # it) fails order arithmetic and control totals, as after a clean load; completeness passes
     assert "reconciliation_completeness" not in project.failed()
-    assert (
-        "STOPPED PART WAY"
-        not in subprocess.run(
-            [sys.executable, "-m", "loaders", "status"], cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True
-        ).stdout
+    assert "STOPPED PART WAY" not in _status(tmp_path)
+
+
+def test_a_load_that_stopped_part_way_never_writes_history(deliveries: dict[str, Path], tmp_path: Path) -> None:
+    """Decision log §13: the snapshots read staging before any reconciliation runs, and a version
+    they record stays after the next load repairs raw. A product renamed by a load killed before
+    it completed became the product's current version, and, the file withdrawn, the repaired
+    build failed on master data "corrected without a new updated_at" (review 24). The snapshots'
+    inputs are now tested first (of_completed_loads): the build fails there and skips the
+    snapshots; after the next load, the version goes into history."""
+    project = Project(tmp_path)
+    ok(run_loader(tmp_path, deliveries["first"]))
+    project.build_daily()  # fails on its quarantined spend row: history is written all the same
+    assert project.results()["products_snapshot"] == "success"
+    later = tmp_path / "later"
+    shutil.copytree(deliveries["first"], later)
+    (original,) = sorted(later.glob("products/*/*.csv"))
+    header, first_row, *_ = original.read_text().splitlines()
+    sku = first_row.split(",")[0]
+    renamed = later / "products" / "date=2025-11-23" / "products_2025-11-23.csv"
+    renamed.parent.mkdir()
+    renamed.write_text(
+        f'{header}\n{sku},"Renamed",' + ",".join(first_row.split(",")[2:-1]) + ',"2025-11-23T00:00:00+00:00"\n'
     )
+    crashed = run_loader(tmp_path, later, **{CRASH_ENV: "load:before-complete"})
+    assert crashed.returncode == -9, crashed.stdout + crashed.stderr
+    history = "select count(*) from snapshots.products_snapshot where product_name = 'Renamed'"
+    project.build_daily()
+    assert "of_completed_loads_stg_raw__products_dlt_load_id" in project.failed()
+    assert project.results()["products_snapshot"] == "skipped"
+    assert project.query(history) == [(0,)]
+    ok(run_loader(tmp_path, later))
+    project.build_daily()
+    assert not {name for name in project.failed() if name.startswith("of_completed_loads")}
+    assert project.query(history) == [(1,)]
 
 
 @pytest.fixture

@@ -16,7 +16,10 @@
 -- the marts may count part of a file, or a file twice, and the failures of other checks of the
 -- build may be these rows' (decision log §13, "A build after a load that stopped").
 {% set feeds = ['transactions', 'marketing_spend', 'cogs', 'products', 'customers', 'fx_rates', 'control_totals'] %}
-{% set load_again = 'run the load again (make daily, or python -m loaders load), which repairs raw, then build' %}
+{#- the next load repairs raw (recover), but one run while a load is running would delete that
+    load's rows: the same words as loaders status (REPAIR) -#}
+{% set load_again = 'if no load is running, run the same load again (the same --source and --destination, or '
+    ~ 'make daily with the same SOURCE), then build; if one is, let it finish, then build' %}
 with latest_delivery as (
     {{ recon_latest_deliveries() }}
 ),
@@ -278,7 +281,8 @@ from unfinished_loads
 union all
 select
     {{ recon_columns('completeness', "'file'", 'file_name', 'null', '1', 'current_deliveries',
-        "'delivered again by load ' || newest_load_id || ', which stopped before the new delivery replaced the '
-        || 'earlier one in raw: the marts count both, so other failures of this build may be theirs: "
+        "'delivered again by load ' || newest_load_id || ', which stopped (or is still running) before the new '
+        || 'delivery replaced the earlier one in raw: the marts count both, so other failures of this build may be '
+        || 'theirs: "
         ~ load_again ~ "'", 'true') }}
 from unreplaced_deliveries
