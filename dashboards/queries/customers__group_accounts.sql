@@ -10,7 +10,8 @@ select
     lines_without_cost,
     lines_without_usd,
     last_order_at,
-    rfm_segment
+    rfm_segment,
+    profile_unknown_reason
 from {{ ref('customer_360') }}
 where account_group_id = $account_group_id
 order by net_revenue_usd desc nulls last, customer_id

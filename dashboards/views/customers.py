@@ -109,7 +109,11 @@ def group(needle: str) -> None:
         return
     record = warehouse.run(PAGE, "group", {"account_group_id": group_id}).one()
     st.subheader(f"{record['group_name'] or NO_NAME} ({group_id})")
-    st.caption(f"{record['accounts']} accounts, {record['ordering_accounts']} with orders")
+    unknown = record["profile_unknown_reason"]
+    st.caption(
+        (f"attributes unknown: {unknown} · " if unknown else "")
+        + f"{record['accounts']} accounts, {record['ordering_accounts']} with orders"
+    )
     figures(record, "customer_groups_360")
     st.subheader("The group's accounts")
     accounts = warehouse.run(PAGE, "group_accounts", {"account_group_id": group_id}).records()
@@ -121,7 +125,11 @@ def group(needle: str) -> None:
         if record["net_revenue_usd"] is None:
             for column in usd:
                 table.loc[i, column] = NO_USD
-    st.dataframe(table, hide_index=True, width="stretch")
+        # an account the customer master lacks: its attributes unknown, with the reason (decision log §8)
+        if record["profile_unknown_reason"]:
+            for column in ("customer_name", "customer_segment"):
+                table.loc[i, column] = f"unknown: {record['profile_unknown_reason']}"
+    st.dataframe(table.drop(columns="profile_unknown_reason", errors="ignore"), hide_index=True, width="stretch")
     st.caption(
         source(
             "customer_360.net_revenue_usd",

@@ -1328,14 +1328,18 @@ def test_the_customers_page_says_the_customers_feed_was_never_delivered(
     held no account, and a search for an account with orders read "No account matches." (found
     by a helper's audit, 2026-12-07); the page then said the feed was never delivered. Now the
     360s list every account the lines name (decision log §8), its attributes unknown: the page
-    says the feed was never delivered, and an account shows its figures with "name unknown" and
-    the reason, never "None". Planted in a copy as the marts leave it: the feed undelivered, one
-    account's attributes null with the reason."""
+    says the feed was never delivered, and an account, and its group, show their figures with
+    "name unknown" and the reason, never "None" (review 25 found the group view's). Planted in a
+    copy as the marts leave it: the feed undelivered, one account's (and its own group's)
+    attributes null with the reason."""
     copy = Project(tmp_path)
     shutil.copy(built.warehouse, copy.warehouse)
     shutil.copytree(built.work / "target", tmp_path / "target")
     con = duckdb.connect(str(copy.warehouse))
-    [(customer_id,)] = con.execute("select min(customer_id) from marts.fct_orders").fetchall()
+    # an account with orders that is its own group, as an account the master lacks is
+    [(customer_id,)] = con.execute(
+        "select min(customer_id) from marts.customer_360 where orders > 0 and account_group_id = customer_id"
+    ).fetchall()
     con.execute("update marts.feed_deliveries set is_delivered = false where feed = 'customers'")
     never = "the customers feed has never been delivered"
     con.execute(
@@ -1346,6 +1350,15 @@ def test_the_customers_page_says_the_customers_feed_was_never_delivered(
     )
     con.execute(
         "update marts.customer_search set customer_name = null, customer_name_lower = null where customer_id = ?",
+        [customer_id],
+    )
+    con.execute(
+        "update marts.customer_groups_360 set group_name = null, group_segment = null, group_country_code = null,"
+        " profile_unknown_reason = ? where account_group_id = ?",
+        [never, customer_id],
+    )
+    con.execute(
+        "update marts.customer_group_search set group_name = null, group_name_lower = null where account_group_id = ?",
         [customer_id],
     )
     con.close()
@@ -1363,6 +1376,16 @@ def test_the_customers_page_says_the_customers_feed_was_never_delivered(
     captions = " ".join(c.value for c in at.caption)
     assert f"attributes unknown: {never}" in captions and "None" not in captions
     assert parse_money(metric(at, "Net revenue (USD)")) is not None
+    # its group (itself): the same, and in the group's accounts table
+    at.radio(key="customers_mode").set_value("Account group").run()
+    box = at.selectbox(key="customers_account_group_id")
+    box.set_value(next(o for o in box.options if o.endswith(f"· {customer_id}"))).run()
+    assert at.subheader[0].value == f"name unknown ({customer_id})"
+    captions = " ".join(c.value for c in at.caption)
+    assert f"attributes unknown: {never}" in captions and "None" not in captions
+    accounts = at.dataframe[-1].value.set_index("customer_id")
+    assert list(accounts.loc[customer_id, ["customer_name", "customer_segment"]]) == [f"unknown: {never}"] * 2
+    assert "profile_unknown_reason" not in accounts.columns
     # with the feed delivered, no such warning
     use(built, monkeypatch)
     assert not [w.value for w in app("customers").warning if w.value.startswith("The customers feed")]

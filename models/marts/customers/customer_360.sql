@@ -90,7 +90,7 @@ accounts as (
         loyalty_tier,
         account_group_id,
         created_at,
-        cast(null as {{ string_type(64) }}) as profile_unknown_reason
+        cast(null as {{ string_type(128) }}) as profile_unknown_reason
     from customers
     union all
     select
@@ -105,7 +105,7 @@ accounts as (
         line_totals.customer_id as account_group_id,
         cast(null as timestamp) as created_at,
         case
-            when delivered.customers then 'not in the customers feed'
+            when delivered.customers then 'not in the customers feed as loaded (missing, or its row quarantined)'
             else 'the customers feed has never been delivered'
         end as profile_unknown_reason
     from line_totals

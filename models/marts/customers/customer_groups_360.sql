@@ -59,6 +59,7 @@ select
     top_account.customer_name as group_name,
     top_account.customer_segment as group_segment,
     top_account.country_code as group_country_code,
+    top_account.profile_unknown_reason,
     cast(account_groups.accounts as bigint) as accounts,
     cast(account_groups.ordering_accounts as bigint) as ordering_accounts,
     account_groups.first_order_at,
