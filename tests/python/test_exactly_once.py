@@ -26,6 +26,7 @@ from support import ROOT, Project, make_sample
 
 from loaders.contracts import FEEDS
 from loaders.faults import CRASH_ENV, GATE_ENV, PAUSE_ENV, POINTS
+from loaders.status import REPAIR
 
 # What a delivery record says, without the load ids and read time that differ between runs.
 DELIVERY_FACTS = (
@@ -235,7 +236,8 @@ def test_a_build_after_a_load_that_stopped_part_way_fails_saying_so_until_the_ne
         assert [kind for kind, _, _ in listed] == ["file", "file"]
         assert {key.split("/")[0] for _, key, _ in listed} == {"transactions", "marketing_spend"}
         assert all(key in status for _, key, _ in listed), status
-    assert all(said in detail and "let it finish, then build" in detail for _, _, detail in listed), listed
+    # what to do, in the same words as loaders status
+    assert all(said in detail and detail.endswith(REPAIR) for _, _, detail in listed), listed
     assert status.count("STOPPED PART WAY") == len(listed), status
     ok(run_loader(tmp_path, deliveries["later"]))
     project.build_daily()

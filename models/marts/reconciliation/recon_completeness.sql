@@ -14,7 +14,7 @@
 -- lost; or still running), and no file whose new delivery was recorded but not yet put in place
 -- of the earlier one (the load stopped between the two). The next load repairs both; until then
 -- the marts may count part of a file, or a file twice, and the failures of other checks of the
--- build may be these rows' (decision log §13, "A build after a load that stopped").
+-- build may be these rows' (decision log §13, "A build after a load that stopped part way").
 {% set feeds = ['transactions', 'marketing_spend', 'cogs', 'products', 'customers', 'fx_rates', 'control_totals'] %}
 {#- the next load repairs raw (recover), but one run while a load is running would delete that
     load's rows: the same words as loaders status (REPAIR) -#}
