@@ -41,7 +41,7 @@ from finboard.bridge import bridge_steps  # noqa: E402
 from finboard.money import money as shown_money  # noqa: E402
 from finboard.money import parse_money  # noqa: E402
 from finboard.pages import PAGES  # noqa: E402
-from finboard.ui import ALL_CHANNELS, months_note  # noqa: E402
+from finboard.ui import ALL_CHANNELS, margin_coverage_note, months_note  # noqa: E402
 
 CENT = Decimal("0.01")
 CHANNEL_PAGES = ("overview", "pnl", "refunds", "marketing")
@@ -711,6 +711,27 @@ def test_a_pnl_period_none_of_whose_lines_has_a_cost_reads_its_margins_unknown_b
         # what the margin covers: none of the net revenue, known (not "unknown" of it)
         assert "Gross margin covers 0.0% of net revenue" in " ".join(c.value for c in at.caption)
     warehouse.clear_memory()
+
+
+@pytest.mark.parametrize(
+    ("net", "with_cost", "covers"),
+    [
+        (Decimal(200), None, "0.0%"),  # no line has a cost: a sum that reads it unknown (F16) covers none
+        (Decimal(200), Decimal(0), "0.0%"),
+        (Decimal(200), Decimal(50), "25.0%"),
+        (None, None, "unknown"),  # no USD amount: unknown, for that reason
+    ],
+)
+def test_a_margin_whose_lines_lack_a_cost_covers_none_of_the_net_revenue(
+    net: Decimal | None, with_cost: Decimal | None, covers: str
+) -> None:
+    """Decision log §3: the readers read a period's net revenue with a known cost unknown where no
+    line has a cost (publish/usd_totals.py), as the mart's day of such lines does. What the margin
+    covers is then none of the net revenue, known: the Overview's note read "covers unknown"."""
+    assert margin_coverage_note(net, with_cost, 3) == (
+        f"covers {covers} of net revenue (net_revenue_with_cost_usd / net_revenue_usd); 3 lines without a cost are "
+        "left out"
+    )
 
 
 def test_days_of_spend_outside_the_transactions_feed_are_not_days_of_zero_revenue(
