@@ -679,7 +679,8 @@ def test_implausible_values_confirmed_in_the_seed_warn_and_the_build_passes(tmp_
     that run": the value stays in raw, so the next build failed again, and a band raised for good
     lets every other currency and SKU through. Confirmed in seeds/plausibility_confirmations.csv
     at the value its detail names, each is a warning that names who confirmed it, and the build passes;
-    nothing else is confirmed."""
+    nothing else is confirmed. A confirmation typed with its id padded, or its who and why blank,
+    fails the seed's tests (a reason of only spaces passed: review 22)."""
     copy = project_copy(tmp_path / "project")
     project = _build(tmp_path, "fx_rate_inverted,new_sku_cost_in_cents,price_in_cents", copy)
     assert project.failed() == {"reconciliation_plausibility"}, _log(project)
@@ -705,6 +706,16 @@ def test_implausible_values_confirmed_in_the_seed_warn_and_the_build_passes(tmp_
     )
     assert sorted((kind, object_id) for kind, object_id, _ in confirmed) == sorted((k, o) for k, o, _ in listed)
     assert project.query("select count(*) from marts.reconciliation_exceptions where is_failure") == [(0,)]
+    # a confirmation must say who and why (a value of only spaces is not null), and name its object
+    # without spaces around it: the seed's tests fail on each
+    kind, object_id, value = listed[0]
+    seed.write_text(seed.read_text() + f"{kind},{object_id} ,{value},   ,2026-12-07,   \n")
+    assert project.dbt("build", "-s", "plausibility_confirmations").returncode != 0
+    assert {
+        "not_blank_plausibility_confirmations_confirmed_by",
+        "not_blank_plausibility_confirmations_reason",
+        "trimmed_plausibility_confirmations_object_id",
+    } <= project.failed(), project.failed()
 
 
 def test_control_total_metrics_match_the_contract() -> None:
