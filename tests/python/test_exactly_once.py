@@ -273,7 +273,7 @@ def test_a_load_that_stopped_part_way_never_writes_history(deliveries: dict[str,
     assert crashed.returncode == -9, crashed.stdout + crashed.stderr
     history = "select count(*) from snapshots.products_snapshot where product_name = 'Renamed'"
     project.build_daily()
-    assert "of_completed_loads_stg_raw__products_dlt_load_id" in project.failed()
+    assert "of_completed_loads_int_products_deduplicated_dlt_load_id" in project.failed()
     assert project.results()["products_snapshot"] == "skipped"
     assert project.query(history) == [(0,)]
     ok(run_loader(tmp_path, later))

@@ -10,7 +10,7 @@ with recursive accounts as (
     select
         customer_id,
         parent_customer_id
-    from {{ ref('stg_raw__customers') }}
+    from {{ ref('int_customers_deduplicated') }}
 ),
 
 -- the accounts whose parent is an account: the links a chain walks (read once, not at every step)

@@ -1,8 +1,11 @@
--- SCD2 customer dimension from the customers snapshot: one row per account version, with the
--- account's group (top of its parent chain, current relations), plus the unknown member that
--- anonymous sales and unknown accounts fall back to.
+-- SCD2 customer dimension: one row per account version, the customers snapshot's and those
+-- delivered that it never held (decision log §7), with the account's group (top of its parent
+-- chain, current relations), plus the unknown member that anonymous sales and unknown accounts
+-- fall back to.
 with versions as (
-    {{ scd2_versions(ref('customers_snapshot'), 'customer_id') }}
+    {{ scd2_versions(ref('customers_snapshot'), ref('stg_raw__customers'), 'customer_id',
+        ['customer_name', 'email', 'country_code', 'region', 'customer_segment', 'loyalty_tier',
+        'parent_customer_id', 'created_at']) }}
 ),
 
 groups as (
@@ -11,7 +14,7 @@ groups as (
 
 known as (
     select
-        {{ surrogate_key(['versions.customer_id', 'versions.dbt_valid_from']) }} as customer_key,
+        {{ surrogate_key(['versions.customer_id', 'versions.version_from']) }} as customer_key,
         versions.customer_id,
         versions.customer_name,
         versions.email,

@@ -1,12 +1,14 @@
--- SCD2 product dimension from the products snapshot: one row per product version, plus the
--- unknown member (product_key of the unknown SKU) that facts fall back to.
+-- SCD2 product dimension: one row per product version, the products snapshot's and those
+-- delivered that it never held (decision log §7), plus the unknown member (product_key of the
+-- unknown SKU) that facts fall back to.
 with versions as (
-    {{ scd2_versions(ref('products_snapshot'), 'sku') }}
+    {{ scd2_versions(ref('products_snapshot'), ref('stg_raw__products'), 'sku',
+        ['product_name', 'category', 'subcategory', 'brand', 'list_price_usd', 'product_status']) }}
 ),
 
 known as (
     select
-        {{ surrogate_key(['sku', 'dbt_valid_from']) }} as product_key,
+        {{ surrogate_key(['sku', 'version_from']) }} as product_key,
         sku,
         product_name,
         category,

@@ -4,7 +4,7 @@ with accounts as (
     select
         customer_id,
         parent_customer_id
-    from {{ ref('stg_raw__customers') }}
+    from {{ ref('int_customers_deduplicated') }}
 ),
 
 grouped as (

@@ -1,7 +1,9 @@
--- One row per customer account: the latest version delivered. Raw keeps every version
--- (customer_id, updated_at); history comes from the customers snapshot built on this model.
+-- One row per customer record delivered: every version of every account, in every file that
+-- carried it (raw keeps them all). The latest version of each account (the customers snapshot's
+-- input) is int_customers_deduplicated; the history completes the snapshot's versions from these
+-- rows (decision log §7).
 with source as (
-    {{ dedupe_latest(source('raw', 'customers'), 'customer_id', 'updated_at desc nulls last, ' ~ delivery_order()) }}
+    select * from {{ source('raw', 'customers') }}
 ),
 
 renamed as (
@@ -17,6 +19,7 @@ renamed as (
         {{ to_utc_timestamp('created_at') }} as created_at,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         _source_file as source_file,
+        _source_row_number as source_row_number,
         _dlt_load_id as dlt_load_id
     from source
 )

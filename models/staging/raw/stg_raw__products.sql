@@ -1,7 +1,9 @@
--- One row per SKU: the latest version delivered. Raw keeps every version (sku, updated_at);
--- the history the warehouse reports on comes from the products snapshot built on this model.
+-- One row per product record delivered: every version of every SKU, in every file that carried
+-- it (raw keeps them all). The latest version of each SKU (the products snapshot's input) is
+-- int_products_deduplicated; the history completes the snapshot's versions from these rows
+-- (decision log §7).
 with source as (
-    {{ dedupe_latest(source('raw', 'products'), 'sku', 'updated_at desc nulls last, ' ~ delivery_order()) }}
+    select * from {{ source('raw', 'products') }}
 ),
 
 renamed as (
@@ -15,6 +17,7 @@ renamed as (
         status as product_status,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         _source_file as source_file,
+        _source_row_number as source_row_number,
         _dlt_load_id as dlt_load_id
     from source
 )
