@@ -223,7 +223,11 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str], str |
                 "known.known_contribution_before_marketing_usd - known.known_marketing_spend_usd\n",
                 "known.known_contribution_before_marketing_usd\n",
             ),
-            ("macros/scd2_dimension.sql", "            where held.{{ natural_key }} is null\n", "            where false\n"),
+            (
+                "macros/scd2_dimension.sql",
+                "            where held.{{ natural_key }} is null\n",
+                "            where false\n",
+            ),
         ],
         {"reconciliation_margin_identities", "reconciliation_master_data"},
         {"products", "customers"},

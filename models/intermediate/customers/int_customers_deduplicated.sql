@@ -5,7 +5,8 @@ with delivered as (
 ),
 
 latest as (
-    {{ dedupe_latest('delivered', 'customer_id', 'updated_at desc nulls last, ' ~ delivery_order('dlt_load_id', 'source_file')) }}
+    {{ dedupe_latest('delivered', 'customer_id',
+        'updated_at desc nulls last, ' ~ delivery_order('dlt_load_id', 'source_file')) }}
 )
 
 select
