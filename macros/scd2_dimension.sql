@@ -46,10 +46,7 @@
                 unheld.updated_at as version_from,
                 cast(null as timestamp) as held_valid_to,
                 false as is_held
-            from ({{ master_versions(delivered, natural_key) }}) as unheld
-            left join {{ snapshot }} as held
-                on unheld.{{ natural_key }} = held.{{ natural_key }} and unheld.updated_at = held.updated_at
-            where held.{{ natural_key }} is null
+            from ({{ master_versions(delivered, natural_key, not_held_by=snapshot) }}) as unheld
         ) as unioned
     ) as versions
 {%- endmacro %}
@@ -57,20 +54,34 @@
 
 {#- The versions of a master as delivered (decision log §7): from its staged records (delivered:
     one row per record, with natural_key, updated_at, source_file and dlt_load_id), one row per
-    key and updated_at, as its latest delivery carried it. A version first delivered after a file
-    holding a later version of its key came in behind it and is not listed: no snapshot could
-    take it, recon_master_data (a) fails it while it is the key's latest delivery, and its change
-    is not used (§15). Of a key's versions in one file, none is behind another. -#}
-{% macro master_versions(delivered, natural_key) -%}
+    key and updated_at, as its latest delivery carried it; with not_held_by (a snapshot), only the
+    versions it does not hold. A version first delivered after a file holding a later version of
+    its key came in behind it and is not listed: no snapshot could take it, recon_master_data (a)
+    fails it while it is the key's latest delivery, and its change is not used (§15). Of a key's
+    versions in one file, none is behind another. -#}
+{% macro master_versions(delivered, natural_key, not_held_by=none) -%}
+    {%- set records -%}
+        {%- if not_held_by is none -%}
+            {{ delivered }}
+        {%- else -%}
+            (
+                select candidates.*
+                from {{ delivered }} as candidates
+                left join {{ not_held_by }} as held
+                    on candidates.{{ natural_key }} = held.{{ natural_key }} and candidates.updated_at = held.updated_at
+                where held.{{ natural_key }} is null
+            )
+        {%- endif -%}
+    {%- endset %}
     select versions.*
     from (
         select
-            records.*,
+            version_records.*,
             row_number() over (
-                partition by records.{{ natural_key }}, records.updated_at
-                order by {{ delivery_order('records.dlt_load_id', 'records.source_file') }}
+                partition by version_records.{{ natural_key }}, version_records.updated_at
+                order by {{ delivery_order('version_records.dlt_load_id', 'version_records.source_file') }}
             ) as delivery_rank
-        from {{ delivered }} as records
+        from {{ records }} as version_records
     ) as versions
     left join (
         -- the versions that came in behind: a file delivered before the version's first delivery
@@ -83,7 +94,7 @@
                 {{ natural_key }},
                 updated_at,
                 min(dlt_load_id) as first_dlt_load_id
-            from {{ delivered }}
+            from {{ records }} as version_records
             group by {{ natural_key }}, updated_at
         ) as first_loads
         inner join (
@@ -92,7 +103,7 @@
                 updated_at,
                 dlt_load_id,
                 min(source_file) as first_source_file
-            from {{ delivered }}
+            from {{ records }} as version_records
             group by {{ natural_key }}, updated_at, dlt_load_id
         ) as firsts
             on
