@@ -55,10 +55,11 @@
 {#- The versions of a master as delivered (decision log §7): from its staged records (delivered:
     one row per record, with natural_key, updated_at, source_file and dlt_load_id), one row per
     key and updated_at, as its latest delivery carried it; with not_held_by (a snapshot), only the
-    versions it does not hold. A version first delivered after a file holding a later version of
-    its key came in behind it and is not listed: no snapshot could take it, recon_master_data (a)
-    fails it while it is the key's latest delivery, and its change is not used (§15). Of a key's
-    versions in one file, none is behind another. -#}
+    versions it does not hold (by dbt_valid_from, the dimension key's timestamp). A version first
+    delivered after a file holding a later version of its key came in behind it and is not
+    listed: no snapshot could take it, recon_master_data (a) fails it while it is the key's latest
+    delivery, and its change is not used (§15). Of a key's versions in one file, none is behind
+    another. recon_master_data (d) ranks raw on its own to check the dimensions hold these. -#}
 {% macro master_versions(delivered, natural_key, not_held_by=none) -%}
     {%- set records -%}
         {%- if not_held_by is none -%}
@@ -68,7 +69,7 @@
                 select candidates.*
                 from {{ delivered }} as candidates
                 left join {{ not_held_by }} as held
-                    on candidates.{{ natural_key }} = held.{{ natural_key }} and candidates.updated_at = held.updated_at
+                    on candidates.{{ natural_key }} = held.{{ natural_key }} and candidates.updated_at = held.dbt_valid_from
                 where held.{{ natural_key }} is null
             )
         {%- endif -%}

@@ -73,8 +73,8 @@ def build_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _no_date(record: dict[str, Any]) -> str:
     if record["feed"] in ("products", "customers") and record["mart_rows"]:
-        # a change a load superseded before a build saw it is not in history either (decision log
-        # §7): the master_data warning counts those
+        # every key delivered one version only: each holds from 1900, so no date (the history holds
+        # every version delivered, decision log §7)
         return "first versions only (no later version in history)"
     if record["mart_rows"] == 0:
         return "unknown: never delivered"

@@ -216,7 +216,7 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str], str |
     ),
     # and, independent of it, a history that keeps only the snapshot's versions: the versions
     # delivered in one go before a build saw them are missing from the dimensions (decision log §7)
-    "pnl_contribution_forgets_marketing": (
+    "pnl_forgets_marketing_and_history_keeps_snapshots_only": (
         [
             (
                 "models/marts/finance/pnl_daily_by_channel.sql",
@@ -225,8 +225,8 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str], str |
             ),
             (
                 "macros/scd2_dimension.sql",
-                "            where held.{{ natural_key }} is null\n",
-                "            where false\n",
+                "                where held.{{ natural_key }} is null\n",
+                "                where false\n",
             ),
         ],
         {"reconciliation_margin_identities", "reconciliation_master_data"},

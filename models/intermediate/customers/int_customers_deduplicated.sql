@@ -1,5 +1,6 @@
 -- Customer accounts as last delivered: one row per account, its latest version (by updated_at,
 -- then the latest delivery of it). The customers snapshot's input.
+
 with delivered as (
     select * from {{ ref('stg_raw__customers') }}
 ),

@@ -9,9 +9,9 @@
 --   was costed at a version (effective date, cost and currency) the cost feed no longer has, or
 --   its date is on or after the earliest day whose rate, as the lines were converted (in their
 --   own currency or their cost's), the rates no longer give;
---   the product or customer version it was joined to no longer covers its event time: a version
---   the history took after the line was built (a dbt run runs no snapshot, so a master delivered
---   before it reaches the history only at the next build, after the watermark has moved on);
+--   the product or customer version it was joined to no longer covers its event time, or is gone:
+--   a version the history took, or lost, after the line was built (a corrected file withdrew a
+--   version no snapshot held; a warehouse built before the history read the staged records);
 --   it was built from a delivery (file and load) that is no line's latest any more: a later
 --   delivery was withdrawn (its file corrected without the line), so an earlier one counts again;
 --   it is still unresolved in fct_transactions (no rate, no cost or no rate for the cost's

@@ -1,5 +1,6 @@
 -- The product master as last delivered: one row per SKU, its latest version (by updated_at, then
 -- the latest delivery of it). The products snapshot's input.
+
 with delivered as (
     select * from {{ ref('stg_raw__products') }}
 ),
