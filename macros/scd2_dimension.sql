@@ -46,33 +46,29 @@
                 unheld.updated_at as version_from,
                 cast(null as timestamp) as held_valid_to,
                 false as is_held
-            from ({{ master_versions(delivered, natural_key, not_held_by=snapshot) }}) as unheld
+            from ({{ versions_not_held(delivered, snapshot, natural_key) }}) as unheld
         ) as unioned
     ) as versions
 {%- endmacro %}
 
 
-{#- The versions of a master as delivered (decision log §7): from its staged records (delivered:
-    one row per record, with natural_key, updated_at, source_file and dlt_load_id), one row per
-    key and updated_at, as its latest delivery carried it; with not_held_by (a snapshot), only the
-    versions it does not hold (by dbt_valid_from, the dimension key's timestamp). A version first
+{#- The versions of a master delivered that its snapshot does not hold (decision log §7): from its
+    staged records (delivered: one row per record, with natural_key, updated_at, source_file and
+    dlt_load_id), one row per key and updated_at the snapshot has no version of (by dbt_valid_from,
+    the dimension key's timestamp), as its latest delivery carried it. A version first
     delivered after a file holding a later version of its key came in behind it and is not
     listed: no snapshot could take it, recon_master_data (a) fails it while it is the key's latest
     delivery, and its change is not used (§15). Of a key's versions in one file, none is behind
     another. recon_master_data (d) ranks raw on its own to check the dimensions hold these. -#}
-{% macro master_versions(delivered, natural_key, not_held_by=none) -%}
+{% macro versions_not_held(delivered, snapshot, natural_key) -%}
     {%- set records -%}
-        {%- if not_held_by is none -%}
-            {{ delivered }}
-        {%- else -%}
-            (
-                select candidates.*
-                from {{ delivered }} as candidates
-                left join {{ not_held_by }} as held
-                    on candidates.{{ natural_key }} = held.{{ natural_key }} and candidates.updated_at = held.dbt_valid_from
-                where held.{{ natural_key }} is null
-            )
-        {%- endif -%}
+        (
+            select candidates.*
+            from {{ delivered }} as candidates
+            left join {{ snapshot }} as held
+                on candidates.{{ natural_key }} = held.{{ natural_key }} and candidates.updated_at = held.dbt_valid_from
+            where held.{{ natural_key }} is null
+        )
     {%- endset %}
     select versions.*
     from (

@@ -225,8 +225,8 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], set[str], set[str], str |
             ),
             (
                 "macros/scd2_dimension.sql",
-                "                where held.{{ natural_key }} is null\n",
-                "                where false\n",
+                "            where held.{{ natural_key }} is null\n",
+                "            where false\n",
             ),
         ],
         {"reconciliation_margin_identities", "reconciliation_master_data"},

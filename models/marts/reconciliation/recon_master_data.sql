@@ -104,7 +104,7 @@ with
     -- a version first delivered after a file holding a later version of its key came in behind
     -- it: (a) fails it while it is the key's latest delivery, and it stays behind after a re-send
     -- with a later updated_at; the history does not take it (ranked here from raw, on its own:
-    -- not the dimensions' macro master_versions, whose mistakes it would share)
+    -- not the dimensions' macro versions_not_held, whose mistakes it would share)
     {{ master }}_versions_behind as (
         select distinct
             versions.natural_key,
